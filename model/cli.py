@@ -1,0 +1,198 @@
+"""The ``sesame-audit`` command line: build runs, explain scores, audit them.
+
+Every command prints plain text, or JSON with ``--json``; a bad argument or input ends
+with a one-line ``error: ...`` on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from datasets.policy import PRESETS, PolicyError
+from model.store import RunError, load_run
+
+
+class CliError(Exception):
+    """An error to report on one line with a non-zero exit status."""
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _clean(value: Any) -> Any:
+    """Replace NaN and infinities by None so that the output is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        return _clean(value.item())
+    return value
+
+
+def emit(data: Any, *, as_json: bool, text: Callable[[], str]) -> None:
+    """Print ``data`` as strict JSON, or the human text made by ``text()``.
+
+    Parameters
+    ----------
+    data : object
+        JSON-ready data.
+    as_json : bool
+        Whether to print JSON.
+    text : callable
+        Returns the human-readable form.
+    """
+    if as_json:
+        print(json.dumps(_clean(data), indent=2, default=_json_default, allow_nan=False))
+    else:
+        print(text())
+
+
+def _positive_int(name: str, lo: int, hi: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {raw!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{name} must be between {lo:,} and {hi:,}, "
+                                             f"got {value:,}")
+        return value
+    return parse
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build a run folder from a preset or a policy file."""
+    from model.build import build_run
+
+    def progress(step: str, done: float) -> None:
+        print(f"[{done:4.0%}] {step}", file=sys.stderr, flush=True)
+
+    path = build_run(args.policy, args.n, args.seed, args.out, progress=progress)
+    manifest = json.loads((path / "manifest.json").read_text())
+    summary = {"run": str(path), "policy": manifest["policy"], "n": manifest["n"],
+               "seed": manifest["seed"], "metrics": manifest["metrics"],
+               "shap": manifest["shap"], "fidelity": manifest["fidelity"]}
+    emit(summary, as_json=args.json, text=lambda: (
+        f"Built {path}\n"
+        f"  held-out R2 {manifest['metrics']['r2']:.3f}, "
+        f"MAE {manifest['metrics']['mae_points']:.1f} points\n"
+        f"  SHAP additivity error {manifest['shap']['max_additivity_error_points']:.2e} points,"
+        f" {manifest['shap']['rows_per_second']:,.0f} rows/s"))
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Explain one person's score."""
+    from model.person import explain_person
+
+    run = load_run(args.run)
+    try:
+        person = explain_person(run, args.person)
+    except KeyError as exc:
+        raise CliError(str(exc).strip("'\"")) from None
+    data = {
+        "person": person.person,
+        "score": person.score,
+        "recorded_score": person.recorded_score,
+        "base": person.base,
+        "contributions": person.contributions,
+        "reasons": [r.text for r in person.reasons],
+        "tier": person.tier,
+        "next_tier": None if person.next_tier is None else person.next_tier.name,
+        "points_to_next": person.points_to_next,
+    }
+
+    def text() -> str:
+        lines = [f"Person {person.person}: score {person.score:.0f} (tier {person.tier})",
+                 f"  average score {person.base:.0f}"]
+        for feature, points in sorted(person.contributions.items(), key=lambda kv: kv[1]):
+            if abs(points) >= 0.5:
+                lines.append(f"  {points:+7.1f}  {run.roles.label(feature)}")
+        lines += ["Principal reasons:"] + [f"  - {r.text}" for r in person.reasons]
+        return "\n".join(lines)
+
+    emit(data, as_json=args.json, text=text)
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: ``error: ...``."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Print a one-line error and exit with status 2."""
+        print(f"error: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="sesame-audit",
+        description="Audit an opaque score: build synthetic runs, explain and audit them.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = sub.add_parser("build", help="generate a population, fit and explain the score")
+    build.add_argument("--policy", default="social-credit",
+                       help=f"a preset ({', '.join(PRESETS)}) or a policy .toml file")
+    build.add_argument("--n", type=_positive_int("--n", 50, 5_000_000), default=20_000,
+                       help="number of people (default 20000)")
+    build.add_argument("--seed", type=_positive_int("--seed", 0, 2**32 - 1), default=0)
+    build.add_argument("--out", type=Path, default=None,
+                       help="run folder (default runs/<policy>-n<N>-s<seed>)")
+    build.add_argument("--json", action="store_true", help="print a JSON summary")
+    build.set_defaults(func=cmd_build)
+
+    explain = sub.add_parser("explain", help="explain one person's score")
+    explain.add_argument("run", type=Path, help="run folder")
+    explain.add_argument("--person", required=True, help="the person's id")
+    explain.add_argument("--json", action="store_true")
+    explain.set_defaults(func=cmd_explain)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments (defaults to ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 1 when an audit gate fails, 2 on a usage or input error.
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse printed its one-line usage error already
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args))
+    except (CliError, RunError, PolicyError, ValueError, OSError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; no run folder was changed", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

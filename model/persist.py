@@ -1,0 +1,152 @@
+"""Safe model files: skops, loaded against an explicit allow-list, never pickle.
+
+skops stores a model as a zip of JSON and arrays and refuses, on loading, any type that
+is not trusted. The allow-list below names the only extra types a score pipeline needs;
+anything else in a file is refused with its type named.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import skops.io as sio
+
+TRUSTED_TYPES: tuple[str, ...] = (
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+)
+
+
+class UnsafeModelError(ValueError):
+    """A model file that asks for a type outside the allow-list, or is not a skops file."""
+
+
+def _renumber(node: object, ids: dict[int, int], files: dict[str, str]) -> object:
+    """Replace memory addresses in a skops schema by their order of appearance."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "__id__":
+                out[key] = ids.setdefault(value, len(ids))
+            elif key == "file" and isinstance(value, str):
+                out[key] = files.setdefault(value, f"{len(files)}{Path(value).suffix}")
+            else:
+                out[key] = _renumber(value, ids, files)
+        return out
+    if isinstance(node, list):
+        return [_renumber(v, ids, files) for v in node]
+    return node
+
+
+def _stable(data: bytes) -> bytes:
+    """Rewrite a skops zip so that the same model gives the same bytes.
+
+    skops names objects and array files after ``id()`` (memory addresses) and stamps zip
+    entries with the current time; both are replaced by fixed values, references kept.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        files: dict[str, str] = {}
+        schema = _renumber(json.loads(src.read("schema.json")), {}, files)
+        entries = {"schema.json": json.dumps(schema, indent=2).encode()}
+        for info in src.infolist():
+            if info.filename != "schema.json":
+                entries[files.get(info.filename, info.filename)] = src.read(info.filename)
+        for name in sorted(entries, key=lambda n: (n != "schema.json", len(n), n)):
+            fixed = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, entries[name])
+    return out.getvalue()
+
+
+def model_bytes(model: object) -> bytes:
+    """Serialise a fitted model with skops, byte-for-byte reproducibly.
+
+    Parameters
+    ----------
+    model : object
+        A fitted scikit-learn estimator or pipeline.
+
+    Returns
+    -------
+    bytes
+        The skops file's contents.
+    """
+    return _stable(sio.dumps(model, compression=zipfile.ZIP_DEFLATED))
+
+
+def untrusted_types(data: bytes) -> list[str]:
+    """Return the types a skops file asks for that skops does not trust by default.
+
+    Parameters
+    ----------
+    data : bytes
+        Contents of a skops file.
+
+    Returns
+    -------
+    list of str
+        Fully qualified type names.
+
+    Raises
+    ------
+    UnsafeModelError
+        When the data is not a skops file (for instance a pickle or joblib file).
+    """
+    if data[:2] == b"\x80\x04" or data[:1] == b"\x80" or not zipfile.is_zipfile(io.BytesIO(data)):
+        raise UnsafeModelError(
+            "not a skops file: pickle and joblib files can run arbitrary code when loaded, "
+            "so they are refused; convert the model with "
+            "`skops.io.dump(model, 'model.skops')` in the environment that trusts it")
+    try:
+        return list(sio.get_untrusted_types(data=data))
+    except Exception as exc:  # skops raises several types for corrupt archives
+        raise UnsafeModelError(f"not a readable skops file: {exc}") from None
+
+
+def load_model_bytes(data: bytes, *, trusted: tuple[str, ...] = TRUSTED_TYPES) -> object:
+    """Load a skops model, refusing any type outside ``trusted``.
+
+    Parameters
+    ----------
+    data : bytes
+        Contents of a skops file.
+    trusted : tuple of str
+        Types trusted on top of skops' defaults.
+
+    Returns
+    -------
+    object
+        The model.
+
+    Raises
+    ------
+    UnsafeModelError
+        When the file is not a skops file or asks for an untrusted type (named).
+    """
+    refused = [t for t in untrusted_types(data) if t not in trusted]
+    if refused:
+        raise UnsafeModelError(
+            "the model file asks for type(s) outside the allow-list, refused: "
+            + ", ".join(refused))
+    return sio.loads(data, trusted=list(trusted))
+
+
+def load_model(path: str | Path, *, trusted: tuple[str, ...] = TRUSTED_TYPES) -> object:
+    """Load a skops model file safely; see :func:`load_model_bytes`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ``.skops`` file.
+    trusted : tuple of str
+        Types trusted on top of skops' defaults.
+
+    Returns
+    -------
+    object
+        The model.
+    """
+    return load_model_bytes(Path(path).read_bytes(), trusted=trusted)
