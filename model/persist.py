@@ -14,12 +14,20 @@ from pathlib import Path
 
 import skops.io as sio
 
+from model.bad_input import BadInputError
+
 TRUSTED_TYPES: tuple[str, ...] = (
+    # Boosted trees of HistGradientBoosting*: node arrays, no code.
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    # Trees of DecisionTree*, RandomForest*, ExtraTrees*, GradientBoosting*: rebuilt from
+    # node arrays that scikit-learn checks for dtype and shape.
+    "sklearn.tree._tree.Tree",
+    # A dtype rebuilt from its name (e.g. an encoder's ``dtype=np.float64``).
+    "numpy.dtype",
 )
 
 
-class UnsafeModelError(ValueError):
+class UnsafeModelError(BadInputError):
     """A model file that asks for a type outside the allow-list, or is not a skops file."""
 
 
@@ -106,6 +114,46 @@ def untrusted_types(data: bytes) -> list[str]:
         raise UnsafeModelError(f"not a readable skops file: {exc}") from None
 
 
+def _types(node: object, found: set[str]) -> None:
+    if isinstance(node, dict):
+        if isinstance(node.get("__module__"), str) and isinstance(node.get("__class__"), str):
+            found.add(f"{node['__module__']}.{node['__class__']}")
+        for value in node.values():
+            _types(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _types(value, found)
+
+
+def requested_types(data: bytes) -> list[str]:
+    """Return every type a skops file asks to build, without building any.
+
+    Parameters
+    ----------
+    data : bytes
+        Contents of a skops file.
+
+    Returns
+    -------
+    list of str
+        Fully qualified type names, sorted.
+
+    Raises
+    ------
+    UnsafeModelError
+        When the data is not a readable skops file.
+    """
+    untrusted_types(data)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            schema = json.loads(archive.read("schema.json"))
+    except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise UnsafeModelError(f"not a readable skops file: {exc}") from None
+    found: set[str] = set()
+    _types(schema, found)
+    return sorted(found)
+
+
 def load_model_bytes(data: bytes, *, trusted: tuple[str, ...] = TRUSTED_TYPES) -> object:
     """Load a skops model, refusing any type outside ``trusted``.
 
@@ -131,7 +179,10 @@ def load_model_bytes(data: bytes, *, trusted: tuple[str, ...] = TRUSTED_TYPES) -
         raise UnsafeModelError(
             "the model file asks for type(s) outside the allow-list, refused: "
             + ", ".join(refused))
-    return sio.loads(data, trusted=list(trusted))
+    try:
+        return sio.loads(data, trusted=list(trusted))
+    except Exception as exc:  # a corrupt archive fails in many ways inside skops
+        raise UnsafeModelError(f"the skops file could not be loaded: {exc}") from None
 
 
 def load_model(path: str | Path, *, trusted: tuple[str, ...] = TRUSTED_TYPES) -> object:
