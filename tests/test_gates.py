@@ -1,0 +1,88 @@
+"""Audit gates: the syntax, what trips them, and the exit statuses."""
+
+from __future__ import annotations
+
+import pytest
+
+from model.gates import Gate, GateError, evaluate_gates, gate_report, parse_gate
+
+FINDINGS = {
+    "impact_ratios": {
+        "sex": {"female": {"gold": 0.62, "silver": 0.91}, "male": {"gold": 1.0, "silver": 1.0}},
+        "ethnicity": {"han": {"gold": 1.0}, "uyghur": {"gold": 0.79}, "tiny": {"gold": None}},
+    },
+    "flags": [],
+    "proxies": [
+        {"feature": "district", "attribute": "ethnicity", "strength": 0.83},
+        {"feature": "phone", "attribute": "ethnicity", "strength": 0.41},
+        {"feature": "income", "attribute": "sex", "strength": 0.72},
+    ],
+    "suppressed_cells": 3,
+}
+
+
+@pytest.mark.parametrize(("text", "gate"), [
+    ("impact_ratio<0.8", Gate("impact_ratio", "<", 0.8)),
+    (" impact_ratio [ sex ] <= 0.75 ", Gate("impact_ratio", "<=", 0.75, "sex")),
+    ("proxy_strength>0.7", Gate("proxy_strength", ">", 0.7)),
+    ("proxy_strength[ethnicity]>=.5", Gate("proxy_strength", ">=", 0.5, "ethnicity")),
+    ("suppressed_cells>20", Gate("suppressed_cells", ">", 20.0)),
+])
+def test_parse(text, gate) -> None:
+    assert parse_gate(text) == gate
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "malformed gate"),
+    ("impact_ratio", "malformed gate"),
+    ("impact_ratio=0.8", "malformed gate"),
+    ("impact_ratio<<0.8", "is not a number"),
+    ("impact_ratio<abc", "is not a number"),
+    ("impact_ratio<nan", "not a finite number"),
+    ("disparity<0.8", "unknown metric 'disparity'"),
+    ("suppressed_cells[sex]>1", "counts all attributes"),
+    ("impact_ratio[sex<0.8", "malformed gate"),
+])
+def test_malformed_gates_are_named(text, message) -> None:
+    with pytest.raises(GateError, match="expected METRIC|not a|counts all") as info:
+        parse_gate(text)
+    assert message in str(info.value)
+
+
+def test_impact_ratio_gate_lists_every_cell_under_the_threshold_worst_first() -> None:
+    breaches = evaluate_gates(FINDINGS, [parse_gate("impact_ratio<0.8")])
+    assert [(b.where, b.value) for b in breaches] == [
+        ("sex=female, tier gold", 0.62), ("ethnicity=uyghur, tier gold", 0.79)]
+    assert breaches[0].text == "impact_ratio<0.8: sex=female, tier gold = 0.62"
+
+
+def test_suppressed_ratios_never_trip_and_attribute_scopes() -> None:
+    assert evaluate_gates(FINDINGS, [parse_gate("impact_ratio<=0.62")])[0].value == 0.62
+    scoped = evaluate_gates(FINDINGS, [parse_gate("impact_ratio[ethnicity]<0.95")])
+    assert [b.where for b in scoped] == ["ethnicity=uyghur, tier gold"]
+    assert evaluate_gates(FINDINGS, [parse_gate("impact_ratio<0.5")]) == []
+
+
+def test_proxy_and_suppressed_gates() -> None:
+    proxies = evaluate_gates(FINDINGS, [parse_gate("proxy_strength>0.7")])
+    assert [b.where for b in proxies] == ["district -> ethnicity", "income -> sex"]
+    assert evaluate_gates(FINDINGS, [parse_gate("proxy_strength[sex]>0.8")]) == []
+    assert len(evaluate_gates(FINDINGS, [parse_gate("suppressed_cells>=3")])) == 1
+    assert evaluate_gates(FINDINGS, [parse_gate("suppressed_cells>3")]) == []
+
+
+def test_unknown_attribute_in_a_gate_is_an_error() -> None:
+    with pytest.raises(GateError, match="attribute 'religion'"):
+        evaluate_gates(FINDINGS, [parse_gate("impact_ratio[religion]<0.8")])
+
+
+def test_gate_report_statuses() -> None:
+    assert gate_report(FINDINGS, []) == (0, [])
+    assert gate_report(FINDINGS, ["impact_ratio<0.5", "proxy_strength>0.9"]) == (0, [])
+    status, lines = gate_report(FINDINGS, ["impact_ratio<0.8", "proxy_strength>0.8"])
+    assert status == 1
+    assert lines == ["FAILED impact_ratio<0.8: sex=female, tier gold = 0.62",
+                     "FAILED impact_ratio<0.8: ethnicity=uyghur, tier gold = 0.79",
+                     "FAILED proxy_strength>0.8: district -> ethnicity = 0.83"]
+    with pytest.raises(GateError):
+        gate_report(FINDINGS, ["impact_ratio<0.8", "nonsense"])
