@@ -41,7 +41,8 @@ def _number(value: Any, digits: int = 3) -> str:
         return str(value)
     if isinstance(value, int | np.integer):
         return f"{int(value):,}"
-    return f"{float(value):.{digits}g}" if abs(float(value)) < 1e-3 else f"{float(value):,.{digits}f}"
+    number = float(value)
+    return f"{number:.{digits}g}" if 0 < abs(number) < 1e-3 else f"{number:,.{digits}f}"
 
 
 def drivers_table(run: Run) -> pd.DataFrame:

@@ -43,7 +43,8 @@ Groups under {{ k }} people are suppressed; no individual's row appears in this 
 {% for name, digest in what.files %}<tr><td>{{ name }}</td><td><code>{{ digest }}</code></td></tr>
 {% endfor %}</table>
 <h3>Versions</h3>
-<p>{% for name, version in what.versions %}{{ name }} {{ version }}{% if not loop.last %}, {% endif %}{% endfor %}</p>
+<p>{% for name, version in what.versions %}{{ name }} {{ version }}
+{%- if not loop.last %}, {% endif %}{% endfor %}</p>
 </section>
 
 <section id="accuracy">
@@ -58,7 +59,8 @@ Groups under {{ k }} people are suppressed; no individual's row appears in this 
 away from the average score ({{ explains }}).</p>
 <img class="chart" alt="Global drivers" src="{{ charts.drivers }}">
 <table><tr><th>input</th><th>privacy category</th><th>mean |SHAP|</th></tr>
-{% for row in drivers %}<tr><td>{{ row.label }}</td><td>{{ row.privacy }}</td><td class="num">{{ row.mean_abs }}</td></tr>
+{% for row in drivers %}<tr><td>{{ row.label }}</td><td>{{ row.privacy }}</td>
+<td class="num">{{ row.mean_abs }}</td></tr>
 {% endfor %}</table>
 <h3>By privacy category</h3>
 <img class="chart" alt="Drivers by privacy category" src="{{ charts.privacy }}">
@@ -71,10 +73,15 @@ away from the average score ({{ explains }}).</p>
 <h2>Fairness by group and tier</h2>
 <p>Impact ratio: a group's rate of reaching a tier divided by the best-served group's rate.
 Under 0.8 fails the four-fifths rule (flagged). Suppressed: fewer than {{ k }} people.</p>
-{% if charts.fairness %}<img class="chart" alt="Lowest impact ratio per group" src="{{ charts.fairness }}">{% endif %}
-<table><tr><th>attribute</th><th>group</th>{% for tier in tiers %}<th>{{ tier }}</th>{% endfor %}</tr>
+{% if charts.fairness %}
+<img class="chart" alt="Lowest impact ratio per group" src="{{ charts.fairness }}">
+{% endif %}
+<table><tr><th>attribute</th><th>group</th>
+{% for tier in tiers %}<th>{{ tier }}</th>{% endfor %}</tr>
 {% for row in fairness %}<tr><td>{{ row.attribute }}</td><td>{{ row.group }}</td>
-{% for cell in row.cells %}<td class="num{% if cell.flagged %} flag{% endif %}">{{ cell.text }}</td>{% endfor %}</tr>
+{% for cell in row.cells %}
+<td class="num{% if cell.flagged %} flag{% endif %}">{{ cell.text }}</td>
+{% endfor %}</tr>
 {% endfor %}</table>
 <p>{{ flags|length }} flagged cell(s).</p>
 </section>
@@ -83,14 +90,17 @@ Under 0.8 fails the four-fifths rule (flagged). Suppressed: fewer than {{ k }} p
 <h2>Proxies of sensitive attributes</h2>
 <p>How well each input predicts a sensitive attribute (0: not at all, 1: perfectly).</p>
 {% if proxies %}<table><tr><th>input</th><th>predicts</th><th>strength</th></tr>
-{% for row in proxies %}<tr><td>{{ row.feature }}</td><td>{{ row.attribute }}</td><td class="num">{{ row.strength }}</td></tr>
+{% for row in proxies %}<tr><td>{{ row.feature }}</td><td>{{ row.attribute }}</td>
+<td class="num">{{ row.strength }}</td></tr>
 {% endfor %}</table>{% else %}<p class="muted">No proxy measured.</p>{% endif %}
 </section>
 
 <section id="friends">
 <h2>Friends' influence</h2>
-{% if friends %}<table>{% for key, value in friends %}<tr><th>{{ key }}</th><td>{{ value }}</td></tr>
-{% endfor %}</table>{% else %}<p class="muted">This run has no social graph: not measured.</p>{% endif %}
+{% if friends %}<table>
+{% for key, value in friends %}<tr><th>{{ key }}</th><td>{{ value }}</td></tr>
+{% endfor %}</table>
+{% else %}<p class="muted">This run has no social graph: not measured.</p>{% endif %}
 </section>
 
 <section id="suppressed">

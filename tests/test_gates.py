@@ -44,7 +44,7 @@ def test_parse(text, gate) -> None:
     ("impact_ratio[sex<0.8", "malformed gate"),
 ])
 def test_malformed_gates_are_named(text, message) -> None:
-    with pytest.raises(GateError, match="expected METRIC|not a|counts all") as info:
+    with pytest.raises(GateError, match=r"expected METRIC|not a|counts all") as info:
         parse_gate(text)
     assert message in str(info.value)
 
