@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,11 @@ from model.store import runs_root, write_run
 from model.train import TreeParams, fit_score_model
 
 Progress = Callable[[str, float], None]
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_name(policy: Policy, n: int, seed: int) -> str:
@@ -71,16 +77,19 @@ def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | No
     start = time.perf_counter()
     world = generate(policy, n, seed=seed)
     timings["generate_s"] = time.perf_counter() - start
+    timings["generate_peak_mb"] = _peak_mb()
 
     report("Fitting the score model", 0.2)
     start = time.perf_counter()
     model, metrics = fit_score_model(world.people, roles, seed=seed, params=params)
     timings["fit_s"] = time.perf_counter() - start
+    timings["fit_peak_mb"] = _peak_mb()
 
     report(f"Explaining {n:,} scores with SHAP", 0.4)
     start = time.perf_counter()
     explanation = explain(model, world.people[list(roles.inputs)])
     timings["explain_s"] = time.perf_counter() - start
+    timings["explain_peak_mb"] = _peak_mb()
 
     report("Writing the run folder", 0.9)
     fidelity = fidelity_table(world.people, explanation.values)
