@@ -308,11 +308,73 @@ def generate_city(policy: Policy, size: int, *, seed: int, index: int,
     return people[ordered], edges
 
 
+@dataclass(frozen=True)
+class CitySpec:
+    """Which city to generate: its size, position and first ``person_id``."""
+
+    size: int
+    index: int
+    offset: int
+
+
+def plan_cities(n: int, *, seed: int = 0, city_size: int = CITY_SIZE) -> list[CitySpec]:
+    """Validate ``n`` and ``seed`` and split the population into cities.
+
+    Parameters
+    ----------
+    n : int
+        Number of people, between 50 and 5,000,000.
+    seed : int
+        Seed of the population (validated here).
+    city_size : int
+        Largest city.
+
+    Returns
+    -------
+    list of CitySpec
+        One spec per city, in order.
+
+    Raises
+    ------
+    ValueError
+        When ``n`` or ``seed`` is out of range.
+    """
+    _check(n, seed)
+    sizes = city_sizes(int(n), city_size)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    return [CitySpec(size, index, int(offset))
+            for index, (size, offset) in enumerate(zip(sizes, offsets, strict=True))]
+
+
+def assemble(policy: Policy, seed: int,
+             cities: list[tuple[pd.DataFrame, pd.DataFrame]]) -> World:
+    """Join generated cities, in order, into one world.
+
+    Parameters
+    ----------
+    policy : Policy
+        The hidden rules the cities were scored by.
+    seed : int
+        Seed of the population.
+    cities : list of (people, edges)
+        Output of :func:`generate_city` for each :class:`CitySpec`, in order.
+
+    Returns
+    -------
+    World
+        The population.
+    """
+    return World(people=pd.concat([c[0] for c in cities], ignore_index=True),
+                 edges=pd.concat([c[1] for c in cities], ignore_index=True), policy=policy,
+                 base=policy.base, seed=int(seed))
+
+
 def generate(policy: Policy, n: int, *, seed: int = 0, city_size: int = CITY_SIZE) -> World:
     """Generate a population of ``n`` people scored by ``policy``.
 
     The population is made of cities of at most ``city_size`` people; friendships stay
-    inside a city, so each city is generated and scored on its own, in bounded memory.
+    inside a city, so each city is generated and scored on its own, in bounded memory
+    (and, in a build with the Dask engine, on another machine).
 
     Parameters
     ----------
@@ -336,14 +398,6 @@ def generate(policy: Policy, n: int, *, seed: int = 0, city_size: int = CITY_SIZ
     ValueError
         When ``n`` or ``seed`` is out of range.
     """
-    _check(n, seed)
-    people, edges, offset = [], [], 0
-    for index, size in enumerate(city_sizes(int(n), city_size)):
-        city, city_edges = generate_city(policy, size, seed=int(seed), index=index,
-                                         offset=offset)
-        people.append(city)
-        edges.append(city_edges)
-        offset += size
-    return World(people=pd.concat(people, ignore_index=True),
-                 edges=pd.concat(edges, ignore_index=True), policy=policy, base=policy.base,
-                 seed=int(seed))
+    specs = plan_cities(n, seed=seed, city_size=city_size)
+    return assemble(policy, seed, [generate_city(policy, c.size, seed=int(seed), index=c.index,
+                                                 offset=c.offset) for c in specs])
