@@ -45,7 +45,7 @@ test: setup browser lint
 	$(VENV)/bin/python -m pytest
 
 bench: setup
-	$(VENV)/bin/python bench/run_all.py
+	for script in bench/bench_*.py; do $(VENV)/bin/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache tests/artifacts
