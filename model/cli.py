@@ -133,6 +133,25 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a table, a skops model and a roles file as a run folder."""
+    from model.importer import import_files
+
+    path = import_files(args.data, args.model, args.roles, args.out,
+                        delimiter=args.delimiter, replace=args.replace)
+    manifest = json.loads((path / "manifest.json").read_text())
+    summary = {"run": str(path), "n": manifest["n"], "model": manifest["model"],
+               "shap": manifest["shap"], "metrics": manifest["metrics"]}
+    emit(summary, as_json=args.json, text=lambda: "\n".join([
+        f"Imported {path} ({manifest['n']:,} rows)",
+        f"  model: {manifest['model']['estimator']} ({manifest['model']['task']}); the file "
+        f"asked for {len(manifest['model']['types'])} types, all allow-listed:",
+        *(f"    {t}" for t in manifest["model"]["types"]),
+        f"  SHAP: {manifest['shap']['note']}",
+        f"  additivity error {manifest['shap']['max_additivity_error_points']:.2e}"]))
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line: ``error: ...``."""
 
@@ -169,6 +188,17 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--person", required=True, help="the person's id")
     explain.add_argument("--json", action="store_true")
     explain.set_defaults(func=cmd_explain)
+
+    own = sub.add_parser("import", help="import your own table, skops model and roles file")
+    own.add_argument("--data", required=True, type=Path, help="table: CSV (UTF-8) or Parquet")
+    own.add_argument("--model", required=True, type=Path, help="model saved with skops")
+    own.add_argument("--roles", required=True, type=Path, help="column roles (TOML)")
+    own.add_argument("--out", required=True, type=Path, help="run folder to create")
+    own.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
+    own.add_argument("--replace", action="store_true",
+                     help="replace an existing run folder at --out (atomically)")
+    own.add_argument("--json", action="store_true")
+    own.set_defaults(func=cmd_import)
     return parser
 
 

@@ -270,8 +270,8 @@ def prepare(table: pd.DataFrame, model: Any, spec: RolesSpec) -> Prepared:
     """
     columns = [str(c) for c in table.columns]
     table = table.set_axis(columns, axis=1)
-    check_columns(spec, columns)
     inputs = _model_inputs(model, spec, columns)
+    check_columns(spec, columns)
     for key, column in (("id", spec.id), ("target", spec.target)):
         if column is not None and column in inputs:
             raise RolesError(f"roles: the {key} column {column!r} is a model input")
@@ -408,7 +408,7 @@ def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out:
     out = Path(out)
     if out.exists() and not replace:
         raise BadInputError(f"{out} already exists; choose another folder or replace it "
-                            "explicitly")
+                            "explicitly (--replace)")
     if out.exists() and not (out / MANIFEST).is_file():
         raise BadInputError(f"{out} exists and is not a run folder; it was left alone")
     prepared = prepare(table, model_file.model, spec)

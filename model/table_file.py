@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -57,8 +58,11 @@ def _read_csv(text: str, name: str, delimiter: str) -> pd.DataFrame:
                     f"delimited by {shown!r}, not {delimiter!r}; pass that delimiter")
     _check_header([h.strip() for h in header], name)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True)
-    except pd.errors.ParserError as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True,
+                                index_col=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
         raise TableError(f"{name}: rows do not match the header ({exc})".replace("\n", " ")
                          ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -67,11 +71,12 @@ def _read_csv(text: str, name: str, delimiter: str) -> pd.DataFrame:
 
 def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
     try:
-        table = pq.read_table(pa.BufferReader(data))
+        source = pq.ParquetFile(pa.BufferReader(data))
+        _check_header([str(n) for n in source.schema_arrow.names], name)
+        return source.read().to_pandas()
     except (pa.ArrowException, OSError) as exc:
-        raise TableError(f"{name} is not a readable Parquet file ({exc})") from None
-    _check_header([str(n) for n in table.column_names], name)
-    return table.to_pandas()
+        raise TableError(f"{name} is not a readable Parquet file ({exc})".replace("\n", " ")
+                         ) from None
 
 
 def read_table(data: bytes, name: str, *, delimiter: str = ",",
