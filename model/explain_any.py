@@ -5,7 +5,8 @@ The last step of a pipeline is explained on what the earlier steps output; encod
 explainer is exact where shap has an exact one:
 
 - tree ensembles: TreeSHAP (path-dependent), checked against the model's own output;
-- linear models: LinearExplainer (interventional, exact for a linear model);
+- linear models: LinearExplainer (interventional, exact for a linear model), against the
+  mean of the whole table;
 - anything else: a permutation explainer over the original inputs, an approximation whose
   background size and evaluation count are recorded.
 
@@ -196,7 +197,8 @@ def _exact(model: Any, X: pd.DataFrame, output: str, positive: int
         kind = "tree"
     elif hasattr(last, "coef_") and (not classifier or (output == "log_odds"
                                                         and len(last.classes_) == 2)):
-        explainer = shap.LinearExplainer(last, encoded)
+        background = shap.maskers.Independent(encoded, max_samples=len(encoded))
+        explainer = shap.LinearExplainer(last, background)
         kind = "linear"
     else:
         return None

