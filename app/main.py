@@ -8,6 +8,7 @@ st.set_page_config(page_title="Sesame Audit", page_icon="🔍", layout="wide")
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
+    st.Page("pages/own.py", title="Audit your own model", icon="📥"),
 ]
 
 st.navigation(PAGES).run()

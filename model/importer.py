@@ -36,12 +36,39 @@ from model.bad_input import (
 from model.explain_any import Method, explain_any, model_output, natural_output
 from model.persist import load_model_bytes, requested_types
 from model.roles import Roles, TierSpec
-from model.roles_file import UNSPECIFIED, RolesSpec, check_columns, parse_roles
+from model.roles_file import UNSPECIFIED, RolesSpec, check_columns, parse_roles_bytes
 from model.store import MANIFEST, write_run
 from model.table_file import read_table
 
 ROW_ID = "row_id"
+_RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}")
 MEASURED_ON = "the imported table, which may include the rows the model was trained on"
+
+
+def run_folder(root: Path, name: str) -> Path:
+    """Return the folder of a new run called ``name`` under ``root``, checking the name.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The runs folder.
+    name : str
+        1-60 letters, digits, ``_``, ``-`` or ``.``, starting with a letter or digit.
+
+    Returns
+    -------
+    pathlib.Path
+        ``root / name``.
+
+    Raises
+    ------
+    BadInputError
+        For any other name (so that no name can point outside ``root``).
+    """
+    if not _RUN_NAME.fullmatch(name or ""):
+        raise BadInputError(f"run name {name!r} must be 1-60 letters, digits, '_', '-' or '.',"
+                            " starting with a letter or digit")
+    return Path(root) / name
 
 
 @dataclass(frozen=True)
@@ -413,9 +440,16 @@ def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out:
         raise BadInputError(f"{out} exists and is not a run folder; it was left alone")
     prepared = prepare(table, model_file.model, spec)
     roles = prepared.roles
-    explanation, method = explain_any(model_file.model, prepared.people[list(roles.inputs)],
-                                      output=prepared.output, positive=prepared.positive,
-                                      seed=seed)
+    try:
+        explanation, method = explain_any(model_file.model,
+                                          prepared.people[list(roles.inputs)],
+                                          output=prepared.output, positive=prepared.positive,
+                                          seed=seed)
+    except BadInputError:
+        raise
+    except Exception as exc:  # shap can fail in many ways on a model it does not support
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise ModelFitError(f"SHAP could not explain this model: {first}") from None
     manifest = _manifest(prepared, model_file, method, explanation.rows_per_second,
                          table_name=table_name, table_sha256=table_sha256, rows=len(table),
                          columns=len(table.columns))
@@ -481,11 +515,7 @@ def import_files(data: str | Path, model: str | Path, roles: str | Path, out: st
             raise BadInputError(f"no {what} file at {path}")
         check_size(path.stat().st_size, path.name)
     model_file = read_model(paths["model"].read_bytes(), paths["model"].name)
-    try:
-        text = paths["roles"].read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise RolesError(f"{paths['roles'].name} is not UTF-8 text") from None
-    spec = parse_roles(text)
+    spec = parse_roles_bytes(paths["roles"].read_bytes(), paths["roles"].name)
     raw = paths["table"].read_bytes()
     table = read_table(raw, paths["table"].name, delimiter=delimiter)
     return import_run(table, model_file, spec, Path(out), table_name=paths["table"].name,

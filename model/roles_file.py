@@ -47,7 +47,8 @@ _SENSITIVE_NAMES = re.compile(
 _TARGET_NAMES = re.compile(
     r"^(score|target|label|outcome|y|default|credit_?risk|creditability|approved|decision)$",
     re.IGNORECASE)
-_ID_NAMES = re.compile(r"(^id$|_id$|^id_)", re.IGNORECASE)
+_ID_NAMES = re.compile(r"(^id$|_id$|^id_|^(person|customer|client|applicant|account)$)",
+                       re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,33 @@ def parse_roles(text: str) -> RolesSpec:
     )
 
 
+def parse_roles_bytes(data: bytes, name: str) -> RolesSpec:
+    """Parse a roles file from its bytes, which must be UTF-8 text.
+
+    Parameters
+    ----------
+    data : bytes
+        Contents of the file.
+    name : str
+        File name, for messages.
+
+    Returns
+    -------
+    RolesSpec
+        The declared roles.
+
+    Raises
+    ------
+    RolesError
+        When the file is not UTF-8 text or :func:`parse_roles` refuses it.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RolesError(f"{name} is not UTF-8 text") from None
+    return parse_roles(text)
+
+
 def mentioned_columns(spec: RolesSpec) -> dict[str, list[str]]:
     """Return the table columns a roles spec names, by the key that names them.
 
@@ -316,6 +344,39 @@ def roles_to_toml(spec: RolesSpec) -> str:
             lines += ["", f"[{key}]"] + [f"{_toml_value(k)} = {_toml_value(v)}"
                                          for k, v in table.items()]
     return "\n".join(lines) + "\n"
+
+
+def parse_thresholds(text: str) -> list[float]:
+    """Read thresholds typed as text, e.g. ``"550, 600.5"``.
+
+    Parameters
+    ----------
+    text : str
+        Numbers separated by commas or spaces.
+
+    Returns
+    -------
+    list of float
+        The thresholds, as typed.
+
+    Raises
+    ------
+    RolesError
+        Naming the first part that is not a finite number, or when there is none.
+    """
+    parts = [p for p in re.split(r"[,\s;]+", text.strip()) if p]
+    if not parts:
+        raise RolesError("give at least one threshold, e.g. 0.5 or 550, 600")
+    values = []
+    for part in parts:
+        try:
+            value = float(part)
+        except ValueError:
+            raise RolesError(f"threshold {part!r} is not a number") from None
+        if not math.isfinite(value):
+            raise RolesError(f"threshold {part!r} is not a finite number")
+        values.append(value)
+    return values
 
 
 def with_thresholds(spec: RolesSpec, thresholds: Iterable[float]) -> RolesSpec:

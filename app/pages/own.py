@@ -1,0 +1,95 @@
+"""Audit your own model: bring a table, a skops model and column roles; get a run folder."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+import streamlit as st
+
+from app.state import RUN_KEY
+from model.bad_input import MAX_BYTES, BadInputError
+from model.importer import import_run, read_model, run_folder
+from model.persist import TRUSTED_TYPES, requested_types, untrusted_types
+from model.roles_file import parse_roles_bytes, parse_thresholds, suggest_roles, with_thresholds
+from model.store import runs_root
+from model.table_file import read_table
+
+NONE = "(none)"
+ROW_NUMBER = "(row number)"
+
+st.title("Audit your own model")
+st.caption(f"A table (CSV in UTF-8, or Parquet) and a scikit-learn model saved with skops, "
+           f"each at most {MAX_BYTES // 2**20} MiB. Pickle and joblib files are refused: "
+           "loading them can run any code. Nothing is stored until every check passes.")
+
+where = st.radio("Files", ["Upload", "Paths on this server"], key="own_where", horizontal=True)
+files: dict[str, tuple[str, bytes] | None] = {}
+for kind, types in (("table", ["csv", "parquet", "pq", "txt"]), ("model", ["skops"]),
+                    ("roles", ["toml"])):
+    label = {"table": "Table", "model": "Model (.skops)",
+             "roles": "Roles file (.toml, optional: or fill in the form below)"}[kind]
+    if where == "Upload":
+        upload = st.file_uploader(label, type=types, key=f"own_{kind}")
+        files[kind] = (upload.name, upload.getvalue()) if upload is not None else None
+    else:
+        raw = st.text_input(label + ": path", key=f"own_{kind}_path").strip()
+        path = Path(raw)
+        if raw and not path.is_file():
+            st.error(f"No {kind} file at {raw}.")
+        files[kind] = ((path.name, path.read_bytes()) if raw and path.is_file()
+                       and path.stat().st_size <= MAX_BYTES else None)
+        if raw and path.is_file() and files[kind] is None:
+            st.error(f"{path.name} is over the {MAX_BYTES // 2**20} MiB limit.")
+delimiter = st.text_input("CSV delimiter", ",", max_chars=1, key="own_delimiter")
+
+if files["table"] is None or files["model"] is None:
+    st.info("Bring a table and a model to start.")
+else:
+    try:
+        table = read_table(files["table"][1], files["table"][0], delimiter=delimiter or ",")
+        asked = requested_types(files["model"][1])
+        refused = set(untrusted_types(files["model"][1])) - set(TRUSTED_TYPES)
+        with st.expander(f"The model file asks for {len(asked)} types", expanded=bool(refused)):
+            st.dataframe({"type": asked, "allowed": [t not in refused for t in asked]},
+                         hide_index=True)
+        model_file = read_model(files["model"][1], files["model"][0])
+        if files["roles"] is not None:
+            spec = parse_roles_bytes(files["roles"][1], files["roles"][0])
+            st.success(f"Roles read from {files['roles'][0]}.")
+        else:
+            guess = suggest_roles(table)
+            columns = [str(c) for c in table.columns]
+            st.subheader("Column roles (suggested from names and types: check them)")
+            left, right = st.columns(2)
+            ident = left.selectbox("Id column", [ROW_NUMBER, *columns], key="own_id",
+                                   index=1 + columns.index(guess.id) if guess.id else 0)
+            target = right.selectbox("Target (recorded outcome or score)", [NONE, *columns],
+                                     key="own_target", index=1 + columns.index(guess.target)
+                                     if guess.target else 0)
+            sensitive = st.multiselect("Sensitive attributes", columns,
+                                       default=list(guess.sensitive), key="own_sensitive")
+            classes = [str(c) for c in getattr(model_file.model, "classes_", [])]
+            positive = (st.selectbox("Scored class", classes, index=len(classes) - 1,
+                                     key="own_positive") if classes else None)
+            thresholds = st.text_input(
+                "Decision threshold(s)" + (" (probabilities)" if classes else " (score)"),
+                "0.5" if classes else "", key="own_thresholds")
+            spec = with_thresholds(replace(
+                guess, id=None if ident == ROW_NUMBER else ident,
+                target=None if target == NONE else target, sensitive=tuple(sensitive),
+                inputs=None, positive_class=positive), parse_thresholds(thresholds))
+        name = st.text_input("Run name", f"imported-{Path(files['table'][0]).stem}"[:60],
+                             key="own_name")
+        overwrite = st.checkbox("Replace a run of that name", key="own_replace")
+        if st.button("Import and explain", type="primary", key="own_import"):
+            out = run_folder(runs_root(), name)
+            with st.spinner("Checking, explaining every row with SHAP, writing the run…"):
+                import_run(table, model_file, spec, out, table_name=files["table"][0],
+                           table_sha256=hashlib.sha256(files["table"][1]).hexdigest(),
+                           replace=overwrite)
+            st.session_state[RUN_KEY] = out.name
+            st.success(f"Imported as run '{out.name}': every page now audits it.")
+    except BadInputError as exc:
+        st.error(str(exc))

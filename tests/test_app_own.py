@@ -1,0 +1,100 @@
+"""The "Audit your own model" page: empty state, refusals, and an import from server paths."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+from own_inputs import ROLES, regressor, skops_bytes, table
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parents[1] / "app" / "pages" / "own.py")
+
+
+@pytest.fixture()
+def files(tmp_path, monkeypatch):
+    """A valid table, model and roles file on disk, and an empty runs folder."""
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("SESAME_RUNS", str(runs))
+    frame = table()
+    (tmp_path / "people.csv").write_bytes(frame.to_csv(index=False).encode())
+    (tmp_path / "model.skops").write_bytes(skops_bytes(regressor(frame)))
+    (tmp_path / "roles.toml").write_text(ROLES)
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(regressor(frame)))
+    return tmp_path
+
+
+def _paths(at: AppTest, folder, model: str = "model.skops", roles: str | None = "roles.toml"):
+    at.radio(key="own_where").set_value("Paths on this server").run()
+    at.text_input(key="own_table_path").set_value(str(folder / "people.csv"))
+    at.text_input(key="own_model_path").set_value(str(folder / model))
+    if roles:
+        at.text_input(key="own_roles_path").set_value(str(folder / roles))
+    return at.run()
+
+
+def test_empty_state_asks_for_files(files) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert at.title[0].value == "Audit your own model"
+    assert "Bring a table and a model" in at.info[0].value
+    assert not at.error
+
+
+def test_pickle_model_is_refused_with_the_reason(files) -> None:
+    at = _paths(AppTest.from_file(PAGE, default_timeout=60).run(), files, model="model.pkl")
+    assert not at.exception
+    assert "pickle and joblib files can run arbitrary code" in at.error[0].value
+    assert not (files / "runs").exists()
+
+
+def test_missing_path_and_bad_table_are_named(files) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.radio(key="own_where").set_value("Paths on this server").run()
+    at.text_input(key="own_table_path").set_value(str(files / "nope.csv")).run()
+    assert f"No table file at {files / 'nope.csv'}" in at.error[0].value
+    (files / "people.csv").write_bytes(b"a;b;c\n1;2;3\n")
+    at = _paths(AppTest.from_file(PAGE, default_timeout=60).run(), files)
+    assert not at.exception
+    assert "seems delimited by ';'" in at.error[0].value
+
+
+def test_import_from_paths_writes_a_run_and_selects_it(files) -> None:
+    at = _paths(AppTest.from_file(PAGE, default_timeout=60).run(), files)
+    assert not at.exception and not at.error
+    assert "Roles read from roles.toml" in at.success[0].value
+    types = at.dataframe[0].value
+    assert "sklearn.linear_model._ridge.Ridge" in list(types["type"])
+    assert bool(types["allowed"].all())
+    at.text_input(key="own_name").set_value("my-audit").run()
+    at.button(key="own_import").click().run()
+    assert not at.exception and not at.error
+    assert "Imported as run 'my-audit'" in at.success[-1].value
+    assert at.session_state["run_name"] == "my-audit"
+    manifest = json.loads((files / "runs" / "my-audit" / "manifest.json").read_text())
+    assert manifest["source"] == "imported" and manifest["n"] == 150
+    at.button(key="own_import").click().run()
+    assert "already exists" in at.error[0].value
+
+
+def test_roles_form_suggests_and_bad_thresholds_are_named(files) -> None:
+    at = _paths(AppTest.from_file(PAGE, default_timeout=60).run(), files, roles=None)
+    assert not at.exception
+    assert at.selectbox(key="own_id").value == "person"
+    assert at.selectbox(key="own_target").value == "score"
+    assert at.multiselect(key="own_sensitive").value == ["age", "sex"]
+    assert "give at least one threshold" in at.error[0].value
+    at.text_input(key="own_thresholds").set_value("500, lots").run()
+    assert "threshold 'lots' is not a number" in at.error[0].value
+    at.text_input(key="own_thresholds").set_value("500, 600").run()
+    at.text_input(key="own_name").set_value("../escape").run()
+    at.button(key="own_import").click().run()
+    assert "run name '../escape' must be" in at.error[0].value
+    at.text_input(key="own_name").set_value("from-form").run()
+    at.button(key="own_import").click().run()
+    assert not at.error, at.error
+    roles = json.loads((files / "runs" / "from-form" / "manifest.json").read_text())["roles"]
+    assert roles["id"] == "person" and roles["sensitive"] == ["age", "sex"]
+    assert [t["min_score"] for t in roles["tiers"]] == [500.0, 600.0]
