@@ -45,28 +45,15 @@ def _number(value: Any, digits: int = 3) -> str:
     return f"{number:.{digits}g}" if 0 < abs(number) < 1e-3 else f"{number:,.{digits}f}"
 
 
-def drivers_table(run: Run) -> pd.DataFrame:
-    """Return the mean absolute SHAP value of each input, largest first.
-
-    Parameters
-    ----------
-    run : Run
-        A loaded run.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``feature``, ``label``, ``privacy``, ``mean_abs`` (score units).
-    """
-    values = run.explanation.values.to_numpy(dtype=np.float64)
-    means = np.abs(values).mean(axis=0) if len(values) else np.zeros(values.shape[1])
-    frame = pd.DataFrame({
-        "feature": list(run.roles.inputs),
-        "label": [run.roles.label(c) for c in run.roles.inputs],
-        "privacy": [run.roles.privacy.get(c, "unspecified") for c in run.roles.inputs],
-        "mean_abs": means,
-    })
-    return frame.sort_values("mean_abs", ascending=False, kind="stable").reset_index(drop=True)
+def _drivers(run: Run, findings: dict[str, Any]) -> pd.DataFrame:
+    """The audit's drivers (feature -> mean |SHAP|) with labels and privacy categories."""
+    drivers = findings.get("drivers") or {}
+    return pd.DataFrame({
+        "feature": list(drivers),
+        "label": [run.roles.label(f) for f in drivers],
+        "privacy": [run.roles.privacy.get(f, "unspecified") for f in drivers],
+        "mean_abs": [float(v) for v in drivers.values()],
+    }, columns=["feature", "label", "privacy", "mean_abs"])
 
 
 def _svg(chart: alt.Chart) -> str:
@@ -151,22 +138,21 @@ def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
     proxies = findings.get("proxies") or []
     if proxies:
         best = max(proxies, key=lambda p: p["strength"])
-        lines.append(f"Strongest proxy: {best['feature']} predicts {best['attribute']} with "
-                     f"strength {best['strength']:.2f}.")
+        lines.append(f"Strongest proxy: {best['feature']} alone predicts {best['attribute']} "
+                     f"with strength {best['strength']:.2f} (0.5 is chance, 1 is certainty).")
+    if findings.get("friends"):
+        lines.append("Friends' scores feed the score: see the points each group gets from "
+                     "its friends below.")
     suppressed = int(findings.get("suppressed_cells") or 0)
     if suppressed:
         lines.append(f"{suppressed} cell(s) with fewer than {k} people are suppressed.")
     return lines
 
 
-def _friends(findings: dict[str, Any]) -> list[tuple[str, str]]:
-    friends = findings.get("friends")
-    if not friends:
-        return []
-    if isinstance(friends, dict):
-        return [(str(key), _number(value) if not isinstance(value, dict | list)
-                 else json.dumps(value, default=str)) for key, value in friends.items()]
-    return [(str(i + 1), json.dumps(item, default=str)) for i, item in enumerate(friends)]
+def _friends(findings: dict[str, Any]) -> list[tuple[str, str, str]]:
+    friends = findings.get("friends") or {}
+    return [(attribute, str(group), "suppressed" if points is None else f"{points:+.1f}")
+            for attribute, groups in friends.items() for group, points in groups.items()]
 
 
 def report_context(run: Run, findings: dict[str, Any], *, k: int = 11,
@@ -195,7 +181,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = 11,
     when = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     explains = manifest.get("shap", {}).get("explains") or (
         f"the model's score ({run.roles.score_min:g}-{run.roles.score_max:g})")
-    drivers = drivers_table(run)
+    drivers = _drivers(run, findings)
     total = drivers["mean_abs"].sum()
     privacy = (drivers.groupby("privacy", sort=False)["mean_abs"].sum()
                .sort_values(ascending=False).reset_index())
@@ -298,20 +284,16 @@ def report_json(run: Run, findings: dict[str, Any], *, k: int = 11) -> dict[str,
     Returns
     -------
     dict
-        ``audited`` (run, source, data/model hashes, versions, files), ``metrics``,
-        ``drivers`` (mean |SHAP| per input) and ``findings``.
+        ``audited`` (run, source, people, k, data/model hashes, SHAP method, file hashes,
+        versions) and ``findings``.
     """
     manifest = run.manifest
-    drivers = drivers_table(run)
     return {
         "audited": {"run": run.path.name, "source": manifest.get("source", "synthetic"),
                     "people": len(run.people), "k": k,
                     "data": manifest.get("data"), "model": manifest.get("model"),
                     "shap": manifest.get("shap"), "files": manifest.get("files"),
                     "versions": manifest.get("versions")},
-        "metrics": manifest.get("metrics", {}),
-        "drivers": [{"feature": r.feature, "privacy": r.privacy, "mean_abs": float(r.mean_abs)}
-                    for r in drivers.itertuples()],
         "findings": findings,
     }
 

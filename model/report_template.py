@@ -88,7 +88,9 @@ Under 0.8 fails the four-fifths rule (flagged). Suppressed: fewer than {{ k }} p
 
 <section id="proxies">
 <h2>Proxies of sensitive attributes</h2>
-<p>How well each input predicts a sensitive attribute (0: not at all, 1: perfectly).</p>
+<p>How well one input alone predicts a sensitive attribute (area under the ROC curve:
+0.5 is chance, 1 is certainty). A strong proxy lets a score discriminate without reading the
+attribute.</p>
 {% if proxies %}<table><tr><th>input</th><th>predicts</th><th>strength</th></tr>
 {% for row in proxies %}<tr><td>{{ row.feature }}</td><td>{{ row.attribute }}</td>
 <td class="num">{{ row.strength }}</td></tr>
@@ -97,10 +99,13 @@ Under 0.8 fails the four-fifths rule (flagged). Suppressed: fewer than {{ k }} p
 
 <section id="friends">
 <h2>Friends' influence</h2>
-{% if friends %}<table>
-{% for key, value in friends %}<tr><th>{{ key }}</th><td>{{ value }}</td></tr>
+<p>Mean points each group gets from its friends' scores.</p>
+{% if friends %}<table><tr><th>attribute</th><th>group</th><th>points from friends</th></tr>
+{% for attribute, group, points in friends %}<tr><td>{{ attribute }}</td><td>{{ group }}</td>
+<td class="num">{{ points }}</td></tr>
 {% endfor %}</table>
-{% else %}<p class="muted">This run has no social graph: not measured.</p>{% endif %}
+{% else %}<p class="muted">Friends' scores are not an input of this model: not measured.</p>
+{% endif %}
 </section>
 
 <section id="suppressed">

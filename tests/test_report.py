@@ -1,0 +1,141 @@
+"""The audit report: sections, offline charts, escaping, no person rows, PDF pages, JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import pytest
+from own_inputs import ROLES, regressor, skops_bytes, table
+
+from model.importer import import_files
+from model.report import build_report, write_report
+from model.store import load_run
+
+SECTIONS = {"summary", "audited", "accuracy", "drivers", "fairness", "proxies", "friends",
+            "suppressed"}
+EVIL = "<script>alert('x')</script>"
+
+
+def findings_for(run) -> dict:
+    """Findings shaped like ``model.audit.audit_findings``, with a hostile group name."""
+    drivers = run.explanation.values.abs().mean().sort_values(ascending=False)
+    return {
+        "run": run.path.name, "people": len(run.people), "k": 11,
+        "impact_ratios": {"sex": {"female": {"at_least_500": 0.71, "at_least_600": 0.55},
+                                  "male": {"at_least_500": 1.0, "at_least_600": 1.0}},
+                          "age_band": {EVIL: {"at_least_500": None, "at_least_600": None},
+                                       "30-50": {"at_least_500": 0.93, "at_least_600": 1.0}}},
+        "flags": [{"attribute": "sex", "group": "female", "tier": "at_least_600",
+                   "impact_ratio": 0.55},
+                  {"attribute": "sex", "group": "female", "tier": "at_least_500",
+                   "impact_ratio": 0.71}],
+        "proxies": [{"feature": "district", "attribute": "sex", "strength": 0.62}],
+        "suppressed_cells": 2,
+        "friends": None,
+        "accuracy": {"r2": 0.9},
+        "drivers": {f: float(v) for f, v in drivers.items()},
+    }
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: set[str] = set()
+        self.tags: list[str] = []
+        self.urls: list[str] = []
+        self.flagged = 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        if tag == "section":
+            self.sections.add(attrs.get("id"))
+        self.urls += [v for k, v in attrs.items() if k in ("src", "href") and v]
+        if "flag" in (attrs.get("class") or "").split():
+            self.flagged += 1
+
+    def handle_data(self, data) -> None:
+        self.text.append(data)
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    """An imported run whose ids and incomes are distinctive strings."""
+    folder = tmp_path_factory.mktemp("report")
+    frame = table(n=300)
+    frame["person"] = [f"ID-{i:06d}-X" for i in range(len(frame))]
+    (folder / "t.csv").write_bytes(frame.to_csv(index=False).encode())
+    (folder / "m.skops").write_bytes(skops_bytes(regressor(frame)))
+    (folder / "r.toml").write_text(ROLES)
+    run = load_run(import_files(folder / "t.csv", folder / "m.skops", folder / "r.toml",
+                                folder / "run"))
+    return frame, run, hashlib.sha256((folder / "t.csv").read_bytes()).hexdigest()
+
+
+def test_html_has_every_section_offline_and_escaped(imported) -> None:
+    _, run, _ = imported
+    html = build_report(run, findings_for(run), "html",
+                        generated=datetime(2026, 1, 2, 3, 4, tzinfo=UTC)).decode()
+    page = _Page()
+    page.feed(html)
+    assert page.sections >= SECTIONS
+    assert "script" not in page.tags and "link" not in page.tags
+    assert page.urls and all(u.startswith("data:image/svg+xml;base64,") for u in page.urls)
+    assert "&lt;script&gt;" in html and EVIL not in html
+    assert page.flagged == 2
+    text = " ".join(page.text)
+    assert "Generated 2026-01-02 03:04 UTC" in text
+    assert "2 group-by-tier comparison(s) fail the four-fifths rule" in text
+    assert "sex = female reaches tier at_least_600 at 0.55" in text
+    assert text.count("suppressed") >= 2
+
+
+def test_no_person_row_appears(imported) -> None:
+    frame, run, _ = imported
+    findings = findings_for(run)
+    html = build_report(run, findings, "html").decode()
+    data = build_report(run, findings, "json").decode()
+    for document in (html, data):
+        assert not any(pid in document for pid in frame["person"])
+        assert not any(f"{income:.2f}" in document for income in frame["income"].head(50))
+
+
+def test_json_is_strict_and_names_what_was_audited(imported) -> None:
+    _, run, table_hash = imported
+    findings = findings_for(run)
+    findings["accuracy"]["mae_points"] = float("nan")
+    data = json.loads(build_report(run, findings, "json"))
+    assert data["audited"]["source"] == "imported"
+    assert data["audited"]["data"]["sha256"] == table_hash
+    assert data["audited"]["model"]["estimator"] == "Pipeline"
+    assert data["findings"]["accuracy"]["mae_points"] is None
+    assert data["findings"]["impact_ratios"]["sex"]["female"]["at_least_600"] == 0.55
+
+
+def test_pdf_has_pages_and_renders(imported, tmp_path) -> None:
+    _, run, _ = imported
+    out = write_report(run, findings_for(run), "pdf", tmp_path / "report.pdf")
+    assert out.read_bytes().startswith(b"%PDF")
+    assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True)
+    pages = int(next(line.split()[-1] for line in info.stdout.splitlines()
+                     if line.startswith("Pages:")))
+    assert pages >= 2
+    subprocess.run(["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-png", str(out),
+                    str(tmp_path / "page")], check=True)
+    png = next(tmp_path.glob("page*.png"))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Summary of findings" in text and "Fairness by group and tier" in text
+
+
+def test_unknown_format_is_refused(imported) -> None:
+    _, run, _ = imported
+    with pytest.raises(ValueError, match="unknown report format 'docx'"):
+        build_report(run, findings_for(run), "docx")
