@@ -255,6 +255,14 @@ def _permutation(model: Any, X: pd.DataFrame, output: str, positive: int, seed: 
     return np.asarray(result.values, dtype=np.float64), base, len(take), max_evals
 
 
+def _gap(base: float, frame: pd.DataFrame, target: np.ndarray) -> float:
+    """Largest gap between base + sum of SHAP values and the model's output (inf for NaN)."""
+    if len(frame) == 0:
+        return 0.0
+    gap = float(np.max(np.abs(base + frame.to_numpy(dtype=np.float64).sum(axis=1) - target)))
+    return gap if np.isfinite(gap) else float("inf")
+
+
 def explain_any(model: Any, X: pd.DataFrame, *, output: str, positive: int = 1,
                 seed: int = 0) -> tuple[Explanation, Method]:
     """Explain every row of ``X`` in the model's ``output``, one SHAP column per input.
@@ -282,13 +290,17 @@ def explain_any(model: Any, X: pd.DataFrame, *, output: str, positive: int = 1,
     Raises
     ------
     ModelFitError
-        When the SHAP values do not add up to the model's output (beyond
-        :data:`ADDITIVITY_TOLERANCE` relative to the output's spread) or shap fails.
+        When even the permutation explainer's values do not add up to the model's output
+        (beyond :data:`ADDITIVITY_TOLERANCE` relative to the output's spread). An exact
+        explainer whose values miss the output (e.g. TreeSHAP on native categorical splits)
+        is replaced by the permutation explainer, and the note says why.
     """
     start = time.perf_counter()
     target = model_output(model, X, output, positive)
     inputs = list(X.columns)
+    spread = max(float(np.ptp(target)) if len(target) else 0.0, 1.0)
     exact = _exact(model, X, output, positive)
+    why = f"no exact explainer for {type(_split(model)[1]).__name__}"
     if exact is not None:
         kind, values, base, owners = exact
         frame = _fold(values, owners, inputs)
@@ -298,19 +310,22 @@ def explain_any(model: Any, X: pd.DataFrame, *, output: str, positive: int = 1,
             + ("" if output == "score" else " of the positive class")
             + (", encoded columns summed back onto their input" if len(owners) > len(inputs)
                else "")))
-    else:
+        gap = _gap(base, frame, target)
+        if gap > ADDITIVITY_TOLERANCE * spread:
+            why = (f"exact {kind} SHAP missed the model's own {output} by up to {gap:.3g} "
+                   "(e.g. native categorical splits)")
+            exact = None
+    if exact is None:
         values, base, rows, evals = _permutation(model, X, output, positive, seed)
         frame = pd.DataFrame(values, columns=inputs)
         method = Method("permutation", False, output, (
-            f"approximate permutation SHAP of the {output.replace('_', '-')}: no exact "
-            f"explainer for {type(_split(model)[1]).__name__}; background of {rows} rows, "
-            f"{evals} model evaluations per row"), background_rows=rows, max_evals=evals)
-    gap = (float(np.max(np.abs(base + frame.to_numpy().sum(axis=1) - target)))
-           if len(frame) else 0.0)
-    spread = max(float(np.ptp(target)) if len(target) else 0.0, 1.0)
-    if not np.isfinite(gap) or gap > ADDITIVITY_TOLERANCE * spread:
-        raise ModelFitError(f"the SHAP values miss the model's own {output} by up to {gap:.3g};"
-                            f" the {method.explainer} explainer does not fit this model")
+            f"approximate permutation SHAP of the {output.replace('_', '-')}: {why}; "
+            f"background of {rows} rows, {evals} model evaluations per row"),
+            background_rows=rows, max_evals=evals)
+        gap = _gap(base, frame, target)
+        if gap > ADDITIVITY_TOLERANCE * spread:
+            raise ModelFitError(f"the SHAP values miss the model's own {output} by up to "
+                                f"{gap:.3g}; this model cannot be explained reliably")
     elapsed = time.perf_counter() - start
     frame.index = X.index
     explanation = Explanation(base=base, values=frame.astype(np.float32), prediction=target,

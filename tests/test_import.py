@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 from own_inputs import GERMAN_ROLES, ROLES, german_credit, regressor, skops_bytes, table
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from model.explain_any import explain_any
 from model.importer import import_files
@@ -152,3 +152,17 @@ def test_the_types_a_model_file_asks_for_are_listed(tmp_path) -> None:
     assert "district" in run.roles.categorical
     assert run.roles.privacy["income"] == "financial"
     assert run.roles.privacy["age"] == "unspecified"
+
+
+def test_tree_shap_that_misses_predict_falls_back_and_says_why() -> None:
+    frame = table(n=200)
+    X = frame[["income", "debts", "district", "age"]]
+    codes = ColumnTransformer([("o", OrdinalEncoder(), ["district"])], remainder="passthrough",
+                              verbose_feature_names_out=False).set_output(transform="pandas")
+    model = Pipeline([("codes", codes), ("trees", HistGradientBoostingRegressor(
+        max_iter=30, categorical_features=["district"], random_state=0))]).fit(X, frame.score)
+    explanation, method = explain_any(model, X, output="score")
+    assert method.explainer == "permutation" and not method.exact
+    assert "exact tree SHAP missed the model's own score" in method.note
+    total = explanation.base + explanation.values.to_numpy(np.float64).sum(axis=1)
+    np.testing.assert_allclose(total, model.predict(X), atol=1e-3)
