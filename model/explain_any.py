@@ -299,8 +299,12 @@ def explain_any(model: Any, X: pd.DataFrame, *, output: str, positive: int = 1,
     target = model_output(model, X, output, positive)
     inputs = list(X.columns)
     spread = max(float(np.ptp(target)) if len(target) else 0.0, 1.0)
-    exact = _exact(model, X, output, positive)
     why = f"no exact explainer for {type(_split(model)[1]).__name__}"
+    try:
+        exact = _exact(model, X, output, positive)
+    except Exception as exc:  # e.g. string columns or an encoder that cannot be folded back
+        exact = None
+        why = f"the exact explainer failed ({(str(exc).splitlines() or [''])[0][:160]})"
     if exact is not None:
         kind, values, base, owners = exact
         frame = _fold(values, owners, inputs)
