@@ -81,12 +81,12 @@ def one_feature_auc(codes: np.ndarray, target: np.ndarray) -> float:
     Returns
     -------
     float
-        AUC (macro one-vs-rest for more than two groups) of rates fitted on one half (even
-        rows, or odd rows) and applied to the other, pooled over both halves.
+        AUC (macro one-vs-rest for more than two groups) of rates fitted on one random half
+        and applied to the other, pooled over both halves.
     """
     n_groups = int(target.max()) + 1
     n_codes = int(codes.max()) + 1
-    half = np.arange(len(codes)) % 2 == 0
+    half = np.random.default_rng(_STREAM).random(len(codes)) < 0.5
     proba = np.empty((len(codes), n_groups))
     prior = np.bincount(target, minlength=n_groups) / len(target)
     for fit in (half, ~half):
