@@ -99,8 +99,8 @@ def impact_heatmap(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) -> 
     names = tier_labels(tiers)
     data = ratios[~ratios["suppressed"] & ratios["impact_ratio"].notna()].assign(
         tier_label=lambda d: d["tier"].map(names), group=lambda d: d["group"].map(readable),
-        text=lambda d: d["impact_ratio"].map("{:.2f}".format)
-        + d["flagged"].map({True: " !", False: ""}))
+        text=lambda d: d["impact_ratio"].map("{:.2f}".format).astype(str)
+        + d["flagged"].map({True: " !", False: ""}).astype(str))
     base = alt.Chart(data, width=WIDTH,
                      title="Impact ratio: share reaching the tier over the most favoured "
                            "group's").encode(
@@ -175,7 +175,7 @@ def proxy_heatmap(strength: pd.DataFrame, labels: Mapping[str, str]) -> alt.Laye
     data = strength.assign(feature_label=strength["feature"].map(lambda c: labels.get(c, c)),
                            attribute_label=strength["attribute"].map(
                                lambda c: labels.get(c, c)),
-                           text=strength["strength"].map("{:.2f}".format))
+                           text=strength["strength"].map("{:.2f}".format).astype(str))
     order = (data.groupby("feature_label")["strength"].max()
              .sort_values(ascending=False).index.tolist())
     base = alt.Chart(data, width=420, title="Strength of each input as a stand-in (AUC)").encode(

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.audit_charts import (
-    display_table,
-    distribution_chart,
-    impact_heatmap,
-    tier_access_chart,
-)
+from app.audit_charts import distribution_chart, impact_heatmap, tier_access_chart
+from app.audit_widgets import table_expander
 from app.state import audit_k, fairness_tables, select_run
 
 st.title("Whom does the score treat unfairly?")
@@ -33,7 +29,10 @@ if run is not None:
     st.markdown(f"**{len(flagged)}** group/tier pairs fail the four-fifths rule: the group "
                 "reaches the tier less than 80% as often as the most favoured group.")
     st.caption(result["note"])
-
+    if result["table"]["suppressed"].all():
+        st.warning(f"Every group has fewer than {k} people (or hides one that does): "
+                   "there is nothing to show. Lower the smallest group shown.")
+        st.stop()
     st.altair_chart(tier_access_chart(result["ratios"], tiers))
     st.caption("Compare bar heights within a tier: an outlined bar marks a group that reaches "
                "the tier less than four fifths as often as the best-placed group.")
@@ -43,7 +42,4 @@ if run is not None:
     st.altair_chart(distribution_chart(result["distribution"], tiers))
     st.caption("Where a group's curve sits left of the dashed tier lines, fewer of its people "
                "get the perks.")
-    with st.expander("The numbers, as a table"):
-        labels = run.roles.labels
-        st.dataframe(display_table(result["table"], labels, tiers), hide_index=True)
-        st.dataframe(display_table(result["parity"], labels), hide_index=True)
+    table_expander(run.roles.labels, result["table"], result["parity"], tiers=tiers)

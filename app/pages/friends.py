@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.audit_charts import display_table, ego_chart, group_bar_chart
+from app.audit_charts import ego_chart, group_bar_chart
+from app.audit_widgets import table_expander
 from app.state import audit_k, friends_audit, select_run
 from model.network import NotAvailableError, ego_network, unfriend_gain
 
@@ -32,24 +33,20 @@ elif run is not None:
                                     value_title="Times dropped over times befriended (ratio)"))
     st.caption("If everyone dropped their lowest-scoring friend, groups right of the line "
                "would be dropped more often than their place among friends implies.")
-    with st.expander("The numbers, as a table"):
-        st.dataframe(display_table(found["points"], labels), hide_index=True)
-        st.dataframe(display_table(by_group, labels), hide_index=True)
+    table_expander(labels, found["points"], by_group)
     ids = run.people[run.roles.id]
     person = st.number_input("Person", min_value=int(ids.min()), max_value=int(ids.max()),
                              value=int(ids.iloc[0]), step=1, key="ego_person")
     drop = st.slider("Friends to drop", 1, 5, 1, key="unfriend_drop")
     try:
-        ego = ego_network(run, person)
+        st.altair_chart(ego_chart(ego_network(run, person), labels, attribute))
+        st.caption("Dark dots are low-scoring friends; the ringed one is the friend this "
+                   "person would drop first to raise their own score.")
         gain = unfriend_gain(run, person, drop=drop)
     except (KeyError, ValueError) as exc:
         st.warning(str(exc).strip("'\""))
     else:
-        st.altair_chart(ego_chart(ego, labels, attribute))
-        st.caption("Dark dots are low-scoring friends; the ringed one is the friend this "
-                   "person would drop first to raise their own score.")
         st.markdown(f"Dropping {drop} friend(s) ({', '.join(gain.dropped_groups[attribute])}) "
                     f"would change this score by **{gain.gain:+.1f} points** "
                     f"({gain.score_before:.0f} → {gain.score_after:.0f}).")
-        with st.expander("The numbers, as a table"):
-            st.dataframe(display_table(ego, labels), hide_index=True)
+        table_expander(labels, ego_network(run, person))
