@@ -74,8 +74,8 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any]:
         "tiers": {t.name: t.min_score for t in run.roles.tiers},
         "impact_ratios": ratios,
         "flags": flags,
-        "proxies": [{k_: (float(v) if isinstance(v, float | np.floating) else v)
-                     for k_, v in row.items()}
+        "proxies": [{name: (float(v) if isinstance(v, float | np.floating) else v)
+                     for name, v in row.items()}
                     for row in proxy_strength(run).to_dict("records")],
         "suppressed_cells": int(suppressed),
         "friends": friends,

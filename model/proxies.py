@@ -10,7 +10,7 @@ stand-in; multi-class attributes use the macro one-vs-rest AUC.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -31,8 +31,8 @@ N_BINS = 20
 PROXY_THRESHOLD = 0.7
 
 
-# The audit's own random stream: never seed 0 alone, which a population made with seed 0
-# also starts from (its first draws decide ethnicity, and would pick the same people).
+# The audit's own random stream, apart from any population's seed: a generator seeded like
+# the population would draw the same numbers that decided who belongs to which group.
 _STREAM = 0x5E5A_A0D1
 
 
@@ -561,10 +561,8 @@ def minimise(run: Run, drop: list[str], *, k: int = DEFAULT_K) -> Minimisation:
     if key in _MINIMISED:
         return _MINIMISED[key]
     roles = run.roles
-    kept_roles = type(roles)(**{**roles.__dict__,
-                                "inputs": tuple(f for f in roles.inputs if f not in dropped),
-                                "categorical": tuple(c for c in roles.categorical
-                                                     if c not in dropped)})
+    kept_roles = replace(roles, inputs=tuple(f for f in roles.inputs if f not in dropped),
+                         categorical=tuple(c for c in roles.categorical if c not in dropped))
     seed = int(run.manifest.get("seed", 0))
     before = run.manifest.get("metrics", {})
     if not {"r2", "mae_points"} <= set(before):

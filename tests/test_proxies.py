@@ -3,6 +3,7 @@ acceptance on the presets at 20,000 people."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -122,11 +123,10 @@ def test_minimise_retrains_without_the_data(proxy_run) -> None:
         resolve_drop(proxy_run, ["shoe size"])
     result = minimise(proxy_run, ["district", "device"])
     roles = proxy_run.roles
-    kept = type(roles)(**{**roles.__dict__,
-                          "inputs": tuple(f for f in roles.inputs
-                                          if f not in {"district", "device"}),
-                          "categorical": tuple(c for c in roles.categorical
-                                               if c not in {"district", "device"})})
+    dropped = {"district", "device"}
+    kept = dataclasses.replace(
+        roles, inputs=tuple(f for f in roles.inputs if f not in dropped),
+        categorical=tuple(c for c in roles.categorical if c not in dropped))
     _, metrics = fit_score_model(proxy_run.people, kept, seed=0)
     accuracy = result.accuracy.set_index("metric")
     assert accuracy.loc["r2", "after"] == pytest.approx(metrics["r2"])
