@@ -152,6 +152,40 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Audit a run: tier access by group, four-fifths flags, proxies, friends, drivers.
+
+    With ``--fail-on`` gates (see :mod:`model.gates`), exit 1 when a finding crosses one,
+    printing each crossing on stderr.
+    """
+    from model.audit import audit_findings, findings_text
+    from model.gates import evaluate_gates, parse_gate
+
+    gates = [parse_gate(text) for text in args.fail_on]
+    run = load_run(args.run)
+    findings = audit_findings(run, k=args.k)
+    emit(findings, as_json=args.json,
+         text=lambda: findings_text(findings, run.roles.labels))
+    breaches = evaluate_gates(findings, gates)
+    for breach in breaches:
+        print(f"FAILED {breach.text}", file=sys.stderr)
+    if gates and not breaches:
+        print(f"passed {len(gates)} gate(s): {', '.join(g.text for g in gates)}",
+              file=sys.stderr)
+    return 1 if breaches else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the audit report of a run as HTML, PDF or JSON."""
+    from model.audit import audit_findings
+    from model.report import write_report
+
+    run = load_run(args.run)
+    out = write_report(run, audit_findings(run, k=args.k), args.format, args.out, k=args.k)
+    print(f"Wrote {out} ({out.stat().st_size:,} bytes)")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line: ``error: ...``."""
 
@@ -188,6 +222,25 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--person", required=True, help="the person's id")
     explain.add_argument("--json", action="store_true")
     explain.set_defaults(func=cmd_explain)
+
+    audit = sub.add_parser("audit", help="fairness by group and tier, proxies, friends")
+    audit.add_argument("run", type=Path, help="run folder")
+    audit.add_argument("--k", type=_positive_int("--k", 1, 1_000_000), default=11,
+                       help="smallest group shown; smaller groups are hidden (default 11)")
+    audit.add_argument("--json", action="store_true", help="print the findings as JSON")
+    audit.add_argument("--fail-on", action="append", default=[], metavar="GATE",
+                       help="exit 1 when a finding crosses GATE, e.g. 'impact_ratio<0.8' or "
+                            "'proxy_strength[sex]>0.7' (repeatable; metrics: impact_ratio, "
+                            "proxy_strength, suppressed_cells)")
+    audit.set_defaults(func=cmd_audit)
+
+    report = sub.add_parser("report", help="write the audit report (HTML, PDF or JSON)")
+    report.add_argument("run", type=Path, help="run folder")
+    report.add_argument("--format", choices=("html", "pdf", "json"), default="html")
+    report.add_argument("--out", required=True, type=Path, help="file to write")
+    report.add_argument("--k", type=_positive_int("--k", 1, 1_000_000), default=11,
+                        help="smallest group shown; smaller groups are hidden (default 11)")
+    report.set_defaults(func=cmd_report)
 
     own = sub.add_parser("import", help="import your own table, skops model and roles file")
     own.add_argument("--data", required=True, type=Path, help="table: CSV (UTF-8) or Parquet")
