@@ -154,29 +154,3 @@ def evaluate_gates(findings: dict[str, Any], gates: Sequence[Gate]) -> list[Brea
         worst_first = gate.op in ("<", "<=")
         breaches += sorted(hits, key=lambda b: b.value, reverse=not worst_first)
     return breaches
-
-
-def gate_report(findings: dict[str, Any], texts: Sequence[str]) -> tuple[int, list[str]]:
-    """Parse and evaluate gate expressions as the command line does.
-
-    Parameters
-    ----------
-    findings : dict
-        Audit findings.
-    texts : sequence of str
-        Gate expressions (``--fail-on`` values).
-
-    Returns
-    -------
-    status : int
-        0 when no gate is crossed, 1 when one is.
-    lines : list of str
-        One line per crossing, ``FAILED <gate>: <where> = <value>``.
-
-    Raises
-    ------
-    GateError
-        For a malformed gate (the command line exits with status 2).
-    """
-    breaches = evaluate_gates(findings, [parse_gate(t) for t in texts])
-    return (1 if breaches else 0), [f"FAILED {b.text}" for b in breaches]

@@ -32,6 +32,7 @@ Format = Literal["html", "pdf", "json"]
 FOUR_FIFTHS = 0.8
 TOP_DRIVERS = 15
 TOP_PROXIES = 12
+_LABELS = alt.Axis(labelLimit=300)
 
 
 def _number(value: Any, digits: int = 3) -> str:
@@ -67,22 +68,22 @@ def _charts(drivers: pd.DataFrame, privacy: pd.DataFrame, lowest: pd.DataFrame,
     charts = {
         "drivers": _svg(alt.Chart(top).mark_bar(color="#3b6fb6").encode(
             x=alt.X("mean_abs:Q", title=f"mean |SHAP| ({unit})"),
-            y=alt.Y("label:N", sort=None, title=None)).properties(width=420)),
+            y=alt.Y("label:N", sort=None, title=None, axis=_LABELS)).properties(width=380)),
         "privacy": _svg(alt.Chart(privacy).mark_bar(color="#7a5195").encode(
             x=alt.X("share:Q", title="share of all movement", axis=alt.Axis(format="%")),
-            y=alt.Y("privacy:N", sort=None, title=None)).properties(width=420)),
+            y=alt.Y("privacy:N", sort=None, title=None, axis=_LABELS)).properties(width=380)),
         "fairness": "",
     }
     if len(lowest):
         bars = alt.Chart(lowest).mark_bar().encode(
             x=alt.X("ratio:Q", title="lowest impact ratio over tiers",
                     scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y("who:N", sort=None, title=None),
+            y=alt.Y("who:N", sort=None, title=None, axis=_LABELS),
             color=alt.Color("flagged:N", legend=None,
                             scale=alt.Scale(domain=[True, False], range=["#c0392b", "#7f8c8d"])))
         rule = alt.Chart(pd.DataFrame({"x": [FOUR_FIFTHS]})).mark_rule(
             strokeDash=[4, 3]).encode(x="x:Q")
-        charts["fairness"] = _svg((bars + rule).properties(width=420))
+        charts["fairness"] = _svg((bars + rule).properties(width=380))
     return charts
 
 

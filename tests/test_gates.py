@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from model.gates import Gate, GateError, evaluate_gates, gate_report, parse_gate
+from model.cli import main
+from model.gates import Gate, GateError, evaluate_gates, parse_gate
 
 FINDINGS = {
     "impact_ratios": {
@@ -76,13 +79,46 @@ def test_unknown_attribute_in_a_gate_is_an_error() -> None:
         evaluate_gates(FINDINGS, [parse_gate("impact_ratio[religion]<0.8")])
 
 
-def test_gate_report_statuses() -> None:
-    assert gate_report(FINDINGS, []) == (0, [])
-    assert gate_report(FINDINGS, ["impact_ratio<0.5", "proxy_strength>0.9"]) == (0, [])
-    status, lines = gate_report(FINDINGS, ["impact_ratio<0.8", "proxy_strength>0.8"])
-    assert status == 1
-    assert lines == ["FAILED impact_ratio<0.8: sex=female, tier gold = 0.62",
-                     "FAILED impact_ratio<0.8: ethnicity=uyghur, tier gold = 0.79",
-                     "FAILED proxy_strength>0.8: district -> ethnicity = 0.83"]
-    with pytest.raises(GateError):
-        gate_report(FINDINGS, ["impact_ratio<0.8", "nonsense"])
+def test_several_gates_report_in_gate_order() -> None:
+    gates = [parse_gate("impact_ratio<0.8"), parse_gate("proxy_strength>0.8")]
+    assert [b.text for b in evaluate_gates(FINDINGS, gates)] == [
+        "impact_ratio<0.8: sex=female, tier gold = 0.62",
+        "impact_ratio<0.8: ethnicity=uyghur, tier gold = 0.79",
+        "proxy_strength>0.8: district -> ethnicity = 0.83"]
+    assert evaluate_gates(FINDINGS, []) == []
+
+
+@pytest.mark.parametrize(("gates", "status"), [
+    ([], 0),
+    (["impact_ratio<0"], 0),
+    (["proxy_strength>1.5", "suppressed_cells>100000"], 0),
+    (["impact_ratio<=1"], 1),
+    (["impact_ratio<0", "proxy_strength>=0"], 1),
+])
+def test_audit_command_exit_status(social_path, gates, status, capsys) -> None:
+    argv = ["audit", str(social_path), "--json"]
+    for gate in gates:
+        argv += ["--fail-on", gate]
+    assert main(argv) == status
+    captured = capsys.readouterr()
+    findings = json.loads(captured.out)
+    failed = [line for line in captured.err.splitlines() if line.startswith("FAILED ")]
+    if status:
+        assert failed and all(":" in line and " = " in line for line in failed)
+    else:
+        assert not failed
+    if "impact_ratio<=1" in gates:
+        shown = sum(r is not None for groups in findings["impact_ratios"].values()
+                    for tiers in groups.values() for r in tiers.values())
+        assert len(failed) == shown
+
+
+@pytest.mark.parametrize(("gate", "message"), [
+    ("impact_ratio<<0.8", "is not a number"),
+    ("ratio<0.8", "unknown metric 'ratio'"),
+    ("impact_ratio[religion]<0.8", "attribute 'religion'"),
+])
+def test_audit_command_malformed_gate_exits_2(social_path, gate, message, capsys) -> None:
+    assert main(["audit", str(social_path), "--fail-on", gate]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
