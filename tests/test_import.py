@@ -166,3 +166,24 @@ def test_tree_shap_that_misses_predict_falls_back_and_says_why() -> None:
     assert "exact tree SHAP missed the model's own score" in method.note
     total = explanation.base + explanation.values.to_numpy(np.float64).sum(axis=1)
     np.testing.assert_allclose(total, model.predict(X), atol=1e-3)
+
+
+def test_german_credit_audit_findings(german_forest) -> None:
+    from model.audit import audit_findings
+
+    _, _, run = german_forest
+    findings = audit_findings(run)
+    assert set(findings["impact_ratios"]) == {"personal_status_and_sex", "age_in_years_band",
+                                              "foreign_worker"}
+    reach = pd.Series(run.explanation.prediction >= 0.5)
+    groups = run.people["foreign_worker"]
+    sizes = groups.value_counts()
+    rates = reach.groupby(groups).mean()[sizes >= 11]
+    for group, rate in rates.items():
+        assert findings["impact_ratios"]["foreign_worker"][group]["at_least_0.5"] == \
+            pytest.approx(rate / rates.max())
+    assert findings["friends"] is None
+    assert set(findings["drivers"]) == set(run.roles.inputs)
+    assert findings["proxies"] and {p["attribute"] for p in findings["proxies"]} <= set(
+        run.roles.sensitive)
+    assert findings["accuracy"]["accuracy"] == run.manifest["metrics"]["accuracy"]

@@ -139,3 +139,34 @@ def test_unknown_format_is_refused(imported) -> None:
     _, run, _ = imported
     with pytest.raises(ValueError, match="unknown report format 'docx'"):
         build_report(run, findings_for(run), "docx")
+
+
+def test_report_of_a_synthetic_run_with_real_findings(social_run, tmp_path) -> None:
+    from model.audit import audit_findings
+
+    findings = audit_findings(social_run)
+    assert findings["friends"] is not None
+    html = build_report(social_run, findings, "html").decode()
+    page = _Page()
+    page.feed(html)
+    assert SECTIONS <= page.sections
+    expected_flags = sum(r is not None and r < 0.8 for groups in
+                         findings["impact_ratios"].values() for tiers in groups.values()
+                         for r in tiers.values())
+    assert page.flagged == expected_flags == len(findings["flags"])
+    assert "points from friends" in html and "not measured" not in html
+    out = write_report(social_run, findings, "pdf", tmp_path / "social.pdf")
+    subprocess.run(["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-png", str(out),
+                    str(tmp_path / "page")], check=True)
+    assert next(tmp_path.glob("page*.png")).stat().st_size > 10_000
+
+
+def test_report_command_writes_each_format(social_path, tmp_path, capsys) -> None:
+    from model.cli import main
+
+    for fmt, magic in (("html", b"<!DOCTYPE html>"), ("pdf", b"%PDF"), ("json", b"{")):
+        out = tmp_path / f"report.{fmt}"
+        assert main(["report", str(social_path), "--format", fmt, "--out", str(out)]) == 0
+        assert out.read_bytes().startswith(magic)
+    assert main(["report", str(social_path), "--format", "docx", "--out", "x"]) == 2
+    assert "invalid choice: 'docx'" in capsys.readouterr().err
