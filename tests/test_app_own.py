@@ -98,3 +98,19 @@ def test_roles_form_suggests_and_bad_thresholds_are_named(files) -> None:
     roles = json.loads((files / "runs" / "from-form" / "manifest.json").read_text())["roles"]
     assert roles["id"] == "person" and roles["sensitive"] == ["age", "sex"]
     assert [t["min_score"] for t in roles["tiers"]] == [500.0, 600.0]
+
+
+def test_report_of_the_imported_run_can_be_downloaded(files) -> None:
+    at = _paths(AppTest.from_file(PAGE, default_timeout=120).run(), files)
+    at.text_input(key="own_name").set_value("for-report").run()
+    at.button(key="own_import").click().run()
+    assert not at.exception and not at.error
+    assert "explains the model's prediction" in at.info[-1].value
+    assert not at.get("download_button")
+    at.radio(key="own_report_format").set_value("json").run()
+    at.button(key="own_report").click().run()
+    assert not at.exception
+    buttons = at.get("download_button")
+    assert len(buttons) == 1 and "JSON" in buttons[0].proto.label
+    at.radio(key="own_report_format").set_value("html").run()
+    assert not at.get("download_button")

@@ -8,14 +8,17 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.state import RUN_KEY
+from app.state import RUN_KEY, select_run
+from model.audit import audit_findings
 from model.bad_input import MAX_BYTES, BadInputError
 from model.importer import import_run, read_model, run_folder
 from model.persist import TRUSTED_TYPES, requested_types, untrusted_types
+from model.report import build_report
 from model.roles_file import parse_roles_bytes, parse_thresholds, suggest_roles, with_thresholds
 from model.store import runs_root
 from model.table_file import read_table
 
+MIME = {"html": "text/html", "pdf": "application/pdf", "json": "application/json"}
 NONE = "(none)"
 ROW_NUMBER = "(row number)"
 
@@ -93,3 +96,24 @@ else:
             st.success(f"Imported as run '{out.name}': every page now audits it.")
     except BadInputError as exc:
         st.error(str(exc))
+
+st.divider()
+st.header("Report of the loaded run")
+run = select_run()
+if run is not None:
+    shap_info = run.manifest.get("shap", {})
+    if run.manifest.get("source") == "imported":
+        st.info(f"Run '{run.path.name}' explains {shap_info.get('explains')}: "
+                f"{shap_info.get('note')}.")
+    fmt = st.radio("Format", list(MIME), key="own_report_format", horizontal=True,
+                   format_func=str.upper)
+    wanted = (run.key, fmt)
+    if st.button("Prepare the report", key="own_report"):
+        with st.spinner("Auditing the run and writing the report…"):
+            st.session_state["own_report_data"] = (wanted, build_report(run, audit_findings(run),
+                                                                        fmt))
+    ready = st.session_state.get("own_report_data")
+    if ready is not None and ready[0] == wanted:
+        st.download_button(f"Download the {fmt.upper()} report", ready[1],
+                           file_name=f"{run.path.name}-audit.{fmt}", mime=MIME[fmt],
+                           key="own_download")
