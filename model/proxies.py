@@ -23,6 +23,7 @@ from sklearn.preprocessing import OrdinalEncoder
 
 from model.fairness import tier_table_with_suppression
 from model.groups import group_labels, group_means
+from model.scoring import score_rows
 from model.store import Run
 from model.suppress import DEFAULT_K
 from model.train import fit_score_model
@@ -492,7 +493,7 @@ def flip_test(run: Run, feature: str, attribute: str, *, k: int = DEFAULT_K) -> 
     X = run.people[list(run.roles.inputs)].copy()
     X[feature] = pd.Series([value] * len(X), index=X.index).astype(X[feature].dtype)
     before = pd.Series(np.asarray(run.explanation.prediction, float), index=X.index)
-    after = pd.Series(np.asarray(run.model.predict(X), float), index=X.index)
+    after = pd.Series(score_rows(run, X), index=X.index)
     table, _ = group_means(pd.DataFrame({"mean_before": before, "mean_after": after}),
                                 groups, k=k)
     table.insert(4, "change", table["mean_after"] - table["mean_before"])

@@ -114,3 +114,23 @@ def test_report_of_the_imported_run_can_be_downloaded(files) -> None:
     assert len(buttons) == 1 and "JSON" in buttons[0].proto.label
     at.radio(key="own_report_format").set_value("html").run()
     assert not at.get("download_button")
+
+
+@pytest.mark.parametrize("page", ["fairness", "proxies", "friends", "own"])
+def test_audit_pages_run_on_an_imported_classifier(page, tmp_path, monkeypatch) -> None:
+    from own_inputs import CLASSIFIER_ROLES, classifier
+
+    from model.importer import import_files
+
+    frame = table()
+    (tmp_path / "t.csv").write_bytes(frame.to_csv(index=False).encode())
+    (tmp_path / "m.skops").write_bytes(skops_bytes(classifier(frame)))
+    (tmp_path / "r.toml").write_text(CLASSIFIER_ROLES)
+    import_files(tmp_path / "t.csv", tmp_path / "m.skops", tmp_path / "r.toml",
+                 tmp_path / "runs" / "approvals")
+    monkeypatch.setenv("SESAME_RUNS", str(tmp_path / "runs"))
+    path = Path(PAGE).with_name(f"{page}.py")
+    at = AppTest.from_file(str(path), default_timeout=120)
+    at.session_state["run_name"] = "approvals"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]

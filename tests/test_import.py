@@ -187,3 +187,16 @@ def test_german_credit_audit_findings(german_forest) -> None:
     assert findings["proxies"] and {p["attribute"] for p in findings["proxies"]} <= set(
         run.roles.sensitive)
     assert findings["accuracy"]["accuracy"] == run.manifest["metrics"]["accuracy"]
+
+
+def test_score_rows_matches_what_the_shap_values_add_up_to(german_forest, social_run) -> None:
+    from model.scoring import score_rows
+
+    _, model, run = german_forest
+    X = run.people[list(run.roles.inputs)].head(40)
+    good = list(model.classes_).index("good")
+    np.testing.assert_allclose(score_rows(run, X), model.predict_proba(X)[:, good])
+    np.testing.assert_allclose(score_rows(run, X), run.explanation.prediction[:40])
+    synthetic = social_run.people[list(social_run.roles.inputs)].head(40)
+    np.testing.assert_allclose(score_rows(social_run, synthetic),
+                               social_run.explanation.prediction[:40])
