@@ -69,7 +69,8 @@ def tier_chart(tiers: pd.DataFrame) -> alt.Chart:
                         + tiers["min_score"].map("{:.0f}+".format) + ")",
                         percent=tiers["share"] * 100)
     return alt.Chart(data, title="Who reaches each reward tier?").mark_bar().encode(
-        y=alt.Y("name:N", title=None, sort=list(data["name"])),
+        y=alt.Y("name:N", title=None, sort=list(data["name"]),
+                axis=alt.Axis(labelLimit=260)),
         x=alt.X("percent:Q", title="People reaching the tier (%)",
                 scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("status:N", title="Press reports",
@@ -136,7 +137,7 @@ def waterfall_chart(steps: pd.DataFrame, *, title: str = "What moved this score?
     names = {"up": "raises the score", "down": "lowers the score", "base": "average score",
              "total": "final score"}
     data["effect"] = data["kind"].map(names)
-    y = alt.Y("step:N", title=None, sort=list(data["step"]))
+    y = alt.Y("step:N", title=None, sort=list(data["step"]), axis=alt.Axis(labelLimit=260))
     base = alt.Chart(data, title=title).encode(y=y)
     bars = base.mark_bar(clip=True).encode(
         x=alt.X("lo:Q", title=f"Score ({POINTS})", scale=scale), x2="hi:Q",
@@ -170,7 +171,8 @@ def influence_chart(influence: pd.DataFrame, *, top: int = 15) -> alt.Chart:
     """
     data = influence.head(top)
     return alt.Chart(data, title="Which features move scores the most?").mark_bar().encode(
-        y=alt.Y("label:N", title=None, sort=list(data["label"])),
+        y=alt.Y("label:N", title=None, sort=list(data["label"]),
+                axis=alt.Axis(labelLimit=260)),
         x=alt.X("mean_abs_points:Q", title=f"Average push, up or down ({POINTS})"),
         color=_privacy_colour(influence["privacy"]),
         tooltip=[alt.Tooltip("label:N", title="Feature"),
@@ -234,7 +236,7 @@ def beeswarm_chart(points: pd.DataFrame, n_sampled: int) -> alt.Chart:
     title = alt.Title("How does each feature push each person's score?",
                       subtitle=f"{n_sampled:,} people drawn at random")
     return alt.Chart(points, title=title).mark_circle(size=9, opacity=0.7).encode(
-        y=alt.Y("label:N", title=None, sort=order),
+        y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
         yOffset=alt.YOffset("offset:Q", scale=alt.Scale(domain=[-1.2, 1.2])),
         x=alt.X("points:Q", title=f"Push on the score ({POINTS})"),
         color=alt.Color("value_rank:Q", title="Feature value",
@@ -270,7 +272,8 @@ def dependence_chart(points: pd.DataFrame, *, feature_label: str, categorical: b
     title = alt.Title(f"How does {feature_label.lower()} push the score?",
                       subtitle=f"{len(points):,} people drawn at random")
     chart = alt.Chart(points, title=title).mark_circle(size=14, opacity=0.6)
-    x = alt.X("value:N" if categorical else "value:Q", title=feature_label)
+    x = (alt.X("value:N", title=feature_label) if categorical
+         else alt.X("value:Q", title=feature_label, scale=alt.Scale(zero=False)))
     encoding = {"x": x, "y": alt.Y("points:Q", title=f"Push on the score ({POINTS})"),
                 "tooltip": [alt.Tooltip("value:N", title=feature_label),
                             alt.Tooltip("points:Q", title="Push (points)", format="+.1f")]}

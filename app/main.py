@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="Sesame Audit", page_icon="🔍", layout="wide")
+st.set_page_config(page_title="Sesame Audit", page_icon=":material/search:", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
-    st.Page("pages/person.py", title="Person", icon="🧑"),
-    st.Page("pages/drivers.py", title="Drivers", icon="📊"),
-    st.Page("pages/about.py", title="About", icon="ℹ️"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("pages/person.py", title="Person", icon=":material/person:"),
+    st.Page("pages/drivers.py", title="Drivers", icon=":material/bar_chart:"),
+    st.Page("pages/about.py", title="About", icon=":material/info:"),
 ]
 
 st.navigation(PAGES).run()

@@ -129,7 +129,8 @@ def beeswarm_data(values: pd.DataFrame, table: pd.DataFrame, roles: Roles, *,
     """Return the points of a beeswarm: one dot per sampled person and top feature.
 
     Dots with similar SHAP values are stacked away from the feature's centre line
-    (alternately above and below), as in a beeswarm.
+    (alternately above and below), as in a beeswarm; each feature's most crowded bin
+    reaches the full height.
 
     Parameters
     ----------
@@ -173,8 +174,8 @@ def beeswarm_data(values: pd.DataFrame, table: pd.DataFrame, roles: Roles, *,
         binned = np.floor((points["points"] - lo) / width).astype(int)
         slot = points.groupby([points["feature"], binned]).cumcount().to_numpy()
         side = np.where(slot % 2 == 0, 1.0, -1.0)
-        height = (slot + 1) // 2
-        crowd = max(int(height.max()), 1)
+        height = pd.Series((slot + 1) // 2, index=points.index, dtype=float)
+        crowd = height.groupby(points["feature"]).transform("max").clip(lower=1.0)
         points["offset"] = side * height / crowd
     else:
         points["offset"] = []

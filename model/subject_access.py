@@ -17,6 +17,15 @@ from model.roles import Roles
 from model.store import Run
 
 UNCATEGORISED = "uncategorised"
+SENSITIVE_USE = "⚠ sensitive, not read by the model"
+SPECIAL_INPUT_USE = "⚠ model input, special category"
+INPUT_USE = "model input"
+
+
+def _use(sensitive: bool, privacy: str) -> str:
+    if sensitive:
+        return SENSITIVE_USE
+    return SPECIAL_INPUT_USE if privacy == "special category" else INPUT_USE
 
 
 def person_data(run: Run, person_id: Any) -> pd.DataFrame:
@@ -33,8 +42,9 @@ def person_data(run: Run, person_id: Any) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per input and sensitive attribute, sorted by ``privacy`` then model inputs
-        first: ``column``, ``label``, ``privacy``, ``value`` (as text), ``use``
-        (``"model input"`` or ``"sensitive (not a model input)"``) and ``sensitive`` (bool).
+        first: ``column``, ``label``, ``privacy``, ``value`` (as text), ``use`` (model
+        input, model input of special-category data, or sensitive attribute kept for the
+        audit, the last two marked with ⚠) and ``sensitive`` (bool).
 
     Raises
     ------
@@ -51,7 +61,7 @@ def person_data(run: Run, person_id: Any) -> pd.DataFrame:
             "label": roles.label(column),
             "privacy": roles.privacy.get(column, UNCATEGORISED),
             "value": format_value(_plain(row[column]), roles.kinds.get(column, "")),
-            "use": "sensitive (not a model input)" if sensitive else "model input",
+            "use": _use(sensitive, roles.privacy.get(column, "")),
             "sensitive": sensitive,
         })
     frame = pd.DataFrame(records)

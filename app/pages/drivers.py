@@ -31,7 +31,8 @@ with st.expander("Numbers: influence by privacy category"):
 points, n_sampled = state.beeswarm(run.key, run)
 st.altair_chart(charts.beeswarm_chart(points, n_sampled), width="stretch")
 st.caption(f"Each dot is one of {n_sampled:,} people drawn at random: right of zero the "
-           "feature raised their score, left lowered it; orange dots have high values.")
+           "feature raised their score, left lowered it; orange dots have high values "
+           "(categories are coloured in alphabetical order).")
 with st.expander("Numbers: spread of each feature's push"):
     st.dataframe(beeswarm_summary(points), hide_index=True, width="stretch")
 

@@ -36,7 +36,7 @@ if person.next_tier is not None:
 steps = waterfall_data(person, run.roles)
 st.altair_chart(charts.waterfall_chart(steps), width="stretch")
 st.caption("Read from the top: the average score, then each feature's push up (blue) or "
-           "down (orange), ending at this person's score.")
+           "down (red-orange), ending at this person's score.")
 with st.expander("Numbers: the waterfall"):
     st.dataframe(steps[["step", "points", "start", "end"]], hide_index=True, width="stretch")
 
@@ -50,7 +50,8 @@ st.subheader("What the run holds about this person")
 data = person_data(run, chosen)
 st.caption("Grouped by privacy category. Sensitive attributes are kept for the audit; "
            "the model does not read them, but it may read their proxies.")
-st.dataframe(data[["privacy", "label", "value", "use"]], hide_index=True, width="stretch")
+st.dataframe(data[["privacy", "label", "value", "use"]], hide_index=True, width="stretch",
+             height=36 * (len(data) + 1))
 
 st.subheader("What if some of this were different?")
 what_if_panel(run, person)
