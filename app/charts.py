@@ -19,6 +19,12 @@ POINTS = "score points"
 WIDTH = "container"
 
 
+def _inline(frame: pd.DataFrame) -> alt.InlineData:
+    """Embed a sample of points as inline values: a chart of sampled points may exceed
+    Altair's 5,000-row guard, which is meant for whole tables, not for bounded samples."""
+    return alt.InlineData(values=frame.to_dict("records"))
+
+
 def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame) -> alt.LayerChart:
     """Bars of people per score band, with a dashed rule at each tier's threshold.
 
@@ -34,7 +40,7 @@ def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame) -> alt.L
     altair.LayerChart
         Bars and threshold rules.
     """
-    bars = alt.Chart(histogram, title="How are scores spread?").mark_bar(color=UP).encode(
+    bars = alt.Chart(histogram).mark_bar(color=UP).encode(
         x=alt.X("start:Q", title=f"Score ({POINTS})", bin="binned"),
         x2="end:Q",
         y=alt.Y("people:Q", title="People"),
@@ -49,7 +55,8 @@ def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame) -> alt.L
                  alt.Tooltip("min_score:Q", title="From (points)")])
     text = alt.Chart(names).mark_text(angle=270, align="left", dx=4, dy=-4, fontSize=11).encode(
         x="min_score:Q", y=alt.value(4), text="name:N")
-    return alt.layer(bars, rules, text).properties(width=WIDTH, height=280)
+    return alt.layer(bars, rules, text).properties(title="How are scores spread?",
+                                                   width=WIDTH, height=280)
 
 
 def tier_chart(tiers: pd.DataFrame) -> alt.Chart:
@@ -138,7 +145,7 @@ def waterfall_chart(steps: pd.DataFrame, *, title: str = "What moved this score?
              "total": "final score"}
     data["effect"] = data["kind"].map(names)
     y = alt.Y("step:N", title=None, sort=list(data["step"]), axis=alt.Axis(labelLimit=260))
-    base = alt.Chart(data, title=title).encode(y=y)
+    base = alt.Chart(data).encode(y=y)
     bars = base.mark_bar(clip=True).encode(
         x=alt.X("lo:Q", title=f"Score ({POINTS})", scale=scale), x2="hi:Q",
         color=alt.Color("effect:N", title=None,
@@ -150,7 +157,7 @@ def waterfall_chart(steps: pd.DataFrame, *, title: str = "What moved this score?
                  alt.Tooltip("end:Q", title="Running score", format=".1f")])
     text = base.mark_text(align="left", dx=4, fontSize=11).encode(
         x=alt.X("hi:Q", scale=scale), text="label:N")
-    return alt.layer(bars, text).properties(width=WIDTH, height=alt.Step(24))
+    return alt.layer(bars, text).properties(title=title, width=WIDTH, height=alt.Step(24))
 
 
 def influence_chart(influence: pd.DataFrame, *, top: int = 15) -> alt.Chart:
@@ -235,7 +242,7 @@ def beeswarm_chart(points: pd.DataFrame, n_sampled: int) -> alt.Chart:
     order = list(points.sort_values("order")["label"].drop_duplicates())
     title = alt.Title("How does each feature push each person's score?",
                       subtitle=f"{n_sampled:,} people drawn at random")
-    return alt.Chart(points, title=title).mark_circle(size=9, opacity=0.7).encode(
+    return alt.Chart(_inline(points), title=title).mark_circle(size=9, opacity=0.7).encode(
         y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
         yOffset=alt.YOffset("offset:Q", scale=alt.Scale(domain=[-1.2, 1.2])),
         x=alt.X("points:Q", title=f"Push on the score ({POINTS})"),
@@ -271,7 +278,7 @@ def dependence_chart(points: pd.DataFrame, *, feature_label: str, categorical: b
     """
     title = alt.Title(f"How does {feature_label.lower()} push the score?",
                       subtitle=f"{len(points):,} people drawn at random")
-    chart = alt.Chart(points, title=title).mark_circle(size=14, opacity=0.6)
+    chart = alt.Chart(_inline(points), title=title).mark_circle(size=14, opacity=0.6)
     x = (alt.X("value:N", title=feature_label) if categorical
          else alt.X("value:Q", title=feature_label, scale=alt.Scale(zero=False)))
     encoding = {"x": x, "y": alt.Y("points:Q", title=f"Push on the score ({POINTS})"),
