@@ -19,12 +19,6 @@ POINTS = "score points"
 WIDTH = "container"
 
 
-def _inline(frame: pd.DataFrame) -> alt.InlineData:
-    """Embed a sample of points as inline values: a chart of sampled points may exceed
-    Altair's 5,000-row guard, which is meant for whole tables, not for bounded samples."""
-    return alt.InlineData(values=frame.to_dict("records"))
-
-
 def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame) -> alt.LayerChart:
     """Bars of people per score band, with a dashed rule at each tier's threshold.
 
@@ -242,7 +236,7 @@ def beeswarm_chart(points: pd.DataFrame, n_sampled: int) -> alt.Chart:
     order = list(points.sort_values("order")["label"].drop_duplicates())
     title = alt.Title("How does each feature push each person's score?",
                       subtitle=f"{n_sampled:,} people drawn at random")
-    return alt.Chart(_inline(points), title=title).mark_circle(size=9, opacity=0.7).encode(
+    return alt.Chart(points, title=title).mark_circle(size=9, opacity=0.7).encode(
         y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
         yOffset=alt.YOffset("offset:Q", scale=alt.Scale(domain=[-1.2, 1.2])),
         x=alt.X("points:Q", title=f"Push on the score ({POINTS})"),
@@ -278,7 +272,7 @@ def dependence_chart(points: pd.DataFrame, *, feature_label: str, categorical: b
     """
     title = alt.Title(f"How does {feature_label.lower()} push the score?",
                       subtitle=f"{len(points):,} people drawn at random")
-    chart = alt.Chart(_inline(points), title=title).mark_circle(size=14, opacity=0.6)
+    chart = alt.Chart(points, title=title).mark_circle(size=14, opacity=0.6)
     x = (alt.X("value:N", title=feature_label) if categorical
          else alt.X("value:Q", title=feature_label, scale=alt.Scale(zero=False)))
     encoding = {"x": x, "y": alt.Y("points:Q", title=f"Push on the score ({POINTS})"),
