@@ -37,7 +37,8 @@ def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame) -> alt.L
     bars = alt.Chart(histogram).mark_bar(color=UP).encode(
         x=alt.X("start:Q", title=f"Score ({POINTS})", bin="binned"),
         x2="end:Q",
-        y=alt.Y("people:Q", title="People"),
+        y=alt.Y("people:Q", title="People",  # headroom for the tier names
+                scale=alt.Scale(domain=[0, max(1, int(histogram["people"].max() * 1.5))])),
         tooltip=[alt.Tooltip("start:Q", title="From (points)"),
                  alt.Tooltip("end:Q", title="To (points)"),
                  alt.Tooltip("people:Q", title="People", format=",")],
@@ -47,10 +48,11 @@ def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame) -> alt.L
         x="min_score:Q",
         tooltip=[alt.Tooltip("name:N", title="Tier"),
                  alt.Tooltip("min_score:Q", title="From (points)")])
-    text = alt.Chart(names).mark_text(angle=270, align="left", dx=4, dy=-4, fontSize=11).encode(
-        x="min_score:Q", y=alt.value(4), text="name:N")
+    text = alt.Chart(names).mark_text(angle=270, align="right", baseline="bottom", dx=-4,
+                                      dy=-3, fontSize=11).encode(
+        x="min_score:Q", y=alt.value(0), text="name:N")
     return alt.layer(bars, rules, text).properties(title="How are scores spread?",
-                                                   width=WIDTH, height=280)
+                                                   width=WIDTH, height=320)
 
 
 def tier_chart(tiers: pd.DataFrame) -> alt.Chart:

@@ -46,7 +46,8 @@ if below["threshold"] is not None:
 with st.expander("Numbers: reward tiers"):
     st.dataframe(tiers, hide_index=True, width="stretch")
 
-pillars = sorted(set(run.roles.pillars.values()))
+used = set(run.roles.pillars.values())
+pillars = [p for p in PILLARS if p in used] + sorted(used - set(PILLARS))
 if pillars:
     st.subheader("What the score is said to read: five pillars")
     for pillar in pillars:
