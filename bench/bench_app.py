@@ -132,10 +132,14 @@ def main() -> None:
         row = {"run": path.name, **bench_functions(path), **bench_apptest(path)}
         rows.append(row)
         print(row, flush=True)
-    lines = ["# Dashboard interactions: server time", "", describe(), "",
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    lines = ["# Dashboard interactions: server time", "", describe(),
+             f"- load average when written (1, 5, 15 min): {load}", "",
              "Model functions: median of 5 calls with nothing cached (first-time cost). "
              "Rerun: the whole Streamlit script rerun measured with AppTest after a widget "
-             "change, caches warm (population-wide results are cached per run).", "",
+             "change, caches warm (population-wide results are cached per run); it includes "
+             "building and validating every Altair chart on the page (roughly 50-100 ms "
+             "per chart here), which is most of it.", "",
              "| run | people | load run ms | load model ms | switch person ms | what-if ms "
              "| switch feature ms | Drivers population results ms | rerun: person ms "
              "| rerun: what-if ms | rerun: feature ms |",
