@@ -10,6 +10,9 @@ PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
     st.Page("pages/person.py", title="Person", icon=":material/person:"),
     st.Page("pages/drivers.py", title="Drivers", icon=":material/bar_chart:"),
+    st.Page("pages/fairness.py", title="Fairness", icon=":material/balance:"),
+    st.Page("pages/proxies.py", title="Proxies", icon=":material/visibility:"),
+    st.Page("pages/friends.py", title="Friends", icon=":material/group:"),
     st.Page("pages/about.py", title="About", icon=":material/info:"),
 ]
 
