@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="Sesame Audit", page_icon="🔍", layout="wide")
+st.set_page_config(page_title="Sesame Audit", page_icon=":material/search:", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
-    st.Page("pages/fairness.py", title="Fairness", icon="⚖️"),
-    st.Page("pages/proxies.py", title="Proxies", icon="🕵️"),
-    st.Page("pages/friends.py", title="Friends", icon="🤝"),
-    st.Page("pages/own.py", title="Audit your own model", icon="📥"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("pages/person.py", title="Person", icon=":material/person:"),
+    st.Page("pages/drivers.py", title="Drivers", icon=":material/bar_chart:"),
+    st.Page("pages/fairness.py", title="Fairness", icon=":material/balance:"),
+    st.Page("pages/proxies.py", title="Proxies", icon=":material/visibility:"),
+    st.Page("pages/friends.py", title="Friends", icon=":material/group:"),
+    st.Page("pages/own.py", title="Audit your own model", icon=":material/upload_file:"),
+    st.Page("pages/about.py", title="About", icon=":material/info:"),
 ]
 
 st.navigation(PAGES).run()
