@@ -116,7 +116,8 @@ def test_report_of_the_imported_run_can_be_downloaded(files) -> None:
     assert not at.get("download_button")
 
 
-@pytest.mark.parametrize("page", ["fairness", "proxies", "friends", "own"])
+@pytest.mark.parametrize("page", ["overview", "person", "drivers", "fairness", "proxies",
+                                  "friends", "about", "own"])
 def test_audit_pages_run_on_an_imported_classifier(page, tmp_path, monkeypatch) -> None:
     from own_inputs import CLASSIFIER_ROLES, classifier
 
