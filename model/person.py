@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.explain import explain
 from model.roles import Roles, TierSpec, next_tier, tier_of
+from model.scoring import explain_new_rows
 from model.store import Run
 
 MAX_REASONS = 4
@@ -259,7 +259,7 @@ def what_if(run: Run, person_id: Any, edits: dict[str, Any]) -> PersonExplanatio
         row[feature] = row[feature].astype(object) if isinstance(value, str) else row[feature]
         row.loc[row.index[0], feature] = value
     row = row.astype(run.people[list(run.roles.inputs)].dtypes.to_dict())
-    result = explain(run.model, row)
+    result = explain_new_rows(run, row)
     return _explanation(run.people.iloc[i][run.roles.id], float(result.prediction[0]), None,
                         result.base, result.values.iloc[0].astype(np.float64), row.iloc[0],
                         run.roles)

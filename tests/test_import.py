@@ -16,7 +16,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from model.explain_any import explain_any
 from model.importer import import_files
 from model.persist import model_bytes, requested_types
-from model.person import explain_person
+from model.person import explain_person, what_if
 from model.store import load_run
 
 
@@ -200,3 +200,27 @@ def test_score_rows_matches_what_the_shap_values_add_up_to(german_forest, social
     synthetic = social_run.people[list(social_run.roles.inputs)].head(40)
     np.testing.assert_allclose(score_rows(social_run, synthetic),
                                social_run.explanation.prediction[:40])
+
+
+def test_what_if_on_imported_runs_uses_the_runs_own_explainer(german_forest, tmp_path) -> None:
+    frame, model, run = german_forest
+    unchanged = what_if(run, 3, {})
+    assert unchanged.score == pytest.approx(run.explanation.prediction[3], abs=1e-9)
+    np.testing.assert_allclose(list(unchanged.contributions.values()),
+                               run.explanation.values.iloc[3].to_numpy(np.float64), atol=1e-5)
+    edited = what_if(run, 3, {"duration_in_month": 60})
+    row = frame[list(run.roles.inputs)].iloc[[3]].copy()
+    row["duration_in_month"] = 60
+    good = list(model.classes_).index("good")
+    assert edited.score == pytest.approx(model.predict_proba(row)[0, good], abs=1e-9)
+    assert edited.base + sum(edited.contributions.values()) == pytest.approx(edited.score,
+                                                                             abs=1e-5)
+    # a linear model's what-if keeps the population's base value (the table's mean)
+    frame, logistic = _german_pipeline(LogisticRegression(max_iter=2000))
+    linear = load_run(import_files(*_write(tmp_path, frame, logistic, GERMAN_ROLES, "g.csv"),
+                                   tmp_path / "run"))
+    again = what_if(linear, 5, {})
+    assert again.base == pytest.approx(linear.explanation.base, abs=1e-3)
+    np.testing.assert_allclose(list(again.contributions.values()),
+                               linear.explanation.values.iloc[5].to_numpy(np.float64),
+                               atol=1e-3)
