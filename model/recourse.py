@@ -2,9 +2,10 @@
 
 Only **actionable** inputs (``roles.actionable``) are ever changed: never ethnicity, age,
 hukou, district, education, the length of a credit history or past defaults. Every
-candidate value lies within the range observed in the population (quantiles of each
-feature, or its observed categories), and every proposal is verified by re-predicting the
-changed person with the model.
+candidate value lies within the range observed in the population (its 2nd to 98th
+percentiles, so that no proposal asks for the most extreme value anyone has, or one of its
+observed categories), and every proposal is verified by re-predicting the changed person
+with the model.
 
 The cost of a change is how far it moves the person through the population: raising a
 value past 10% of people costs 0.10 (mid-rank percentiles), switching a category costs
@@ -27,7 +28,7 @@ from model.roles import TierSpec, next_tier
 from model.store import Run
 
 CATEGORY_COST = 0.5
-GRID_QUANTILES = np.linspace(0.0, 1.0, 11)
+GRID_QUANTILES = np.array([0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.98])
 MAX_STEPS = 8
 MAX_REFINE = 12
 MIN_GAIN = 0.5
@@ -136,7 +137,7 @@ def _space(run: Run) -> _Space:
         else:
             values = column.dropna().to_numpy(dtype=np.float64)
             sorted_values[feature] = np.sort(values)
-            points = np.quantile(values, GRID_QUANTILES)
+            points = np.quantile(values, GRID_QUANTILES, method="inverted_cdf")
             if run.roles.kinds.get(feature) in {"count", "bool"}:
                 points = np.round(points)
             grid = [float(v) for v in np.unique(points)]
