@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
+from model.fidelity import FidelityReport, fidelity_report
+from model.recourse import recourse_sample
 from model.store import Run, RunError, list_runs, load_run, read_manifest, runs_root
 
 DEFAULT_RUN = "social-credit-n20000-s0"
@@ -47,6 +50,32 @@ def select_run() -> Run | None:
         manifest = read_manifest(path)
         files_key = "".join(sorted(manifest["files"].values()))
         return _load(str(path), files_key)
+    except RunError as exc:
+        st.error(f"This run cannot be loaded: {exc}")
+        return None
+
+
+# Course pages: fidelity to the hidden rules, recourse, runs rebuilt by the policy editor.
+
+@st.cache_data(max_entries=8, show_spinner="Checking the explanations against the hidden rules…")
+def fidelity_of(_run: Run, run_key: str) -> FidelityReport:
+    """The run's fidelity report, computed once per run (``run_key`` is ``run.key``)."""
+    del run_key
+    return fidelity_report(_run)
+
+
+@st.cache_data(max_entries=8, show_spinner="Searching what people below each tier could do…")
+def recourse_of(_run: Run, run_key: str, sample: int) -> pd.DataFrame:
+    """Recourse to every tier for a sample of people (see ``model.recourse``)."""
+    del run_key
+    return recourse_sample(_run, sample=sample)
+
+
+def load_folder(path: str | Path) -> Run | None:
+    """Load a run folder by path (e.g. one the policy editor built), or None with a message."""
+    try:
+        manifest = read_manifest(Path(path))
+        return _load(str(Path(path).resolve()), "".join(sorted(manifest["files"].values())))
     except RunError as exc:
         st.error(f"This run cannot be loaded: {exc}")
         return None

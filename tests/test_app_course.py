@@ -1,0 +1,117 @@
+"""App tests of the course pages: hidden rules, policy editor, recourse."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from model.recourse import find_recourse
+
+MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
+
+
+def _page(page: str, runs_dir: Path, run_name: str | None = None) -> AppTest:
+    at = AppTest.from_file(MAIN, default_timeout=300)
+    if run_name is not None:
+        at.session_state["run_name"] = run_name
+    at.run()
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    return at
+
+
+def _charts(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
+
+
+def test_hidden_rules_blind_then_revealed(social_path) -> None:
+    at = _page("hidden_rules", social_path.parent, social_path.name)
+    assert not at.exception
+    assert at.title[0].value == "Do the explanations find the hidden rules?"
+    assert "Teacher mode" in at.info[0].value and not _charts(at)
+    at.toggle(key="teacher_toggle").set_value(True).run()
+    assert not at.exception
+    charts = _charts(at)
+    assert len(charts) == 2
+    assert "Bills paid on time" in at.markdown[0].value
+    assert at.metric[0].value.endswith("of 13")
+    at.selectbox(key="fidelity_rule").set_value("Flagged political posts").run()
+    assert not at.exception
+    assert "Flagged political posts" in json.dumps(_charts(at)[1])
+    at.switch_page("pages/overview.py").run()
+    at.switch_page("pages/hidden_rules.py").run()
+    assert len(_charts(at)) == 2, "teacher mode is kept across pages"
+
+
+def test_hidden_rules_on_own_model(own_run_path) -> None:
+    at = _page("hidden_rules", own_run_path.parent, own_run_path.name)
+    at.toggle(key="teacher_toggle").set_value(True).run()
+    assert not at.exception
+    assert "has no hidden rules" in at.warning[0].value and not _charts(at)
+
+
+def test_empty_runs_folder(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SESAME_RUNS", str(tmp_path))
+    for page in ("hidden_rules", "policy_editor", "recourse"):
+        at = _page(page, tmp_path)
+        assert not at.exception
+        assert "No run has been built yet" in at.info[0].value
+
+
+def test_policy_editor_rebuild_and_compare(social_path, runs_dir) -> None:
+    at = _page("policy_editor", runs_dir, social_path.name)
+    assert at.title[0].value == "What if the rules were different?"
+    assert "Teacher mode" in at.info[0].value
+    at.toggle(key="teacher_toggle").set_value(True).run()
+    assert not at.exception and not _charts(at)
+    at.toggle(key="on_political_posts_flagged").set_value(False).run()
+    at.number_input(key="w_payment_history").set_value(200.0).run()
+    at.number_input(key="edit_n").set_value(2_000).run()
+    at.button(key="edit_build").click().run()
+    assert not at.exception and not at.error
+    built = Path(at.session_state["edited_run"])
+    assert built.parent == runs_dir and built.name.startswith("social-credit-edited-")
+    assert len(_charts(at)) == 3
+    at.selectbox(key="edit_attribute").set_value("ethnicity").run()
+    assert not at.exception and len(_charts(at)) == 3
+    download = at.get("download_button")
+    assert len(download) == 1
+
+
+def test_policy_editor_bad_toml(social_path, runs_dir) -> None:
+    at = _page("policy_editor", runs_dir, social_path.name)
+    at.toggle(key="teacher_toggle").set_value(True).run()
+    at.radio(key="edit_how").set_value("The policy file (TOML)").run()
+    text = at.text_area(key="edit_toml").value
+    at.text_area(key="edit_toml").set_value(text.replace('shape = "linear"', 'shape = "wavy"',
+                                                         1)).run()
+    assert not at.exception
+    assert at.error[0].value.startswith("These rules cannot be used: term 1 (payment_history): "
+                                        "unknown shape 'wavy'")
+    at.text_area(key="edit_toml").set_value("base = [").run()
+    assert "not valid TOML" in at.error[0].value
+
+
+def test_policy_editor_on_own_model(own_run_path) -> None:
+    at = _page("policy_editor", own_run_path.parent, own_run_path.name)
+    at.toggle(key="teacher_toggle").set_value(True).run()
+    assert not at.exception and "has no hidden rules" in at.warning[0].value
+
+
+def test_recourse_page(social_path, social_run, runs_dir) -> None:
+    at = _page("recourse", runs_dir, social_path.name)
+    assert not at.exception
+    assert at.title[0].value == "Who can act their way to a better score?"
+    assert at.success or at.warning
+    assert not _charts(at)
+    at.number_input(key="recourse_person").set_value(4).run()
+    found = find_recourse(social_run, 4)
+    shown = at.success if found.reachable else at.warning
+    assert shown[0].value == found.text
+    at.number_input(key="recourse_sample").set_value(80).run()
+    at.button(key="recourse_go").click().run()
+    assert not at.exception
+    charts = _charts(at)
+    assert len(charts) == 1 and "Who can act their way up" in json.dumps(charts[0])
