@@ -11,7 +11,12 @@ PORT ?= 8501
 export OMP_NUM_THREADS ?= 2
 export SESAME_RUNS ?= $(abspath $(RUNS))
 
-.PHONY: run test setup browser lint bench default-run clean
+# Debian packages the tests need: Chromium for the browser tests, Pango and fonts for the
+# PDF report (WeasyPrint), poppler-utils to render a report page to PNG.
+DEBIAN_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
+	libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core poppler-utils
+
+.PHONY: run test setup system lint bench default-run clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -23,12 +28,15 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 setup: $(VENV)/.synced
 
-# Debian's Chromium for the real-browser tests (never a browser download).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
+# Installs only what is missing, from Debian's archive (never a browser download).
+system:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:" $$missing; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 $(DEFAULT_RUN)/manifest.json: | setup
 	$(VENV)/bin/sesame-audit build --policy social-credit --n 20000 --seed 0 --out $(DEFAULT_RUN)
@@ -41,11 +49,11 @@ run: setup default-run
 lint: setup
 	$(VENV)/bin/ruff check .
 
-test: setup browser lint
+test: setup system lint
 	$(VENV)/bin/python -m pytest
 
 bench: setup
-	$(VENV)/bin/python bench/run_all.py
+	for script in bench/bench_*.py; do $(VENV)/bin/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache tests/artifacts

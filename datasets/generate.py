@@ -18,6 +18,7 @@ from datasets.policy import FRIENDS_FEATURE, Policy
 
 MAX_PEOPLE = 5_000_000
 MIN_PEOPLE = 50
+CITY_SIZE = 250_000
 _DISTRICTS = DICTIONARY["district"].categories
 _ETHNICITY_P = (0.86, 0.08, 0.06)
 _HOMOPHILY = 0.8  # share of friendships formed inside one's own (ethnicity, district) block
@@ -235,8 +236,145 @@ def score_people(people: pd.DataFrame, edges: pd.DataFrame, policy: Policy,
     return pd.DataFrame(contributions, index=people.index), hidden
 
 
-def generate(policy: Policy, n: int, *, seed: int = 0) -> World:
+def _check(n: object, seed: object) -> None:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer):
+        raise ValueError(f"n must be an integer, got {n!r}")
+    if not MIN_PEOPLE <= n <= MAX_PEOPLE:
+        raise ValueError(f"n must be between {MIN_PEOPLE} and {MAX_PEOPLE:,}, got {n:,}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+
+
+def city_sizes(n: int, city_size: int = CITY_SIZE) -> list[int]:
+    """Split ``n`` people into balanced cities of at most ``city_size`` people.
+
+    Parameters
+    ----------
+    n : int
+        Population size.
+    city_size : int
+        Largest city.
+
+    Returns
+    -------
+    list of int
+        Sizes, summing to ``n``, differing by at most one.
+    """
+    count = max(1, -(-n // city_size))
+    return [len(part) for part in np.array_split(np.arange(n), count)]
+
+
+def generate_city(policy: Policy, size: int, *, seed: int, index: int,
+                  offset: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Generate and score one city: a chunk of the population with its own social graph.
+
+    A city's random stream depends only on ``(seed, index)``, so cities can be generated in
+    any order, in other processes or on other machines, and give the same people.
+
+    Parameters
+    ----------
+    policy : Policy
+        The hidden rules.
+    size : int
+        People in the city.
+    seed : int
+        Seed of the whole population.
+    index : int
+        Position of the city.
+    offset : int
+        ``person_id`` of the city's first person.
+
+    Returns
+    -------
+    people : pandas.DataFrame
+        The city's people, scored, with true contributions.
+    edges : pandas.DataFrame
+        Friendships inside the city, as global ``person_id``s.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
+    people = _people(size, rng)
+    edges = _friendships(people, rng)
+    people["n_friends"] = np.bincount(edges["person_id"], minlength=size).astype(np.int64)
+    contributions, hidden = score_people(people, edges, policy)
+    people[FRIENDS_FEATURE] = np.round(friends_mean(edges, hidden), 2)
+    noisy = hidden + rng.normal(0, policy.noise, size) if policy.noise else hidden
+    people["hidden_score"] = hidden
+    people["score"] = np.clip(np.round(noisy), policy.min_score, policy.max_score)
+    people = pd.concat([people, contributions], axis=1)
+    people["person_id"] += offset
+    edges += offset
+    ordered = ["person_id", *SENSITIVE, *INPUTS, "hidden_score", "score",
+               *contributions.columns]
+    return people[ordered], edges
+
+
+@dataclass(frozen=True)
+class CitySpec:
+    """Which city to generate: its size, position and first ``person_id``."""
+
+    size: int
+    index: int
+    offset: int
+
+
+def plan_cities(n: int, *, seed: int = 0, city_size: int = CITY_SIZE) -> list[CitySpec]:
+    """Validate ``n`` and ``seed`` and split the population into cities.
+
+    Parameters
+    ----------
+    n : int
+        Number of people, between 50 and 5,000,000.
+    seed : int
+        Seed of the population (validated here).
+    city_size : int
+        Largest city.
+
+    Returns
+    -------
+    list of CitySpec
+        One spec per city, in order.
+
+    Raises
+    ------
+    ValueError
+        When ``n`` or ``seed`` is out of range.
+    """
+    _check(n, seed)
+    sizes = city_sizes(int(n), city_size)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    return [CitySpec(size, index, int(offset))
+            for index, (size, offset) in enumerate(zip(sizes, offsets, strict=True))]
+
+
+def assemble(policy: Policy, seed: int,
+             cities: list[tuple[pd.DataFrame, pd.DataFrame]]) -> World:
+    """Join generated cities, in order, into one world.
+
+    Parameters
+    ----------
+    policy : Policy
+        The hidden rules the cities were scored by.
+    seed : int
+        Seed of the population.
+    cities : list of (people, edges)
+        Output of :func:`generate_city` for each :class:`CitySpec`, in order.
+
+    Returns
+    -------
+    World
+        The population.
+    """
+    return World(people=pd.concat([c[0] for c in cities], ignore_index=True),
+                 edges=pd.concat([c[1] for c in cities], ignore_index=True), policy=policy,
+                 base=policy.base, seed=int(seed))
+
+
+def generate(policy: Policy, n: int, *, seed: int = 0, city_size: int = CITY_SIZE) -> World:
     """Generate a population of ``n`` people scored by ``policy``.
+
+    The population is made of cities of at most ``city_size`` people; friendships stay
+    inside a city, so each city is generated and scored on its own, in bounded memory
+    (and, in a build with the Dask engine, on another machine).
 
     Parameters
     ----------
@@ -245,7 +383,9 @@ def generate(policy: Policy, n: int, *, seed: int = 0) -> World:
     n : int
         Number of people, between 50 and 5,000,000.
     seed : int
-        Seed of the single random generator; the same seed gives the same population.
+        Seed; the same seed gives the same population.
+    city_size : int
+        Largest city.
 
     Returns
     -------
@@ -258,23 +398,6 @@ def generate(policy: Policy, n: int, *, seed: int = 0) -> World:
     ValueError
         When ``n`` or ``seed`` is out of range.
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer):
-        raise ValueError(f"n must be an integer, got {n!r}")
-    if not MIN_PEOPLE <= n <= MAX_PEOPLE:
-        raise ValueError(f"n must be between {MIN_PEOPLE} and {MAX_PEOPLE:,}, got {n:,}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    rng = np.random.default_rng(seed)
-    people = _people(int(n), rng)
-    edges = _friendships(people, rng)
-    people["n_friends"] = np.bincount(edges["person_id"], minlength=len(people)).astype(np.int64)
-    contributions, hidden = score_people(people, edges, policy)
-    people[FRIENDS_FEATURE] = np.round(friends_mean(edges, hidden), 2)
-    noisy = hidden + rng.normal(0, policy.noise, len(people)) if policy.noise else hidden
-    people["hidden_score"] = hidden
-    people["score"] = np.clip(np.round(noisy), policy.min_score, policy.max_score)
-    people = pd.concat([people, contributions], axis=1)
-    ordered = ["person_id", *SENSITIVE, *INPUTS, "hidden_score", "score",
-               *contributions.columns]
-    return World(people=people[ordered], edges=edges, policy=policy, base=policy.base,
-                 seed=int(seed))
+    specs = plan_cities(n, seed=seed, city_size=city_size)
+    return assemble(policy, seed, [generate_city(policy, c.size, seed=int(seed), index=c.index,
+                                                 offset=c.offset) for c in specs])

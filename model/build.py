@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-from datasets.generate import generate
+import pandas as pd
+
+from datasets.generate import CITY_SIZE, CitySpec, assemble, generate_city, plan_cities
 from datasets.policy import Policy, load_policy, policy_to_toml
+from model.engine import Engine, executor
 from model.explain import additivity_error, explain
 from model.fidelity import fidelity_table
 from model.roles import synthetic_roles
@@ -15,6 +20,11 @@ from model.store import runs_root, write_run
 from model.train import TreeParams, fit_score_model
 
 Progress = Callable[[str, float], None]
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_name(policy: Policy, n: int, seed: int) -> str:
@@ -37,8 +47,15 @@ def run_name(policy: Policy, n: int, seed: int) -> str:
     return f"{policy.name}-n{n}-s{seed}"
 
 
+def _city(policy: Policy, seed: int, spec: CitySpec) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Generate one city (a top-level function, so that Dask workers can run it)."""
+    return generate_city(policy, spec.size, seed=seed, index=spec.index, offset=spec.offset)
+
+
 def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | None = None,
-              *, params: TreeParams | None = None, progress: Progress | None = None) -> Path:
+              *, params: TreeParams | None = None, progress: Progress | None = None,
+              engine: Engine = "local", scheduler: str | None = None,
+              city_size: int = CITY_SIZE) -> Path:
     """Generate, fit, explain and write one run folder.
 
     Parameters
@@ -55,6 +72,12 @@ def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | No
         Tree sizes of the score model.
     progress : callable, optional
         Called as ``progress(step_description, fraction_done)``.
+    engine : {"local", "dask"}
+        Where the chunked steps (cities, SHAP chunks) run; see :mod:`model.engine`.
+    scheduler : str, optional
+        Address of an existing Dask scheduler; a local two-worker cluster without it.
+    city_size : int
+        Largest city (chunk) of the population.
 
     Returns
     -------
@@ -67,20 +90,25 @@ def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | No
     roles = synthetic_roles()
     timings: dict[str, float] = {}
 
-    report(f"Generating {n:,} people under '{policy.name}'", 0.0)
-    start = time.perf_counter()
-    world = generate(policy, n, seed=seed)
-    timings["generate_s"] = time.perf_counter() - start
+    specs = plan_cities(n, seed=seed, city_size=city_size)
+    with executor(engine, scheduler=scheduler) as runner:
+        report(f"Generating {n:,} people in {len(specs)} cities under '{policy.name}'", 0.0)
+        start = time.perf_counter()
+        world = assemble(policy, seed, runner.map(partial(_city, policy, seed), specs))
+        timings["generate_s"] = time.perf_counter() - start
+        timings["generate_peak_mb"] = _peak_mb()
 
-    report("Fitting the score model", 0.2)
-    start = time.perf_counter()
-    model, metrics = fit_score_model(world.people, roles, seed=seed, params=params)
-    timings["fit_s"] = time.perf_counter() - start
+        report("Fitting the score model", 0.2)
+        start = time.perf_counter()
+        model, metrics = fit_score_model(world.people, roles, seed=seed, params=params)
+        timings["fit_s"] = time.perf_counter() - start
+        timings["fit_peak_mb"] = _peak_mb()
 
-    report(f"Explaining {n:,} scores with SHAP", 0.4)
-    start = time.perf_counter()
-    explanation = explain(model, world.people[list(roles.inputs)])
-    timings["explain_s"] = time.perf_counter() - start
+        report(f"Explaining {n:,} scores with SHAP", 0.4)
+        start = time.perf_counter()
+        explanation = explain(model, world.people[list(roles.inputs)], map_chunks=runner.map)
+        timings["explain_s"] = time.perf_counter() - start
+        timings["explain_peak_mb"] = _peak_mb()
 
     report("Writing the run folder", 0.9)
     fidelity = fidelity_table(world.people, explanation.values)
@@ -98,6 +126,7 @@ def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | No
         },
         "fidelity": {row.feature: row.pearson for row in fidelity.itertuples()},
         "timings": timings,
+        "engine": runner.name,
     }
     path = write_run(out, people=world.people, explanation=explanation, model=model,
                      roles=roles, manifest=manifest, edges=world.edges,

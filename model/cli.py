@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from datasets.policy import PRESETS, PolicyError
+from model.engine import ENGINES
 from model.store import RunError, load_run
 
 
@@ -83,7 +84,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     def progress(step: str, done: float) -> None:
         print(f"[{done:4.0%}] {step}", file=sys.stderr, flush=True)
 
-    path = build_run(args.policy, args.n, args.seed, args.out, progress=progress)
+    path = build_run(args.policy, args.n, args.seed, args.out, progress=progress,
+                     engine=args.engine, scheduler=args.scheduler)
     manifest = json.loads((path / "manifest.json").read_text())
     summary = {"run": str(path), "policy": manifest["policy"], "n": manifest["n"],
                "seed": manifest["seed"], "metrics": manifest["metrics"],
@@ -195,6 +197,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--seed", type=_positive_int("--seed", 0, 2**32 - 1), default=0)
     build.add_argument("--out", type=Path, default=None,
                        help="run folder (default runs/<policy>-n<N>-s<seed>)")
+    build.add_argument("--engine", choices=ENGINES, default="local",
+                       help="where chunks run: this process (default) or a Dask cluster")
+    build.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="address of an existing Dask scheduler (with --engine dask); "
+                            "without it a local two-worker cluster is started")
     build.add_argument("--json", action="store_true", help="print a JSON summary")
     build.set_defaults(func=cmd_build)
 

@@ -9,12 +9,17 @@ its exact, path-dependent form. ``base + values.sum(axis=1)`` equals the model's
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import shap
 from sklearn.pipeline import Pipeline
+
+MapChunks = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,28 @@ def _split(model: Pipeline) -> tuple[Pipeline | None, object]:
     return None, model
 
 
-def explain(model: Pipeline, X: pd.DataFrame, *, chunk_rows: int = 100_000) -> Explanation:
-    """Explain every row of ``X`` with exact TreeSHAP.
+def explain_rows(trees: object, rows: np.ndarray) -> np.ndarray:
+    """Return exact TreeSHAP values (float32) of ``rows`` for a fitted tree model.
+
+    Parameters
+    ----------
+    trees : estimator
+        A fitted tree ensemble (the last step of the pipeline).
+    rows : numpy.ndarray
+        Encoded inputs, float64.
+
+    Returns
+    -------
+    numpy.ndarray
+        SHAP values, one column per encoded input, in score points.
+    """
+    values = shap.TreeExplainer(trees).shap_values(rows, check_additivity=False)
+    return np.asarray(values, dtype=np.float32)
+
+
+def explain(model: Pipeline, X: pd.DataFrame, *, chunk_rows: int = 100_000,
+            map_chunks: MapChunks | None = None) -> Explanation:
+    """Explain every row of ``X`` with exact TreeSHAP, chunk by chunk.
 
     Parameters
     ----------
@@ -57,6 +82,9 @@ def explain(model: Pipeline, X: pd.DataFrame, *, chunk_rows: int = 100_000) -> E
         Inputs, in the columns the model was fitted on.
     chunk_rows : int
         Rows explained at a time, to bound memory.
+    map_chunks : callable, optional
+        ``map_chunks(fn, chunks) -> list`` running ``fn`` over the chunks, e.g. on a Dask
+        cluster (see :mod:`model.engine`); in this process by default.
 
     Returns
     -------
@@ -66,17 +94,15 @@ def explain(model: Pipeline, X: pd.DataFrame, *, chunk_rows: int = 100_000) -> E
     pre, trees = _split(model)
     start = time.perf_counter()
     encoded = pre.transform(X) if pre is not None else X
-    explainer = shap.TreeExplainer(trees)
-    parts = []
-    for lo in range(0, len(encoded), chunk_rows):
-        chunk = encoded.iloc[lo:lo + chunk_rows].to_numpy(dtype=np.float64)
-        parts.append(np.asarray(explainer.shap_values(chunk, check_additivity=False),
-                                dtype=np.float32))
+    matrix = encoded.to_numpy(dtype=np.float64)
+    chunks = [matrix[lo:lo + chunk_rows] for lo in range(0, len(matrix), chunk_rows)]
+    run = map_chunks or (lambda fn, items: [fn(item) for item in items])
+    parts = run(partial(explain_rows, trees), chunks)
     elapsed = time.perf_counter() - start
-    values = np.concatenate(parts) if parts else np.zeros((0, encoded.shape[1]), np.float32)
+    values = np.concatenate(parts) if parts else np.zeros((0, matrix.shape[1]), np.float32)
     frame = pd.DataFrame(values, columns=list(encoded.columns), index=X.index)
     frame = frame[list(X.columns)]
-    base = float(np.ravel(explainer.expected_value)[0])
+    base = float(np.ravel(shap.TreeExplainer(trees).expected_value)[0])
     return Explanation(base=base, values=frame, prediction=model.predict(X),
                        rows_per_second=len(X) / elapsed if elapsed > 0 else float("nan"))
 

@@ -111,3 +111,22 @@ def test_proxy_policy_disadvantages_the_minority_without_reading_ethnicity() -> 
 def test_bad_arguments(n, seed, message) -> None:
     with pytest.raises(ValueError, match=message):
         generate(load_policy("marketed"), n, seed=seed)
+
+
+def test_cities_are_independent_chunks() -> None:
+    from datasets.generate import city_sizes, generate_city
+
+    policy = load_policy("social-credit")
+    assert city_sizes(1_000, 400) == [334, 333, 333]
+    world = generate(policy, 1_000, seed=4, city_size=400)
+    assert world.people["person_id"].tolist() == list(range(1_000))
+    # friendships never cross a city's boundary
+    city = np.repeat([0, 1, 2], [334, 333, 333])
+    assert (city[world.edges["person_id"]] == city[world.edges["friend_id"]]).all()
+    # the second city, generated alone, is the same people with the same scores
+    alone, alone_edges = generate_city(policy, 333, seed=4, index=1, offset=334)
+    pd.testing.assert_frame_equal(
+        world.people.iloc[334:667].reset_index(drop=True), alone.reset_index(drop=True))
+    inside = (world.edges["person_id"] >= 334) & (world.edges["person_id"] < 667)
+    pd.testing.assert_frame_equal(world.edges[inside].reset_index(drop=True),
+                                  alone_edges.reset_index(drop=True))
