@@ -260,7 +260,8 @@ def paired_run_path(run: Run, *, root: Path | None = None) -> Path | None:
     return (root or runs_root()) / f"{other}-n{run.manifest['n']}-s{run.manifest.get('seed', 0)}"
 
 
-def compare_presets(run: Run, other: Run | None, *, k: int = DEFAULT_K) -> Lesson:
+def compare_presets(run: Run, other: Run | None, *, tier: str | None = None,
+                    k: int = DEFAULT_K) -> Lesson:
     """Lesson 5: how much unfairness do the speculated rules add to the marketed ones?
 
     Parameters
@@ -269,13 +270,16 @@ def compare_presets(run: Run, other: Run | None, *, k: int = DEFAULT_K) -> Lesso
         The loaded run.
     other : Run or None
         The paired preset's run (see :func:`paired_run_path`); None when not built.
+    tier : str, optional
+        The tier whose impact ratios are compared (default: as in lesson 1).
     k : int
         Smallest group shown.
 
     Returns
     -------
     Lesson
-        Four-fifths flags in both runs and the worst one.
+        Four-fifths flags in both runs, and the group whose impact ratio at ``tier``
+        differs most between them.
     """
     this = str(run.manifest.get("policy", run.path.name))
     question = ("Compare the rules the operator markets with the speculated social-credit "
@@ -288,24 +292,27 @@ def compare_presets(run: Run, other: Run | None, *, k: int = DEFAULT_K) -> Lesso
         return Lesson("presets", "Marketed against social credit", question, hint, need,
                       available=False)
     that = str(other.manifest.get("policy", other.path.name))
-    found = {this: audit_findings(run, k=k), that: audit_findings(other, k=k)}
-    counts = {name: len(f["flags"]) for name, f in found.items()}
-    worst_name = max(counts, key=lambda name: (counts[name], name))
-    worst = found[worst_name]["flags"][0] if found[worst_name]["flags"] else None
-    summary = "; ".join(f"'{name}': {n} group-tier pairs under 0.8"
-                        for name, n in counts.items())
-    answer = f"{summary}."
+    at = _tier(run, tier)
+    mine, theirs = audit_findings(run, k=k), audit_findings(other, k=k)
+    counts = {this: len(mine["flags"]), that: len(theirs["flags"])}
+    answer = "; ".join(f"'{name}': {n} group-tier pairs under 0.8" for name, n in counts.items())
     figures: dict[str, Any] = {"flags": counts}
-    if worst is not None:
-        elsewhere = next(n for n in found if n != worst_name)
-        ratio = (found[elsewhere]["impact_ratios"].get(worst["attribute"], {})
-                 .get(worst["group"], {}).get(worst["tier"]))
-        shown = "hidden (small group)" if ratio is None else f"{ratio:.2f}"
-        answer += (f" Worst under '{worst_name}': {run.roles.label(worst['attribute'])} "
-                   f"'{worst['group']}' at {worst['tier'].replace('_', ' ')}, impact ratio "
-                   f"{worst['impact_ratio']:.2f} (under '{elsewhere}': {shown}).")
-        figures["worst"] = {**worst, "run": worst_name, "other_ratio": ratio}
-    return Lesson("presets", "Marketed against social credit", question, hint, answer,
+    changes = [(theirs_ratio - ratio, attribute, group, tier, ratio, theirs_ratio)
+               for attribute, groups in mine["impact_ratios"].items()
+               for group, tiers in groups.items()
+               for tier, ratio in tiers.items()
+               if tier == at and ratio is not None and (theirs_ratio := theirs["impact_ratios"]
+                                         .get(attribute, {}).get(group, {}).get(tier))
+               is not None]
+    if changes:
+        drop, attribute, group, tier, ratio, theirs_ratio = max(changes, key=lambda c: abs(c[0]))
+        answer += (f". The biggest difference: {run.roles.label(attribute)} '{group}' at "
+                   f"{tier.replace('_', ' ')} has an impact ratio of {ratio:.2f} under '{this}' "
+                   f"against {theirs_ratio:.2f} under '{that}'")
+        figures["biggest"] = {"attribute": attribute, "group": group, "tier": tier,
+                              "ratio": ratio, "other_ratio": theirs_ratio,
+                              "difference": drop}
+    return Lesson("presets", "Marketed against social credit", question, hint, answer + ".",
                   figures)
 
 

@@ -82,6 +82,16 @@ def test_presets_compared(social_run, marketed_run, runs_dir) -> None:
     assert flags == {"social-credit": len(audit_findings(social_run)["flags"]),
                      "marketed": len(audit_findings(marketed_run)["flags"])}
     assert f"'marketed': {flags['marketed']} group-tier pairs" in lesson.answer
+    big = lesson.figures["biggest"]
+    threshold = {t.name: t.min_score for t in social_run.roles.tiers}[big["tier"]]
+
+    def ratio(run) -> float:
+        shares = {g: _share(run, big["attribute"], g, threshold)
+                  for g in run.people[big["attribute"]].astype(str).unique()}
+        return shares[big["group"]] / max(shares.values())
+
+    assert big["ratio"] == pytest.approx(ratio(social_run))
+    assert big["other_ratio"] == pytest.approx(ratio(marketed_run))
     assert len(lessons(social_run, other=marketed_run)) == 5
 
 
