@@ -11,6 +11,7 @@ PAGES = [
     st.Page("pages/recourse.py", title="Recourse", icon="🪜"),
     st.Page("pages/hidden_rules.py", title="Hidden rules", icon="🔐"),
     st.Page("pages/policy_editor.py", title="Policy editor", icon="✏️"),
+    st.Page("pages/lessons.py", title="Lessons", icon="🎓"),
 ]
 
 st.navigation(PAGES).run()

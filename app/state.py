@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -10,6 +11,9 @@ import streamlit as st
 from model.fidelity import FidelityReport, fidelity_report
 from model.recourse import recourse_sample
 from model.store import Run, RunError, list_runs, load_run, read_manifest, runs_root
+
+if TYPE_CHECKING:
+    from model.lessons import Lesson
 
 DEFAULT_RUN = "social-credit-n20000-s0"
 RUN_KEY = "run_name"
@@ -79,3 +83,16 @@ def load_folder(path: str | Path) -> Run | None:
     except RunError as exc:
         st.error(f"This run cannot be loaded: {exc}")
         return None
+
+
+@st.cache_data(max_entries=8, show_spinner="Working out the lessons' answers from this run…")
+def lessons_of(_run: Run, run_key: str, _other: Run | None, other_key: str) -> list[Lesson]:
+    """The first five lessons for a run and, when built, its paired preset's run.
+
+    The audit modules behind the lessons (proxies, fairness, network) load here, when the
+    Lessons page first asks, so that other pages start without them.
+    """
+    from model.lessons import lessons
+
+    del run_key, other_key
+    return lessons(_run, other=_other)

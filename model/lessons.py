@@ -238,8 +238,24 @@ def unfriend_someone(run: Run, *, candidates: int = 20) -> Lesson:
                   "Nobody pulled down by friends has a friend to spare.", available=False)
 
 
+def paired_preset(run: Run) -> str | None:
+    """The preset a run is compared with in lesson 5 (marketed <-> social-credit).
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+
+    Returns
+    -------
+    str or None
+        A preset name; None for a run not built from a preset.
+    """
+    return PAIRED_PRESET.get(str(run.manifest.get("policy")))
+
+
 def paired_run_path(run: Run, *, root: Path | None = None) -> Path | None:
-    """Where the run of the paired preset (marketed <-> social-credit) would be.
+    """Where the run of the paired preset would be, with the same size and seed.
 
     Parameters
     ----------
@@ -251,10 +267,10 @@ def paired_run_path(run: Run, *, root: Path | None = None) -> Path | None:
     Returns
     -------
     pathlib.Path or None
-        ``<preset>-n<N>-s<seed>`` with the run's size and seed; None for a run that is not
-        a preset (a custom policy or a user's own model).
+        ``<preset>-n<N>-s<seed>``; None for a run that is not a preset (a custom policy or
+        a user's own model).
     """
-    other = PAIRED_PRESET.get(str(run.manifest.get("policy")))
+    other = paired_preset(run)
     if other is None or "n" not in run.manifest:
         return None
     return (root or runs_root()) / f"{other}-n{run.manifest['n']}-s{run.manifest.get('seed', 0)}"

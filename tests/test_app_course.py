@@ -115,3 +115,51 @@ def test_recourse_page(social_path, social_run, runs_dir) -> None:
     assert not at.exception
     charts = _charts(at)
     assert len(charts) == 1 and "Who can act their way up" in json.dumps(charts[0])
+
+
+
+# The lessons tests below depend on the audit API (model.fairness, model.proxies,
+# model.network, model.audit), as the Lessons page does.
+
+
+def test_lessons_page(social_path, social_run, marketed_run, runs_dir) -> None:
+    from model.lessons import lessons, recourse_gap
+    from model.recourse import recourse_sample
+
+    at = _page("lessons", runs_dir, social_path.name)
+    assert not at.exception
+    assert at.title[0].value == "What can a class find out about this score?"
+    expected = lessons(social_run, other=marketed_run)
+    shown = [e for e in at.expander if e.label == "Show the answer"]
+    assert len(shown) == 5 and not _charts(at)
+    for expander, lesson in zip(shown, expected, strict=True):
+        assert expander.markdown[0].value == lesson.answer
+    assert [h.value for h in at.subheader][:5] == [
+        f"{i}. {lesson.title}" for i, lesson in enumerate(expected, 1)]
+    at.button(key="lessons_recourse").click().run()
+    assert not at.exception
+    attribute = expected[0].figures["attribute"]
+    sixth = recourse_gap(social_run, attribute, found=recourse_sample(social_run, sample=200))
+    assert sixth.answer in [m.value for m in at.markdown] + [w.value for w in at.warning]
+
+
+def test_lessons_offer_to_build_the_paired_run(tmp_path, monkeypatch) -> None:
+    from model.build import build_run
+
+    monkeypatch.setenv("SESAME_RUNS", str(tmp_path))
+    build_run("marketed", 300, 0, tmp_path / "marketed-n300-s0")
+    at = _page("lessons", tmp_path)
+    assert "social-credit-n300-s0" in at.info[0].value
+    assert "Build the 'social-credit' run" in at.warning[-1].value
+    at.button(key="lessons_build").click().run()
+    assert not at.exception
+    assert (tmp_path / "social-credit-n300-s0" / "manifest.json").is_file()
+    assert "'social-credit':" in at.expander[4].markdown[0].value
+
+
+def test_lessons_on_own_model(own_run_path) -> None:
+    at = _page("lessons", own_run_path.parent, own_run_path.name)
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith("Not in this run") for w in warnings)
+    assert any("needs a run built from a preset" in w for w in warnings)

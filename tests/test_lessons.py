@@ -1,4 +1,8 @@
-"""Lessons: every answer matches the audit functions or a hand computation on the run."""
+"""Lessons: every answer matches the audit functions or a hand computation on the run.
+
+These tests depend on the audit API (model.fairness, model.proxies, model.network,
+model.audit); they fail with ImportError on a branch that does not have it yet.
+"""
 
 from __future__ import annotations
 
