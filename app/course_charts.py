@@ -74,7 +74,7 @@ def fidelity_bars(terms: pd.DataFrame) -> alt.LayerChart:
     data = terms.assign(verdict=terms["agrees"].map({True: "tracks the rule",
                                                      False: "disagrees"}))
     bars = alt.Chart(data).mark_bar().encode(
-        y=alt.Y("label:N", title=None, sort="-x"),
+        y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
         x=alt.X("pearson:Q", title="Correlation of SHAP with the true contribution (r)",
                 scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("verdict:N", title=None,
@@ -158,7 +158,7 @@ def drivers(frame: pd.DataFrame, *, top: int = 10) -> alt.Chart:
                  .sort_values(ascending=False).head(top).index.tolist())
     runs = list(dict.fromkeys(frame["run"]))
     return alt.Chart(frame[frame["label"].isin(strongest)]).mark_bar().encode(
-        y=alt.Y("label:N", title=None, sort=strongest),
+        y=alt.Y("label:N", title=None, sort=strongest, axis=alt.Axis(labelLimit=260)),
         yOffset=alt.YOffset("run:N", sort=runs),
         x=alt.X("mean_abs_shap_points:Q", title="Mean absolute SHAP value (points)"),
         color=alt.Color("run:N", title="Rules", scale=_palette(runs)),

@@ -71,7 +71,9 @@ def test_policy_editor_rebuild_and_compare(social_path, runs_dir) -> None:
     at.number_input(key="edit_n").set_value(2_000).run()
     at.button(key="edit_build").click().run()
     assert not at.exception and not at.error
-    built = Path(at.session_state["edited_run"])
+    base, built = at.session_state["edited_run"]
+    built = Path(built)
+    assert base == social_path.name
     assert built.parent == runs_dir and built.name.startswith("social-credit-edited-")
     assert len(_charts(at)) == 3
     at.selectbox(key="edit_attribute").set_value("ethnicity").run()

@@ -33,7 +33,7 @@ terms = report.terms
 cols = st.columns(3)
 cols[0].metric("Rules the explanations track", f"{int(terms['agrees'].sum())} of {len(terms)}")
 cols[1].metric("SHAP on inputs no rule reads", f"{report.unread_share:.1%}")
-cols[2].metric("Model error against the hidden score", f"{report.mae_hidden_points:.1f} points",
+cols[2].metric("Model error vs hidden score", f"{report.mae_hidden_points:.1f} points",
                help=f"The published score adds noise of {report.noise_sd_points:g} points.")
 
 st.altair_chart(charts.fidelity_bars(terms), width="stretch")

@@ -11,8 +11,6 @@ from datasets.policy import PolicyError, describe_term, parse_policy, policy_to_
 from model import compare
 from model.fidelity import NoHiddenRules, run_policy
 
-EDITED_KEY = "edited_run"
-
 st.title("What if the rules were different?")
 run = select_run()
 revealed = teacher_mode()
@@ -27,15 +25,17 @@ except NoHiddenRules as exc:
     st.warning(f"{exc}. Only a run generated from hidden rules can be edited and rebuilt.")
     st.stop()
 
-how = st.radio("Edit", ["Switches and weights", "The policy file (TOML)"], key="edit_how",
-               horizontal=True)
+how = st.radio("Edit", ["Switches and weights", "The policy file (TOML)"], horizontal=True,
+               key="edit_how")
 try:
     if how == "Switches and weights":
-        on = {t.feature: st.toggle(describe_term(t), value=t.enabled, key=f"on_{t.feature}")
-              for t in policy.terms}
-        weights = {t.feature: st.number_input(f"Weight of {run.roles.label(t.feature)} (points)",
-                                              -1000.0, 1000.0, float(t.weight), 5.0,
-                                              key=f"w_{t.feature}") for t in policy.terms}
+        on, weights = {}, {}
+        for t in policy.terms:
+            left, right = st.columns([3, 1], vertical_alignment="center")
+            on[t.feature] = left.toggle(describe_term(t), t.enabled, key=f"on_{t.feature}")
+            weights[t.feature] = right.number_input(
+                f"New weight of {run.roles.label(t.feature)} (points)", -1000.0, 1000.0,
+                float(t.weight), 5.0, key=f"w_{t.feature}", label_visibility="collapsed")
         friends = st.number_input("Weight of the friends' mean score (points per point)",
                                   0.0, 0.89, float(policy.friends.weight), 0.05, key="w_friends")
         edited = compare.edit_policy(policy, weights=weights, enabled=on, friends_weight=friends)
@@ -55,27 +55,27 @@ if st.button("Rebuild with these rules", key="edit_build", type="primary"):
     bar = st.progress(0.0, text="Starting")
     try:
         path = compare.rebuild(edited, int(n), int(run.manifest.get("seed", 0)),
-                       progress=lambda step, done: bar.progress(done, text=step))
-        st.session_state[EDITED_KEY] = str(path)
+                               progress=lambda step, done: bar.progress(done, text=step))
+        st.session_state["edited_run"] = (run.path.name, str(path))
     except (ValueError, OSError) as exc:
         st.error(f"The rebuild failed and nothing was stored: {exc}")
 
-new = load_folder(st.session_state[EDITED_KEY]) if EDITED_KEY in st.session_state else None
+base, built = st.session_state.get("edited_run", ("", ""))
+new = load_folder(built) if base == run.path.name else None
 if new is not None:
     runs = {f"Loaded ({run.path.name})": run, f"Edited ({new.path.name})": new}
-    st.altair_chart(charts.score_distributions(compare.compare_scores(runs)), width="stretch")
+    scores, drivers = compare.compare_scores(runs), compare.compare_drivers(runs)
+    st.altair_chart(charts.score_distributions(scores), width="stretch")
     st.caption("Each line is the share of people in each 25-point band of the model's score.")
     attribute = st.selectbox("Group people by", run.roles.sensitive, key="edit_attribute",
                              format_func=run.roles.label)
     tier = st.selectbox("Tier", run.roles.tier_names, index=2, key="edit_tier")
     tiers = compare.compare_tiers(runs, attribute)
-    st.altair_chart(charts.tier_access(tiers, tier, run.roles.label(attribute)),
-                    width="stretch")
+    st.altair_chart(charts.tier_access(tiers, tier, run.roles.label(attribute)))
     st.caption("Bars side by side show each group's access to the tier under both rule sets; "
                "groups under 11 people are hidden.")
-    drivers = compare.compare_drivers(runs)
     st.altair_chart(charts.drivers(drivers), width="stretch")
     st.caption("How many points, on average, each feature moves a score under each rule set.")
     with st.expander("The numbers"):
-        for frame in (compare.compare_scores(runs), tiers, drivers):
+        for frame in (scores, tiers, drivers):
             st.dataframe(frame, hide_index=True)
