@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from model.recourse import find_recourse
@@ -165,3 +166,62 @@ def test_lessons_on_own_model(own_run_path) -> None:
     warnings = [w.value for w in at.warning]
     assert any(w.startswith("Not in this run") for w in warnings)
     assert any("needs a run built from a preset" in w for w in warnings)
+
+
+# Chart builders, tested through their Vega-Lite specs.
+
+
+def _spec_layers(spec: dict) -> list[dict]:
+    return spec.get("layer", [spec])
+
+
+def _data(spec: dict) -> list[dict]:
+    return next(iter(spec["datasets"].values())) if len(spec["datasets"]) == 1 else [
+        row for rows in spec["datasets"].values() for row in rows]
+
+
+def test_fidelity_charts(social_run) -> None:
+    from app import course_charts as charts
+    from model.fidelity import fidelity_points, fidelity_report
+
+    report = fidelity_report(social_run)
+    spec = charts.fidelity_bars(report.terms).to_dict()
+    bars = _spec_layers(spec)[0]
+    assert bars["encoding"]["x"]["title"].endswith("(r)")
+    assert bars["encoding"]["color"]["scale"]["range"] == list(charts.OKABE_ITO[:2])
+    assert spec["title"].endswith("?")
+    points = fidelity_points(social_run, "payment_history", max_points=400)
+    spec = charts.fidelity_scatter(points, "Bills paid on time", 0.99, 2_000).to_dict()
+    dots = _spec_layers(spec)[0]
+    assert "(points" in dots["encoding"]["x"]["title"]
+    assert "(points)" in dots["encoding"]["y"]["title"]
+    assert "400 of 2,000 people" in spec["title"] and spec["title"].startswith("Does SHAP")
+    assert sum(len(rows) for rows in spec["datasets"].values()) == 400 + 2
+
+
+def test_comparison_and_recourse_charts(social_run, marketed_run) -> None:
+    from app import course_charts as charts
+    from model.compare import compare_drivers, compare_scores, compare_tiers
+    from model.recourse import recourse_burden
+
+    runs = {"social": social_run, "marketed": marketed_run}
+    spec = charts.score_distributions(compare_scores(runs)).to_dict()
+    assert spec["encoding"]["x"]["title"] == "Score (points)"
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["social", "marketed"]
+    tiers = compare_tiers(runs, "ethnicity", k=500)
+    spec = charts.tier_access(tiers, "car_rental", "Ethnicity").to_dict()
+    shown = _data(spec)
+    assert shown and all(not row["suppressed"] for row in shown)
+    assert {row["group"] for row in shown} == set(
+        tiers[~tiers["suppressed"]]["group"])
+    spec = charts.drivers(compare_drivers(runs), top=5).to_dict()
+    assert len({row["label"] for row in _data(spec)}) == 5
+    assert spec["encoding"]["x"]["title"] == "Mean absolute SHAP value (points)"
+    found = pd.DataFrame({"row": range(30), "person": range(30), "tier": "car_rental",
+                          "min_score": 650.0, "score": 600.0,
+                          "reachable": [True, False] * 15, "cost": 0.3, "n_changes": 1,
+                          "new_score": 651.0})
+    table = recourse_burden(social_run, "hukou", found=found)
+    spec = charts.recourse_burden(table, "Hukou").to_dict()
+    assert {row["group"] for row in _data(spec)} == set(table[~table["suppressed"]]["group"])
+    assert spec["encoding"]["y"]["axis"]["format"] == "%"
