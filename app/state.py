@@ -59,6 +59,97 @@ def select_run() -> Run | None:
         return None
 
 
+# --- audit loaders: cached per run (``key`` is ``run.key``, the hash of the run's files) ---
+
+@st.cache_data(max_entries=64, show_spinner="Comparing groups…")
+def fairness_tables(_run: Run, key: str, attribute: str | tuple[str, str], k: int
+                    ) -> dict[str, object]:
+    """Tier access by group, impact ratios, score distribution and the suppression note."""
+    from model.fairness import (
+        demographic_parity,
+        impact_ratios,
+        score_distribution,
+        tier_table_with_suppression,
+    )
+
+    del key
+    table, hidden = tier_table_with_suppression(_run, attribute, k=k)
+    return {"table": table, "ratios": impact_ratios(_run, attribute, k=k),
+            "parity": demographic_parity(_run, attribute, k=k),
+            "distribution": score_distribution(_run, attribute, k=k), "note": hidden.note()}
+
+
+@st.cache_data(max_entries=8, show_spinner="Measuring how well each input predicts each "
+                                            "sensitive attribute…")
+def proxy_strength_table(_run: Run, key: str) -> object:
+    """The proxy ranking of a run."""
+    from model.proxies import proxy_strength
+
+    del key
+    return proxy_strength(_run)
+
+
+@st.cache_data(max_entries=32, show_spinner="Following the score through the proxies…")
+def proxy_audit(_run: Run, key: str, attribute: str, threshold: float, k: int
+                ) -> dict[str, object]:
+    """Score through proxies and the unawareness gap of one attribute."""
+    from model.proxies import score_through_proxies, unawareness_gap
+
+    strength = proxy_strength_table(_run, key)
+    return {"points": score_through_proxies(_run, attribute, threshold=threshold, k=k,
+                                            strength=strength),
+            "gap": unawareness_gap(_run, attribute, threshold=threshold, k=k,
+                                   strength=strength)}
+
+
+@st.cache_data(max_entries=32, show_spinner="Re-scoring everyone…")
+def flip_result(_run: Run, key: str, feature: str, attribute: str, k: int) -> object:
+    """The flip test of one input for one attribute."""
+    from model.proxies import flip_test
+
+    del key
+    return flip_test(_run, feature, attribute, k=k)
+
+
+@st.cache_data(max_entries=8, show_spinner="Predicting each attribute from all inputs…")
+def joint_strength_table(_run: Run, key: str) -> object:
+    """How well all inputs together predict each sensitive attribute."""
+    from model.proxies import joint_strength
+
+    del key
+    return joint_strength(_run)
+
+
+@st.cache_data(max_entries=16, show_spinner="Retraining the score without the chosen data…")
+def minimised(_run: Run, key: str, drop: tuple[str, ...], k: int) -> object:
+    """The data-minimisation test."""
+    from model.proxies import minimise
+
+    del key
+    return minimise(_run, list(drop), k=k)
+
+
+@st.cache_data(max_entries=16, show_spinner="Working out what unfriending would pay…")
+def friends_audit(_run: Run, key: str, attribute: str, k: int) -> dict[str, object]:
+    """Points from friends and the unfriending incentive by group."""
+    from model.network import friends_by_group, unfriend_incentive
+
+    del key
+    return {"points": friends_by_group(_run, attribute, k=k),
+            "incentive": unfriend_incentive(_run, attribute, k=k)}
+
+
+AUDIT_K_KEY = "audit_k"
+
+
+def audit_k() -> int:
+    """Draw the small-group threshold in the sidebar (shared by the audit pages)."""
+    return int(st.sidebar.number_input(
+        "Smallest group shown (k)", min_value=2, max_value=10_000, value=11, step=1,
+        key=AUDIT_K_KEY, help="Groups with fewer people are hidden in every chart and table, "
+                              "so that no one can be singled out."))
+
+
 # Course pages: fidelity to the hidden rules, recourse, runs rebuilt by the policy editor.
 
 @st.cache_data(max_entries=8, show_spinner="Checking the explanations against the hidden rules…")

@@ -174,6 +174,17 @@ def cmd_recourse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Audit a run: tier access by group, four-fifths flags, proxies, friends, drivers."""
+    from model.audit import audit_findings, findings_text
+
+    run = load_run(args.run)
+    findings = audit_findings(run, k=args.k)
+    emit(findings, as_json=args.json,
+         text=lambda: findings_text(findings, run.roles.labels))
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line: ``error: ...``."""
 
@@ -222,6 +233,13 @@ def _parser() -> argparse.ArgumentParser:
     recourse.add_argument("--tier", default=None, help="tier to reach (default: the next one)")
     recourse.add_argument("--json", action="store_true")
     recourse.set_defaults(func=cmd_recourse)
+
+    audit = sub.add_parser("audit", help="fairness by group and tier, proxies, friends")
+    audit.add_argument("run", type=Path, help="run folder")
+    audit.add_argument("--k", type=_positive_int("--k", 1, 1_000_000), default=11,
+                       help="smallest group shown; smaller groups are hidden (default 11)")
+    audit.add_argument("--json", action="store_true", help="print the findings as JSON")
+    audit.set_defaults(func=cmd_audit)
     return parser
 
 

@@ -1,0 +1,68 @@
+"""Proxies: which inputs stand in for sensitive attributes, and what flows through them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import audit_charts as charts
+from app import state
+from app.audit_widgets import table_expander
+
+st.title("Which inputs stand in for sensitive attributes?")
+run = state.select_run()
+sensitive = [] if run is None else [a for a in run.roles.sensitive if a in run.people.columns]
+if run is not None and not sensitive:
+    st.info("This run has no sensitive attribute: there is nothing to find proxies for.")
+elif run is not None:
+    k, name, labels = state.audit_k(), run.roles.label, run.roles.labels
+    strength = state.proxy_strength_table(run, run.key)
+    st.altair_chart(charts.proxy_heatmap(strength, labels))
+    st.caption("Bright cells are inputs that give away a sensitive attribute on their own "
+               "(0.5 = no better than a coin toss, 1 = a perfect stand-in).")
+    table_expander(labels, strength)
+    attribute = st.selectbox("Sensitive attribute", sensitive, format_func=name,
+                             key="proxy_attribute")
+    threshold = st.slider("Strength that makes an input a proxy (AUC)", 0.55, 0.95, 0.7, 0.05,
+                          key="proxy_threshold")
+    found = state.proxy_audit(run, run.key, attribute, threshold, k)
+    points, gap = found["points"], found["gap"]
+    if not points.proxies:
+        st.info(f"No input reaches a strength of {threshold:.2f} for {name(attribute)}.")
+    else:
+        st.altair_chart(charts.points_by_group_chart(points.by_feature, labels,
+                                              title="Points each proxy gives each group"))
+        st.caption(f"Bars left of zero are points the proxies of {name(attribute)} take away "
+                   "from a group's average score.")
+    if gap.favoured is not None:  # the unawareness test
+        st.markdown(f"**Unawareness test.** {name(attribute)} is "
+                    f"{'an input' if gap.is_input else 'not an input'}, yet *{gap.favoured}* "
+                    f"score {gap.gap:.0f} points above *{gap.disfavoured}* on average; "
+                    f"the proxies carry {gap.proxy_gap:.0f} of them.")
+        st.altair_chart(charts.gap_chart(gap.by_feature, labels))
+        st.caption("Long orange bars mean the gap comes through stand-ins for the attribute.")
+        table_expander(labels, points.by_group, gap.by_feature)
+    feature = st.selectbox("Flip test: give everyone the majority's value of", run.roles.inputs,
+                           index=run.roles.inputs.index((points.proxies or run.roles.inputs)[0]),
+                           format_func=name, key="flip_feature")
+    flipped = state.flip_result(run, run.key, feature, attribute, k)
+    st.altair_chart(charts.before_after_chart(flipped.by_group, value_title="Mean score (points)",
+                                       title=f"Mean score if everyone had {name(feature)} = "
+                                             f"{flipped.value}"))
+    st.caption(f"If the groups' dots close in, {name(feature)} carries the gap (from "
+               f"{flipped.gap_before:.0f} to {flipped.gap_after:.0f} points).")
+    table_expander(labels, flipped.by_group, flipped.tiers)
+    if st.button("How well do all inputs together predict each attribute?", key="joint_button"):
+        joint = state.joint_strength_table(run, run.key)
+        st.dataframe(charts.display_table(joint, labels), hide_index=True)
+    st.subheader("Is this data needed? Retrain without it")
+    categories = sorted({run.roles.privacy.get(f, "") for f in run.roles.inputs} - {""})
+    drop = st.multiselect("Leave out", [*categories, *run.roles.inputs], key="minimise_drop",
+                          format_func=lambda c: f"all {c} data" if c in categories else name(c))
+    if st.button("Retrain", key="minimise_button", disabled=not drop):
+        try:
+            result = state.minimised(run, run.key, tuple(drop), k)
+        except ValueError as exc:
+            st.error(str(exc))
+        else:
+            st.dataframe(charts.display_table(result.accuracy, labels), hide_index=True)
+            st.dataframe(charts.display_table(result.gaps, labels), hide_index=True)

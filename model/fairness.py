@@ -1,0 +1,249 @@
+"""Whom the score treats unfairly: outcomes and reward-tier access by group.
+
+The score audited is the score under audit, the model's prediction. A person "reaches" a
+tier at or above its threshold; a group's share reaching a tier is fairlearn's selection
+rate. The impact ratio of a group is its share divided by the share of the most favoured
+group (the highest share among the groups shown); under 0.8 it fails the four-fifths rule.
+Groups with fewer than ``k`` people are hidden (see :mod:`model.suppress`) and take no
+part in finding the most favoured group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from fairlearn.metrics import MetricFrame, count, selection_rate
+
+from model.groups import Attribute, attribute_name, group_frame, group_labels
+from model.store import Run
+from model.suppress import DEFAULT_K, Suppression, suppression
+
+FOUR_FIFTHS = 0.8
+Metric = Callable[[np.ndarray, np.ndarray], float]
+
+
+def _reaches(threshold: float) -> Metric:
+    def share(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        return float(selection_rate(y_true, np.asarray(y_pred) >= threshold, pos_label=True))
+    return share
+
+
+def _mean(_y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(np.mean(y_pred))
+
+
+def _median(_y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(np.median(y_pred))
+
+
+def score_frame(run: Run, attribute: Attribute, *, score: np.ndarray | None = None
+                ) -> MetricFrame:
+    """Return fairlearn's MetricFrame of the score under audit by group.
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+    attribute : str or tuple of two str
+        A column of ``run.people`` or an intersection of two.
+    score : numpy.ndarray, optional
+        Scores to audit instead of the score under audit (e.g. a retrained model's).
+
+    Returns
+    -------
+    fairlearn.metrics.MetricFrame
+        Metrics ``count``, ``mean_score``, ``median_score`` and ``share_<tier>`` (selection
+        rate of reaching the tier) overall and by group; empty intersections are NaN.
+    """
+    score = np.asarray(run.explanation.prediction if score is None else score, dtype=float)
+    metrics: dict[str, Metric] = {"count": count, "mean_score": _mean, "median_score": _median}
+    metrics |= {f"share_{t.name}": _reaches(t.min_score) for t in run.roles.tiers}
+    return MetricFrame(metrics=metrics, y_true=score, y_pred=score,
+                       sensitive_features=group_frame(run.people, attribute))
+
+
+def _join(index: pd.Index) -> list[str]:
+    if isinstance(index, pd.MultiIndex):
+        return [" & ".join(map(str, key)) for key in index]
+    return [str(key) for key in index]
+
+
+def tier_table_with_suppression(run: Run, attribute: Attribute, *, k: int = DEFAULT_K,
+                                score: np.ndarray | None = None
+                                ) -> tuple[pd.DataFrame, Suppression]:
+    """Return :func:`tier_table` and the suppression decision behind it.
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+    attribute : str or tuple of two str
+        Column(s) defining the groups.
+    k : int
+        Smallest group size shown.
+    score : numpy.ndarray, optional
+        Scores to audit instead of the score under audit.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        See :func:`tier_table`.
+    suppressed : Suppression
+        Which groups were hidden and why.
+    """
+    by_group = score_frame(run, attribute, score=score).by_group
+    by_group = by_group[by_group["count"].fillna(0) > 0]
+    hidden = suppression(by_group["count"], k=k)
+    table = by_group.astype(float).reset_index(drop=True)
+    table.insert(0, "group", _join(by_group.index))
+    mask = hidden.mask.to_numpy()
+    value_columns = [c for c in table.columns if c != "group"]
+    table.loc[mask, value_columns] = np.nan
+    table["count"] = pd.array(table["count"].round(), dtype="Int64")
+    for tier in run.roles.tier_names:
+        share = table[f"share_{tier}"]
+        best = share.max()
+        table[f"impact_ratio_{tier}"] = share / best if best > 0 else np.nan
+    table["suppressed"] = mask
+    return table, hidden
+
+
+def tier_table(run: Run, attribute: Attribute, *, k: int = DEFAULT_K) -> pd.DataFrame:
+    """Return score and tier access by group, with impact ratios and small groups hidden.
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+    attribute : str or tuple of two str
+        A column of ``run.people`` (usually in ``run.roles.sensitive``) or two of them,
+        whose intersections form the groups.
+    k : int
+        Smallest group size shown (default 11).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per non-empty group: ``group`` (``"a & b"`` for intersections), ``count``,
+        ``mean_score``, ``median_score``, ``share_<tier>`` for every tier (share reaching
+        it), ``impact_ratio_<tier>`` (share over the highest share shown) and
+        ``suppressed``. Values of hidden groups are missing.
+
+    Raises
+    ------
+    ValueError
+        For an unknown attribute or a bad ``k``.
+    """
+    return tier_table_with_suppression(run, attribute, k=k)[0]
+
+
+def impact_ratios(run: Run, attribute: Attribute, *, k: int = DEFAULT_K) -> pd.DataFrame:
+    """Return the impact ratio of every group at every tier, flagged by the four-fifths rule.
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+    attribute : str or tuple of two str
+        Column(s) defining the groups.
+    k : int
+        Smallest group size shown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long table: ``attribute``, ``group``, ``tier``, ``share``, ``impact_ratio``,
+        ``flagged`` (impact ratio under 0.8) and ``suppressed``; tiers lowest first.
+    """
+    table = tier_table(run, attribute, k=k)
+    rows = [
+        pd.DataFrame({
+            "attribute": attribute_name(attribute),
+            "group": table["group"],
+            "tier": tier,
+            "share": table[f"share_{tier}"],
+            "impact_ratio": table[f"impact_ratio_{tier}"],
+            "suppressed": table["suppressed"],
+        })
+        for tier in run.roles.tier_names
+    ]
+    long = pd.concat(rows, ignore_index=True)
+    long.insert(5, "flagged", (long["impact_ratio"] < FOUR_FIFTHS).fillna(False).astype(bool))
+    return long
+
+
+def demographic_parity(run: Run, attribute: Attribute, *, k: int = DEFAULT_K) -> pd.DataFrame:
+    """Return, per tier, the gap between the groups with the highest and lowest access.
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+    attribute : str or tuple of two str
+        Column(s) defining the groups.
+    k : int
+        Smallest group size shown; hidden groups take no part.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per tier: ``tier``, ``threshold``, ``highest_group``, ``highest_share``,
+        ``lowest_group``, ``lowest_share``, ``difference`` (highest minus lowest share) and
+        ``ratio`` (lowest over highest; missing when no shown group reaches the tier).
+    """
+    table = tier_table(run, attribute, k=k)
+    shown = table[~table["suppressed"]]
+    rows = []
+    for spec in run.roles.tiers:
+        share = shown.set_index("group")[f"share_{spec.name}"]
+        high, low = (share.idxmax(), share.idxmin()) if len(share) else (None, None)
+        top = float(share.max()) if len(share) else np.nan
+        bottom = float(share.min()) if len(share) else np.nan
+        rows.append({"tier": spec.name, "threshold": spec.min_score, "highest_group": high,
+                     "highest_share": top, "lowest_group": low, "lowest_share": bottom,
+                     "difference": top - bottom,
+                     "ratio": bottom / top if top > 0 else np.nan})
+    return pd.DataFrame(rows)
+
+
+def score_distribution(run: Run, attribute: Attribute, *, width: float = 25.0,
+                       k: int = DEFAULT_K) -> pd.DataFrame:
+    """Return the distribution of the score within each group, binned, for charts.
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+    attribute : str or tuple of two str
+        Column(s) defining the groups.
+    width : float
+        Bin width in points; bins start at ``run.roles.score_min``.
+    k : int
+        Smallest group size shown; hidden groups are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long table: ``group``, ``bin_start``, ``bin_end`` and ``share`` (of the group's
+        people whose score falls in the bin); every bin of the score range, for every group
+        shown.
+    """
+    if not width > 0:
+        raise ValueError(f"bin width must be positive, got {width!r}")
+    labels = group_labels(run.people, attribute)
+    counts = labels.value_counts()
+    hidden = suppression(counts, k=k)
+    shown = hidden.mask.index[~hidden.mask.to_numpy()]
+    edges = np.arange(run.roles.score_min, run.roles.score_max + width, width)
+    score = np.clip(np.asarray(run.explanation.prediction, dtype=float),
+                    run.roles.score_min, run.roles.score_max)
+    rows = []
+    for group in sorted(shown):
+        hist, _ = np.histogram(score[(labels == group).to_numpy()], bins=edges)
+        rows.append(pd.DataFrame({"group": group, "bin_start": edges[:-1],
+                                  "bin_end": edges[1:], "share": hist / hist.sum()}))
+    if not rows:
+        return pd.DataFrame(columns=["group", "bin_start", "bin_end", "share"])
+    return pd.concat(rows, ignore_index=True)

@@ -1,0 +1,80 @@
+"""Audit findings and the `sesame-audit audit` command."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from model.audit import audit_findings, findings_text
+from model.cli import main
+
+
+def test_findings_are_json_and_consistent(proxy_run) -> None:
+    findings = audit_findings(proxy_run, k=11)
+    text = json.dumps(findings, allow_nan=False)
+    assert json.loads(text)["people"] == len(proxy_run.people)
+    flagged = {(f["attribute"], f["group"], f["tier"]) for f in findings["flags"]}
+    for attribute, groups in findings["impact_ratios"].items():
+        for group, tiers in groups.items():
+            for tier, ratio in tiers.items():
+                assert ((attribute, group, tier) in flagged) == (ratio is not None and ratio < 0.8)
+    ratios = [f["impact_ratio"] for f in findings["flags"]]
+    assert ratios == sorted(ratios)
+    strengths = [p["strength"] for p in findings["proxies"]]
+    assert strengths == sorted(strengths, reverse=True)
+    assert len(findings["proxies"]) == len(proxy_run.roles.inputs) * len(proxy_run.roles.sensitive)
+    drivers = proxy_run.explanation.values.abs().mean()
+    assert findings["drivers"]["district"] == pytest.approx(float(drivers["district"]))
+    assert list(findings["drivers"]) == drivers.sort_values(ascending=False).index.tolist()
+    points = proxy_run.explanation.values["friends_mean_score"].to_numpy()
+    minority = (proxy_run.people["ethnicity"] == "minority_a").to_numpy()
+    assert findings["friends"]["ethnicity"]["minority_a"] == pytest.approx(
+        float(np.mean(points[minority])), abs=1e-4)
+    assert findings["accuracy"]["r2"] == proxy_run.manifest["metrics"]["r2"]
+
+
+def test_large_k_hides_groups_and_counts_them(proxy_run) -> None:
+    counts = proxy_run.people["ethnicity"].value_counts()
+    k = int(counts.sort_values().iloc[1]) + 1  # hides the two smaller ethnic groups
+    findings = audit_findings(proxy_run, k=k)
+    hidden = [g for g, tiers in findings["impact_ratios"]["ethnicity"].items()
+              if all(r is None for r in tiers.values())]
+    assert sorted(hidden) == sorted(counts.index[counts < k])
+    assert findings["friends"]["ethnicity"][hidden[0]] is None
+    assert findings["suppressed_cells"] >= 2
+    assert not any(f["attribute"] == "ethnicity" for f in findings["flags"])
+
+
+def test_audit_command_text_and_json(proxy_run, capsys) -> None:
+    path = str(proxy_run.path)
+    assert main(["audit", path, "--json", "--k", "11"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) >= {"impact_ratios", "flags", "proxies", "suppressed_cells", "friends",
+                         "accuracy", "drivers"}
+    assert main(["audit", path]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Audit of {proxy_run.path.name}")
+    assert "Four-fifths rule:" in out and "District of residence" in out
+    assert "Friends' mean score" in out and "friends_mean_score" not in out
+
+
+def test_text_says_when_friends_are_not_available() -> None:
+    findings = {"run": "mine", "people": 30, "k": 11, "suppressed_cells": 0, "accuracy": {},
+                "flags": [], "proxies": [], "friends": None, "drivers": {"x": 2.0}}
+    text = findings_text(findings, {"x": "Income"})
+    assert "Points from friends: not available for this run" in text
+    assert "2.0  Income" in text
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["audit", "/nonexistent/run"], "no run folder"),
+    (["audit", "RUN", "--k", "0"], "--k must be between"),
+    (["audit", "RUN", "--k", "many"], "--k must be an integer"),
+])
+def test_audit_errors_are_one_line(argv, message, proxy_run, capsys) -> None:
+    argv = [str(proxy_run.path) if a == "RUN" else a for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and message in err and len(err.splitlines()) == 1

@@ -1,0 +1,157 @@
+"""Fairness by group and tier: hand-computed cases, pandas recomputation, suppression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from fairlearn.metrics import demographic_parity_difference, demographic_parity_ratio
+from tiny_runs import tiny_run
+
+from model.fairness import (
+    demographic_parity,
+    impact_ratios,
+    score_distribution,
+    score_frame,
+    tier_table,
+    tier_table_with_suppression,
+)
+from model.suppress import suppression
+
+
+def _hand_run():
+    # group A: 6 x 650, 3 x 550, 3 x 400; group B: 3 x 650, 3 x 550, 6 x 400
+    scores = [650] * 6 + [550] * 3 + [400] * 3 + [650] * 3 + [550] * 3 + [400] * 6
+    people = pd.DataFrame({"person_id": np.arange(24), "group": ["A"] * 12 + ["B"] * 12,
+                           "x": 0.0, "score": scores})
+    return tiny_run(people, inputs=("x",), sensitive=("group",),
+                    prediction=np.asarray(scores, dtype=float))
+
+
+def test_tier_table_by_hand() -> None:
+    table = tier_table(_hand_run(), "group").set_index("group")
+    assert table.loc["A", "count"] == 12 and table.loc["B", "count"] == 12
+    assert table.loc["A", "mean_score"] == pytest.approx(562.5)
+    assert table.loc["B", "mean_score"] == pytest.approx(500.0)
+    assert table.loc["A", "median_score"] == pytest.approx(600.0)
+    assert table.loc["B", "median_score"] == pytest.approx(475.0)
+    assert table.loc["A", "share_low"] == pytest.approx(0.75)
+    assert table.loc["A", "share_high"] == pytest.approx(0.5)
+    assert table.loc["B", "share_low"] == pytest.approx(0.5)
+    assert table.loc["B", "share_high"] == pytest.approx(0.25)
+    assert table.loc["A", "impact_ratio_low"] == pytest.approx(1.0)
+    assert table.loc["B", "impact_ratio_low"] == pytest.approx(2 / 3)
+    assert table.loc["B", "impact_ratio_high"] == pytest.approx(0.5)
+    assert not table["suppressed"].any()
+
+
+def test_impact_ratios_and_parity_by_hand() -> None:
+    run = _hand_run()
+    long = impact_ratios(run, "group").set_index(["group", "tier"])
+    assert bool(long.loc[("B", "low"), "flagged"]) and bool(long.loc[("B", "high"), "flagged"])
+    assert not long.loc[("A", "low"), "flagged"]
+    assert long.loc[("B", "high"), "share"] == pytest.approx(0.25)
+    parity = demographic_parity(run, "group").set_index("tier")
+    assert parity.loc["low", "difference"] == pytest.approx(0.25)
+    assert parity.loc["low", "ratio"] == pytest.approx(2 / 3)
+    assert parity.loc["high", "highest_group"] == "A"
+    assert parity.loc["high", "lowest_group"] == "B"
+
+
+def test_suppression_primary_and_complementary() -> None:
+    counts = pd.Series({"A": 14, "B": 12, "C": 3, "D": 20})
+    hidden = suppression(counts, k=11)
+    assert hidden.mask.to_dict() == {"A": False, "B": True, "C": True, "D": False}
+    assert (hidden.primary, hidden.complementary, hidden.cells) == (1, 1, 2)
+    assert "2 group(s) hidden" in hidden.note()
+    two_small = suppression(pd.Series({"A": 14, "B": 5, "C": 3}), k=11)
+    assert two_small.mask.tolist() == [False, True, True] and two_small.complementary == 0
+    no_total = suppression(counts, k=11, total_shown=False)
+    assert no_total.mask.tolist() == [False, False, True, False]
+    assert suppression(counts, k=3).cells == 0
+    with pytest.raises(ValueError, match="positive integer"):
+        suppression(counts, k=0)
+
+
+def test_suppression_of_an_intersection_closes_every_line() -> None:
+    index = pd.MultiIndex.from_tuples([("a", "x"), ("a", "y"), ("a", "z"),
+                                       ("b", "x"), ("b", "y"), ("b", "z")])
+    hidden = suppression(pd.Series([30, 5, 25, 40, 50, 60], index=index), k=11)
+    assert hidden.mask.tolist() == [False, True, True, False, True, True]
+    assert (hidden.primary, hidden.complementary) == (1, 3)
+
+
+def test_tier_table_hides_small_groups_and_their_complement() -> None:
+    scores = np.r_[np.full(20, 620.0), np.full(15, 560.0), np.full(4, 450.0)]
+    people = pd.DataFrame({"person_id": np.arange(39),
+                           "group": ["A"] * 20 + ["B"] * 15 + ["C"] * 4, "x": 0.0,
+                           "score": scores})
+    run = tiny_run(people, inputs=("x",), sensitive=("group",), prediction=scores)
+    table, hidden = tier_table_with_suppression(run, "group", k=11)
+    table = table.set_index("group")
+    assert table["suppressed"].to_dict() == {"A": False, "B": True, "C": True}
+    assert table.loc[["B", "C"], ["count", "mean_score", "share_low"]].isna().all().all()
+    assert table.loc["A", "impact_ratio_low"] == pytest.approx(1.0)
+    assert hidden.cells == 2
+    long = impact_ratios(run, "group", k=11)
+    assert not long.loc[long["suppressed"], "flagged"].any()
+    assert set(score_distribution(run, "group", k=11)["group"]) == {"A"}
+
+
+def test_tier_table_matches_pandas_masks(social_run) -> None:
+    score = social_run.explanation.prediction
+    people = social_run.people
+    for attribute in ["ethnicity", ("ethnicity", "hukou"), "age_group"]:
+        table = tier_table(social_run, attribute, k=11)
+        columns = [attribute] if isinstance(attribute, str) else list(attribute)
+        shown = table[~table["suppressed"]]
+        best = {t.name: 0.0 for t in social_run.roles.tiers}
+        for row in shown.itertuples():
+            mask = np.ones(len(people), dtype=bool)
+            for column, value in zip(columns, row.group.split(" & "), strict=True):
+                mask &= (people[column].astype(str) == value).to_numpy()
+            assert row.count == mask.sum() >= 11
+            assert row.mean_score == pytest.approx(score[mask].mean())
+            for t in social_run.roles.tiers:
+                share = float(np.mean(score[mask] >= t.min_score))
+                assert getattr(row, f"share_{t.name}") == pytest.approx(share)
+                best[t.name] = max(best[t.name], share)
+        for t in social_run.roles.tiers:
+            if best[t.name] > 0:
+                expected = shown[f"share_{t.name}"] / best[t.name]
+                assert np.allclose(shown[f"impact_ratio_{t.name}"], expected)
+
+
+def test_metricframe_agrees_with_fairlearn_scalars(social_run) -> None:
+    score = social_run.explanation.prediction
+    parity = demographic_parity(social_run, "gender").set_index("tier")
+    for t in social_run.roles.tiers:
+        reached = (score >= t.min_score).astype(int)
+        sensitive = social_run.people["gender"].to_numpy()
+        assert parity.loc[t.name, "difference"] == pytest.approx(
+            demographic_parity_difference(reached, reached, sensitive_features=sensitive))
+        assert parity.loc[t.name, "ratio"] == pytest.approx(
+            demographic_parity_ratio(reached, reached, sensitive_features=sensitive))
+    overall = score_frame(social_run, "gender").overall
+    assert overall["count"] == len(score)
+    assert overall["mean_score"] == pytest.approx(score.mean())
+
+
+def test_score_distribution_shares(social_run) -> None:
+    distribution = score_distribution(social_run, "hukou", width=50)
+    sums = distribution.groupby("group")["share"].sum()
+    assert np.allclose(sums, 1.0)
+    score = social_run.explanation.prediction
+    rural = (social_run.people["hukou"] == "rural").to_numpy()
+    row = distribution[(distribution["group"] == "rural") & (distribution["bin_start"] == 600)]
+    assert row["share"].iloc[0] == pytest.approx(
+        np.mean((score[rural] >= 600) & (score[rural] < 650)))
+
+
+def test_bad_attribute_is_named(social_run) -> None:
+    with pytest.raises(ValueError, match="unknown attribute 'religion'"):
+        tier_table(social_run, "religion")
+    with pytest.raises(ValueError, match="two different attributes"):
+        tier_table(social_run, ("gender", "gender"))
+    with pytest.raises(ValueError, match="distinct values"):
+        tier_table(social_run, "monthly_income")

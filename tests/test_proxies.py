@@ -1,0 +1,185 @@
+"""Proxies: one-feature AUC by hand, score through proxies, flip test, minimisation, and the
+acceptance on the presets at 20,000 people."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+from tiny_runs import LinearModel, tiny_run
+
+from model.build import build_run
+from model.fairness import impact_ratios
+from model.proxies import (
+    feature_codes,
+    flip_test,
+    joint_strength,
+    minimise,
+    one_feature_auc,
+    proxies_of,
+    proxy_strength,
+    resolve_drop,
+    score_through_proxies,
+    unawareness_gap,
+)
+from model.store import load_run, verify
+from model.train import fit_score_model
+
+PLANTED = {"district", "device", "friends_mean_score", "patriotic_purchase_share"}
+
+
+def test_one_feature_auc_by_hand() -> None:
+    target = np.tile([0, 1], 5000)
+    assert one_feature_auc(target.copy(), target) == pytest.approx(1.0)
+    assert one_feature_auc(np.zeros(10_000, dtype=int), target) == pytest.approx(0.5, abs=0.02)
+    # code 1 holds 3 of every 4 positives: with many people, the cross-fitted AUC tends to
+    # the AUC of the true rates, (3/4 * 3/4 + 1/2 * (3/4 * 1/4 + 1/4 * 3/4)) = 0.75
+    codes = np.array([0, 0, 0, 1, 1, 1, 1, 0] * 2000)
+    target = np.array([0, 0, 1, 1, 1, 1, 0, 0] * 2000)
+    rates = pd.Series(target).groupby(codes).transform("mean").to_numpy()
+    assert roc_auc_score(target, rates) == pytest.approx(0.75)
+    assert one_feature_auc(codes, target) == pytest.approx(0.75, abs=0.01)
+    assert one_feature_auc(1 - codes, target) == pytest.approx(one_feature_auc(codes, target))
+
+
+def test_feature_codes_bins_numbers_and_keeps_categories() -> None:
+    numbers = pd.Series(np.arange(100, dtype=float))
+    codes = feature_codes(numbers, categorical=False, bins=4)
+    assert np.bincount(codes).tolist() == [25, 25, 25, 25]
+    words = feature_codes(pd.Series(["a", "b", "a", None]), categorical=True)
+    assert words.tolist() == [0, 1, 0, 2]
+
+
+def _proxy_world(n: int = 400):
+    rng = np.random.default_rng(7)
+    group = np.where(np.arange(n) % 4 == 0, "minority", "majority")
+    district = np.where(group == "minority", "east", "west")
+    noise = rng.normal(size=n)
+    people = pd.DataFrame({"person_id": np.arange(n), "group": group, "district": district,
+                           "noise": noise, "score": 0.0})
+    shap = pd.DataFrame({"district": np.where(group == "minority", -30.0, 10.0),
+                         "noise": noise})
+    prediction = 600 + shap.sum(axis=1).to_numpy()
+    model = LinearModel(600.0, {"noise": 1.0}, {"district": {"east": -30.0, "west": 10.0}})
+    return tiny_run(people, inputs=("district", "noise"), sensitive=("group",),
+                    prediction=prediction, shap=shap, model=model, categorical=("district",))
+
+
+def test_proxy_strength_ranks_a_perfect_stand_in_first() -> None:
+    run = _proxy_world()
+    strength = proxy_strength(run)
+    top = strength.iloc[0]
+    assert (top["feature"], top["attribute"]) == ("district", "group")
+    assert top["strength"] == pytest.approx(1.0)
+    # district is the group: mutual information equals the group's entropy in bits
+    p = np.array([0.25, 0.75])
+    assert top["mutual_information"] == pytest.approx(-(p * np.log2(p)).sum())
+    noise = strength[strength["feature"] == "noise"].iloc[0]
+    assert 0.35 < noise["strength"] < 0.65
+    assert proxies_of(strength, "group", 0.7) == ["district"]
+
+
+def test_score_through_proxies_and_unawareness_by_hand() -> None:
+    run = _proxy_world()
+    found = score_through_proxies(run, "group", k=11)
+    assert found.proxies == ["district"]
+    assert np.allclose(found.per_person.to_numpy(), run.explanation.values["district"])
+    by_group = found.by_group.set_index("group")
+    assert by_group.loc["minority", "points"] == pytest.approx(-30.0)
+    assert by_group.loc["majority", "points"] == pytest.approx(10.0)
+    gap = unawareness_gap(run, "group")
+    minority = (run.people["group"] == "minority").to_numpy()
+    expected = (run.explanation.prediction[~minority].mean()
+                - run.explanation.prediction[minority].mean())
+    assert (gap.favoured, gap.disfavoured) == ("majority", "minority")
+    assert gap.gap == pytest.approx(expected)
+    assert gap.by_feature["gap_points"].sum() == pytest.approx(gap.gap)
+    assert gap.proxy_gap == pytest.approx(40.0)
+    assert not gap.is_input
+
+
+def test_flip_test_by_hand() -> None:
+    run = _proxy_world()
+    flipped = flip_test(run, "district", "group")
+    assert (flipped.majority, flipped.value) == ("majority", "west")
+    by_group = flipped.by_group.set_index("group")
+    assert by_group.loc["minority", "change"] == pytest.approx(40.0)
+    assert by_group.loc["majority", "change"] == pytest.approx(0.0)
+    noise = run.people["noise"].to_numpy()
+    minority = (run.people["group"] == "minority").to_numpy()
+    assert flipped.gap_after == pytest.approx(abs(noise[~minority].mean() - noise[minority].mean()))
+    with pytest.raises(ValueError, match="not a model input"):
+        flip_test(run, "group", "group")
+
+
+def test_minimise_retrains_without_the_data(proxy_run) -> None:
+    assert resolve_drop(proxy_run, ["social graph"]) == ["n_friends", "friends_mean_score",
+                                                         "friends_recruited"]
+    with pytest.raises(ValueError, match="neither a model input nor a privacy category"):
+        resolve_drop(proxy_run, ["shoe size"])
+    result = minimise(proxy_run, ["district", "device"])
+    roles = proxy_run.roles
+    dropped = {"district", "device"}
+    kept = dataclasses.replace(
+        roles, inputs=tuple(f for f in roles.inputs if f not in dropped),
+        categorical=tuple(c for c in roles.categorical if c not in dropped))
+    _, metrics = fit_score_model(proxy_run.people, kept, seed=0)
+    accuracy = result.accuracy.set_index("metric")
+    assert accuracy.loc["r2", "after"] == pytest.approx(metrics["r2"])
+    assert accuracy.loc["r2", "before"] == pytest.approx(proxy_run.manifest["metrics"]["r2"])
+    assert accuracy.loc["r2", "after"] < accuracy.loc["r2", "before"]
+    gaps = result.gaps.set_index("attribute")
+    assert gaps.loc["ethnicity", "gap_after"] < gaps.loc["ethnicity", "gap_before"]
+    assert minimise(proxy_run, ["device", "district"]) is result
+    verify(proxy_run.path, proxy_run.manifest)
+
+
+# --- acceptance on the presets at 20,000 people ---
+
+@pytest.fixture(scope="module")
+def preset_runs(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("presets")
+    built: dict[str, object] = {}
+
+    def get(policy: str):
+        if policy not in built:
+            built[policy] = load_run(build_run(policy, 20_000, 0, Path(root) / policy))
+        return built[policy]
+    return get
+
+
+@pytest.mark.slow
+def test_proxy_preset_planted_proxies_rank_first_and_fail_four_fifths(preset_runs) -> None:
+    run = preset_runs("proxy")
+    strength = proxy_strength(run)
+    ethnicity = strength[strength["attribute"] == "ethnicity"]
+    assert set(ethnicity["feature"].head(4)) == PLANTED
+    assert (ethnicity["strength"].head(4) > 0.7).all()
+    ratios = impact_ratios(run, "ethnicity")
+    minority = ratios[ratios["group"].str.startswith("minority")]
+    assert (minority["flagged"]).any()
+    assert minority["impact_ratio"].min() < 0.8
+    gap = unawareness_gap(run, "ethnicity", strength=strength)
+    assert gap.share_through_proxies > 0.5
+    joint = joint_strength(run).set_index("attribute")
+    assert joint.loc["ethnicity", "strength"] >= ethnicity["strength"].max() - 0.02
+
+
+@pytest.mark.slow
+def test_political_opinion_matters_on_social_credit_not_on_marketed(preset_runs) -> None:
+    marketed, social = preset_runs("marketed"), preset_runs("social-credit")
+    posts = "political_posts_flagged"
+    mean_abs = {name: float(run.explanation.values[posts].abs().mean())
+                for name, run in (("marketed", marketed), ("social", social))}
+    assert mean_abs["marketed"] < 1.0 < 5.0 < mean_abs["social"]
+    through = {name: score_through_proxies(run, "political_opinion", threshold=0.65)
+               for name, run in (("marketed", marketed), ("social", social))}
+    assert posts in through["marketed"].proxies and posts in through["social"].proxies
+    marketed_points = through["marketed"].by_group.set_index("group")["points"]
+    social_points = through["social"].by_group.set_index("group")["points"]
+    assert marketed_points.abs().max() < 1.0
+    assert social_points["critical"] < -5.0
