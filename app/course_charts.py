@@ -182,8 +182,8 @@ def recourse_burden(table: pd.DataFrame, attribute_label: str) -> alt.Chart:
         One line per group across the tiers (suppressed groups left out).
     """
     data = table[~table["suppressed"]].assign(
-        tier_label=lambda d: d["tier"].str.replace("_", " ") + " (" + d["min_score"].map(
-            "{:.0f}".format) + ")")
+        tier_label=lambda d: d["tier"].astype(str).str.replace("_", " ") + " ("
+        + d["min_score"].map("{:.0f}".format).astype(str) + ")")
     order = list(dict.fromkeys(data.sort_values("min_score")["tier_label"]))
     groups = sorted(data["group"].unique())
     return alt.Chart(data).mark_line(point=True, strokeWidth=2).encode(

@@ -17,7 +17,9 @@ import pandas as pd
 
 from datasets.policy import Friends, Policy, PolicyError, policy_to_toml, validate
 from model.build import Progress, build_run
+from model.fairness import tier_table
 from model.store import POLICY, Run, RunError, read_manifest, runs_root
+from model.suppress import DEFAULT_K
 
 EDITOR_MIN_N = 2_000
 EDITOR_MAX_N = 20_000
@@ -193,8 +195,9 @@ def compare_scores(runs: Mapping[str, Run], *, width: float = BIN_POINTS) -> pd.
     return pd.concat(frames, ignore_index=True)
 
 
-def compare_tiers(runs: Mapping[str, Run], attribute: str, *, k: int = 11) -> pd.DataFrame:
-    """Share of each group reaching each tier, in several runs.
+def compare_tiers(runs: Mapping[str, Run], attribute: str, *, k: int = DEFAULT_K
+                  ) -> pd.DataFrame:
+    """Share of each group reaching each tier, in several runs (from the fairness audit).
 
     Parameters
     ----------
@@ -203,34 +206,28 @@ def compare_tiers(runs: Mapping[str, Run], attribute: str, *, k: int = 11) -> pd
     attribute : str
         A column to group people by (a sensitive attribute).
     k : int
-        Smallest group shown; shares of smaller groups are NaN and ``suppressed``.
+        Smallest group shown; hidden groups (see :mod:`model.suppress`) have no values.
 
     Returns
     -------
     pandas.DataFrame
-        ``run``, ``group``, ``tier``, ``min_score``, ``count`` and ``share`` reaching the
-        tier by the model's score.
+        ``run``, ``group``, ``tier``, ``min_score``, ``count``, ``share`` reaching the tier
+        by the model's score (:func:`model.fairness.tier_table`) and ``suppressed``.
 
     Raises
     ------
-    KeyError
+    ValueError
         When a run has no column ``attribute``.
     """
     frames = []
     for name, run in runs.items():
-        if attribute not in run.people:
-            raise KeyError(f"run {name!r} has no column {attribute!r}")
-        scores = _scores(run)
-        groups = run.people[attribute].astype(str).to_numpy()
-        for group in sorted(set(groups)):
-            mask = groups == group
-            small = int(mask.sum()) < k
-            for tier in run.roles.tiers:
-                share = float(np.mean(scores[mask] >= tier.min_score))
-                frames.append({"run": name, "group": group, "tier": tier.name,
-                               "min_score": tier.min_score, "count": int(mask.sum()),
-                               "share": np.nan if small else share, "suppressed": small})
-    return pd.DataFrame(frames)
+        table = tier_table(run, attribute, k=k)
+        frames += [pd.DataFrame({"run": name, "group": table["group"], "tier": tier.name,
+                                 "min_score": tier.min_score, "count": table["count"],
+                                 "share": table[f"share_{tier.name}"],
+                                 "suppressed": table["suppressed"]})
+                   for tier in run.roles.tiers]
+    return pd.concat(frames, ignore_index=True)
 
 
 def compare_drivers(runs: Mapping[str, Run]) -> pd.DataFrame:

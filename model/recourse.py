@@ -26,6 +26,7 @@ import pandas as pd
 from model.person import format_value
 from model.roles import TierSpec, next_tier
 from model.store import Run
+from model.suppress import DEFAULT_K, suppression
 
 CATEGORY_COST = 0.5
 GRID_QUANTILES = np.array([0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.98])
@@ -426,7 +427,7 @@ def recourse_sample(run: Run, *, sample: int = SAMPLE, seed: int = 0) -> pd.Data
 
 
 def recourse_burden(run: Run, attribute: str, *, found: pd.DataFrame | None = None,
-                    sample: int = SAMPLE, seed: int = 0, k: int = 11) -> pd.DataFrame:
+                    sample: int = SAMPLE, seed: int = 0, k: int = DEFAULT_K) -> pd.DataFrame:
     """The burden of recourse by group: who can reach each tier, and at what cost.
 
     Parameters
@@ -440,14 +441,16 @@ def recourse_burden(run: Run, attribute: str, *, found: pd.DataFrame | None = No
     sample, seed : int
         Passed to :func:`recourse_sample` when ``found`` is not given.
     k : int
-        Smallest group shown; smaller groups are suppressed.
+        Smallest group shown; smaller groups are hidden, with complementary suppression
+        (see :mod:`model.suppress`) within each tier.
 
     Returns
     -------
     pandas.DataFrame
         One row per (group, tier): people of the group below the tier in the sample
         (``below``), the share of them with any recourse, the median cost and number of
-        changes of those with one; metrics are NaN and ``suppressed`` True under ``k``.
+        changes of those with one; values are NaN and ``suppressed`` True for hidden
+        groups.
 
     Raises
     ------
@@ -461,20 +464,23 @@ def recourse_burden(run: Run, attribute: str, *, found: pd.DataFrame | None = No
         return pd.DataFrame(columns=list(BURDEN_COLUMNS))
     groups = run.people[attribute].astype(str).to_numpy()[found["row"].to_numpy()]
     rows = []
-    for (group, tier), part in found.assign(group=groups).groupby(["group", "tier"],
-                                                                   sort=False):
-        small = len(part) < k
-        ok = part[part["reachable"]]
-        rows.append({
-            "attribute": attribute,
-            "group": group,
-            "tier": tier,
-            "min_score": float(part["min_score"].iloc[0]),
-            "below": len(part),
-            "share_with_recourse": np.nan if small else float(part["reachable"].mean()),
-            "median_cost": np.nan if small or ok.empty else float(ok["cost"].median()),
-            "median_changes": np.nan if small or ok.empty else float(ok["n_changes"].median()),
-            "suppressed": small,
-        })
+    for tier, line in found.assign(group=groups).groupby("tier", sort=False):
+        parts = dict(tuple(line.groupby("group")))
+        hidden = suppression(pd.Series({g: len(p) for g, p in parts.items()}), k=k).mask
+        for group, part in parts.items():
+            ok = part[part["reachable"]]
+            shown = not hidden[group]
+            rows.append({
+                "attribute": attribute,
+                "group": group,
+                "tier": tier,
+                "min_score": float(part["min_score"].iloc[0]),
+                "below": len(part) if shown else np.nan,
+                "share_with_recourse": float(part["reachable"].mean()) if shown else np.nan,
+                "median_cost": float(ok["cost"].median()) if shown and len(ok) else np.nan,
+                "median_changes": (float(ok["n_changes"].median()) if shown and len(ok)
+                                   else np.nan),
+                "suppressed": not shown,
+            })
     out = pd.DataFrame(rows, columns=list(BURDEN_COLUMNS))
     return out.sort_values(["min_score", "group"], ignore_index=True)

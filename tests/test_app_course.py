@@ -217,11 +217,14 @@ def test_comparison_and_recourse_charts(social_run, marketed_run) -> None:
     spec = charts.drivers(compare_drivers(runs), top=5).to_dict()
     assert len({row["label"] for row in _data(spec)}) == 5
     assert spec["encoding"]["x"]["title"] == "Mean absolute SHAP value (points)"
-    found = pd.DataFrame({"row": range(30), "person": range(30), "tier": "car_rental",
+    found = pd.DataFrame({"row": range(200), "person": range(200), "tier": "car_rental",
                           "min_score": 650.0, "score": 600.0,
-                          "reachable": [True, False] * 15, "cost": 0.3, "n_changes": 1,
+                          "reachable": [True, False] * 100, "cost": 0.3, "n_changes": 1,
                           "new_score": 651.0})
     table = recourse_burden(social_run, "hukou", found=found)
     spec = charts.recourse_burden(table, "Hukou").to_dict()
-    assert {row["group"] for row in _data(spec)} == set(table[~table["suppressed"]]["group"])
+    assert {row["group"] for row in _data(spec)} == {"rural", "urban"}
+    hidden = recourse_burden(social_run, "hukou", found=found.head(12))
+    assert hidden["suppressed"].all()
+    assert _data(charts.recourse_burden(hidden, "Hukou").to_dict()) == []
     assert spec["encoding"]["y"]["axis"]["format"] == "%"

@@ -123,5 +123,5 @@ def test_compare_tiers_by_hand(social_run, edited_path) -> None:
         assert row["count"].item() == rural.sum()
     hidden = compare_tiers(runs, "hukou", k=10**6)
     assert hidden["suppressed"].all() and hidden["share"].isna().all()
-    with pytest.raises(KeyError, match="no column 'shoe'"):
+    with pytest.raises(ValueError, match="unknown attribute 'shoe'"):
         compare_tiers(runs, "shoe")

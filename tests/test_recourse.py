@@ -10,6 +10,7 @@ import pytest
 
 from model.recourse import CATEGORY_COST, find_recourse, recourse_burden, recourse_sample, search
 from model.roles import next_tier
+from model.suppress import suppression
 
 IMMUTABLE = {"ethnicity", "gender", "age_group", "hukou", "political_opinion", "district",
              "education", "credit_history_years", "loan_defaults"}
@@ -117,17 +118,25 @@ def test_nothing_actionable_says_so(social_run) -> None:
 def test_burden_by_group_recomputed(social_run, found) -> None:
     table = recourse_burden(social_run, "ethnicity", found=found)
     groups = social_run.people["ethnicity"].astype(str).to_numpy()[found["row"]]
+    assert len(table) == len(set(zip(groups, found["tier"], strict=True)))
+    for tier, line in table.groupby("tier"):
+        sizes = pd.Series({g: int(((groups == g) & (found["tier"] == tier)).sum())
+                           for g in line["group"]})
+        assert (line.set_index("group")["suppressed"]
+                == suppression(sizes, k=11).mask.reindex(line["group"])).all()
     for row in table.itertuples():
         part = found[(groups == row.group) & (found["tier"] == row.tier)]
-        assert row.below == len(part)
         if len(part) < 11:
-            assert row.suppressed and np.isnan(row.share_with_recourse)
-        else:
-            assert not row.suppressed
-            assert row.share_with_recourse == pytest.approx(part["reachable"].mean())
-            ok = part[part["reachable"]]
-            if len(ok):
-                assert row.median_cost == pytest.approx(ok["cost"].median())
+            assert row.suppressed
+        if row.suppressed:
+            assert np.isnan(row.share_with_recourse) and np.isnan(row.below)
+            continue
+        assert row.below == len(part)
+        assert row.share_with_recourse == pytest.approx(part["reachable"].mean())
+        ok = part[part["reachable"]]
+        if len(ok):
+            assert row.median_cost == pytest.approx(ok["cost"].median())
+    assert (~table["suppressed"]).any()
     hidden = recourse_burden(social_run, "ethnicity", found=found, k=10**6)
     assert hidden["suppressed"].all() and hidden["share_with_recourse"].isna().all()
     with pytest.raises(KeyError, match="no column"):

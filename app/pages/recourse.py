@@ -43,6 +43,9 @@ if st.button("Search recourse for the sample", key="recourse_go"):
     st.session_state["recourse_searched"] = True
 if st.session_state.get("recourse_searched"):
     table = recourse_burden(run, attribute, found=recourse_of(run, run.key, int(sample)))
+    if table["suppressed"].all():
+        st.info("Every group of this sample is under 11 people and stays hidden: sample more.")
+        st.stop()
     st.altair_chart(charts.recourse_burden(table, run.roles.label(attribute)), width="stretch")
     st.caption(f"Of the people below each tier in a random sample of "
                f"{min(int(sample), len(run.people)):,}, the share who could reach it by "
