@@ -228,3 +228,10 @@ def test_comparison_and_recourse_charts(social_run, marketed_run) -> None:
     assert hidden["suppressed"].all()
     assert _data(charts.recourse_burden(hidden, "Hukou").to_dict()) == []
     assert spec["encoding"]["y"]["axis"]["format"] == "%"
+
+
+def test_recourse_page_on_own_model(own_run_path) -> None:
+    at = _page("recourse", own_run_path.parent, own_run_path.name)
+    assert not at.exception
+    assert (at.success or at.warning)[0].value.startswith(("To reach", "No change",
+                                                           "This score"))
