@@ -2,7 +2,8 @@
 
 The score audited is the score under audit, the model's prediction. A person "reaches" a
 tier at or above its threshold; a group's share reaching a tier is fairlearn's selection
-rate. The impact ratio of a group is its share divided by the share of the most favoured
+rate (fairlearn's ``MetricFrame`` gives the same numbers, see :func:`score_frame`). The
+impact ratio of a group is its share divided by the share of the most favoured
 group (the highest share among the groups shown); under 0.8 it fails the four-fifths rule.
 Groups with fewer than ``k`` people are hidden (see :mod:`model.suppress`) and take no
 part in finding the most favoured group.
@@ -42,6 +43,11 @@ def score_frame(run: Run, attribute: Attribute, *, score: np.ndarray | None = No
                 ) -> MetricFrame:
     """Return fairlearn's MetricFrame of the score under audit by group.
 
+    The same numbers as :func:`tier_table` before suppression, as a fairlearn object for
+    use with fairlearn's own tools (``difference()``, ``ratio()``, ...). The audit computes
+    them with one pandas group-by instead: MetricFrame stacks every row of its inputs in
+    Python for every metric and group (4 s for 20,000 people, minutes for millions).
+
     Parameters
     ----------
     run : Run
@@ -62,6 +68,20 @@ def score_frame(run: Run, attribute: Attribute, *, score: np.ndarray | None = No
     metrics |= {f"share_{t.name}": _reaches(t.min_score) for t in run.roles.tiers}
     return MetricFrame(metrics=metrics, y_true=score, y_pred=score,
                        sensitive_features=group_frame(run.people, attribute))
+
+
+def _by_group(run: Run, attribute: Attribute, score: np.ndarray | None) -> pd.DataFrame:
+    """Count, mean, median and share reaching each tier for every non-empty group."""
+    score = np.asarray(run.explanation.prediction if score is None else score, dtype=float)
+    groups = group_frame(run.people, attribute)
+    data = pd.DataFrame({"score": score}, index=groups.index)
+    for t in run.roles.tiers:
+        data[f"share_{t.name}"] = (score >= t.min_score).astype(float)
+    grouped = data.groupby([groups[c] for c in groups.columns], sort=True, observed=True)
+    table = grouped.mean().rename(columns={"score": "mean_score"})
+    table.insert(0, "median_score", grouped["score"].median())
+    table.insert(0, "count", grouped.size().astype(float))
+    return table
 
 
 def _join(index: pd.Index) -> list[str]:
@@ -93,10 +113,10 @@ def tier_table_with_suppression(run: Run, attribute: Attribute, *, k: int = DEFA
     suppressed : Suppression
         Which groups were hidden and why.
     """
-    by_group = score_frame(run, attribute, score=score).by_group
-    by_group = by_group[by_group["count"].fillna(0) > 0]
+    by_group = _by_group(run, attribute, score)
     hidden = suppression(by_group["count"], k=k)
-    table = by_group.astype(float).reset_index(drop=True)
+    table = by_group[["count", "mean_score", "median_score",
+                      *(f"share_{t}" for t in run.roles.tier_names)]].reset_index(drop=True)
     table.insert(0, "group", _join(by_group.index))
     mask = hidden.mask.to_numpy()
     value_columns = [c for c in table.columns if c != "group"]

@@ -132,6 +132,13 @@ def test_metricframe_agrees_with_fairlearn_scalars(social_run) -> None:
             demographic_parity_difference(reached, reached, sensitive_features=sensitive))
         assert parity.loc[t.name, "ratio"] == pytest.approx(
             demographic_parity_ratio(reached, reached, sensitive_features=sensitive))
+    for attribute in ("age_group", ("ethnicity", "hukou")):
+        frame = score_frame(social_run, attribute).by_group
+        frame = frame[frame["count"].fillna(0) > 0]
+        table = tier_table(social_run, attribute, k=1)
+        assert table["group"].tolist() == [" & ".join(np.atleast_1d(key)) for key in frame.index]
+        for column in frame.columns:
+            assert np.allclose(table[column].to_numpy(float), frame[column].to_numpy(float))
     overall = score_frame(social_run, "gender").overall
     assert overall["count"] == len(score)
     assert overall["mean_score"] == pytest.approx(score.mean())

@@ -9,16 +9,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import mutual_info_score, roc_auc_score
 from tiny_runs import LinearModel, tiny_run
 
 from model.build import build_run
 from model.fairness import impact_ratios
 from model.proxies import (
+    binary_auc,
     feature_codes,
     flip_test,
     joint_strength,
     minimise,
+    mutual_information,
     one_feature_auc,
     proxies_of,
     proxy_strength,
@@ -44,6 +46,31 @@ def test_one_feature_auc_by_hand() -> None:
     assert roc_auc_score(target, rates) == pytest.approx(0.75)
     assert one_feature_auc(codes, target) == pytest.approx(0.75, abs=0.01)
     assert one_feature_auc(1 - codes, target) == pytest.approx(one_feature_auc(codes, target))
+
+
+def test_binary_and_macro_auc_agree_with_sklearn() -> None:
+    rng = np.random.default_rng(3)
+    target = rng.integers(0, 3, 30_000)
+    codes = np.where(rng.random(30_000) < 0.4, target, rng.integers(0, 5, 30_000))
+    score = np.round(rng.random(30_000) + 0.3 * (target == 1), 1)
+    assert binary_auc(target == 1, score) == pytest.approx(roc_auc_score(target == 1, score))
+    assert binary_auc(np.array([True, False]), np.array([1.0, 1.0])) == pytest.approx(0.5)
+    assert np.isnan(binary_auc(np.zeros(4, dtype=bool), np.arange(4.0)))
+    # with many people the cross-fitted rates are the group rates of each code: the macro
+    # one-vs-rest AUC of those rates, by sklearn
+    rates = pd.crosstab(codes, target, normalize="index").to_numpy()[codes]
+    expected = roc_auc_score(target, rates, multi_class="ovr", average="macro")
+    assert one_feature_auc(codes, target) == pytest.approx(expected, abs=0.01)
+
+
+def test_mutual_information_agrees_with_sklearn() -> None:
+    rng = np.random.default_rng(5)
+    target = rng.integers(0, 3, 5000)
+    codes = np.where(rng.random(5000) < 0.3, target, rng.integers(0, 4, 5000))
+    assert mutual_information(codes, target) == pytest.approx(
+        mutual_info_score(target, codes) / np.log(2))
+    assert mutual_information(target, target) == pytest.approx(
+        -np.sum(np.bincount(target) / 5000 * np.log2(np.bincount(target) / 5000)))
 
 
 def test_feature_codes_bins_numbers_and_keeps_categories() -> None:
