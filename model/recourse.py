@@ -276,17 +276,17 @@ def search(run: Run, rows: np.ndarray, targets: np.ndarray) -> tuple[pd.DataFram
     return current, scores, scores >= targets
 
 
-def _describe(space_kind: str, label: str, before: Any, after: Any) -> str:
-    if space_kind == "share":
+def _describe(kind: str, label: str, before: Any, after: Any) -> str:
+    if kind == "share":
         shown_before, shown_after = f"{float(before):.1%}", f"{float(after):.1%}"
     else:
-        shown_before = format_value(before, space_kind)
-        shown_after = format_value(after, space_kind)
-    if isinstance(after, str) or space_kind == "bool":
+        shown_before = format_value(before, kind)
+        shown_after = format_value(after, kind)
+    if isinstance(after, str) or kind == "bool":
         return f"change {label} from {shown_before} to {shown_after}"
     verb = "raise" if float(after) > float(before) else "lower"
     text = f"{verb} {label} from {shown_before} to {shown_after}"
-    if space_kind == "share":
+    if kind == "share":
         text += f" ({(float(after) - float(before)) * 100:+.1f} percentage points)"
     return text
 
