@@ -1,15 +1,24 @@
-"""Cached loaders and the run the dashboard shows: the only place pages get data from."""
+"""Cached loaders and the run the dashboard shows: the only place pages get data from.
+
+The run and its model are cached as resources; frames derived from a run are cached as
+data keyed on ``run.key`` (a hash of the run's files), so switching person or feature never
+recomputes population-wide results.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
+from datasets.policy import PRESETS
+from model import drivers, population
+from model.build import build_run
 from model.fidelity import FidelityReport, fidelity_report
-from model.recourse import recourse_sample
+from model.person import PersonExplanation, what_if
+from model.recourse import Recourse, find_recourse, recourse_sample
 from model.store import Run, RunError, list_runs, load_run, read_manifest, runs_root
 
 if TYPE_CHECKING:
@@ -17,6 +26,8 @@ if TYPE_CHECKING:
 
 DEFAULT_RUN = "social-credit-n20000-s0"
 RUN_KEY = "run_name"
+NEXT_RUN_KEY = "run_name_next"
+BUILD_N = 5_000
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the run…")
@@ -26,9 +37,47 @@ def _load(path: str, files_key: str) -> Run:
     return load_run(Path(path))
 
 
+def _files_key(path: Path, manifest: dict[str, Any]) -> str:
+    """The manifest's hashes plus each file's size and modification time."""
+    parts = []
+    for name, digest in sorted(manifest["files"].items()):
+        stat = (path / name).stat() if (path / name).is_file() else None
+        parts.append(f"{name}:{digest}:{stat and (stat.st_size, stat.st_mtime_ns)}")
+    return "|".join(parts)
+
+
 def available_runs() -> list[str]:
     """Names of the run folders under the runs folder."""
     return [p.name for p in list_runs()]
+
+
+def missing_presets() -> list[str]:
+    """Preset scenarios with no run folder yet."""
+    names = available_runs()
+    return [p for p in PRESETS if not any(n.startswith(f"{p}-n") for n in names)]
+
+
+def offer_build(container: Any = None) -> None:
+    """Offer to build a missing preset at a small size, with a progress bar.
+
+    Parameters
+    ----------
+    container : streamlit container, optional
+        Where to draw (the sidebar by default).
+    """
+    where = container or st.sidebar
+    missing = missing_presets()
+    if not missing:
+        return
+    box = where.expander("Build a missing scenario", expanded=container is not None)
+    preset = box.selectbox("Scenario", missing, key="build_preset")
+    if box.button(f"Build {preset} ({BUILD_N:,} people, about a minute)", key="build_go"):
+        bar = box.progress(0.0, text="Starting…")
+        name = f"{preset}-n{BUILD_N}-s0"
+        build_run(preset, BUILD_N, 0, runs_root() / name,
+                  progress=lambda step, done: bar.progress(min(done, 1.0), text=step))
+        st.session_state[NEXT_RUN_KEY] = name
+        st.rerun()
 
 
 def select_run() -> Run | None:
@@ -42,21 +91,68 @@ def select_run() -> Run | None:
     names = available_runs()
     if not names:
         st.info(f"No run has been built yet in `{runs_root()}`. Build the default one with "
-                "`make run`, or `sesame-audit build --policy social-credit --n 20000`.")
+                "`make run`, or `sesame-audit build --policy social-credit --n 20000`, "
+                "or build a small one here.")
+        offer_build(st.container())
         return None
+    pending = st.session_state.pop(NEXT_RUN_KEY, None)
+    if pending in names:
+        st.session_state[RUN_KEY] = pending
     if st.session_state.get(RUN_KEY) not in names:
         st.session_state[RUN_KEY] = DEFAULT_RUN if DEFAULT_RUN in names else names[0]
     name = st.sidebar.selectbox("Run (scenario)", names, key=RUN_KEY,
                                 help="Each run is a population scored by one set of hidden "
                                      "rules. Build more with `sesame-audit build`.")
+    offer_build()
     path = runs_root() / name
     try:
         manifest = read_manifest(path)
-        files_key = "".join(sorted(manifest["files"].values()))
-        return _load(str(path), files_key)
+        return _load(str(path), _files_key(path, manifest))
     except RunError as exc:
         st.error(f"This run cannot be loaded: {exc}")
         return None
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def influence(key: str, _run: Run) -> pd.DataFrame:
+    """Mean |SHAP| and mean SHAP by feature (cached per run)."""
+    return drivers.influence_by_feature(_run.explanation.values, _run.roles)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def privacy_influence(key: str, _run: Run) -> pd.DataFrame:
+    """Mean |SHAP| by privacy category (cached per run)."""
+    return drivers.influence_by_privacy(_run.explanation.values, _run.roles)
+
+
+@st.cache_data(max_entries=8, show_spinner="Drawing people…")
+def beeswarm(key: str, _run: Run) -> tuple[pd.DataFrame, int]:
+    """Beeswarm points of a sample of people (cached per run)."""
+    return drivers.beeswarm_data(_run.explanation.values, _run.people, _run.roles)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def dependence(key: str, feature: str, colour: str | None,
+               _run: Run) -> tuple[pd.DataFrame, int]:
+    """Dependence points of one feature, grouped by ``colour`` (cached per run and choice)."""
+    return drivers.dependence_data(_run.explanation.values, _run.people, _run.roles,
+                                   feature, colour)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def score_spread(key: str, _run: Run) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Score histogram, tiers reached and the group below every tier (cached per run)."""
+    scores = _run.explanation.prediction
+    return (population.score_histogram(scores, _run.roles),
+            population.tier_table(scores, _run.roles),
+            population.below_tiers(scores, _run.roles))
+
+
+@st.cache_data(max_entries=256, show_spinner="Asking the model…")
+def edited(key: str, person: str, edits: tuple[tuple[str, Any], ...],
+           _run: Run) -> PersonExplanation:
+    """What-if explanation of a person with some inputs edited (cached per edit)."""
+    return what_if(_run, person, dict(edits))
 
 
 # --- audit loaders: cached per run (``key`` is ``run.key``, the hash of the run's files) ---
@@ -168,9 +264,9 @@ def recourse_of(_run: Run, run_key: str, sample: int) -> pd.DataFrame:
 
 def load_folder(path: str | Path) -> Run | None:
     """Load a run folder by path (e.g. one the policy editor built), or None with a message."""
+    folder = Path(path).resolve()
     try:
-        manifest = read_manifest(Path(path))
-        return _load(str(Path(path).resolve()), "".join(sorted(manifest["files"].values())))
+        return _load(str(folder), _files_key(folder, read_manifest(folder)))
     except RunError as exc:
         st.error(f"This run cannot be loaded: {exc}")
         return None
@@ -187,3 +283,10 @@ def lessons_of(_run: Run, run_key: str, _other: Run | None, other_key: str) -> l
 
     del run_key, other_key
     return lessons(_run, other=_other)
+
+
+@st.cache_data(max_entries=256, show_spinner="Searching what this person could change…")
+def person_recourse(_run: Run, run_key: str, person: str) -> Recourse:
+    """Recourse of one person to the next tier (see ``model.recourse.find_recourse``)."""
+    del run_key
+    return find_recourse(_run, person)

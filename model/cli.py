@@ -161,6 +161,28 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_drivers(args: argparse.Namespace) -> int:
+    """Print what drives the score for everyone: by feature and by privacy category."""
+    from model.drivers import influence_by_feature, influence_by_privacy
+
+    run = load_run(args.run)
+    features = influence_by_feature(run.explanation.values, run.roles)
+    privacy = influence_by_privacy(run.explanation.values, run.roles)
+    data = {"features": features.to_dict("records"), "privacy": privacy.to_dict("records")}
+
+    def text() -> str:
+        lines = ["Mean |SHAP| by feature (points; mean signed in brackets):"]
+        lines += [f"  {r.mean_abs_points:7.1f}  ({r.mean_signed_points:+.2f})  {r.label}"
+                  for r in features.itertuples()]
+        lines.append("Mean |SHAP| by privacy category (points, share):")
+        lines += [f"  {r.mean_abs_points:7.1f}  {r.share:4.0%}  {r.privacy}"
+                  for r in privacy.itertuples()]
+        return "\n".join(lines)
+
+    emit(data, as_json=args.json, text=text)
+    return 0
+
+
 def cmd_recourse(args: argparse.Namespace) -> int:
     """Find the smallest actionable change lifting one person to a tier."""
     from model.recourse import find_recourse
@@ -171,6 +193,19 @@ def cmd_recourse(args: argparse.Namespace) -> int:
     except KeyError as exc:
         raise CliError(str(exc).strip("'\"")) from None
     emit(found.to_dict(), as_json=args.json, text=lambda: found.text)
+    return 0
+
+
+def cmd_subject_access(args: argparse.Namespace) -> int:
+    """Print one person's subject-access summary: data, score, reasons."""
+    from model.subject_access import subject_access, to_markdown
+
+    run = load_run(args.run)
+    try:
+        summary = subject_access(run, args.person)
+    except KeyError as exc:
+        raise CliError(str(exc).strip("'\"")) from None
+    emit(summary, as_json=args.json, text=lambda: to_markdown(summary))
     return 0
 
 
@@ -233,6 +268,18 @@ def _parser() -> argparse.ArgumentParser:
     recourse.add_argument("--tier", default=None, help="tier to reach (default: the next one)")
     recourse.add_argument("--json", action="store_true")
     recourse.set_defaults(func=cmd_recourse)
+
+    drivers = sub.add_parser("drivers", help="what drives the score for everyone")
+    drivers.add_argument("run", type=Path, help="run folder")
+    drivers.add_argument("--json", action="store_true")
+    drivers.set_defaults(func=cmd_drivers)
+
+    access = sub.add_parser("subject-access",
+                            help="one person's data, score and reasons (Markdown or JSON)")
+    access.add_argument("run", type=Path, help="run folder")
+    access.add_argument("--person", required=True, help="the person's id")
+    access.add_argument("--json", action="store_true")
+    access.set_defaults(func=cmd_subject_access)
 
     audit = sub.add_parser("audit", help="fairness by group and tier, proxies, friends")
     audit.add_argument("run", type=Path, help="run folder")

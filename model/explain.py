@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -65,8 +65,15 @@ def explain_rows(trees: object, rows: np.ndarray) -> np.ndarray:
     numpy.ndarray
         SHAP values, one column per encoded input, in score points.
     """
-    values = shap.TreeExplainer(trees).shap_values(rows, check_additivity=False)
+    values = _explainer(trees).shap_values(rows, check_additivity=False)
     return np.asarray(values, dtype=np.float32)
+
+
+@lru_cache(maxsize=8)
+def _explainer(trees: object) -> shap.TreeExplainer:
+    """One TreeExplainer per fitted model and process: building it costs ~0.1 s, which
+    would dominate explaining a single row (a what-if edit)."""
+    return shap.TreeExplainer(trees)
 
 
 def explain(model: Pipeline, X: pd.DataFrame, *, chunk_rows: int = 100_000,
@@ -102,7 +109,7 @@ def explain(model: Pipeline, X: pd.DataFrame, *, chunk_rows: int = 100_000,
     values = np.concatenate(parts) if parts else np.zeros((0, matrix.shape[1]), np.float32)
     frame = pd.DataFrame(values, columns=list(encoded.columns), index=X.index)
     frame = frame[list(X.columns)]
-    base = float(np.ravel(shap.TreeExplainer(trees).expected_value)[0])
+    base = float(np.ravel(_explainer(trees).expected_value)[0])
     return Explanation(base=base, values=frame, prediction=model.predict(X),
                        rows_per_second=len(X) / elapsed if elapsed > 0 else float("nan"))
 

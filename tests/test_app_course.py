@@ -235,3 +235,13 @@ def test_recourse_page_on_own_model(own_run_path) -> None:
     assert not at.exception
     assert (at.success or at.warning)[0].value.startswith(("To reach", "No change",
                                                            "This score"))
+
+
+def test_person_page_shows_recourse(social_path, social_run, runs_dir) -> None:
+    at = _page("person", runs_dir, social_path.name)
+    at.text_input(key="person_id").input("42").run()
+    assert not at.exception
+    found = find_recourse(social_run, 42)
+    shown = at.success if found.reachable else at.warning
+    assert found.text in [s.value for s in shown]
+    assert any(h.value.startswith("What could this person change") for h in at.subheader)

@@ -1,0 +1,57 @@
+"""Drivers: what moves the score for everyone, by feature and by kind of personal data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import charts, state
+from model.columns import is_categorical
+from model.drivers import beeswarm_summary, dependence_summary
+
+st.title("What drives the score for everyone?")
+run = state.select_run()
+if run is None:
+    st.stop()
+roles = run.roles
+
+influence = state.influence(run.key, run)
+st.altair_chart(charts.influence_chart(influence), width="stretch")
+st.caption("Longer bars move people's scores further from the average; the colour says "
+           "which kind of personal data the feature is.")
+with st.expander("Numbers: influence by feature"):
+    st.dataframe(influence, hide_index=True, width="stretch")
+
+privacy = state.privacy_influence(run.key, run)
+st.altair_chart(charts.privacy_chart(privacy), width="stretch")
+st.caption("Points a person's score moves, on average, because of each kind of data "
+           "taken together: look at the social graph and the special categories.")
+with st.expander("Numbers: influence by privacy category"):
+    st.dataframe(privacy, hide_index=True, width="stretch")
+
+points, n_sampled = state.beeswarm(run.key, run)
+st.altair_chart(charts.beeswarm_chart(points, n_sampled), width="stretch")
+st.caption(f"Each dot is one of {n_sampled:,} people drawn at random: right of zero the "
+           "feature raised their score, left lowered it; orange dots have high values "
+           "(categories are coloured in alphabetical order).")
+with st.expander("Numbers: spread of each feature's push"):
+    st.dataframe(beeswarm_summary(points), hide_index=True, width="stretch")
+
+st.subheader("How does one feature push the score, and for whom?")
+cols = st.columns(2)
+feature = cols[0].selectbox("Feature", influence["feature"].tolist(), format_func=roles.label,
+                            key="dep_feature")
+groups = [c for c in roles.sensitive if c in run.people]
+colour = cols[1].selectbox("Colour by", [None, *groups], key="dep_colour",
+                           format_func=lambda c: "nobody (one colour)" if c is None
+                           else roles.label(c))
+dots, n_shown = state.dependence(run.key, feature, colour, run)
+categorical = is_categorical(run.people[feature], roles)
+st.altair_chart(charts.dependence_chart(dots, feature_label=roles.label(feature),
+                                        categorical=categorical,
+                                        colour_label=roles.label(colour) if colour else None),
+                width="stretch")
+st.caption(f"{n_shown:,} people drawn at random; groups of fewer than 11 are merged or left "
+           "out. Look for colours that sit apart at the same value.")
+with st.expander("Numbers: average push by value band"):
+    st.dataframe(dependence_summary(dots, categorical=categorical), hide_index=True,
+                 width="stretch")

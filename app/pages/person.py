@@ -1,0 +1,73 @@
+"""Person: why one person has their score, what would change it, and their data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import charts, state
+from app.person_picker import pick_person
+from app.what_if_panel import what_if_panel
+from model.person import explain_person
+from model.subject_access import person_data, subject_access, to_json, to_markdown
+from model.waterfall import waterfall_data
+
+st.title("Why does this person have this score?")
+run = state.select_run()
+if run is None:
+    st.stop()
+chosen = pick_person(run)
+if chosen is None:
+    st.stop()
+try:
+    person = explain_person(run, chosen)
+except KeyError as exc:
+    st.error(f"{exc.args[0]}. Type an id from the run, or search with filters.")
+    st.stop()
+
+cols = st.columns(3)
+cols[0].metric("Score", f"{person.score:.0f} points",
+               delta=f"{person.score - person.base:+.0f} vs average", delta_color="off")
+cols[1].metric("Tier reached", person.tier.replace("_", " "))
+if person.next_tier is not None:
+    cols[2].metric(f"Next tier: {person.next_tier.name.replace('_', ' ')}",
+                   f"{person.points_to_next:.0f} points away", help=person.next_tier.perk)
+    st.caption(f"The next tier would give: {person.next_tier.perk}.")
+
+steps = waterfall_data(person, run.roles)
+st.altair_chart(charts.waterfall_chart(steps), width="stretch")
+st.caption("Read from the top: the average score, then each feature's push up (blue) or "
+           "down (red-orange), ending at this person's score.")
+with st.expander("Numbers: the waterfall"):
+    st.dataframe(steps[["step", "points", "start", "end"]], hide_index=True, width="stretch")
+
+st.subheader("Principal reasons")
+for reason in person.reasons:
+    st.markdown(f"- {reason.text}")
+if not person.reasons:
+    st.markdown("No feature lowered this score by more than half a point.")
+
+st.subheader("What could this person change to reach the next tier?")
+found = state.person_recourse(run, run.key, str(chosen))
+(st.success if found.reachable else st.warning)(found.text)
+st.caption("Only what a person can change is searched, never ethnicity, age, hukou, district, "
+           "education, credit history or past defaults; each proposal is re-scored by the "
+           "model. The Recourse page compares groups.")
+
+st.subheader("What the run holds about this person")
+data = person_data(run, chosen)
+st.caption("Grouped by privacy category. Sensitive attributes are kept for the audit; "
+           "the model does not read them, but it may read their proxies.")
+st.dataframe(data[["privacy", "label", "value", "use"]], hide_index=True, width="stretch",
+             height=36 * (len(data) + 1))
+
+st.subheader("What if some of this were different?")
+what_if_panel(run, person)
+
+summary = subject_access(run, chosen)
+left, right = st.columns(2)
+left.download_button("Download this explanation (Markdown)", to_markdown(summary),
+                     file_name=f"score-explanation-{chosen}.md", mime="text/markdown",
+                     key="download_md")
+right.download_button("Download this explanation (JSON)", to_json(summary),
+                      file_name=f"score-explanation-{chosen}.json",
+                      mime="application/json", key="download_json")

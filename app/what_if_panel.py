@@ -1,0 +1,76 @@
+"""The what-if panel: edit several inputs of a person and compare the two explanations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from app import charts, state
+from model.columns import is_categorical
+from model.person import PersonExplanation, WhatIfError
+from model.store import Run
+from model.waterfall import compare_explanations, waterfall_data
+
+PREFIX = "wi_"
+PERSON_KEY = "wi__person"
+
+
+def _reset_for(person: str) -> None:
+    """Forget the edits of another person."""
+    if st.session_state.get(PERSON_KEY) != person:
+        for key in [k for k in st.session_state if str(k).startswith(PREFIX)]:
+            del st.session_state[key]
+        st.session_state[PERSON_KEY] = person
+
+
+def _edit_widget(run: Run, feature: str, current: Any) -> Any:
+    label = run.roles.label(feature)
+    column = run.people[feature]
+    if is_categorical(column, run.roles):
+        options = sorted(column.astype(str).unique())
+        index = options.index(str(current)) if str(current) in options else 0
+        return st.selectbox(label, options, index=index, key=f"{PREFIX}{feature}")
+    seen = f"seen: {column.min():g} to {column.max():g}"
+    hint = "a share from 0 to 1" if run.roles.kinds.get(feature) == "share" else seen
+    return st.number_input(f"{label} ({hint})", value=float(current), key=f"{PREFIX}{feature}")
+
+
+def what_if_panel(run: Run, person: PersonExplanation) -> None:
+    """Draw the what-if editor and, once something is edited, both explanations side by side.
+
+    Parameters
+    ----------
+    run : Run
+        The loaded run.
+    person : PersonExplanation
+        The person's original explanation.
+    """
+    _reset_for(str(person.person))
+    roles = run.roles
+    choices = [*roles.actionable, *(c for c in roles.inputs if c not in roles.actionable)]
+    features = st.multiselect("Inputs to change (the ones a person can act on come first)",
+                              choices, format_func=roles.label, key=f"{PREFIX}features")
+    edits = {f: _edit_widget(run, f, person.values[f]) for f in features}
+    if not edits:
+        st.caption("Choose one or more inputs above to see how the score would change.")
+        return
+    try:
+        after = state.edited(run.key, str(person.person), tuple(sorted(edits.items())), run)
+    except WhatIfError as exc:
+        st.error(f"Cannot ask the model about this edit: {exc}")
+        return
+    before_steps, after_steps = waterfall_data(person, roles), waterfall_data(after, roles)
+    domain = charts.waterfall_domain(before_steps, after_steps)
+    st.metric("Score after the edit", f"{after.score:.0f} points",
+              delta=f"{after.score - person.score:+.1f} points")
+    left, right = st.columns(2)
+    left.altair_chart(charts.waterfall_chart(before_steps, title="As recorded", domain=domain),
+                      width="stretch")
+    right.altair_chart(charts.waterfall_chart(after_steps, title="After the edit",
+                                              domain=domain), width="stretch")
+    st.caption("Compare the bar lengths: an edit changes its own feature's push and, through "
+               "interactions in the model, sometimes others.")
+    with st.expander("Numbers: contributions before and after"):
+        st.dataframe(compare_explanations(person, after, roles), hide_index=True,
+                     width="stretch")
