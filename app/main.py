@@ -13,6 +13,10 @@ PAGES = [
     st.Page("pages/fairness.py", title="Fairness", icon=":material/balance:"),
     st.Page("pages/proxies.py", title="Proxies", icon=":material/visibility:"),
     st.Page("pages/friends.py", title="Friends", icon=":material/group:"),
+    st.Page("pages/recourse.py", title="Recourse", icon=":material/stairs:"),
+    st.Page("pages/hidden_rules.py", title="Hidden rules", icon=":material/lock_open:"),
+    st.Page("pages/policy_editor.py", title="Policy editor", icon=":material/edit:"),
+    st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
     st.Page("pages/own.py", title="Audit your own model", icon=":material/upload_file:"),
     st.Page("pages/about.py", title="About", icon=":material/info:"),
 ]

@@ -8,7 +8,7 @@ recomputes population-wide results.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -16,8 +16,13 @@ import streamlit as st
 from datasets.policy import PRESETS
 from model import drivers, population
 from model.build import build_run
+from model.fidelity import FidelityReport, fidelity_report
 from model.person import PersonExplanation, what_if
+from model.recourse import Recourse, find_recourse, recourse_sample
 from model.store import Run, RunError, list_runs, load_run, read_manifest, runs_root
+
+if TYPE_CHECKING:
+    from model.lessons import Lesson
 
 DEFAULT_RUN = "social-credit-n20000-s0"
 RUN_KEY = "run_name"
@@ -239,3 +244,49 @@ def audit_k() -> int:
         "Smallest group shown (k)", min_value=2, max_value=10_000, value=11, step=1,
         key=AUDIT_K_KEY, help="Groups with fewer people are hidden in every chart and table, "
                               "so that no one can be singled out."))
+
+
+# Course pages: fidelity to the hidden rules, recourse, runs rebuilt by the policy editor.
+
+@st.cache_data(max_entries=8, show_spinner="Checking the explanations against the hidden rules…")
+def fidelity_of(_run: Run, run_key: str) -> FidelityReport:
+    """The run's fidelity report, computed once per run (``run_key`` is ``run.key``)."""
+    del run_key
+    return fidelity_report(_run)
+
+
+@st.cache_data(max_entries=8, show_spinner="Searching what people below each tier could do…")
+def recourse_of(_run: Run, run_key: str, sample: int) -> pd.DataFrame:
+    """Recourse to every tier for a sample of people (see ``model.recourse``)."""
+    del run_key
+    return recourse_sample(_run, sample=sample)
+
+
+def load_folder(path: str | Path) -> Run | None:
+    """Load a run folder by path (e.g. one the policy editor built), or None with a message."""
+    folder = Path(path).resolve()
+    try:
+        return _load(str(folder), _files_key(folder, read_manifest(folder)))
+    except RunError as exc:
+        st.error(f"This run cannot be loaded: {exc}")
+        return None
+
+
+@st.cache_data(max_entries=8, show_spinner="Working out the lessons' answers from this run…")
+def lessons_of(_run: Run, run_key: str, _other: Run | None, other_key: str) -> list[Lesson]:
+    """The first five lessons for a run and, when built, its paired preset's run.
+
+    The audit modules behind the lessons (proxies, fairness, network) load here, when the
+    Lessons page first asks, so that other pages start without them.
+    """
+    from model.lessons import lessons
+
+    del run_key, other_key
+    return lessons(_run, other=_other)
+
+
+@st.cache_data(max_entries=256, show_spinner="Searching what this person could change…")
+def person_recourse(_run: Run, run_key: str, person: str) -> Recourse:
+    """Recourse of one person to the next tier (see ``model.recourse.find_recourse``)."""
+    del run_key
+    return find_recourse(_run, person)

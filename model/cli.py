@@ -133,6 +133,34 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fidelity(args: argparse.Namespace) -> int:
+    """Check the SHAP values against the hidden rules of a run."""
+    from model.fidelity import NoHiddenRules, fidelity_report, hidden_rules
+
+    run = load_run(args.run)
+    try:
+        rules = hidden_rules(run)
+        report = fidelity_report(run)
+    except NoHiddenRules as exc:
+        raise CliError(str(exc)) from None
+    data = {"run": run.path.name, "rules": [r.text for r in rules], **report.to_dict()}
+
+    def text() -> str:
+        lines = [f"Hidden rules of {run.path.name} ({report.n:,} people):"]
+        lines += [f"  - {r.text}" for r in rules]
+        lines.append("SHAP against the true contribution of each rule:")
+        for row in report.terms.itertuples():
+            lines.append(f"  r={row.pearson:5.3f} slope={row.slope:4.2f} "
+                         f"sd={row.true_sd_points:5.1f} pts  {row.label}: {row.diagnosis}")
+        lines.append(f"SHAP mass on inputs no rule reads: {report.unread_share:.1%}; "
+                     f"model error against the hidden score: {report.mae_hidden_points:.1f} "
+                     f"points (noise {report.noise_sd_points:g})")
+        return "\n".join(lines)
+
+    emit(data, as_json=args.json, text=text)
+    return 0
+
+
 def cmd_drivers(args: argparse.Namespace) -> int:
     """Print what drives the score for everyone: by feature and by privacy category."""
     from model.drivers import influence_by_feature, influence_by_privacy
@@ -152,6 +180,19 @@ def cmd_drivers(args: argparse.Namespace) -> int:
         return "\n".join(lines)
 
     emit(data, as_json=args.json, text=text)
+    return 0
+
+
+def cmd_recourse(args: argparse.Namespace) -> int:
+    """Find the smallest actionable change lifting one person to a tier."""
+    from model.recourse import find_recourse
+
+    run = load_run(args.run)
+    try:
+        found = find_recourse(run, args.person, target=args.tier)
+    except KeyError as exc:
+        raise CliError(str(exc).strip("'\"")) from None
+    emit(found.to_dict(), as_json=args.json, text=lambda: found.text)
     return 0
 
 
@@ -257,6 +298,18 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--person", required=True, help="the person's id")
     explain.add_argument("--json", action="store_true")
     explain.set_defaults(func=cmd_explain)
+
+    fidelity = sub.add_parser("fidelity", help="check SHAP values against the hidden rules")
+    fidelity.add_argument("run", type=Path, help="run folder")
+    fidelity.add_argument("--json", action="store_true")
+    fidelity.set_defaults(func=cmd_fidelity)
+
+    recourse = sub.add_parser("recourse", help="what one person could change to reach a tier")
+    recourse.add_argument("run", type=Path, help="run folder")
+    recourse.add_argument("--person", required=True, help="the person's id")
+    recourse.add_argument("--tier", default=None, help="tier to reach (default: the next one)")
+    recourse.add_argument("--json", action="store_true")
+    recourse.set_defaults(func=cmd_recourse)
 
     drivers = sub.add_parser("drivers", help="what drives the score for everyone")
     drivers.add_argument("run", type=Path, help="run folder")

@@ -52,3 +52,20 @@ def proxy_run(runs_dir: Path) -> Run:
 def marketed_run(runs_dir: Path) -> Run:
     """A small marketed run, loaded."""
     return load_run(_build(runs_dir, "marketed"))
+
+
+@pytest.fixture(scope="session")
+def own_run_path(runs_dir: Path, social_run: Run) -> Path:
+    """A run as a user's own model would give it: no hidden rules, no ground truth, no graph."""
+    from model.store import write_run
+
+    path = runs_dir / "zz-own-model"
+    if not (path / "manifest.json").is_file():
+        people = social_run.people.drop(
+            columns=[c for c in social_run.people if c.startswith("true__")]
+            + ["hidden_score"])
+        write_run(path, people=people, explanation=social_run.explanation,
+                  model=social_run.model, roles=social_run.roles,
+                  manifest={"source": "imported", "n": len(people),
+                            "metrics": social_run.manifest["metrics"]})
+    return path

@@ -46,6 +46,13 @@ for reason in person.reasons:
 if not person.reasons:
     st.markdown("No feature lowered this score by more than half a point.")
 
+st.subheader("What could this person change to reach the next tier?")
+found = state.person_recourse(run, run.key, str(chosen))
+(st.success if found.reachable else st.warning)(found.text)
+st.caption("Only what a person can change is searched, never ethnicity, age, hukou, district, "
+           "education, credit history or past defaults; each proposal is re-scored by the "
+           "model. The Recourse page compares groups.")
+
 st.subheader("What the run holds about this person")
 data = person_data(run, chosen)
 st.caption("Grouped by privacy category. Sensitive attributes are kept for the audit; "

@@ -1,0 +1,55 @@
+"""Hidden rules: the policy in plain words, and how well SHAP recovers each rule."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import course_charts as charts
+from app.state import fidelity_of, select_run
+from app.teacher import HOW_TO_REVEAL, teacher_mode
+from model.fidelity import NoHiddenRules, fidelity_points, hidden_rules
+
+st.title("Do the explanations find the hidden rules?")
+run = select_run()
+revealed = teacher_mode()
+if run is None:
+    st.stop()
+if not revealed:
+    st.info(HOW_TO_REVEAL)
+    st.stop()
+try:
+    rules = hidden_rules(run)
+    report = fidelity_of(run, run.key)
+except NoHiddenRules as exc:
+    st.warning(f"{exc}. The other pages still audit this model; this one needs a run "
+               "generated from hidden rules (`sesame-audit build --policy social-credit`).")
+    st.stop()
+
+st.subheader("The hidden rules, in plain words")
+st.markdown("\n".join(f"- {r.text}" + ("" if r.enabled else " (switched off)")
+                      + (f": *{r.why}*" if r.why else "") for r in rules))
+
+terms = report.terms
+cols = st.columns(3)
+cols[0].metric("Rules the explanations track", f"{int(terms['agrees'].sum())} of {len(terms)}")
+cols[1].metric("SHAP on inputs no rule reads", f"{report.unread_share:.1%}")
+cols[2].metric("Model error vs hidden score", f"{report.mae_hidden_points:.1f} points",
+               help=f"The published score adds noise of {report.noise_sd_points:g} points.")
+
+st.altair_chart(charts.fidelity_bars(terms), width="stretch")
+st.caption("A bar near 1 means the SHAP values of that feature move exactly with the rule's "
+           "true contribution; the dashed line marks 0.95.")
+with st.expander("The numbers, rule by rule"):
+    st.dataframe(terms.drop(columns=["feature", "partner"]), hide_index=True)
+    st.dataframe(report.unread, hide_index=True)
+
+labels = dict(zip(terms["label"], terms["feature"], strict=True))
+chosen = st.selectbox("Rule to inspect", list(labels), key="fidelity_rule")
+row = terms[terms["label"] == chosen].iloc[0]
+points = fidelity_points(run, labels[chosen])
+st.altair_chart(charts.fidelity_scatter(points, chosen, row["pearson"], report.n),
+                width="stretch")
+st.caption(f"Each dot is a person; on the dashed diagonal SHAP equals the truth. "
+           f"{row['diagnosis']}")
+with st.expander("The numbers for this rule"):
+    st.dataframe(row.drop(["feature", "partner"]).astype(str).rename("value"))

@@ -1,0 +1,81 @@
+"""Policy editor: change the hidden rules, rebuild a small population, compare the two runs."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import course_charts as charts
+from app.state import load_folder, select_run
+from app.teacher import HOW_TO_REVEAL, teacher_mode
+from datasets.policy import PolicyError, describe_term, parse_policy, policy_to_toml
+from model import compare
+from model.fidelity import NoHiddenRules, run_policy
+
+st.title("What if the rules were different?")
+run = select_run()
+revealed = teacher_mode()
+if run is None:
+    st.stop()
+if not revealed:
+    st.info(HOW_TO_REVEAL + " The editor shows the rules, so it waits for it too.")
+    st.stop()
+try:
+    policy = run_policy(run)
+except NoHiddenRules as exc:
+    st.warning(f"{exc}. Only a run generated from hidden rules can be edited and rebuilt.")
+    st.stop()
+
+how = st.radio("Edit", ["Switches and weights", "The policy file (TOML)"], horizontal=True,
+               key="edit_how")
+try:
+    if how == "Switches and weights":
+        on, weights = {}, {}
+        for t in policy.terms:
+            left, right = st.columns([3, 1], vertical_alignment="center")
+            on[t.feature] = left.toggle(describe_term(t), t.enabled, key=f"on_{t.feature}")
+            weights[t.feature] = right.number_input(
+                f"New weight of {run.roles.label(t.feature)} (points)", -1000.0, 1000.0,
+                float(t.weight), 5.0, key=f"w_{t.feature}", label_visibility="collapsed")
+        friends = st.number_input("Weight of the friends' mean score (points per point)",
+                                  0.0, 0.89, float(policy.friends.weight), 0.05, key="w_friends")
+        edited = compare.edit_policy(policy, weights=weights, enabled=on, friends_weight=friends)
+    else:
+        text = st.text_area("Policy file", policy_to_toml(policy), height=300, key="edit_toml")
+        edited = parse_policy(text, name=f"{policy.name}-edited")
+except PolicyError as exc:
+    st.error(f"These rules cannot be used: {exc}")
+    st.stop()
+
+st.download_button("Download the edited rules (TOML)", policy_to_toml(edited),
+                   file_name=f"{edited.name}.toml", mime="application/toml", key="edit_download",
+                   help="Build it anywhere with `sesame-audit build --policy FILE`.")
+n = st.number_input("People in the rebuilt population", compare.EDITOR_MIN_N,
+                    compare.EDITOR_MAX_N, 5_000, 1_000, key="edit_n")
+if st.button("Rebuild with these rules", key="edit_build", type="primary"):
+    bar = st.progress(0.0, text="Starting")
+    try:
+        path = compare.rebuild(edited, int(n), int(run.manifest.get("seed", 0)),
+                               progress=lambda step, done: bar.progress(done, text=step))
+        st.session_state["edited_run"] = (run.path.name, str(path))
+    except (ValueError, OSError) as exc:
+        st.error(f"The rebuild failed and nothing was stored: {exc}")
+
+base, built = st.session_state.get("edited_run", ("", ""))
+new = load_folder(built) if base == run.path.name else None
+if new is not None:
+    runs = {f"Loaded ({run.path.name})": run, f"Edited ({new.path.name})": new}
+    scores, drivers = compare.compare_scores(runs), compare.compare_drivers(runs)
+    st.altair_chart(charts.score_distributions(scores), width="stretch")
+    st.caption("Each line is the share of people in each 25-point band of the model's score.")
+    attribute = st.selectbox("Group people by", run.roles.sensitive, key="edit_attribute",
+                             format_func=run.roles.label)
+    tier = st.selectbox("Tier", run.roles.tier_names, index=2, key="edit_tier")
+    tiers = compare.compare_tiers(runs, attribute)
+    st.altair_chart(charts.tier_access(tiers, tier, run.roles.label(attribute)))
+    st.caption("Bars side by side show each group's access to the tier under both rule sets; "
+               "groups under 11 people are hidden.")
+    st.altair_chart(charts.drivers(drivers), width="stretch")
+    st.caption("How many points, on average, each feature moves a score under each rule set.")
+    with st.expander("The numbers"):
+        for frame in (scores, tiers, drivers):
+            st.dataframe(frame, hide_index=True)

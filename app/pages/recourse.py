@@ -1,0 +1,54 @@
+"""Recourse: what a person could change to reach the next tier, and who can change nothing."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import course_charts as charts
+from app.state import recourse_of, select_run
+from model.recourse import SAMPLE, find_recourse, recourse_burden
+
+st.title("Who can act their way to a better score?")
+run = select_run()
+if run is None:
+    st.stop()
+if not run.roles.actionable:
+    st.warning("This run lists no input a person can change, so nobody has any recourse.")
+    st.stop()
+
+st.subheader("One person")
+ids = run.people[run.roles.id]
+person = st.number_input("Person", min_value=int(ids.min()), max_value=int(ids.max()),
+                         value=int(ids.iloc[0]), step=1, key="recourse_person")
+try:
+    found = find_recourse(run, person)
+except KeyError as exc:
+    st.error(str(exc).strip("'\""))
+    st.stop()
+(st.success if found.reachable else st.warning)(found.text)
+if found.changes:
+    st.dataframe([{"change": c.text, "cost": round(c.cost, 2), "privacy": c.privacy}
+                  for c in found.changes], hide_index=True)
+st.caption("Only things a person can change are proposed; never ethnicity, age, hukou, "
+           "district, education, credit history length or past defaults. Cost: share of "
+           "the population a value moves past (0.5 for switching a category).")
+
+st.subheader("Every group")
+attribute = st.selectbox("Group people by", run.roles.sensitive, key="recourse_attribute",
+                         format_func=run.roles.label)
+sample = st.number_input("People sampled", 50, 5_000, min(SAMPLE, len(run.people)), 50,
+                         key="recourse_sample", help="The search takes about a second per "
+                         "ten people on a laptop.")
+if st.button("Search recourse for the sample", key="recourse_go"):
+    st.session_state["recourse_searched"] = True
+if st.session_state.get("recourse_searched"):
+    table = recourse_burden(run, attribute, found=recourse_of(run, run.key, int(sample)))
+    if table["suppressed"].all():
+        st.info("Every group of this sample is under 11 people and stays hidden: sample more.")
+        st.stop()
+    st.altair_chart(charts.recourse_burden(table, run.roles.label(attribute)), width="stretch")
+    st.caption(f"Of the people below each tier in a random sample of "
+               f"{min(int(sample), len(run.people)):,}, the share who could reach it by "
+               "changing only what they control; groups under 11 people are hidden.")
+    with st.expander("The numbers"):
+        st.dataframe(table, hide_index=True)

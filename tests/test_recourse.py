@@ -1,0 +1,160 @@
+"""Recourse: only actionable inputs change, proposals really reach the tier, burden by group."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model.recourse import CATEGORY_COST, find_recourse, recourse_burden, recourse_sample, search
+from model.roles import next_tier
+from model.suppress import suppression
+
+IMMUTABLE = {"ethnicity", "gender", "age_group", "hukou", "political_opinion", "district",
+             "education", "credit_history_years", "loan_defaults"}
+
+
+@pytest.fixture(scope="module")
+def found(social_run) -> pd.DataFrame:
+    return recourse_sample(social_run, sample=150, seed=1)
+
+
+def _apply(run, person, changes) -> pd.DataFrame:
+    row = run.X.iloc[[run.row(person)]].copy()
+    for change in changes:
+        column = row[change.feature]
+        row[change.feature] = pd.Series([change.after], index=row.index).astype(column.dtype)
+    return row
+
+
+def _mid_rank(values: np.ndarray, x: float) -> float:
+    return float((np.sum(values < x) + 0.5 * np.sum(values == x)) / len(values))
+
+
+def test_no_immutable_feature_and_tier_really_reached(social_run) -> None:
+    assert IMMUTABLE.isdisjoint(social_run.roles.actionable)
+    checked = 0
+    for person in range(0, 60, 3):
+        result = find_recourse(social_run, person)
+        if result.target is None or not result.changes:
+            continue
+        checked += 1
+        features = {c.feature for c in result.changes}
+        assert features <= set(social_run.roles.actionable)
+        assert features.isdisjoint(IMMUTABLE)
+        edited = _apply(social_run, person, result.changes)
+        rescored = float(social_run.model.predict(edited)[0])
+        assert rescored >= result.target.min_score
+        assert rescored == pytest.approx(result.new_score, abs=1e-6)
+        assert result.target == next_tier(result.score, social_run.roles.tiers)
+        assert result.cost == pytest.approx(sum(c.cost for c in result.changes))
+        for c in result.changes:
+            column = social_run.people[c.feature]
+            if c.feature in social_run.roles.categorical:
+                assert c.after in set(column.astype(str)) and c.cost == CATEGORY_COST
+            else:
+                assert column.min() <= c.after <= column.max()
+                values = column.to_numpy(dtype=float)
+                by_hand = abs(_mid_rank(values, c.after) - _mid_rank(values, c.before))
+                assert c.cost == pytest.approx(by_hand)
+            assert c.label in result.text
+    assert checked >= 5
+
+
+def test_every_change_is_needed(social_run) -> None:
+    """Undoing any one proposed change falls short of the tier (the proposal is minimal)."""
+    for person in range(1, 40, 4):
+        result = find_recourse(social_run, person)
+        if len(result.changes) < 2:
+            continue
+        for dropped in result.changes:
+            kept = [c for c in result.changes if c is not dropped]
+            score = float(social_run.model.predict(_apply(social_run, person, kept))[0])
+            assert score < result.target.min_score
+
+
+def test_search_never_moves_immutable_inputs(social_run, found) -> None:
+    rows = np.arange(40)
+    targets = np.full(40, 750.0)
+    changed, scores, reached = search(social_run, rows, targets)
+    original = social_run.X.iloc[rows].reset_index(drop=True)
+    for feature in set(social_run.roles.inputs) - set(social_run.roles.actionable):
+        pd.testing.assert_series_equal(changed[feature], original[feature])
+    np.testing.assert_allclose(scores, social_run.model.predict(changed))
+    assert (reached == (scores >= 750)).all()
+    assert len(found) and set(found["tier"]) <= set(social_run.roles.tier_names)
+    assert (found["score"] < found["min_score"]).all()
+
+
+def test_plain_answers(social_run, found) -> None:
+    stuck = found[~found["reachable"]]
+    assert len(stuck), "some people should have no recourse to the top tier"
+    person, tier = stuck.iloc[0][["person", "tier"]]
+    result = find_recourse(social_run, person, target=tier)
+    assert not result.reachable and result.changes == ()
+    assert result.new_score < result.target.min_score
+    assert result.text.startswith("No change to what this person can act on reaches")
+    top = social_run.explanation.prediction.argmax()
+    best = find_recourse(social_run, social_run.people["person_id"].iloc[top])
+    assert best.target is None and best.text == "This score already reaches every tier."
+    low = int(np.argmin(social_run.explanation.prediction))
+    done = find_recourse(social_run, low, target="standard")
+    assert done.target.name == "standard"
+    with pytest.raises(KeyError, match="no tier named 'gold'"):
+        find_recourse(social_run, 0, target="gold")
+    with pytest.raises(KeyError, match="no person"):
+        find_recourse(social_run, 10**9)
+
+
+def test_nothing_actionable_says_so(social_run) -> None:
+    frozen = replace(social_run, roles=replace(social_run.roles, actionable=()))
+    person = int(np.argmin(social_run.explanation.prediction))
+    result = find_recourse(frozen, person)
+    assert not result.reachable and "lists no actionable input" in result.text
+
+
+def test_burden_by_group_recomputed(social_run, found) -> None:
+    table = recourse_burden(social_run, "ethnicity", found=found)
+    groups = social_run.people["ethnicity"].astype(str).to_numpy()[found["row"]]
+    assert len(table) == len(set(zip(groups, found["tier"], strict=True)))
+    for tier, line in table.groupby("tier"):
+        sizes = pd.Series({g: int(((groups == g) & (found["tier"] == tier)).sum())
+                           for g in line["group"]})
+        assert (line.set_index("group")["suppressed"]
+                == suppression(sizes, k=11).mask.reindex(line["group"])).all()
+    for row in table.itertuples():
+        part = found[(groups == row.group) & (found["tier"] == row.tier)]
+        if len(part) < 11:
+            assert row.suppressed
+        if row.suppressed:
+            assert np.isnan(row.share_with_recourse) and np.isnan(row.below)
+            continue
+        assert row.below == len(part)
+        assert row.share_with_recourse == pytest.approx(part["reachable"].mean())
+        ok = part[part["reachable"]]
+        if len(ok):
+            assert row.median_cost == pytest.approx(ok["cost"].median())
+    assert (~table["suppressed"]).any()
+    hidden = recourse_burden(social_run, "ethnicity", found=found, k=10**6)
+    assert hidden["suppressed"].all() and hidden["share_with_recourse"].isna().all()
+    with pytest.raises(KeyError, match="no column"):
+        recourse_burden(social_run, "shoe_size", found=found)
+
+
+def test_cli_recourse(social_path, social_run, capsys) -> None:
+    import json
+
+    from model.cli import main
+
+    assert main(["recourse", str(social_path), "--person", "4", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    direct = find_recourse(social_run, 4)
+    assert data["text"] == direct.text and data["reachable"] == direct.reachable
+    assert [c["feature"] for c in data["changes"]] == [c.feature for c in direct.changes]
+    assert main(["recourse", str(social_path), "--person", "4"]) == 0
+    assert capsys.readouterr().out.strip() == direct.text
+    assert main(["recourse", str(social_path), "--person", "4", "--tier", "gold"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: no tier named 'gold'") and "\n" not in err
