@@ -95,7 +95,7 @@ def bench_apptest(path: Path) -> dict[str, float]:
     at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=600)
     at.session_state["run_name"] = path.name
     at.run()
-    at.switch_page("pages/person.py")
+    at.switch_page("views/person.py")
     at.run()
 
     def person(i: int) -> None:
@@ -108,7 +108,7 @@ def bench_apptest(path: Path) -> dict[str, float]:
         at.number_input(key="wi_payment_history").set_value(0.9 + 0.01 * (i + 1)).run()
 
     what_if_ms = _median_ms(edit)
-    at.switch_page("pages/drivers.py")
+    at.switch_page("views/drivers.py")
     at.run()
     features = ["payment_history", "district", "friends_mean_score", "device",
                 "monthly_income"]

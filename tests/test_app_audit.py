@@ -28,7 +28,7 @@ def runs(runs_dir, social_path, proxy_run, marketed_run, monkeypatch):
 def _open(page: str, run_name: str | None = None) -> AppTest:
     at = AppTest.from_file(MAIN, default_timeout=TIMEOUT)
     at.run()
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(f"views/{page}.py")
     at.run()
     if run_name is not None:
         at.selectbox(key="run_name").set_value(run_name).run()

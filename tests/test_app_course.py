@@ -18,7 +18,7 @@ def _page(page: str, runs_dir: Path, run_name: str | None = None) -> AppTest:
     if run_name is not None:
         at.session_state["run_name"] = run_name
     at.run()
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(f"views/{page}.py")
     at.run()
     return at
 
@@ -41,8 +41,8 @@ def test_hidden_rules_blind_then_revealed(social_path) -> None:
     at.selectbox(key="fidelity_rule").set_value("Flagged political posts").run()
     assert not at.exception
     assert "Flagged political posts" in json.dumps(_charts(at)[1])
-    at.switch_page("pages/overview.py").run()
-    at.switch_page("pages/hidden_rules.py").run()
+    at.switch_page("views/overview.py").run()
+    at.switch_page("views/hidden_rules.py").run()
     assert len(_charts(at)) == 2, "teacher mode is kept across pages"
 
 

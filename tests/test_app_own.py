@@ -10,7 +10,7 @@ import pytest
 from own_inputs import ROLES, regressor, skops_bytes, table
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parents[1] / "app" / "pages" / "own.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "app" / "views" / "own.py")
 
 
 @pytest.fixture()

@@ -42,7 +42,7 @@ def _chart_rows(at: AppTest, index: int) -> pd.DataFrame:
 
 
 def _open(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(f"views/{page}.py")
     at.run()
     assert not at.exception, at.exception
     return at
@@ -158,7 +158,7 @@ def test_empty_runs_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     for page in ("overview", "person", "drivers"):
         at = _app()
         if page != "overview":
-            at.switch_page(f"pages/{page}.py")
+            at.switch_page(f"views/{page}.py")
         at.run()
         assert not at.exception, at.exception
         assert "No run has been built yet" in at.info[0].value
