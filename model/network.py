@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from model.groups import group_labels, group_means
+from model.scoring import score_rows
 from model.store import Run
 from model.suppress import DEFAULT_K
 
@@ -127,7 +128,7 @@ def _rescore(run: Run, rows: np.ndarray, friends_mean: np.ndarray, removed: np.n
     if FRIENDS_COUNT in X.columns:
         X[FRIENDS_COUNT] = (X[FRIENDS_COUNT].to_numpy() - removed).astype(
             run.people[FRIENDS_COUNT].dtype)
-    return np.asarray(run.model.predict(X), dtype=float)
+    return score_rows(run, X)
 
 
 @dataclass(frozen=True)

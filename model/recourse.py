@@ -25,6 +25,7 @@ import pandas as pd
 
 from model.person import format_value
 from model.roles import TierSpec, next_tier
+from model.scoring import score_rows
 from model.store import Run
 from model.suppress import DEFAULT_K, suppression
 
@@ -190,10 +191,6 @@ def _total_cost(space: _Space, current: pd.DataFrame, original: pd.DataFrame) ->
     return total
 
 
-def _predict(run: Run, frame: pd.DataFrame) -> np.ndarray:
-    return np.asarray(run.model.predict(frame), dtype=np.float64)
-
-
 def search(run: Run, rows: np.ndarray, targets: np.ndarray) -> tuple[pd.DataFrame, np.ndarray,
                                                                      np.ndarray]:
     """Search the cheapest actionable change that lifts each row's score to its target.
@@ -221,7 +218,7 @@ def search(run: Run, rows: np.ndarray, targets: np.ndarray) -> tuple[pd.DataFram
     numeric = [f for f in space.features if f not in space.categorical]
     original = stored.astype(dict.fromkeys(numeric, np.float64))
     current = original.copy()
-    scores = _predict(run, current)
+    scores = score_rows(run, current)
     targets = np.asarray(targets, dtype=np.float64)
     if not space.features or len(rows) == 0:
         return stored, scores, scores >= targets
@@ -233,7 +230,7 @@ def search(run: Run, rows: np.ndarray, targets: np.ndarray) -> tuple[pd.DataFram
         idx = np.flatnonzero(active)
         cur, orig = current.iloc[idx], original.iloc[idx]
         cand = _candidates(space, cur, orig)
-        pred = _predict(run, cand).reshape(len(idx), n_cand)
+        pred = score_rows(run, cand).reshape(len(idx), n_cand)
         now_cost = _total_cost(space, cur, orig)
         new_cost = np.empty_like(pred)
         for j, feature in enumerate(space.features):
@@ -272,7 +269,7 @@ def search(run: Run, rows: np.ndarray, targets: np.ndarray) -> tuple[pd.DataFram
         if not step(scores >= targets, refine=True):
             break
     current = current.astype(stored.dtypes.to_dict())
-    scores = _predict(run, current)
+    scores = score_rows(run, current)
     return current, scores, scores >= targets
 
 
@@ -338,7 +335,7 @@ def find_recourse(run: Run, person_id: Any, *, target: str | None = None) -> Rec
     """
     i = run.row(person_id)
     person = run.people.iloc[i][run.roles.id]
-    score = float(_predict(run, run.X.iloc[[i]])[0])
+    score = float(score_rows(run, run.X.iloc[[i]])[0])
     if target is None:
         tier = next_tier(score, run.roles.tiers)
     else:
@@ -392,7 +389,7 @@ def recourse_sample(run: Run, *, sample: int = SAMPLE, seed: int = 0) -> pd.Data
     n = len(run.people)
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(n, size=min(sample, n), replace=False))
-    now = _predict(run, run.X.iloc[rows])
+    now = score_rows(run, run.X.iloc[rows])
     space = _space(run)
     frames = []
     for tier in run.roles.tiers:
