@@ -6,6 +6,7 @@ import io
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import r2_score
 
@@ -84,3 +85,17 @@ def test_untrusted_and_pickled_models_are_refused(fitted) -> None:
         load_model_bytes(buffer.getvalue())
     with pytest.raises(UnsafeModelError, match="not a skops file"):
         load_model_bytes(b"plain text")
+
+
+def test_population_shap_equals_shaps_own_treeexplainer(fitted) -> None:
+    import shap
+
+    world, model, _ = fitted
+    X = world.people[list(ROLES.inputs)].iloc[:1_000]
+    ours = explain(model, X)
+    reference = shap.TreeExplainer(model[-1])
+    encoded = model[:-1].transform(X)
+    expected = pd.DataFrame(reference.shap_values(encoded.to_numpy(np.float64)),
+                            columns=encoded.columns)[list(X.columns)]
+    assert np.allclose(ours.values.to_numpy(np.float64), expected.to_numpy(), atol=1e-3)
+    assert abs(ours.base - float(np.ravel(reference.expected_value)[0])) < 1e-6
