@@ -201,7 +201,7 @@ def proxy_audit(_run: Run, key: str, attribute: str, threshold: float, k: int
 @st.cache_data(max_entries=32, show_spinner="Re-scoring everyone…")
 def flip_result(_run: Run, key: str, feature: str, attribute: str, k: int) -> object:
     """The flip test of one input for one attribute."""
-    from model.proxies import flip_test
+    from model.counterfactuals import flip_test
 
     del key
     return flip_test(_run, feature, attribute, k=k)
@@ -219,7 +219,7 @@ def joint_strength_table(_run: Run, key: str) -> object:
 @st.cache_data(max_entries=16, show_spinner="Retraining the score without the chosen data…")
 def minimised(_run: Run, key: str, drop: tuple[str, ...], k: int) -> object:
     """The data-minimisation test."""
-    from model.proxies import minimise
+    from model.counterfactuals import minimise
 
     del key
     return minimise(_run, list(drop), k=k)

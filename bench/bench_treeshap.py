@@ -24,7 +24,6 @@ import argparse
 import datetime
 import json
 import os
-import pickle
 import platform
 import subprocess
 import sys
@@ -32,6 +31,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from model.persist import load_model, model_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "out" / "treeshap"  # git-ignored scratch
@@ -103,8 +104,7 @@ def worker(method: str, sizes: list[int]) -> None:
     if method == "ours":
         from model.treeshap import hgb_shap_values
 
-        with open(WORK / "hgb.pkl", "rb") as f:
-            est = pickle.load(f)
+        est = load_model(WORK / "hgb.skops")
         tic = time.perf_counter()
         hgb_shap_values(est, X[:1000], n_jobs=THREADS)  # JIT compilation
         report["compile_s"] = time.perf_counter() - tic
@@ -124,8 +124,7 @@ def worker(method: str, sizes: list[int]) -> None:
     elif method == "shap":
         import shap
 
-        with open(WORK / "hgb.pkl", "rb") as f:
-            est = pickle.load(f)
+        est = load_model(WORK / "hgb.skops")
         explainer = shap.TreeExplainer(est)
         explainer.shap_values(X[:20])
 
@@ -170,8 +169,7 @@ def train_and_save() -> dict:
         num_boost_round=200,
     )
     lgb_fit = time.perf_counter() - tic
-    with open(WORK / "hgb.pkl", "wb") as f:
-        pickle.dump(hgb, f)
+    (WORK / "hgb.skops").write_bytes(model_bytes(hgb))
     booster.save_model(str(WORK / "lgb.txt"))
     np.save(WORK / "X_eval.npy", make_data(max(SIZES), seed=1)[0])
     n_leaves = [len(it[0].nodes) // 2 + 1 for it in hgb._predictors]
@@ -191,8 +189,7 @@ def check_against_shap() -> dict:
 
     from model.treeshap import hgb_shap_values
 
-    with open(WORK / "hgb.pkl", "rb") as f:
-        est = pickle.load(f)
+    est = load_model(WORK / "hgb.skops")
     X = np.load(WORK / "X_eval.npy", mmap_mode="r")[:SHAP_SAMPLE]
     ours, base = hgb_shap_values(est, X, n_jobs=THREADS, dtype=np.float64)
     explainer = shap.TreeExplainer(est)

@@ -13,18 +13,16 @@ from sklearn.metrics import mutual_info_score, roc_auc_score
 from tiny_runs import LinearModel, tiny_run
 
 from model.build import build_run
+from model.counterfactuals import flip_test, minimise, resolve_drop
 from model.fairness import impact_ratios
 from model.proxies import (
     binary_auc,
     feature_codes,
-    flip_test,
     joint_strength,
-    minimise,
     mutual_information,
     one_feature_auc,
     proxies_of,
     proxy_strength,
-    resolve_drop,
     score_through_proxies,
     unawareness_gap,
 )
