@@ -49,8 +49,10 @@ run: setup default-run
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# Two test workers, one thread each: on two cores, more threads than cores makes OpenMP
+# spin and the suite crawl.
 test: setup system lint
-	$(VENV)/bin/python -m pytest
+	OMP_NUM_THREADS=1 $(VENV)/bin/python -m pytest -n 2
 
 bench: setup
 	for script in bench/bench_*.py; do $(VENV)/bin/python $$script || exit 1; done
