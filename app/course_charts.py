@@ -172,7 +172,7 @@ def recourse_burden(table: pd.DataFrame, attribute_label: str) -> alt.Chart:
     Parameters
     ----------
     table : pandas.DataFrame
-        Output of :func:`model.recourse.recourse_burden`.
+        Output of :func:`model.recourse_burden.recourse_burden`.
     attribute_label : str
         Label of the grouping attribute.
 

@@ -18,7 +18,8 @@ from model import drivers, population
 from model.build import build_run
 from model.fidelity import FidelityReport, fidelity_report
 from model.person import PersonExplanation, what_if
-from model.recourse import Recourse, find_recourse, recourse_sample
+from model.recourse import Recourse, find_recourse
+from model.recourse_burden import recourse_sample
 from model.store import Run, RunError, list_runs, load_run, read_manifest, runs_root
 
 if TYPE_CHECKING:

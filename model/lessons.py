@@ -19,7 +19,7 @@ from model.audit import audit_findings
 from model.fairness import FOUR_FIFTHS, impact_ratios
 from model.network import NotAvailableError, friends_points, unfriend_gain
 from model.proxies import proxy_strength, unawareness_gap
-from model.recourse import recourse_burden, recourse_sample
+from model.recourse_burden import recourse_burden, recourse_sample
 from model.store import Run, runs_root
 from model.suppress import DEFAULT_K
 
@@ -346,11 +346,11 @@ def recourse_gap(run: Run, attribute: str, *, tier: str | None = None,
     tier : str, optional
         The tier looked at (default: as in lesson 1).
     sample : int
-        People searched (see :func:`model.recourse.recourse_sample`).
+        People searched (see :func:`model.recourse_burden.recourse_sample`).
     k : int
         Smallest group shown.
     found : pandas.DataFrame, optional
-        Output of :func:`model.recourse.recourse_sample`, when already computed.
+        Output of :func:`model.recourse_burden.recourse_sample`, when already computed.
 
     Returns
     -------

@@ -27,16 +27,12 @@ from model.person import format_value
 from model.roles import TierSpec, next_tier
 from model.scoring import score_rows
 from model.store import Run
-from model.suppress import DEFAULT_K, suppression
 
 CATEGORY_COST = 0.5
 GRID_QUANTILES = np.array([0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.98])
 MAX_STEPS = 8
 MAX_REFINE = 12
 MIN_GAIN = 0.5
-SAMPLE = 400
-BURDEN_COLUMNS = ("attribute", "group", "tier", "min_score", "below", "share_with_recourse",
-                  "median_cost", "median_changes", "suppressed")
 
 
 @dataclass(frozen=True)
@@ -126,7 +122,8 @@ class _Space:
     categorical: frozenset[str]
 
 
-def _space(run: Run) -> _Space:
+def action_space(run: Run) -> _Space:
+    """Return the actionable inputs of a run with their observed values and cost scales."""
     features = tuple(f for f in run.roles.actionable if f in run.roles.inputs)
     feature_of: list[int] = []
     value_of: list[Any] = []
@@ -184,7 +181,8 @@ def _candidates(space: _Space, current: pd.DataFrame, original: pd.DataFrame) ->
     return frame.astype(current.dtypes.to_dict())
 
 
-def _total_cost(space: _Space, current: pd.DataFrame, original: pd.DataFrame) -> np.ndarray:
+def total_cost(space: _Space, current: pd.DataFrame, original: pd.DataFrame) -> np.ndarray:
+    """Return, per row, the summed cost of moving from ``original`` to ``current``."""
     total = np.zeros(len(current))
     for feature in space.features:
         total += _cost(space, feature, original[feature].to_numpy(), current[feature].to_numpy())
@@ -213,7 +211,7 @@ def search(run: Run, rows: np.ndarray, targets: np.ndarray) -> tuple[pd.DataFram
     reached : numpy.ndarray of bool
         Whether each target is reached.
     """
-    space = _space(run)
+    space = action_space(run)
     stored = run.X.iloc[rows].reset_index(drop=True)
     numeric = [f for f in space.features if f not in space.categorical]
     original = stored.astype(dict.fromkeys(numeric, np.float64))
@@ -231,7 +229,7 @@ def search(run: Run, rows: np.ndarray, targets: np.ndarray) -> tuple[pd.DataFram
         cur, orig = current.iloc[idx], original.iloc[idx]
         cand = _candidates(space, cur, orig)
         pred = score_rows(run, cand).reshape(len(idx), n_cand)
-        now_cost = _total_cost(space, cur, orig)
+        now_cost = total_cost(space, cur, orig)
         new_cost = np.empty_like(pred)
         for j, feature in enumerate(space.features):
             ks = np.flatnonzero(space.feature_of == j)
@@ -350,7 +348,7 @@ def find_recourse(run: Run, person_id: Any, *, target: str | None = None) -> Rec
                         f"This score ({score:.0f}) already reaches {tier.name} "
                         f"({tier.min_score:g}).")
     changed, scores, reached = search(run, np.array([i]), np.array([tier.min_score]))
-    space = _space(run)
+    space = action_space(run)
     aim = f"{tier.name.replace('_', ' ')} ({tier.min_score:g} points)"
     if not reached[0]:
         names = _join([run.roles.label(f) for f in space.features]) if space.features else ""
@@ -363,121 +361,3 @@ def find_recourse(run: Run, person_id: Any, *, target: str | None = None) -> Rec
             f"{scores[0]:.0f} points, from {score:.0f}.")
     return Recourse(person, score, tier, True, tuple(changes), float(scores[0]),
                     float(sum(c.cost for c in changes)), text)
-
-
-def recourse_sample(run: Run, *, sample: int = SAMPLE, seed: int = 0) -> pd.DataFrame:
-    """Search recourse to every tier for a random sample of people below it.
-
-    Parameters
-    ----------
-    run : Run
-        A loaded run.
-    sample : int
-        People drawn (all of them when the run is smaller).
-    seed : int
-        Seed of the draw.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (person, tier above their score): ``row``, ``person``, ``tier``,
-        ``min_score``, ``score``, ``reachable``, ``cost`` (NaN when unreachable),
-        ``n_changes`` and ``new_score``.
-    """
-    if sample < 1:
-        raise ValueError(f"sample must be at least 1, got {sample}")
-    n = len(run.people)
-    rng = np.random.default_rng(seed)
-    rows = np.sort(rng.choice(n, size=min(sample, n), replace=False))
-    now = score_rows(run, run.X.iloc[rows])
-    space = _space(run)
-    frames = []
-    for tier in run.roles.tiers:
-        below = rows[now < tier.min_score]
-        if len(below) == 0:
-            continue
-        changed, scores, reached = search(run, below, np.full(len(below), tier.min_score))
-        original = run.X.iloc[below].reset_index(drop=True)
-        cost = _total_cost(space, changed, original)
-        n_changes = np.zeros(len(below), dtype=np.int64)
-        for feature in space.features:
-            if feature in space.categorical:
-                n_changes += (original[feature].astype(str).to_numpy()
-                              != changed[feature].astype(str).to_numpy())
-            else:
-                n_changes += ~np.isclose(original[feature].to_numpy(dtype=np.float64),
-                                         changed[feature].to_numpy(dtype=np.float64))
-        frames.append(pd.DataFrame({
-            "row": below,
-            "person": run.people[run.roles.id].to_numpy()[below],
-            "tier": tier.name,
-            "min_score": tier.min_score,
-            "score": now[np.searchsorted(rows, below)],
-            "reachable": reached,
-            "cost": np.where(reached, cost, np.nan),
-            "n_changes": np.where(reached, n_changes, 0),
-            "new_score": scores,
-        }))
-    columns = ["row", "person", "tier", "min_score", "score", "reachable", "cost",
-               "n_changes", "new_score"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-
-
-def recourse_burden(run: Run, attribute: str, *, found: pd.DataFrame | None = None,
-                    sample: int = SAMPLE, seed: int = 0, k: int = DEFAULT_K) -> pd.DataFrame:
-    """The burden of recourse by group: who can reach each tier, and at what cost.
-
-    Parameters
-    ----------
-    run : Run
-        A loaded run.
-    attribute : str
-        A sensitive attribute (or any column) to group by.
-    found : pandas.DataFrame, optional
-        Output of :func:`recourse_sample`, to reuse one search for several attributes.
-    sample, seed : int
-        Passed to :func:`recourse_sample` when ``found`` is not given.
-    k : int
-        Smallest group shown; smaller groups are hidden, with complementary suppression
-        (see :mod:`model.suppress`) within each tier.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (group, tier): people of the group below the tier in the sample
-        (``below``), the share of them with any recourse, the median cost and number of
-        changes of those with one; values are NaN and ``suppressed`` True for hidden
-        groups.
-
-    Raises
-    ------
-    KeyError
-        When ``attribute`` is not a column of the run.
-    """
-    if attribute not in run.people:
-        raise KeyError(f"no column {attribute!r} in this run")
-    found = recourse_sample(run, sample=sample, seed=seed) if found is None else found
-    if found.empty:
-        return pd.DataFrame(columns=list(BURDEN_COLUMNS))
-    groups = run.people[attribute].astype(str).to_numpy()[found["row"].to_numpy()]
-    rows = []
-    for tier, line in found.assign(group=groups).groupby("tier", sort=False):
-        parts = dict(tuple(line.groupby("group")))
-        hidden = suppression(pd.Series({g: len(p) for g, p in parts.items()}), k=k).mask
-        for group, part in parts.items():
-            ok = part[part["reachable"]]
-            shown = not hidden[group]
-            rows.append({
-                "attribute": attribute,
-                "group": group,
-                "tier": tier,
-                "min_score": float(part["min_score"].iloc[0]),
-                "below": len(part) if shown else np.nan,
-                "share_with_recourse": float(part["reachable"].mean()) if shown else np.nan,
-                "median_cost": float(ok["cost"].median()) if shown and len(ok) else np.nan,
-                "median_changes": (float(ok["n_changes"].median()) if shown and len(ok)
-                                   else np.nan),
-                "suppressed": not shown,
-            })
-    out = pd.DataFrame(rows, columns=list(BURDEN_COLUMNS))
-    return out.sort_values(["min_score", "group"], ignore_index=True)

@@ -127,7 +127,7 @@ def test_recourse_page(social_path, social_run, runs_dir) -> None:
 
 def test_lessons_page(social_path, social_run, marketed_run, runs_dir) -> None:
     from model.lessons import lessons, recourse_gap
-    from model.recourse import recourse_sample
+    from model.recourse_burden import recourse_sample
 
     at = _page("lessons", runs_dir, social_path.name)
     assert not at.exception
@@ -202,7 +202,7 @@ def test_fidelity_charts(social_run) -> None:
 def test_comparison_and_recourse_charts(social_run, marketed_run) -> None:
     from app import course_charts as charts
     from model.compare import compare_drivers, compare_scores, compare_tiers
-    from model.recourse import recourse_burden
+    from model.recourse_burden import recourse_burden
 
     runs = {"social": social_run, "marketed": marketed_run}
     spec = charts.score_distributions(compare_scores(runs)).to_dict()

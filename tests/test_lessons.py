@@ -23,7 +23,7 @@ from model.lessons import (
 )
 from model.network import unfriend_gain
 from model.proxies import proxy_strength, unawareness_gap
-from model.recourse import recourse_burden, recourse_sample
+from model.recourse_burden import recourse_burden, recourse_sample
 from model.store import load_run
 
 

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.recourse import CATEGORY_COST, find_recourse, recourse_burden, recourse_sample, search
+from model.recourse import CATEGORY_COST, find_recourse, search
+from model.recourse_burden import recourse_burden, recourse_sample
 from model.roles import next_tier
 from model.suppress import suppression
 

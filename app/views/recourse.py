@@ -6,7 +6,8 @@ import streamlit as st
 
 from app import course_charts as charts
 from app.state import recourse_of, select_run
-from model.recourse import SAMPLE, find_recourse, recourse_burden
+from model.recourse import find_recourse
+from model.recourse_burden import SAMPLE, recourse_burden
 
 st.title("Who can act their way to a better score?")
 run = select_run()
