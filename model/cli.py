@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 
 from datasets.policy import PRESETS, PolicyError
 from model.engine import ENGINES
+from model.jsonable import strict
 from model.store import RunError, load_run
 
 
@@ -33,19 +33,6 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def _clean(value: Any) -> Any:
-    """Replace NaN and infinities by None so that the output is strict JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        return _clean(value.item())
-    return value
-
-
 def emit(data: Any, *, as_json: bool, text: Callable[[], str]) -> None:
     """Print ``data`` as strict JSON, or the human text made by ``text()``.
 
@@ -59,7 +46,7 @@ def emit(data: Any, *, as_json: bool, text: Callable[[], str]) -> None:
         Returns the human-readable form.
     """
     if as_json:
-        print(json.dumps(_clean(data), indent=2, default=_json_default, allow_nan=False))
+        print(json.dumps(strict(data), indent=2, default=_json_default, allow_nan=False))
     else:
         print(text())
 

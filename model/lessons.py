@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from model.audit import audit_findings
 from model.fairness import FOUR_FIFTHS, impact_ratios
+from model.jsonable import plain
 from model.network import NotAvailableError, friends_points, unfriend_gain
 from model.proxies import proxy_strength, unawareness_gap
 from model.recourse_burden import recourse_burden, recourse_sample
@@ -65,10 +65,6 @@ def _tier(run: Run, tier: str | None) -> str:
     if tier is not None and tier in names:
         return tier
     return LESSON_TIER if LESSON_TIER in names else names[len(names) // 2]
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def penalised_group(run: Run, *, tier: str | None = None, k: int = DEFAULT_K) -> Lesson:
@@ -231,8 +227,8 @@ def unfriend_someone(run: Run, *, candidates: int = 20) -> Lesson:
                   f"{groups}) moves their score from {gain.score_before:.0f} to "
                   f"{gain.score_after:.0f}: {gain.gain:+.0f} points.")
         return Lesson("unfriend", "Unfriend someone", question, hint, answer,
-                      {"person": _plain(gain.person), "friends_points": float(points[person]),
-                       "dropped": _plain(gain.dropped[0]), "gain": gain.gain,
+                      {"person": plain(gain.person), "friends_points": float(points[person]),
+                       "dropped": plain(gain.dropped[0]), "gain": gain.gain,
                        "score_before": gain.score_before, "score_after": gain.score_after})
     return Lesson("unfriend", "Unfriend someone", question, hint,
                   "Nobody pulled down by friends has a friend to spare.", available=False)

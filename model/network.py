@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from model.groups import group_labels, group_means
+from model.jsonable import plain
 from model.scoring import score_rows
 from model.store import Run
 from model.suppress import DEFAULT_K
@@ -58,10 +59,6 @@ def friend_scores(run: Run) -> np.ndarray:
     """
     column = HIDDEN_SCORE if HIDDEN_SCORE in run.people.columns else run.roles.target
     return run.people[column].to_numpy(dtype=float)
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _positions(run: Run) -> pd.Series:
@@ -227,8 +224,8 @@ def unfriend_gain(run: Run, person_id: Any, *, drop: int = 1) -> UnfriendGain:
     groups = {a: [str(v) for v in run.people[a].to_numpy()[gone["row"].to_numpy()]]
               for a in run.roles.sensitive if a in run.people.columns}
     return UnfriendGain(
-        person=_plain(run.people[run.roles.id].iloc[i]),
-        dropped=[_plain(v) for v in gone["friend_id"]],
+        person=plain(run.people[run.roles.id].iloc[i]),
+        dropped=[plain(v) for v in gone["friend_id"]],
         dropped_scores=[float(s) for s in gone["score"]], dropped_groups=groups,
         friends_before=len(friends), friends_after=len(kept),
         friends_mean_before=float(friends["score"].mean()), friends_mean_after=mean_after,

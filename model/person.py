@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.jsonable import plain
 from model.roles import Roles, TierSpec, next_tier, tier_of
 from model.scoring import explain_new_rows
 from model.store import Run
@@ -69,15 +70,9 @@ class PersonExplanation:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dictionary (values made plain Python)."""
         out = asdict(self)
-        out["values"] = {k: _plain(v) for k, v in self.values.items()}
-        out["person"] = _plain(self.person)
+        out["values"] = {k: plain(v) for k, v in self.values.items()}
+        out["person"] = plain(self.person)
         return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def format_value(value: Any, kind: str = "") -> str:
@@ -150,7 +145,7 @@ def _explanation(person: Any, score: float, recorded: float | None, base: float,
         recorded_score=recorded,
         base=float(base),
         contributions={k: float(v) for k, v in contributions.items()},
-        values={k: _plain(v) for k, v in values.items()},
+        values={k: plain(v) for k, v in values.items()},
         reasons=principal_reasons(contributions, values, roles),
         tier=str(tier_of(score, roles.tiers)[0]),
         next_tier=upcoming,

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.jsonable import plain
 from model.person import format_value
 from model.roles import TierSpec, next_tier
 from model.scoring import score_rows
@@ -101,14 +102,10 @@ class Recourse:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dictionary."""
         out = asdict(self)
-        out["person"] = _plain(self.person)
+        out["person"] = plain(self.person)
         for change in out["changes"]:
-            change["before"], change["after"] = _plain(change["before"]), _plain(change["after"])
+            change["before"], change["after"] = plain(change["before"]), plain(change["after"])
         return out
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 @dataclass(frozen=True)
@@ -297,8 +294,8 @@ def _changes(run: Run, space: _Space, original: pd.Series, changed: pd.Series) -
             continue
         kind = run.roles.kinds.get(feature, "")
         label = run.roles.label(feature)
-        out.append(Change(feature=feature, label=label, before=_plain(before),
-                          after=_plain(after), cost=cost,
+        out.append(Change(feature=feature, label=label, before=plain(before),
+                          after=plain(after), cost=cost,
                           privacy=run.roles.privacy.get(feature, ""),
                           text=_describe(kind, label, before, after)))
     return sorted(out, key=lambda c: -c.cost)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import vl_convert as vlc
 
+from model.jsonable import strict
 from model.report_template import TEMPLATE
 from model.store import Run
 
@@ -299,19 +300,6 @@ def report_json(run: Run, findings: dict[str, Any], *, k: int = 11) -> dict[str,
     }
 
 
-def _strict(value: Any) -> Any:
-    """Replace NaN and infinities by None and numpy scalars by Python ones (strict JSON)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _strict(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_strict(v) for v in value]
-    return value
-
-
 def build_report(run: Run, findings: dict[str, Any], fmt: Format, *, k: int = 11,
                  generated: datetime | None = None) -> bytes:
     """Return the report in one format, as bytes ready to save or download.
@@ -335,7 +323,7 @@ def build_report(run: Run, findings: dict[str, Any], fmt: Format, *, k: int = 11
         UTF-8 HTML or JSON, or a PDF.
     """
     if fmt == "json":
-        data = _strict(report_json(run, findings, k=k))
+        data = strict(report_json(run, findings, k=k))
         return (json.dumps(data, indent=2, allow_nan=False, default=str) + "\n").encode()
     if fmt not in ("html", "pdf"):
         raise ValueError(f"unknown report format {fmt!r}: use html, pdf or json")

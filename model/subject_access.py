@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from model.jsonable import plain
 from model.person import PersonExplanation, explain_person, format_value
 from model.roles import Roles
 from model.store import Run
@@ -60,16 +61,12 @@ def person_data(run: Run, person_id: Any) -> pd.DataFrame:
             "column": column,
             "label": roles.label(column),
             "privacy": roles.privacy.get(column, UNCATEGORISED),
-            "value": format_value(_plain(row[column]), roles.kinds.get(column, "")),
+            "value": format_value(plain(row[column]), roles.kinds.get(column, "")),
             "use": _use(sensitive, roles.privacy.get(column, "")),
             "sensitive": sensitive,
         })
     frame = pd.DataFrame(records)
     return frame.sort_values(["privacy", "sensitive"], kind="stable", ignore_index=True)
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
 
 
 def subject_access(run: Run, person_id: Any) -> dict[str, Any]:
@@ -101,7 +98,7 @@ def subject_access(run: Run, person_id: Any) -> dict[str, Any]:
         data.setdefault(record.privacy, []).append(
             {"label": record.label, "value": record.value, "use": record.use})
     return {
-        "person": _plain(person.person),
+        "person": plain(person.person),
         "run": {"name": run.path.name, "policy": run.manifest.get("policy_title",
                                                                   run.manifest.get("policy"))},
         "score": round(person.score, 1),
