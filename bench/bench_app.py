@@ -23,6 +23,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe
 
+from app.rerun_timing import rerun_times
 from model import drivers
 from model.person import explain_person, what_if
 from model.store import list_runs, load_run
@@ -87,49 +88,12 @@ def bench_functions(path: Path) -> dict[str, float]:
             "drivers_population_ms": _median_ms(population, 3)}
 
 
-def bench_apptest(path: Path) -> dict[str, float]:
-    """Time whole reruns with AppTest, caches warm (the first run of each page excluded)."""
-    from streamlit.testing.v1 import AppTest
-
-    os.environ["SESAME_RUNS"] = str(path.parent)
-    at = AppTest.from_file(str(ROOT / "app" / "main.py"), default_timeout=600)
-    at.session_state["run_name"] = path.name
-    at.run()
-    at.switch_page("views/person.py")
-    at.run()
-
-    def person(i: int) -> None:
-        at.text_input(key="person_id").input(str(10 + i)).run()
-
-    person_ms = _median_ms(person)
-    at.multiselect(key="wi_features").set_value(["payment_history"]).run()
-
-    def edit(i: int) -> None:
-        at.number_input(key="wi_payment_history").set_value(0.9 + 0.01 * (i + 1)).run()
-
-    what_if_ms = _median_ms(edit)
-    at.switch_page("views/drivers.py")
-    at.run()
-    features = ["payment_history", "district", "friends_mean_score", "device",
-                "monthly_income"]
-
-    def feature(i: int) -> None:
-        at.selectbox(key="dep_feature").set_value(features[i % len(features)])
-        at.selectbox(key="dep_colour").set_value("ethnicity").run()
-
-    feature_ms = _median_ms(feature)
-    if at.exception:
-        raise RuntimeError(f"the app raised: {at.exception}")
-    return {"rerun_switch_person_ms": person_ms, "rerun_what_if_ms": what_if_ms,
-            "rerun_switch_feature_ms": feature_ms}
-
-
 def main() -> None:
     """Run the benchmark on the given runs and write the results table."""
     paths = [Path(a).resolve() for a in sys.argv[1:]] or list_runs()
     rows = []
     for path in paths:
-        row = {"run": path.name, **bench_functions(path), **bench_apptest(path)}
+        row = {"run": path.name, **bench_functions(path), **rerun_times(path, _median_ms)}
         rows.append(row)
         print(row, flush=True)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
