@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from model.columns import is_categorical
+from model.aggregates import profiles
 from model.finder import FinderError, find_people, nearest_person
 from model.roles import BELOW_ALL_TIERS
 from model.store import Run
@@ -16,11 +16,11 @@ ANY = "(any)"
 
 
 def _options(run: Run, column: str) -> list[str]:
-    return sorted(run.people[column].astype(str).unique())
+    return [str(v) for v in profiles(run)[column].values]
 
 
 def _by_id(run: Run) -> str:
-    first = str(run.people[run.roles.id].iloc[0])
+    first = str(run.first_id())
     return st.text_input(f"{run.roles.label(run.roles.id)} id", value=first, key="person_id",
                          help="The identifier in the run's table.").strip()
 
@@ -58,13 +58,12 @@ def _like_me(run: Run) -> str | None:
                              default=[c for c in roles.sensitive[:1]])
     attributes: dict[str, Any] = {}
     for column in columns:
-        data = run.people[column]
-        if is_categorical(data, roles):
-            attributes[column] = st.selectbox(roles.label(column), _options(run, column),
+        seen = profiles(run)[column]
+        if seen.categorical:
+            attributes[column] = st.selectbox(roles.label(column), seen.categories,
                                               key=f"like_{column}")
         else:
-            attributes[column] = st.number_input(roles.label(column),
-                                                 value=float(data.median()),
+            attributes[column] = st.number_input(roles.label(column), value=seen.median,
                                                  key=f"like_{column}")
     try:
         person, distance = nearest_person(run, attributes)

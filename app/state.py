@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from datasets.policy import PRESETS
-from model import drivers, population
+from model import aggregates, drivers
 from model.build import build_run
 from model.fidelity import FidelityReport, fidelity_report
 from model.person import PersonExplanation, what_if
@@ -116,37 +116,34 @@ def select_run() -> Run | None:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def influence(key: str, _run: Run) -> pd.DataFrame:
-    """Mean |SHAP| and mean SHAP by feature (cached per run)."""
-    return drivers.influence_by_feature(_run.explanation.values, _run.roles)
+    """Mean |SHAP| and mean SHAP by feature (stored with the run, cached per run)."""
+    return aggregates.influence(_run)[0]
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def privacy_influence(key: str, _run: Run) -> pd.DataFrame:
-    """Mean |SHAP| by privacy category (cached per run)."""
-    return drivers.influence_by_privacy(_run.explanation.values, _run.roles)
+    """Mean |SHAP| by privacy category (stored with the run, cached per run)."""
+    return aggregates.influence(_run)[1]
 
 
 @st.cache_data(max_entries=8, show_spinner="Drawing people…")
 def beeswarm(key: str, _run: Run) -> tuple[pd.DataFrame, int]:
-    """Beeswarm points of a sample of people (cached per run)."""
-    return drivers.beeswarm_data(_run.explanation.values, _run.people, _run.roles)
+    """Beeswarm points of a sample of people (stored with the run, cached per run)."""
+    return aggregates.beeswarm(_run)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def dependence(key: str, feature: str, colour: str | None,
                _run: Run) -> tuple[pd.DataFrame, int]:
-    """Dependence points of one feature, grouped by ``colour`` (cached per run and choice)."""
-    return drivers.dependence_data(_run.explanation.values, _run.people, _run.roles,
-                                   feature, colour)
+    """Dependence points of one feature, grouped by ``colour``, from the run's stored sample."""
+    people, values = aggregates.sample(_run)
+    return drivers.dependence_data(values, people, _run.roles, feature, colour)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def score_spread(key: str, _run: Run) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Score histogram, tiers reached and the group below every tier (cached per run)."""
-    scores = _run.explanation.prediction
-    return (population.score_histogram(scores, _run.roles),
-            population.tier_table(scores, _run.roles),
-            population.below_tiers(scores, _run.roles))
+    """Score histogram, tiers reached and the group below every tier (stored with the run)."""
+    return aggregates.score_spread(_run)
 
 
 @st.cache_data(max_entries=256, show_spinner="Asking the model…")

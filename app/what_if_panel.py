@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from app import charts, state
-from model.columns import is_categorical
+from model.aggregates import profiles
 from model.person import PersonExplanation, WhatIfError
 from model.store import Run
 from model.waterfall import compare_explanations, waterfall_data
@@ -26,12 +26,12 @@ def _reset_for(person: str) -> None:
 
 def _edit_widget(run: Run, feature: str, current: Any) -> Any:
     label = run.roles.label(feature)
-    column = run.people[feature]
-    if is_categorical(column, run.roles):
-        options = sorted(column.astype(str).unique())
+    column = profiles(run)[feature]
+    if column.categorical:
+        options = column.categories
         index = options.index(str(current)) if str(current) in options else 0
         return st.selectbox(label, options, index=index, key=f"{PREFIX}{feature}")
-    seen = f"seen: {column.min():g} to {column.max():g}"
+    seen = f"seen: {column.minimum:g} to {column.maximum:g}"
     hint = "a share from 0 to 1" if run.roles.kinds.get(feature) == "share" else seen
     return st.number_input(f"{label} ({hint})", value=float(current), key=f"{PREFIX}{feature}")
 

@@ -14,6 +14,7 @@ from model.columns import is_categorical
 from model.roles import Roles
 
 MIN_GROUP = 11
+BEESWARM_SAMPLE = 2_000
 OTHER_GROUPS = "other groups (small, merged)"
 UNCATEGORISED = "uncategorised"
 
@@ -124,7 +125,7 @@ def value_rank(column: pd.Series, roles: Roles) -> np.ndarray:
 
 
 def beeswarm_data(values: pd.DataFrame, table: pd.DataFrame, roles: Roles, *,
-                  top: int = 12, sample: int = 2_000, bins: int = 80,
+                  top: int = 12, sample: int = BEESWARM_SAMPLE, bins: int = 80,
                   seed: int = 0) -> tuple[pd.DataFrame, int]:
     """Return the points of a beeswarm: one dot per sampled person and top feature.
 

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from fairlearn.metrics import MetricFrame, count, selection_rate
 
-from model.groups import Attribute, attribute_name, group_frame, group_labels
+from model import aggregates
+from model.groups import Attribute, attribute_name, group_frame
 from model.store import Run
 from model.suppress import DEFAULT_K, Suppression, suppression
 
@@ -72,16 +73,9 @@ def score_frame(run: Run, attribute: Attribute, *, score: np.ndarray | None = No
 
 def _by_group(run: Run, attribute: Attribute, score: np.ndarray | None) -> pd.DataFrame:
     """Count, mean, median and share reaching each tier for every non-empty group."""
-    score = np.asarray(run.explanation.prediction if score is None else score, dtype=float)
-    groups = group_frame(run.people, attribute)
-    data = pd.DataFrame({"score": score}, index=groups.index)
-    for t in run.roles.tiers:
-        data[f"share_{t.name}"] = (score >= t.min_score).astype(float)
-    grouped = data.groupby([groups[c] for c in groups.columns], sort=True, observed=True)
-    table = grouped.mean().rename(columns={"score": "mean_score"})
-    table.insert(0, "median_score", grouped["score"].median())
-    table.insert(0, "count", grouped.size().astype(float))
-    return table
+    if score is None:
+        return aggregates.groups(run, attribute)
+    return aggregates.by_group(run.people, score, run.roles, attribute)
 
 
 def _join(index: pd.Index) -> list[str]:
@@ -252,18 +246,14 @@ def score_distribution(run: Run, attribute: Attribute, *, width: float = 25.0,
     """
     if not width > 0:
         raise ValueError(f"bin width must be positive, got {width!r}")
-    labels = group_labels(run.people, attribute)
-    counts = labels.value_counts()
+    binned = (aggregates.bins(run, attribute) if width == aggregates.DISTRIBUTION_WIDTH
+              else aggregates.group_bins(run.people, run.explanation.prediction, run.roles,
+                                         attribute, width))
+    counts = binned.groupby("group", sort=True)["people"].sum()
     hidden = suppression(counts, k=k)
-    shown = hidden.mask.index[~hidden.mask.to_numpy()]
-    edges = np.arange(run.roles.score_min, run.roles.score_max + width, width)
-    score = np.clip(np.asarray(run.explanation.prediction, dtype=float),
-                    run.roles.score_min, run.roles.score_max)
-    rows = []
-    for group in sorted(shown):
-        hist, _ = np.histogram(score[(labels == group).to_numpy()], bins=edges)
-        rows.append(pd.DataFrame({"group": group, "bin_start": edges[:-1],
-                                  "bin_end": edges[1:], "share": hist / hist.sum()}))
-    if not rows:
+    shown = set(hidden.mask.index[~hidden.mask.to_numpy()])
+    table = binned[binned["group"].isin(shown)].reset_index(drop=True)
+    if table.empty:
         return pd.DataFrame(columns=["group", "bin_start", "bin_end", "share"])
-    return pd.concat(rows, ignore_index=True)
+    share = table["people"] / table.groupby("group")["people"].transform("sum")
+    return table[["group", "bin_start", "bin_end"]].assign(share=share.to_numpy())

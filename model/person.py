@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.aggregates import profiles
 from model.jsonable import plain
 from model.roles import Roles, TierSpec, next_tier, tier_of
 from model.scoring import explain_new_rows
@@ -173,13 +174,11 @@ def explain_person(run: Run, person_id: Any) -> PersonExplanation:
     KeyError
         When no person has this id.
     """
-    i = run.row(person_id)
-    row = run.people.iloc[i]
-    contributions = run.explanation.values.iloc[i].astype(np.float64)
+    record = run.person(person_id)
+    row = record.row.iloc[0]
     recorded = float(row[run.roles.target]) if run.roles.target in row else None
-    return _explanation(row[run.roles.id], float(run.explanation.prediction[i]), recorded,
-                        run.explanation.base, contributions, row[list(run.roles.inputs)],
-                        run.roles)
+    return _explanation(row[run.roles.id], record.prediction, recorded, run.base,
+                        record.values, row[list(run.roles.inputs)], run.roles)
 
 
 class WhatIfError(ValueError):
@@ -208,13 +207,14 @@ def validate_edits(run: Run, edits: dict[str, Any]) -> dict[str, Any]:
         the range observed in the population.
     """
     clean: dict[str, Any] = {}
+    seen = profiles(run) if edits else {}
     for feature, value in edits.items():
         if feature not in run.roles.inputs:
             raise WhatIfError(f"{feature!r} is not a model input")
-        column = run.people[feature]
+        column = seen[feature]
         label = run.roles.label(feature)
-        if feature in run.roles.categorical:
-            if str(value) not in set(column.astype(str).unique()):
+        if column.categorical:
+            if str(value) not in set(column.categories):
                 raise WhatIfError(f"{label}: {value!r} is not a value seen in this population")
             clean[feature] = str(value)
             continue
@@ -222,7 +222,7 @@ def validate_edits(run: Run, edits: dict[str, Any]) -> dict[str, Any]:
             number = float(value)
         except (TypeError, ValueError):
             raise WhatIfError(f"{label}: {value!r} is not a number") from None
-        lo, hi = float(column.min()), float(column.max())
+        lo, hi = column.minimum, column.maximum
         if not math.isfinite(number) or not lo <= number <= hi:
             raise WhatIfError(f"{label}: {value!r} is outside the range seen in this "
                               f"population ({lo:g} to {hi:g})")
@@ -248,13 +248,13 @@ def what_if(run: Run, person_id: Any, edits: dict[str, Any]) -> PersonExplanatio
         The model's score and SHAP values for the edited person (no recorded score).
     """
     clean = validate_edits(run, edits)
-    i = run.row(person_id)
-    row = run.people.iloc[[i]][list(run.roles.inputs)].copy()
+    stored = run.person(person_id).row
+    row = stored[list(run.roles.inputs)].copy()
     for feature, value in clean.items():
         row[feature] = row[feature].astype(object) if isinstance(value, str) else row[feature]
         row.loc[row.index[0], feature] = value
-    row = row.astype(run.people[list(run.roles.inputs)].dtypes.to_dict())
+    row = row.astype(stored[list(run.roles.inputs)].dtypes.to_dict())
     result = explain_new_rows(run, row)
-    return _explanation(run.people.iloc[i][run.roles.id], float(result.prediction[0]), None,
+    return _explanation(stored[run.roles.id].iloc[0], float(result.prediction[0]), None,
                         result.base, result.values.iloc[0].astype(np.float64), row.iloc[0],
                         run.roles)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from datasets.tiers import RESTRICTED_BELOW, RESTRICTED_NOTE, TIERS
 from model.roles import BELOW_ALL_TIERS, Roles
-from model.store import Run
+
+if TYPE_CHECKING:
+    from model.store import Run
 
 BELOW_LABEL = "Below every tier"
 

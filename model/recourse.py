@@ -23,8 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.aggregates import profiles
 from model.jsonable import plain
 from model.person import format_value
+from model.profile import ColumnProfile
 from model.roles import TierSpec, next_tier
 from model.scoring import score_rows
 from model.store import Run
@@ -115,7 +117,7 @@ class _Space:
     features: tuple[str, ...]
     feature_of: np.ndarray        # candidate -> index into features
     value_of: list[Any]           # candidate -> value, None for "back to the person's own"
-    sorted_values: dict[str, np.ndarray]
+    scales: dict[str, ColumnProfile]
     categorical: frozenset[str]
 
 
@@ -124,39 +126,30 @@ def action_space(run: Run) -> _Space:
     features = tuple(f for f in run.roles.actionable if f in run.roles.inputs)
     feature_of: list[int] = []
     value_of: list[Any] = []
-    sorted_values: dict[str, np.ndarray] = {}
     categorical = frozenset(f for f in features if f in run.roles.categorical)
+    seen = profiles(run) if features else {}
+    scales = {f: seen[f] for f in features if f not in categorical}
     for j, feature in enumerate(features):
-        column = run.people[feature]
         if feature in categorical:
-            grid: list[Any] = sorted(column.dropna().astype(str).unique())
+            grid: list[Any] = seen[feature].categories
         else:
-            values = column.dropna().to_numpy(dtype=np.float64)
-            sorted_values[feature] = np.sort(values)
-            points = np.quantile(values, GRID_QUANTILES, method="inverted_cdf")
+            points = scales[feature].quantile(GRID_QUANTILES)
             if run.roles.kinds.get(feature) in {"count", "bool"}:
                 points = np.round(points)
             grid = [float(v) for v in np.unique(points)]
         for value in [*grid, None]:
             feature_of.append(j)
             value_of.append(value)
-    return _Space(features, np.asarray(feature_of, dtype=np.int64), value_of, sorted_values,
+    return _Space(features, np.asarray(feature_of, dtype=np.int64), value_of, scales,
                   categorical)
-
-
-def _percentile(sorted_values: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Mid-rank percentile of ``x`` in the population (0 to 1)."""
-    below = np.searchsorted(sorted_values, x, side="left")
-    upto = np.searchsorted(sorted_values, x, side="right")
-    return (below + upto) / (2.0 * len(sorted_values))
 
 
 def _cost(space: _Space, feature: str, before: np.ndarray, after: np.ndarray) -> np.ndarray:
     if feature in space.categorical:
         return np.where(before.astype(str) == after.astype(str), 0.0, CATEGORY_COST)
-    scale = space.sorted_values[feature]
-    return np.abs(_percentile(scale, after.astype(np.float64))
-                  - _percentile(scale, before.astype(np.float64)))
+    scale = space.scales[feature]
+    return np.abs(scale.percentile(after.astype(np.float64))
+                  - scale.percentile(before.astype(np.float64)))
 
 
 def _candidates(space: _Space, current: pd.DataFrame, original: pd.DataFrame) -> pd.DataFrame:
@@ -186,16 +179,16 @@ def total_cost(space: _Space, current: pd.DataFrame, original: pd.DataFrame) -> 
     return total
 
 
-def search(run: Run, rows: np.ndarray, targets: np.ndarray) -> tuple[pd.DataFrame, np.ndarray,
-                                                                     np.ndarray]:
+def search(run: Run, stored: pd.DataFrame, targets: np.ndarray
+           ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Search the cheapest actionable change that lifts each row's score to its target.
 
     Parameters
     ----------
     run : Run
         A loaded run (its model is used to re-predict every candidate).
-    rows : numpy.ndarray of int
-        Row positions in ``run.people``.
+    stored : pandas.DataFrame
+        The model inputs of the people to search for, one row each.
     targets : numpy.ndarray of float
         Score each row must reach.
 
@@ -209,13 +202,13 @@ def search(run: Run, rows: np.ndarray, targets: np.ndarray) -> tuple[pd.DataFram
         Whether each target is reached.
     """
     space = action_space(run)
-    stored = run.X.iloc[rows].reset_index(drop=True)
+    stored = stored[list(run.roles.inputs)].reset_index(drop=True)
     numeric = [f for f in space.features if f not in space.categorical]
     original = stored.astype(dict.fromkeys(numeric, np.float64))
     current = original.copy()
     scores = score_rows(run, current)
     targets = np.asarray(targets, dtype=np.float64)
-    if not space.features or len(rows) == 0:
+    if not space.features or len(stored) == 0:
         return stored, scores, scores >= targets
     n_cand = len(space.value_of)
 
@@ -328,9 +321,10 @@ def find_recourse(run: Run, person_id: Any, *, target: str | None = None) -> Rec
     KeyError
         When no person has this id or no tier has the name ``target``.
     """
-    i = run.row(person_id)
-    person = run.people.iloc[i][run.roles.id]
-    score = float(score_rows(run, run.X.iloc[[i]])[0])
+    record = run.person(person_id)
+    person = record.row[run.roles.id].iloc[0]
+    inputs = record.row[list(run.roles.inputs)]
+    score = float(score_rows(run, inputs)[0])
     if target is None:
         tier = next_tier(score, run.roles.tiers)
     else:
@@ -344,7 +338,7 @@ def find_recourse(run: Run, person_id: Any, *, target: str | None = None) -> Rec
         return Recourse(person, score, tier, True, (), score, 0.0,
                         f"This score ({score:.0f}) already reaches {tier.name} "
                         f"({tier.min_score:g}).")
-    changed, scores, reached = search(run, np.array([i]), np.array([tier.min_score]))
+    changed, scores, reached = search(run, inputs, np.array([tier.min_score]))
     space = action_space(run)
     aim = f"{tier.name.replace('_', ' ')} ({tier.min_score:g} points)"
     if not reached[0]:
@@ -353,7 +347,7 @@ def find_recourse(run: Run, person_id: Any, *, target: str | None = None) -> Rec
                 f"gives {scores[0]:.0f} points, from {score:.0f}."
                 if names else f"This run lists no actionable input, so nothing reaches {aim}.")
         return Recourse(person, score, tier, False, (), float(scores[0]), float("nan"), text)
-    changes = _changes(run, space, run.X.iloc[i], changed.iloc[0])
+    changes = _changes(run, space, inputs.iloc[0], changed.iloc[0])
     text = (f"To reach {aim}: {_join([c.text for c in changes])}. The model then gives "
             f"{scores[0]:.0f} points, from {score:.0f}.")
     return Recourse(person, score, tier, True, tuple(changes), float(scores[0]),

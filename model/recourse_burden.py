@@ -51,7 +51,8 @@ def recourse_sample(run: Run, *, sample: int = SAMPLE, seed: int = 0) -> pd.Data
         below = rows[now < tier.min_score]
         if len(below) == 0:
             continue
-        changed, scores, reached = search(run, below, np.full(len(below), tier.min_score))
+        changed, scores, reached = search(run, run.X.iloc[below],
+                                          np.full(len(below), tier.min_score))
         original = run.X.iloc[below].reset_index(drop=True)
         cost = total_cost(space, changed, original)
         n_changes = np.zeros(len(below), dtype=np.int64)

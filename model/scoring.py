@@ -51,7 +51,7 @@ def explain_new_rows(run: Run, X: pd.DataFrame) -> Explanation:
     output = shap_info.get("output", "score")
     if shap_info.get("explainer") == "tree":
         return explain_any(run.model, X, output=output, positive=_positive(run))[0]
-    background = run.X.iloc[:BACKGROUND_ROWS]
+    background = run.head(BACKGROUND_ROWS)[list(run.roles.inputs)]
     both = pd.concat([background, X], ignore_index=True)
     full, _ = explain_any(run.model, both, output=output, positive=_positive(run))
     keep = slice(len(background), None)

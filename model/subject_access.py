@@ -52,7 +52,7 @@ def person_data(run: Run, person_id: Any) -> pd.DataFrame:
     KeyError
         When no person has this id.
     """
-    row = run.people.iloc[run.row(person_id)]
+    row = run.person(person_id).row.iloc[0]
     roles = run.roles
     records = []
     for column, sensitive in ([(c, False) for c in roles.inputs]

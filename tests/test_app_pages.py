@@ -13,7 +13,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import model.drivers as drivers
+from model import aggregates, store
 from model.drivers import MIN_GROUP
 from model.person import explain_person
 from model.store import load_run, write_run
@@ -119,13 +119,13 @@ def test_person_search_and_someone_like_me(social: AppTest, social_run) -> None:
 def test_drivers_and_switching_feature_reuses_population_results(
         social: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = {"influence": 0}
-    original = drivers.influence_by_feature
+    original = aggregates.influence
 
     def counted(*args: object, **kwargs: object) -> object:
         calls["influence"] += 1
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(drivers, "influence_by_feature", counted)
+    monkeypatch.setattr(aggregates, "influence", counted)
     st.cache_data.clear()
     at = _open(social, "drivers")
     assert at.title[0].value == "What drives the score for everyone?"
@@ -170,9 +170,10 @@ def test_tampered_run_loads_nothing(social_path: Path, tmp_path: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     copy = tmp_path / "tampered-run"
     shutil.copytree(social_path, copy)
-    data = bytearray((copy / "people.parquet").read_bytes())
+    part = copy / "people" / "part-00000.parquet"
+    data = bytearray(part.read_bytes())
     data[len(data) // 2] ^= 0xFF
-    (copy / "people.parquet").write_bytes(bytes(data))
+    part.write_bytes(bytes(data))
     monkeypatch.setenv("SESAME_RUNS", str(tmp_path))
     at = _app(copy.name)
     at.run()
@@ -199,3 +200,37 @@ def test_a_run_without_synthetic_extras(social_run, tmp_path: Path,
     for page, charts in (("person", 1), ("drivers", 4)):
         _open(at, page)
         assert len(_charts(at)) == charts
+
+
+def test_main_pages_never_read_the_population(social_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Overview, Person, Drivers and Fairness run on stored aggregates and reads by id."""
+    reads: list[str] = []
+    original = store.Run._read
+
+    def counted(self: store.Run, table: str) -> pd.DataFrame:
+        reads.append(table)
+        return original(self, table)
+
+    monkeypatch.setattr(store.Run, "_read", counted)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    monkeypatch.setenv("SESAME_RUNS", str(social_path.parent))
+    at = _app(social_path.name)
+    at.run()
+    assert not at.exception, at.exception
+    at = _open(at, "person")
+    at.text_input(key="person_id").input("17").run()
+    at.multiselect(key="wi_features").set_value(["payment_history"]).run()
+    at.number_input(key="wi_payment_history").set_value(0.95).run()
+    assert not at.exception, at.exception
+    at = _open(at, "drivers")
+    at.selectbox(key="dep_feature").set_value("district")
+    at.selectbox(key="dep_colour").set_value("hukou").run()
+    at = _open(at, "fairness")
+    at.selectbox(key="fair_second").set_value("hukou").run()
+    assert not at.exception, at.exception
+    assert len(_charts(at)) == 3
+    assert reads == []
+    _open(at, "proxies")
+    assert "people" in reads

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +15,7 @@ from model.network import (
     unfriend_gain,
     unfriend_incentive,
 )
+from model.store import Run
 
 INPUTS = ("friends_mean_score", "n_friends")
 
@@ -99,7 +98,9 @@ def test_ego_network_lists_distinct_friends_lowest_first() -> None:
 
 
 def test_without_graph_or_feature_says_not_available() -> None:
-    run = dataclasses.replace(_friends_world(), edges=None)
+    world = _friends_world()
+    run = Run(world.path, world.manifest, world.roles, people=world.people,
+              explanation=world.explanation, _model=world.model)
     with pytest.raises(NotAvailableError, match="not available for this run: it has no social"):
         unfriend_gain(run, 0)
     with pytest.raises(NotAvailableError, match="no social graph"):

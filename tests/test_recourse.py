@@ -11,6 +11,7 @@ import pytest
 from model.recourse import CATEGORY_COST, find_recourse, search
 from model.recourse_burden import recourse_burden, recourse_sample
 from model.roles import next_tier
+from model.store import Run
 from model.suppress import suppression
 
 IMMUTABLE = {"ethnicity", "gender", "age_group", "hukou", "political_opinion", "district",
@@ -79,7 +80,7 @@ def test_every_change_is_needed(social_run) -> None:
 def test_search_never_moves_immutable_inputs(social_run, found) -> None:
     rows = np.arange(40)
     targets = np.full(40, 750.0)
-    changed, scores, reached = search(social_run, rows, targets)
+    changed, scores, reached = search(social_run, social_run.X.iloc[rows], targets)
     original = social_run.X.iloc[rows].reset_index(drop=True)
     for feature in set(social_run.roles.inputs) - set(social_run.roles.actionable):
         pd.testing.assert_series_equal(changed[feature], original[feature])
@@ -110,7 +111,9 @@ def test_plain_answers(social_run, found) -> None:
 
 
 def test_nothing_actionable_says_so(social_run) -> None:
-    frozen = replace(social_run, roles=replace(social_run.roles, actionable=()))
+    frozen = Run(social_run.path, social_run.manifest,
+                 replace(social_run.roles, actionable=()), people=social_run.people,
+                 explanation=social_run.explanation, _model=social_run.model)
     person = int(np.argmin(social_run.explanation.prediction))
     result = find_recourse(frozen, person)
     assert not result.reachable and "lists no actionable input" in result.text

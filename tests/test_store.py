@@ -24,8 +24,9 @@ def test_manifest_has_the_promised_fields(social_path) -> None:
     assert manifest["versions"]["python"].startswith("3.11")
     for name, digest in manifest["files"].items():
         assert sha256_file(social_path / name) == digest
-    assert {"people.parquet", "shap.parquet", "model.skops", "friends.parquet",
-            "policy.toml"} <= set(manifest["files"])
+    assert {"people/part-00000.parquet", "shap/part-00000.parquet", "model.skops",
+            "friends/part-00000.parquet", "policy.toml", "aggregates/groups.parquet",
+            "aggregates/profile.parquet"} <= set(manifest["files"])
 
 
 def test_loaded_run_is_consistent(social_run) -> None:
@@ -44,18 +45,18 @@ def test_same_seed_same_bytes(tmp_path) -> None:
     c = build_run("proxy", 300, 6, tmp_path / "c")
     ma, mb, mc = (json.loads((p / "manifest.json").read_text())["files"] for p in (a, b, c))
     assert ma == mb
-    assert ma["people.parquet"] != mc["people.parquet"]
+    assert ma["people/part-00000.parquet"] != mc["people/part-00000.parquet"]
 
 
 def test_tampered_run_loads_nothing(social_path, tmp_path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(social_path, copy)
-    with (copy / "people.parquet").open("ab") as handle:
+    with (copy / "people/part-00000.parquet").open("ab") as handle:
         handle.write(b"x")
-    with pytest.raises(RunError, match=r"people\.parquet does not match the hash"):
+    with pytest.raises(RunError, match=r"people/part-00000\.parquet does not match the hash"):
         load_run(copy)
-    (copy / "people.parquet").unlink()
-    with pytest.raises(RunError, match=r"people\.parquet is missing"):
+    (copy / "people/part-00000.parquet").unlink()
+    with pytest.raises(RunError, match=r"people/part-00000\.parquet is missing"):
         load_run(copy)
     (copy / "manifest.json").write_text("{not json")
     with pytest.raises(RunError, match="not valid JSON"):
@@ -66,7 +67,7 @@ def test_tampered_run_loads_nothing(social_path, tmp_path) -> None:
 
 def test_interrupted_build_keeps_the_previous_run(tmp_path, monkeypatch) -> None:
     path = build_run("marketed", 200, 1, tmp_path / "run")
-    before = {p.name: sha256_file(p) for p in path.iterdir()}
+    before = {p.relative_to(path): sha256_file(p) for p in path.rglob("*") if p.is_file()}
 
     def broken(_model: object) -> bytes:
         raise OSError("disk full")
@@ -74,7 +75,7 @@ def test_interrupted_build_keeps_the_previous_run(tmp_path, monkeypatch) -> None
     monkeypatch.setattr(store, "model_bytes", broken)
     with pytest.raises(OSError, match="disk full"):
         build_run("marketed", 200, 2, path)
-    after = {p.name: sha256_file(p) for p in path.iterdir()}
+    after = {p.relative_to(path): sha256_file(p) for p in path.rglob("*") if p.is_file()}
     assert before == after
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
     load_run(path)

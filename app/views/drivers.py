@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import charts, state
-from model.columns import is_categorical
+from model.aggregates import profiles
 from model.drivers import beeswarm_summary, dependence_summary
 
 st.title("What drives the score for everyone?")
@@ -40,12 +40,12 @@ st.subheader("How does one feature push the score, and for whom?")
 cols = st.columns(2)
 feature = cols[0].selectbox("Feature", influence["feature"].tolist(), format_func=roles.label,
                             key="dep_feature")
-groups = [c for c in roles.sensitive if c in run.people]
+groups = [c for c in roles.sensitive if c in run.columns]
 colour = cols[1].selectbox("Colour by", [None, *groups], key="dep_colour",
                            format_func=lambda c: "nobody (one colour)" if c is None
                            else roles.label(c))
 dots, n_shown = state.dependence(run.key, feature, colour, run)
-categorical = is_categorical(run.people[feature], roles)
+categorical = profiles(run)[feature].categorical
 st.altair_chart(charts.dependence_chart(dots, feature_label=roles.label(feature),
                                         categorical=categorical,
                                         colour_label=roles.label(colour) if colour else None),

@@ -12,7 +12,7 @@ st.title("Whom does the score treat unfairly?")
 run = select_run()
 if run is not None:
     k = audit_k()
-    options = [a for a in run.roles.sensitive if a in run.people.columns]
+    options = [a for a in run.roles.sensitive if a in run.columns]
     if not options:
         st.info("This run has no sensitive attribute to compare groups by.")
         st.stop()

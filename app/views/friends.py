@@ -11,7 +11,7 @@ from model.network import NotAvailableError, ego_network, unfriend_gain
 
 st.title("How much do your friends decide your score?")
 run = select_run()
-sensitive = [] if run is None else [a for a in run.roles.sensitive if a in run.people.columns]
+sensitive = [] if run is None else [a for a in run.roles.sensitive if a in run.columns]
 if run is not None and not sensitive:
     st.info("This run has no sensitive attribute to compare groups by.")
 elif run is not None:

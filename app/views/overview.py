@@ -19,8 +19,8 @@ st.markdown(f"**Scenario:** {manifest.get('policy_title') or manifest.get('polic
 histogram, tiers, below = state.score_spread(run.key, run)
 fit = accuracy(run)
 cols = st.columns(4)
-cols[0].metric("People", f"{len(run.people):,}")
-cols[1].metric("Average score", f"{run.explanation.base:.0f} points")
+cols[0].metric("People", f"{run.n:,}")
+cols[1].metric("Average score", f"{run.base:.0f} points")
 if "r2" in fit:
     cols[2].metric("Model accuracy (held-out R²)", f"{fit['r2']:.3f}",
                    help="How much of the recorded score's variation the model reproduces "

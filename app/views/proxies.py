@@ -10,7 +10,7 @@ from app.audit_widgets import table_expander
 
 st.title("Which inputs stand in for sensitive attributes?")
 run = state.select_run()
-sensitive = [] if run is None else [a for a in run.roles.sensitive if a in run.people.columns]
+sensitive = [] if run is None else [a for a in run.roles.sensitive if a in run.columns]
 if run is not None and not sensitive:
     st.info("This run has no sensitive attribute: there is nothing to find proxies for.")
 elif run is not None:

@@ -37,7 +37,7 @@ st.caption("Only things a person can change are proposed; never ethnicity, age, 
 st.subheader("Every group")
 attribute = st.selectbox("Group people by", run.roles.sensitive, key="recourse_attribute",
                          format_func=run.roles.label)
-sample = st.number_input("People sampled", 50, 5_000, min(SAMPLE, len(run.people)), 50,
+sample = st.number_input("People sampled", 50, 5_000, min(SAMPLE, run.n), 50,
                          key="recourse_sample", help="The search takes about a second per "
                          "ten people on a laptop.")
 if st.button("Search recourse for the sample", key="recourse_go"):
@@ -49,7 +49,7 @@ if st.session_state.get("recourse_searched"):
         st.stop()
     st.altair_chart(charts.recourse_burden(table, run.roles.label(attribute)), width="stretch")
     st.caption(f"Of the people below each tier in a random sample of "
-               f"{min(int(sample), len(run.people)):,}, the share who could reach it by "
+               f"{min(int(sample), run.n):,}, the share who could reach it by "
                "changing only what they control; groups under 11 people are hidden.")
     with st.expander("The numbers"):
         st.dataframe(table, hide_index=True)

@@ -1,0 +1,369 @@
+"""Tables computed once from the whole population when a run is written, read by the pages.
+
+A run folder keeps, under ``aggregates/``, everything the Overview, Drivers and Fairness
+views need: the score histogram and tiers, influence by feature and privacy category, the
+beeswarm points, a fixed random sample of people for dependence plots, the profile of every
+column, and for every sensitive attribute and ordered pair of them the by-group table
+(count, mean, median, share reaching each tier) and a binned score distribution per group.
+They are small (kilobytes), so opening a run of a million people reads kilobytes, not the
+population. Small groups are stored with their counts and hidden when shown (the threshold
+``k`` is the viewer's choice); counts alone identify no one.
+
+Every reader falls back to computing its table from the population when a run has none
+stored (a run held in memory), with the same function, so both paths give equal tables.
+"""
+
+from __future__ import annotations
+
+from itertools import permutations
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from model import drivers, population
+from model.groups import Attribute, attribute_columns, attribute_name, group_frame, group_labels
+from model.profile import ColumnProfile, profile_table, profiles_from_table
+from model.roles import Roles
+
+if TYPE_CHECKING:
+    from model.explain import Explanation
+    from model.store import Run
+
+SAMPLE = 3_000
+DISTRIBUTION_WIDTH = 25.0
+SHAP_PREFIX = "shap__"
+_GROUP_KEYS = ("g0", "g1")
+
+
+def by_group(people: pd.DataFrame, score: np.ndarray, roles: Roles,
+             attribute: Attribute) -> pd.DataFrame:
+    """Count, mean, median and share reaching each tier, for every non-empty group.
+
+    Parameters
+    ----------
+    people : pandas.DataFrame
+        The population.
+    score : numpy.ndarray
+        Each person's score.
+    roles : Roles
+        Tiers.
+    attribute : str or tuple of two str
+        Column(s) defining the groups.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by group (one level per column, as text): ``count``, ``median_score``,
+        ``mean_score`` and ``share_<tier>``.
+    """
+    score = np.asarray(score, dtype=float)
+    groups = group_frame(people, attribute)
+    data = pd.DataFrame({"score": score}, index=groups.index)
+    for t in roles.tiers:
+        data[f"share_{t.name}"] = (score >= t.min_score).astype(float)
+    grouped = data.groupby([groups[c] for c in groups.columns], sort=True, observed=True)
+    table = grouped.mean().rename(columns={"score": "mean_score"})
+    table.insert(0, "median_score", grouped["score"].median())
+    table.insert(0, "count", grouped.size().astype(float))
+    return table
+
+
+def group_bins(people: pd.DataFrame, score: np.ndarray, roles: Roles, attribute: Attribute,
+               width: float = DISTRIBUTION_WIDTH) -> pd.DataFrame:
+    """People per score bin of ``width`` points, for every group.
+
+    Parameters
+    ----------
+    people : pandas.DataFrame
+        The population.
+    score : numpy.ndarray
+        Each person's score (clipped to the score's range).
+    roles : Roles
+        The score's range.
+    attribute : str or tuple of two str
+        Column(s) defining the groups.
+    width : float
+        Bin width in points; bins start at ``roles.score_min``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group`` (label), ``bin_start``, ``bin_end`` and ``people``; every bin of every
+        non-empty group, groups sorted.
+    """
+    labels = group_labels(people, attribute).to_numpy()
+    edges = np.arange(roles.score_min, roles.score_max + width, width)
+    clipped = np.clip(np.asarray(score, dtype=float), roles.score_min, roles.score_max)
+    rows = []
+    for group in sorted(set(labels)):
+        hist, _ = np.histogram(clipped[labels == group], bins=edges)
+        rows.append(pd.DataFrame({"group": group, "bin_start": edges[:-1],
+                                  "bin_end": edges[1:], "people": hist}))
+    if not rows:
+        return pd.DataFrame(columns=["group", "bin_start", "bin_end", "people"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def attributes_stored(roles: Roles, columns: list[str]) -> list[Attribute]:
+    """The attributes a run stores group tables for: each sensitive one and ordered pairs."""
+    single = [c for c in roles.sensitive if c in columns]
+    return [*single, *permutations(single, 2)]
+
+
+def _long_groups(people: pd.DataFrame, score: np.ndarray, roles: Roles) -> pd.DataFrame:
+    parts = []
+    for attribute in attributes_stored(roles, list(people.columns)):
+        try:
+            table = by_group(people, score, roles, attribute).reset_index()
+        except ValueError:  # too many distinct values to compare as groups
+            continue
+        keys = attribute_columns(attribute)
+        table = table.rename(columns=dict(zip(keys, _GROUP_KEYS, strict=False)))
+        table.insert(0, "attribute", attribute_name(attribute))
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _long_bins(people: pd.DataFrame, score: np.ndarray, roles: Roles) -> pd.DataFrame:
+    parts = []
+    for attribute in attributes_stored(roles, list(people.columns)):
+        try:
+            table = group_bins(people, score, roles, attribute)
+        except ValueError:
+            continue
+        table.insert(0, "attribute", attribute_name(attribute))
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def sample_table(people: pd.DataFrame, values: pd.DataFrame, roles: Roles) -> pd.DataFrame:
+    """A fixed random sample of people: id, inputs, sensitive attributes and SHAP values.
+
+    Parameters
+    ----------
+    people : pandas.DataFrame
+        The population.
+    values : pandas.DataFrame
+        SHAP values, rows aligned with ``people``.
+    roles : Roles
+        Column roles.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of :func:`model.drivers.sample_rows` (``SAMPLE`` people at most, seed 0),
+        SHAP columns prefixed ``shap__``.
+    """
+    rows = drivers.sample_rows(len(people), SAMPLE)
+    keep = list(dict.fromkeys([roles.id, *roles.inputs,
+                               *(c for c in roles.sensitive if c in people.columns)]))
+    frame = people[keep].iloc[rows].reset_index(drop=True)
+    shap_part = values.iloc[rows].reset_index(drop=True).add_prefix(SHAP_PREFIX)
+    return pd.concat([frame, shap_part], axis=1)
+
+
+def compute(people: pd.DataFrame, explanation: Explanation, roles: Roles
+            ) -> dict[str, pd.DataFrame]:
+    """Compute every stored aggregate of a population.
+
+    Parameters
+    ----------
+    people : pandas.DataFrame
+        The population.
+    explanation : Explanation
+        Its SHAP values and scores.
+    roles : Roles
+        Column roles.
+
+    Returns
+    -------
+    dict
+        Name -> table, as stored under ``aggregates/``.
+    """
+    score = np.asarray(explanation.prediction, dtype=float)
+    values = explanation.values
+    points, _ = drivers.beeswarm_data(values, people, roles)
+    return {
+        "profile": profile_table(people, roles),
+        "histogram": population.score_histogram(score, roles),
+        "tiers": population.tier_table(score, roles),
+        "below": pd.DataFrame([population.below_tiers(score, roles)]),
+        "influence": drivers.influence_by_feature(values, roles),
+        "privacy": drivers.influence_by_privacy(values, roles),
+        "beeswarm": points,
+        "sample": sample_table(people, values, roles),
+        "groups": _long_groups(people, score, roles),
+        "group_bins": _long_bins(people, score, roles),
+    }
+
+
+def _stored(run: Run, name: str) -> pd.DataFrame | None:
+    return run.aggregate(name)
+
+
+def profiles(run: Run) -> dict[str, ColumnProfile]:
+    """Each input's and sensitive attribute's values and counts (see :mod:`model.profile`).
+
+    Parameters
+    ----------
+    run : Run
+        A run.
+
+    Returns
+    -------
+    dict
+        Column -> ColumnProfile.
+    """
+    if "profiles" not in run.memo:
+        stored = run.aggregate("profile")
+        run.memo["profiles"] = profiles_from_table(
+            stored if stored is not None else profile_table(run.people, run.roles))
+    return run.memo["profiles"]
+
+
+def score_spread(run: Run) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, object]]:
+    """The score histogram, the tiers reached and the group below every tier.
+
+    Parameters
+    ----------
+    run : Run
+        A run.
+
+    Returns
+    -------
+    histogram : pandas.DataFrame
+        See :func:`model.population.score_histogram`.
+    tiers : pandas.DataFrame
+        See :func:`model.population.tier_table`.
+    below : dict
+        See :func:`model.population.below_tiers`.
+    """
+    histogram, tiers, below = (_stored(run, n) for n in ("histogram", "tiers", "below"))
+    if histogram is None or tiers is None or below is None:
+        score = run.explanation.prediction
+        return (population.score_histogram(score, run.roles),
+                population.tier_table(score, run.roles),
+                population.below_tiers(score, run.roles))
+    record = below.iloc[0].to_dict()
+    threshold = record.get("threshold")
+    record["threshold"] = None if threshold is None or pd.isna(threshold) else float(threshold)
+    record["people"], record["share"] = int(record["people"]), float(record["share"])
+    return histogram, tiers, record
+
+
+def influence(run: Run) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Mean |SHAP| by feature and by privacy category.
+
+    Parameters
+    ----------
+    run : Run
+        A run.
+
+    Returns
+    -------
+    by_feature : pandas.DataFrame
+        See :func:`model.drivers.influence_by_feature`.
+    by_privacy : pandas.DataFrame
+        See :func:`model.drivers.influence_by_privacy`.
+    """
+    feature, privacy = _stored(run, "influence"), _stored(run, "privacy")
+    if feature is None or privacy is None:
+        values = run.explanation.values
+        return (drivers.influence_by_feature(values, run.roles),
+                drivers.influence_by_privacy(values, run.roles))
+    return feature, privacy
+
+
+def beeswarm(run: Run) -> tuple[pd.DataFrame, int]:
+    """The beeswarm points and the number of people drawn.
+
+    Parameters
+    ----------
+    run : Run
+        A run.
+
+    Returns
+    -------
+    points : pandas.DataFrame
+        See :func:`model.drivers.beeswarm_data`.
+    n_sampled : int
+        People drawn.
+    """
+    stored = _stored(run, "beeswarm")
+    if stored is None:
+        return drivers.beeswarm_data(run.explanation.values, run.people, run.roles)
+    return stored, len(drivers.sample_rows(run.n, drivers.BEESWARM_SAMPLE))
+
+
+def sample(run: Run) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The fixed random sample of people behind the dependence plots.
+
+    Parameters
+    ----------
+    run : Run
+        A run.
+
+    Returns
+    -------
+    people : pandas.DataFrame
+        Id, inputs and sensitive attributes of the people drawn.
+    values : pandas.DataFrame
+        Their SHAP values.
+    """
+    stored = _stored(run, "sample")
+    if stored is None:
+        stored = sample_table(run.people, run.explanation.values, run.roles)
+    shap_columns = [c for c in stored.columns if c.startswith(SHAP_PREFIX)]
+    values = stored[shap_columns].rename(columns=lambda c: c[len(SHAP_PREFIX):])
+    return stored.drop(columns=shap_columns), values
+
+
+def groups(run: Run, attribute: Attribute) -> pd.DataFrame:
+    """The by-group table of an attribute (see :func:`by_group`), stored or computed.
+
+    Parameters
+    ----------
+    run : Run
+        A run.
+    attribute : str or tuple of two str
+        Column(s) defining the groups.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`by_group`.
+    """
+    keys = attribute_columns(attribute)
+    stored = _stored(run, "groups")
+    if stored is None or not len(stored):
+        return by_group(run.people, run.explanation.prediction, run.roles, attribute)
+    rows = stored[stored["attribute"] == attribute_name(attribute)]
+    if rows.empty:
+        return by_group(run.people, run.explanation.prediction, run.roles, attribute)
+    table = rows.drop(columns=["attribute", *_GROUP_KEYS[len(keys):]], errors="ignore")
+    table = table.rename(columns=dict(zip(_GROUP_KEYS, keys, strict=False)))
+    return table.set_index(keys)
+
+
+def bins(run: Run, attribute: Attribute) -> pd.DataFrame:
+    """People per 25-point score bin for every group (see :func:`group_bins`).
+
+    Parameters
+    ----------
+    run : Run
+        A run.
+    attribute : str or tuple of two str
+        Column(s) defining the groups.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`group_bins`.
+    """
+    stored = _stored(run, "group_bins")
+    rows = (stored[stored["attribute"] == attribute_name(attribute)]
+            if stored is not None and len(stored) else None)
+    if rows is None or rows.empty:
+        return group_bins(run.people, run.explanation.prediction, run.roles, attribute)
+    return rows.drop(columns="attribute").reset_index(drop=True)
