@@ -12,11 +12,12 @@ import pandas as pd
 
 from datasets.generate import CITY_SIZE, CitySpec, assemble, generate_city, plan_cities
 from datasets.policy import Policy, load_policy, policy_to_toml
+from model import aggregates
 from model.engine import Engine, executor
 from model.explain import additivity_error, explain
 from model.fidelity import fidelity_table
 from model.roles import synthetic_roles
-from model.store import runs_root, write_run
+from model.store import commit, runs_root, staging, write_frames
 from model.train import TreeParams, fit_score_model
 
 Progress = Callable[[str, float], None]
@@ -110,8 +111,11 @@ def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | No
         timings["explain_s"] = time.perf_counter() - start
         timings["explain_peak_mb"] = _peak_mb()
 
-    report("Writing the run folder", 0.9)
+    report("Computing the audit's aggregates", 0.85)
+    start = time.perf_counter()
     fidelity = fidelity_table(world.people, explanation.values)
+    tables = aggregates.compute(world.people, explanation, roles)
+    timings["aggregates_s"] = time.perf_counter() - start
     manifest = {
         "source": "synthetic",
         "policy": policy.name,
@@ -128,8 +132,12 @@ def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | No
         "timings": timings,
         "engine": runner.name,
     }
-    path = write_run(out, people=world.people, explanation=explanation, model=model,
-                     roles=roles, manifest=manifest, edges=world.edges,
-                     policy_text=policy_to_toml(policy))
+    report("Writing the run folder", 0.9)
+    with staging(out) as folder:
+        start = time.perf_counter()
+        write_frames(folder, world.people, explanation, world.edges)
+        manifest["timings"]["write_tables_s"] = time.perf_counter() - start
+        path = commit(folder, out, model=model, roles=roles, manifest=manifest,
+                      base=explanation.base, tables=tables, policy_text=policy_to_toml(policy))
     report("Done", 1.0)
     return path
