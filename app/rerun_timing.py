@@ -29,7 +29,8 @@ def rerun_times(path: Path, timer: Timer) -> dict[str, float]:
     Returns
     -------
     dict
-        Milliseconds per rerun: switching person, a what-if edit, switching feature.
+        Milliseconds per rerun: switching person, a what-if edit, switching feature, switching
+        the attribute groups are compared by.
 
     Raises
     ------
@@ -63,7 +64,15 @@ def rerun_times(path: Path, timer: Timer) -> dict[str, float]:
         at.selectbox(key="dep_colour").set_value("ethnicity").run()
 
     feature_ms = timer(feature)
+    at.switch_page("views/fairness.py")
+    at.run()
+    attributes = ["hukou", "gender", "age_group", "political_opinion", "ethnicity"]
+
+    def attribute(i: int) -> None:
+        at.selectbox(key="fair_attribute").set_value(attributes[i % len(attributes)]).run()
+
+    fairness_ms = timer(attribute)
     if at.exception:
         raise RuntimeError(f"the app raised: {at.exception}")
     return {"rerun_switch_person_ms": person_ms, "rerun_what_if_ms": what_if_ms,
-            "rerun_switch_feature_ms": feature_ms}
+            "rerun_switch_feature_ms": feature_ms, "rerun_fairness_ms": fairness_ms}

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from model import drivers, population
-from model.groups import Attribute, attribute_columns, attribute_name, group_frame, group_labels
+from model.groups import SEPARATOR, Attribute, attribute_columns, attribute_name, group_frame
 from model.profile import ColumnProfile, profile_table, profiles_from_table
 from model.roles import Roles
 
@@ -34,6 +34,64 @@ SAMPLE = 3_000
 DISTRIBUTION_WIDTH = 25.0
 SHAP_PREFIX = "shap__"
 _GROUP_KEYS = ("g0", "g1")
+
+
+Coded = tuple[np.ndarray, pd.Index]  # each person's group code, and the sorted group labels
+
+
+def code_groups(people: pd.DataFrame, column: str) -> Coded:
+    """Return each person's group code and the groups' labels (text, sorted).
+
+    Parameters
+    ----------
+    people : pandas.DataFrame
+        The population.
+    column : str
+        A column defining groups (see :func:`model.groups.group_frame`).
+
+    Returns
+    -------
+    codes : numpy.ndarray of int
+        Position of each person's group in ``labels``.
+    labels : pandas.Index
+        Group labels, sorted as text; missing values are the group ``missing``.
+    """
+    codes, labels = pd.factorize(group_frame(people, column)[column], sort=True)
+    return np.asarray(codes, dtype=np.int64), labels
+
+
+def _key(coded: list[Coded]) -> tuple[np.ndarray, list[int]]:
+    """One integer per person that sorts like the tuple of its group labels."""
+    sizes = [len(labels) for _, labels in coded]
+    key = coded[0][0].copy()
+    for (codes, _), size in zip(coded[1:], sizes[1:], strict=True):
+        key = key * size + codes
+    return key, sizes
+
+
+def _split_key(key: np.ndarray, coded: list[Coded], sizes: list[int]) -> list[pd.Index]:
+    """The label of each column for each combined key."""
+    parts, rest = [], key
+    for (_, labels), size in zip(reversed(coded), reversed(sizes), strict=True):
+        parts.append(labels[rest % size])
+        rest = rest // size
+    return parts[::-1]
+
+
+def _table(coded: list[Coded], columns: list[str], score: np.ndarray,
+           roles: Roles) -> pd.DataFrame:
+    key, sizes = _key(coded)
+    data = pd.DataFrame({"score": score})
+    for t in roles.tiers:
+        data[f"share_{t.name}"] = (score >= t.min_score).astype(float)
+    grouped = data.groupby(key, sort=True)
+    table = grouped.mean().rename(columns={"score": "mean_score"})
+    table.insert(0, "median_score", grouped["score"].median())
+    table.insert(0, "count", grouped.size().astype(float))
+    parts = _split_key(table.index.to_numpy(), coded, sizes)
+    table.index = (pd.Index(parts[0], name=columns[0]) if len(parts) == 1
+                   else pd.MultiIndex.from_arrays(parts, names=columns))
+    return table
 
 
 def by_group(people: pd.DataFrame, score: np.ndarray, roles: Roles,
@@ -54,19 +112,29 @@ def by_group(people: pd.DataFrame, score: np.ndarray, roles: Roles,
     Returns
     -------
     pandas.DataFrame
-        Indexed by group (one level per column, as text): ``count``, ``median_score``,
-        ``mean_score`` and ``share_<tier>``.
+        Indexed by group (one level per column, as text, sorted): ``count``,
+        ``median_score``, ``mean_score`` and ``share_<tier>``.
     """
-    score = np.asarray(score, dtype=float)
-    groups = group_frame(people, attribute)
-    data = pd.DataFrame({"score": score}, index=groups.index)
-    for t in roles.tiers:
-        data[f"share_{t.name}"] = (score >= t.min_score).astype(float)
-    grouped = data.groupby([groups[c] for c in groups.columns], sort=True, observed=True)
-    table = grouped.mean().rename(columns={"score": "mean_score"})
-    table.insert(0, "median_score", grouped["score"].median())
-    table.insert(0, "count", grouped.size().astype(float))
-    return table
+    columns = attribute_columns(attribute)
+    coded = [code_groups(people, c) for c in columns]
+    return _table(coded, columns, np.asarray(score, dtype=float), roles)
+
+
+def _bins(coded: list[Coded], score: np.ndarray, roles: Roles, width: float) -> pd.DataFrame:
+    key, sizes = _key(coded)
+    edges = np.arange(roles.score_min, roles.score_max + width, width)
+    clipped = np.clip(score, roles.score_min, roles.score_max)
+    present = np.unique(key)
+    names = _split_key(present, coded, sizes)
+    labels = [SEPARATOR.join(str(part[i]) for part in names) for i in range(len(present))]
+    rows = []
+    for label, group in sorted(zip(labels, present, strict=True)):
+        hist, _ = np.histogram(clipped[key == group], bins=edges)
+        rows.append(pd.DataFrame({"group": label, "bin_start": edges[:-1],
+                                  "bin_end": edges[1:], "people": hist}))
+    if not rows:
+        return pd.DataFrame(columns=["group", "bin_start", "bin_end", "people"])
+    return pd.concat(rows, ignore_index=True)
 
 
 def group_bins(people: pd.DataFrame, score: np.ndarray, roles: Roles, attribute: Attribute,
@@ -89,20 +157,11 @@ def group_bins(people: pd.DataFrame, score: np.ndarray, roles: Roles, attribute:
     Returns
     -------
     pandas.DataFrame
-        ``group`` (label), ``bin_start``, ``bin_end`` and ``people``; every bin of every
-        non-empty group, groups sorted.
+        ``group`` (label, ``"a & b"`` for intersections), ``bin_start``, ``bin_end`` and
+        ``people``; every bin of every non-empty group, groups sorted by label.
     """
-    labels = group_labels(people, attribute).to_numpy()
-    edges = np.arange(roles.score_min, roles.score_max + width, width)
-    clipped = np.clip(np.asarray(score, dtype=float), roles.score_min, roles.score_max)
-    rows = []
-    for group in sorted(set(labels)):
-        hist, _ = np.histogram(clipped[labels == group], bins=edges)
-        rows.append(pd.DataFrame({"group": group, "bin_start": edges[:-1],
-                                  "bin_end": edges[1:], "people": hist}))
-    if not rows:
-        return pd.DataFrame(columns=["group", "bin_start", "bin_end", "people"])
-    return pd.concat(rows, ignore_index=True)
+    coded = [code_groups(people, c) for c in attribute_columns(attribute)]
+    return _bins(coded, np.asarray(score, dtype=float), roles, width)
 
 
 def attributes_stored(roles: Roles, columns: list[str]) -> list[Attribute]:
@@ -111,14 +170,25 @@ def attributes_stored(roles: Roles, columns: list[str]) -> list[Attribute]:
     return [*single, *permutations(single, 2)]
 
 
+def _coded_attributes(people: pd.DataFrame, roles: Roles
+                      ) -> list[tuple[Attribute, list[Coded]]]:
+    """Every stored attribute with its columns' codes, each column coded once."""
+    coded: dict[str, Coded] = {}
+    for column in roles.sensitive:
+        if column in people.columns:
+            try:
+                coded[column] = code_groups(people, column)
+            except ValueError:  # too many distinct values to compare as groups
+                continue
+    return [(a, [coded[c] for c in attribute_columns(a)])
+            for a in attributes_stored(roles, list(coded))]
+
+
 def _long_groups(people: pd.DataFrame, score: np.ndarray, roles: Roles) -> pd.DataFrame:
     parts = []
-    for attribute in attributes_stored(roles, list(people.columns)):
-        try:
-            table = by_group(people, score, roles, attribute).reset_index()
-        except ValueError:  # too many distinct values to compare as groups
-            continue
+    for attribute, coded in _coded_attributes(people, roles):
         keys = attribute_columns(attribute)
+        table = _table(coded, keys, score, roles).reset_index()
         table = table.rename(columns=dict(zip(keys, _GROUP_KEYS, strict=False)))
         table.insert(0, "attribute", attribute_name(attribute))
         parts.append(table)
@@ -127,11 +197,8 @@ def _long_groups(people: pd.DataFrame, score: np.ndarray, roles: Roles) -> pd.Da
 
 def _long_bins(people: pd.DataFrame, score: np.ndarray, roles: Roles) -> pd.DataFrame:
     parts = []
-    for attribute in attributes_stored(roles, list(people.columns)):
-        try:
-            table = group_bins(people, score, roles, attribute)
-        except ValueError:
-            continue
+    for attribute, coded in _coded_attributes(people, roles):
+        table = _bins(coded, score, roles, DISTRIBUTION_WIDTH)
         table.insert(0, "attribute", attribute_name(attribute))
         parts.append(table)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
