@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import shutil
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,7 +41,8 @@ MODEL = "model.skops"
 POLICY = "policy.toml"
 PREDICTION = "prediction"
 PART_ROWS = 250_000
-ROW_GROUP = 65_536
+ROW_GROUP = 16_384
+PERSON_CACHE = 64
 _PACKAGES = ("numpy", "pandas", "scikit-learn", "shap", "skops", "pyarrow", "streamlit",
              "fairlearn", "numba")
 
@@ -189,6 +191,7 @@ class Run:
         self._model = _model
         self._aggregates: dict[str, pd.DataFrame] = {}
         self.memo: dict[str, Any] = {}
+        self._people_read: OrderedDict[str, PersonRecord] = OrderedDict()
 
     def __repr__(self) -> str:
         return f"Run({self.path.name!r}, loaded={self.loaded})"
@@ -341,7 +344,7 @@ class Run:
         """Return one person's row, SHAP values and score, read by id.
 
         When the population is not in memory, only the row groups that can hold the id are
-        read (see :mod:`model.row_lookup`).
+        read (see :mod:`model.row_lookup`); the last 64 people read are kept.
 
         Parameters
         ----------
@@ -358,16 +361,25 @@ class Run:
         KeyError
             When no person has this id.
         """
+        key = f"{type(person_id).__name__}:{person_id}"
+        if key in self._people_read:
+            self._people_read.move_to_end(key)
+            return self._people_read[key]
         i = self.row(person_id)
         if self._people is not None:
             explanation = self.explanation
-            return PersonRecord(self._people.iloc[[i]].reset_index(drop=True),
-                                explanation.values.iloc[i].astype(np.float64),
-                                float(explanation.prediction[i]), i)
-        row = read_position(self.files(PEOPLE), i)
-        shap_row = read_position(self.files(SHAP), i).iloc[0]
-        return PersonRecord(row, shap_row[list(self.roles.inputs)].astype(np.float64),
-                            float(shap_row[PREDICTION]), i)
+            record = PersonRecord(self._people.iloc[[i]].reset_index(drop=True),
+                                  explanation.values.iloc[i].astype(np.float64),
+                                  float(explanation.prediction[i]), i)
+        else:
+            row = read_position(self.files(PEOPLE), i)
+            shap_row = read_position(self.files(SHAP), i).iloc[0]
+            record = PersonRecord(row, shap_row[list(self.roles.inputs)].astype(np.float64),
+                                  float(shap_row[PREDICTION]), i)
+        self._people_read[key] = record
+        if len(self._people_read) > PERSON_CACHE:
+            self._people_read.popitem(last=False)
+        return record
 
     def aggregate(self, name: str) -> pd.DataFrame | None:
         """Return a table precomputed when the run was written, or None if it has none.
