@@ -38,10 +38,11 @@ system:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(DEFAULT_RUN)/manifest.json: | setup
-	$(VENV)/bin/sesame-audit build --policy social-credit --n 20000 --seed 0 --out $(DEFAULT_RUN)
-
-default-run: $(DEFAULT_RUN)/manifest.json
+# Builds the default run when it is missing, damaged or of an older format.
+default-run: setup
+	@$(VENV)/bin/python -c "from model.store import load_run; load_run('$(DEFAULT_RUN)')" \
+	  2>/dev/null || $(VENV)/bin/sesame-audit build --policy social-credit --n 20000 \
+	  --seed 0 --out $(DEFAULT_RUN)
 
 run: setup default-run
 	$(VENV)/bin/streamlit run app/main.py --server.port $(PORT) --browser.gatherUsageStats false
