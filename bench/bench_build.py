@@ -53,19 +53,23 @@ def extrapolate(r: dict[str, float], target: int = 100_000_000) -> list[str]:
              f"the fit on a {FIT_ROWS:,}-person sample ({r['fit_s']:.0f} s, measured at "
              f"{min(r['n'], FIT_ROWS):,}), {r['folder_mb'] / r['n'] * 1e6:.0f} MB of run "
              "folder per million people.", "",
-             "| two-core workers | generate min | explain min | fit min | total min |",
-             "|---:|---:|---:|---:|---:|"]
+             "| two-core workers | generate min | explain min | fit min "
+             "| aggregates and write min (client) | total min |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    client = (r["aggregates_s"] + r["write_tables_s"]) * target / r["n"] / 60
     for workers in (1, 10, 50):
         gen = cities * per_city / workers / 60
         exp = explain_s / workers / 60
         fit = r["fit_s"] / 60
-        lines.append(f"| {workers} | {gen:.1f} | {exp:.1f} | {fit:.1f} | "
-                     f"{gen + exp + fit:.1f} |")
+        lines.append(f"| {workers} | {gen:.1f} | {exp:.1f} | {fit:.1f} | {client:.1f} | "
+                     f"{gen + exp + fit + client:.1f} |")
     lines += ["", f"Folder: ~{r['folder_mb'] / r['n'] * target / 1024:.0f} GB. The client "
               "also gathers every city and every SHAP chunk to compute the aggregates, "
               f"~{r['explain_peak_mb'] / r['n'] * target / 1024:.0f} GB at this rate: "
               "beyond one machine's memory the aggregates would have to be merged from "
-              "per-chunk partial sums instead."]
+              "per-chunk partial sums instead (and written by the workers, which the "
+              "client's single-threaded aggregates and write stage also show). The "
+              "generator itself accepts at most 5,000,000 people today."]
     return lines
 
 

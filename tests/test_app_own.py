@@ -135,3 +135,16 @@ def test_audit_pages_run_on_an_imported_classifier(page, tmp_path, monkeypatch) 
     at.session_state["run_name"] = "approvals"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_a_deployment_can_allow_uploads_only(files, monkeypatch) -> None:
+    monkeypatch.setenv("SESAME_UPLOADS_ONLY", "1")
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.radio(key="own_where").options == ["Upload"]
+    assert not any(t.key and t.key.endswith("_path") for t in at.text_input)
+    monkeypatch.setenv("SESAME_UPLOADS_ONLY", "0")
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert at.radio(key="own_where").options == ["Upload", "Paths on this server"]

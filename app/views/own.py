@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,7 +28,11 @@ st.caption(f"A table (CSV in UTF-8, or Parquet) and a scikit-learn model saved w
            f"each at most {MAX_BYTES // 2**20} MiB. Pickle and joblib files are refused: "
            "loading them can run any code. Nothing is stored until every check passes.")
 
-where = st.radio("Files", ["Upload", "Paths on this server"], key="own_where", horizontal=True)
+# A deployment serving people other than the server's owner sets SESAME_UPLOADS_ONLY=1, so
+# that nobody can make the app read files from the server's disk.
+sources = ["Upload"] if os.environ.get("SESAME_UPLOADS_ONLY") == "1" else ["Upload",
+                                                                          "Paths on this server"]
+where = st.radio("Files", sources, key="own_where", horizontal=True)
 files: dict[str, tuple[str, bytes] | None] = {}
 for kind, types in (("table", ["csv", "parquet", "pq", "txt"]), ("model", ["skops"]),
                     ("roles", ["toml"])):
