@@ -145,3 +145,25 @@ def test_group_counts_and_shares_recomputed_by_hand(social_path, social_run) -> 
             assert table.loc[group, f"share_{tier.name}"] == pytest.approx(
                 float(np.mean(mine >= tier.min_score)))
     assert not lazy.loaded
+
+
+def test_lookup_by_text_id_over_files_and_unsorted_row_groups(tmp_path) -> None:
+    from model.row_lookup import count_rows, locate, read_position
+
+    rng = np.random.default_rng(5)
+    ids = [f"p{v}" for v in rng.permutation(1_000)]  # unsorted: row-group ranges overlap
+    frame = pd.DataFrame({"who": ids, "x": np.arange(1_000, dtype=float)})
+    files = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
+    frame.iloc[:600].to_parquet(files[0], row_group_size=64)
+    frame.iloc[600:].to_parquet(files[1], row_group_size=64)
+    assert count_rows(files) == 1_000
+    for row in (0, 63, 64, 599, 600, 999):
+        found = locate(files, "who", ids[row])
+        assert found is not None and found.row == row
+        assert read_position(files, row)["x"].iloc[0] == row
+    assert locate(files, "who", "nobody") is None
+    assert locate(files, "who", 17) is None
+    with pytest.raises(IndexError, match="past the end"):
+        read_position(files, 1_000)
+    with pytest.raises(KeyError, match="no column"):
+        locate(files, "missing", "p1")
