@@ -14,15 +14,17 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import shap
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.pipeline import Pipeline
 
 from model.treeshap import hgb_shap_values
+
+if TYPE_CHECKING:
+    import shap
 
 _HGB = (HistGradientBoostingRegressor, HistGradientBoostingClassifier)
 MapChunks = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
@@ -87,7 +89,10 @@ def _base(trees: object, width: int) -> float:
 @lru_cache(maxsize=8)
 def _explainer(trees: object) -> shap.TreeExplainer:
     """One TreeExplainer per fitted model and process: building it costs ~0.1 s, which
-    would dominate explaining a single row (a what-if edit)."""
+    would dominate explaining a single row (a what-if edit). shap itself is imported here,
+    when first needed: importing it takes seconds, and the score model never needs it."""
+    import shap
+
     return shap.TreeExplainer(trees)
 
 

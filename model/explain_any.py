@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shap
 from scipy import sparse
 from sklearn.base import is_classifier
 from sklearn.compose import ColumnTransformer
@@ -184,6 +183,8 @@ def natural_output(model: Any) -> str:
 def _exact(model: Any, X: pd.DataFrame, output: str, positive: int
            ) -> tuple[str, np.ndarray, float, list[str]] | None:
     """SHAP on the last step, by TreeSHAP or LinearExplainer; None when neither applies."""
+    import shap  # imported when first needed: importing shap takes seconds
+
     pre, last = _split(model)
     name = type(last).__name__
     inputs = list(X.columns)
@@ -242,6 +243,8 @@ def _permutation(model: Any, X: pd.DataFrame, output: str, positive: int, seed: 
 
     def predict(rows: np.ndarray) -> np.ndarray:
         return model_output(model, decode(rows), output, positive)
+
+    import shap  # imported when first needed: importing shap takes seconds
 
     rng = np.random.default_rng(seed)
     take = rng.choice(len(coded), size=min(BACKGROUND_ROWS, len(coded)), replace=False)
