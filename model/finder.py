@@ -71,10 +71,10 @@ def find_people(run: Run, *, where: dict[str, Any] | None = None,
         mask &= tiers == tier
     rows = np.flatnonzero(mask)
     head = rows[:limit]
-    matches = pd.DataFrame({run.roles.id: run.people[run.roles.id].to_numpy()[head],
+    matches = pd.DataFrame({run.roles.id: run.people[run.roles.id].iloc[head].to_numpy(),
                             "score": np.round(scores[head], 1), "tier": tiers[head]})
     for column in shown:
-        matches[column] = run.people[column].to_numpy()[head]
+        matches[column] = run.people[column].iloc[head].to_numpy()
     return matches, len(rows)
 
 

@@ -221,7 +221,7 @@ def unfriend_gain(run: Run, person_id: Any, *, drop: int = 1) -> UnfriendGain:
     score_after = float(_rescore(run, np.array([i]), np.array([mean_after]),
                                  np.array([removed]))[0])
     score_before = float(run.explanation.prediction[i])
-    groups = {a: [str(v) for v in run.people[a].to_numpy()[gone["row"].to_numpy()]]
+    groups = {a: [str(v) for v in run.people[a].iloc[gone["row"].to_numpy()]]
               for a in run.roles.sensitive if a in run.people.columns}
     return UnfriendGain(
         person=plain(run.people[run.roles.id].iloc[i]),
@@ -349,5 +349,5 @@ def ego_network(run: Run, person_id: Any) -> pd.DataFrame:
     frame = pd.concat([ego, ring], ignore_index=True)
     rows = np.concatenate([[i], distinct["row"].to_numpy()])
     for attribute in sensitive:
-        frame[attribute] = people[attribute].astype(str).to_numpy()[rows]
+        frame[attribute] = people[attribute].iloc[rows].astype(str).to_numpy()
     return frame

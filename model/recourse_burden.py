@@ -115,7 +115,7 @@ def recourse_burden(run: Run, attribute: str, *, found: pd.DataFrame | None = No
     found = recourse_sample(run, sample=sample, seed=seed) if found is None else found
     if found.empty:
         return pd.DataFrame(columns=list(BURDEN_COLUMNS))
-    groups = run.people[attribute].astype(str).to_numpy()[found["row"].to_numpy()]
+    groups = run.people[attribute].iloc[found["row"].to_numpy()].astype(str).to_numpy()
     rows = []
     for tier, line in found.assign(group=groups).groupby("tier", sort=False):
         parts = dict(tuple(line.groupby("group")))
