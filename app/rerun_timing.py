@@ -7,6 +7,7 @@ reports the figures.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,3 +77,43 @@ def rerun_times(path: Path, timer: Timer) -> dict[str, float]:
         raise RuntimeError(f"the app raised: {at.exception}")
     return {"rerun_switch_person_ms": person_ms, "rerun_what_if_ms": what_if_ms,
             "rerun_switch_feature_ms": feature_ms, "rerun_fairness_ms": fairness_ms}
+
+
+PAGES = ("overview", "person", "drivers", "fairness", "proxies", "friends", "recourse",
+         "hidden_rules", "lessons", "about")
+
+
+def page_times(path: Path) -> dict[str, tuple[float, float]]:
+    """Time opening each page: first (caches cold for this run) and again (caches warm).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A run folder; its parent is used as the runs folder.
+
+    Returns
+    -------
+    dict
+        Page -> (first open ms, next rerun ms).
+
+    Raises
+    ------
+    RuntimeError
+        When a page raised an exception.
+    """
+    os.environ["SESAME_RUNS"] = str(path.parent)
+    at = AppTest.from_file(str(MAIN), default_timeout=900)
+    at.session_state["run_name"] = path.name
+    found = {}
+    for page in PAGES:
+        if page != "overview":
+            at.switch_page(f"views/{page}.py")
+        times = []
+        for _ in range(2):
+            start = time.perf_counter()
+            at.run()
+            times.append((time.perf_counter() - start) * 1000)
+        if at.exception:
+            raise RuntimeError(f"the {page} page raised: {at.exception}")
+        found[page] = (times[0], times[1])
+    return found

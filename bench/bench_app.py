@@ -23,7 +23,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe
 
-from app.rerun_timing import rerun_times
+from app.rerun_timing import PAGES, page_times, rerun_times
 from model import aggregates, drivers
 from model.fairness import impact_ratios, score_distribution, tier_table_with_suppression
 from model.person import explain_person, what_if
@@ -34,6 +34,7 @@ from model.waterfall import compare_explanations, waterfall_data
 
 ROOT = Path(__file__).resolve().parents[1]
 REPEATS = 5
+POPULATION_PAGES = {"proxies", "friends", "recourse", "lessons"}
 EDITS = {"payment_history": 1.0, "device": "iphone"}
 
 
@@ -111,7 +112,8 @@ def main() -> None:
     paths = [Path(a).resolve() for a in sys.argv[1:]] or list_runs()
     rows = []
     for path in paths:
-        row = {"run": path.name, **bench_functions(path), **rerun_times(path, _median_ms)}
+        row = {"run": path.name, **bench_functions(path), **rerun_times(path, _median_ms),
+               "pages": page_times(path)}
         rows.append(row)
         print(row, flush=True)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -136,6 +138,15 @@ def main() -> None:
             f"{'yes' if r['population_read'] else 'no'} | {r['load_population_ms']:.0f} | "
             f"{r['rerun_switch_person_ms']:.0f} | {r['rerun_what_if_ms']:.0f} | "
             f"{r['rerun_switch_feature_ms']:.0f} | {r['rerun_fairness_ms']:.0f} |")
+    lines += ["", "Opening each page on a fresh session, caches of this run cold (first) and then "
+              "warm (again), in ms. Pages marked * read the whole population on first use; once "
+              "read it stays in memory for the pages after them (Hidden rules is shown locked, "
+              "as without Teacher mode).", "",
+              "| run | " + " | ".join(p + ("*" if p in POPULATION_PAGES else "") for p in PAGES)
+              + " |", "|---|" + "---:|" * len(PAGES)]
+    for r in rows:
+        lines.append(f"| {r['run']} | " + " | ".join(
+            f"{r['pages'][p][0]:,.0f} / {r['pages'][p][1]:,.0f}" for p in PAGES) + " |")
     out = ROOT / "bench" / "results" / "app.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
