@@ -265,10 +265,6 @@ def compute(people: pd.DataFrame, explanation: Explanation, roles: Roles
     }
 
 
-def _stored(run: Run, name: str) -> pd.DataFrame | None:
-    return run.aggregate(name)
-
-
 def profiles(run: Run) -> dict[str, ColumnProfile]:
     """Each input's and sensitive attribute's values and counts (see :mod:`model.profile`).
 
@@ -306,7 +302,7 @@ def score_spread(run: Run) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, object
     below : dict
         See :func:`model.population.below_tiers`.
     """
-    histogram, tiers, below = (_stored(run, n) for n in ("histogram", "tiers", "below"))
+    histogram, tiers, below = (run.aggregate(n) for n in ("histogram", "tiers", "below"))
     if histogram is None or tiers is None or below is None:
         score = run.explanation.prediction
         return (population.score_histogram(score, run.roles),
@@ -334,7 +330,7 @@ def influence(run: Run) -> tuple[pd.DataFrame, pd.DataFrame]:
     by_privacy : pandas.DataFrame
         See :func:`model.drivers.influence_by_privacy`.
     """
-    feature, privacy = _stored(run, "influence"), _stored(run, "privacy")
+    feature, privacy = run.aggregate("influence"), run.aggregate("privacy")
     if feature is None or privacy is None:
         values = run.explanation.values
         return (drivers.influence_by_feature(values, run.roles),
@@ -357,7 +353,7 @@ def beeswarm(run: Run) -> tuple[pd.DataFrame, int]:
     n_sampled : int
         People drawn.
     """
-    stored = _stored(run, "beeswarm")
+    stored = run.aggregate("beeswarm")
     if stored is None:
         return drivers.beeswarm_data(run.explanation.values, run.people, run.roles)
     return stored, len(drivers.sample_rows(run.n, drivers.BEESWARM_SAMPLE))
@@ -378,7 +374,7 @@ def sample(run: Run) -> tuple[pd.DataFrame, pd.DataFrame]:
     values : pandas.DataFrame
         Their SHAP values.
     """
-    stored = _stored(run, "sample")
+    stored = run.aggregate("sample")
     if stored is None:
         stored = sample_table(run.people, run.explanation.values, run.roles)
     shap_columns = [c for c in stored.columns if c.startswith(SHAP_PREFIX)]
@@ -402,7 +398,7 @@ def groups(run: Run, attribute: Attribute) -> pd.DataFrame:
         As :func:`by_group`.
     """
     keys = attribute_columns(attribute)
-    stored = _stored(run, "groups")
+    stored = run.aggregate("groups")
     if stored is None or not len(stored):
         return by_group(run.people, run.explanation.prediction, run.roles, attribute)
     rows = stored[stored["attribute"] == attribute_name(attribute)]
@@ -428,7 +424,7 @@ def bins(run: Run, attribute: Attribute) -> pd.DataFrame:
     pandas.DataFrame
         As :func:`group_bins`.
     """
-    stored = _stored(run, "group_bins")
+    stored = run.aggregate("group_bins")
     rows = (stored[stored["attribute"] == attribute_name(attribute)]
             if stored is not None and len(stored) else None)
     if rows is None or rows.empty:
