@@ -2,7 +2,8 @@
 
 The run and its model are cached as resources; frames derived from a run are cached as
 data keyed on ``run.key`` (a hash of the run's files), so switching person or feature never
-recomputes population-wide results.
+recomputes population-wide results. The modules behind building, explaining and auditing
+are imported by the loaders that need them, so that the Overview opens without them.
 """
 
 from __future__ import annotations
@@ -15,15 +16,13 @@ import streamlit as st
 
 from datasets.policy import PRESETS
 from model import aggregates, drivers
-from model.build import build_run
-from model.fidelity import FidelityReport, fidelity_report
-from model.person import PersonExplanation, what_if
-from model.recourse import Recourse, find_recourse
-from model.recourse_burden import recourse_sample
 from model.store import Run, RunError, list_runs, load_run, read_manifest, runs_root
 
 if TYPE_CHECKING:
+    from model.fidelity import FidelityReport
     from model.lessons import Lesson
+    from model.person import PersonExplanation
+    from model.recourse import Recourse
 
 DEFAULT_RUN = "social-credit-n20000-s0"
 RUN_KEY = "run_name"
@@ -73,6 +72,8 @@ def offer_build(container: Any = None) -> None:
     box = where.expander("Build a missing scenario", expanded=container is not None)
     preset = box.selectbox("Scenario", missing, key="build_preset")
     if box.button(f"Build {preset} ({BUILD_N:,} people, about a minute)", key="build_go"):
+        from model.build import build_run
+
         bar = box.progress(0.0, text="Starting…")
         name = f"{preset}-n{BUILD_N}-s0"
         build_run(preset, BUILD_N, 0, runs_root() / name,
@@ -150,6 +151,8 @@ def score_spread(key: str, _run: Run) -> tuple[pd.DataFrame, pd.DataFrame, dict[
 def edited(key: str, person: str, edits: tuple[tuple[str, Any], ...],
            _run: Run) -> PersonExplanation:
     """What-if explanation of a person with some inputs edited (cached per edit)."""
+    from model.person import what_if
+
     return what_if(_run, person, dict(edits))
 
 
@@ -249,6 +252,8 @@ def audit_k() -> int:
 @st.cache_data(max_entries=8, show_spinner="Checking the explanations against the hidden rules…")
 def fidelity_of(_run: Run, run_key: str) -> FidelityReport:
     """The run's fidelity report, computed once per run (``run_key`` is ``run.key``)."""
+    from model.fidelity import fidelity_report
+
     del run_key
     return fidelity_report(_run)
 
@@ -256,6 +261,8 @@ def fidelity_of(_run: Run, run_key: str) -> FidelityReport:
 @st.cache_data(max_entries=8, show_spinner="Searching what people below each tier could do…")
 def recourse_of(_run: Run, run_key: str, sample: int) -> pd.DataFrame:
     """Recourse to every tier for a sample of people (see ``model.recourse``)."""
+    from model.recourse_burden import recourse_sample
+
     del run_key
     return recourse_sample(_run, sample=sample)
 
@@ -286,5 +293,7 @@ def lessons_of(_run: Run, run_key: str, _other: Run | None, other_key: str) -> l
 @st.cache_data(max_entries=256, show_spinner="Searching what this person could change…")
 def person_recourse(_run: Run, run_key: str, person: str) -> Recourse:
     """Recourse of one person to the next tier (see ``model.recourse.find_recourse``)."""
+    from model.recourse import find_recourse
+
     del run_key
     return find_recourse(_run, person)

@@ -27,7 +27,7 @@ from model.profile import ColumnProfile, profile_table, profiles_from_table
 from model.roles import Roles
 
 if TYPE_CHECKING:
-    from model.explain import Explanation
+    from model.explanation import Explanation
     from model.store import Run
 
 SAMPLE = 3_000

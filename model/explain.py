@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.pipeline import Pipeline
 
+from model.explanation import Explanation
 from model.treeshap import hgb_shap_values
 
 if TYPE_CHECKING:
@@ -28,28 +28,6 @@ if TYPE_CHECKING:
 
 _HGB = (HistGradientBoostingRegressor, HistGradientBoostingClassifier)
 MapChunks = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """SHAP values of a set of people.
-
-    Attributes
-    ----------
-    base : float
-        Expected value of the model: the score before any feature is known.
-    values : pandas.DataFrame
-        One row per person and one float32 column per input, in score points.
-    prediction : numpy.ndarray
-        The model's ``predict()`` for the same rows.
-    rows_per_second : float
-        Throughput of the explanation step.
-    """
-
-    base: float
-    values: pd.DataFrame
-    prediction: np.ndarray
-    rows_per_second: float = float("nan")
 
 
 def _split(model: Pipeline) -> tuple[Pipeline | None, object]:

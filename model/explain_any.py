@@ -29,7 +29,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
 from model.bad_input import ModelFitError
-from model.explain import Explanation
+from model.explanation import Explanation
 
 ADDITIVITY_TOLERANCE = 1e-4
 BACKGROUND_ROWS = 50

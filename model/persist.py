@@ -11,8 +11,7 @@ import io
 import json
 import zipfile
 from pathlib import Path
-
-import skops.io as sio
+from types import ModuleType
 
 from model.bad_input import BadInputError
 
@@ -25,6 +24,13 @@ TRUSTED_TYPES: tuple[str, ...] = (
     # A dtype rebuilt from its name (e.g. an encoder's ``dtype=np.float64``).
     "numpy.dtype",
 )
+
+
+def _skops() -> ModuleType:
+    """``skops.io``, imported on first use: importing it scans scikit-learn for a second."""
+    import skops.io
+
+    return skops.io
 
 
 class UnsafeModelError(BadInputError):
@@ -82,7 +88,7 @@ def model_bytes(model: object) -> bytes:
     bytes
         The skops file's contents.
     """
-    return _stable(sio.dumps(model, compression=zipfile.ZIP_DEFLATED))
+    return _stable(_skops().dumps(model, compression=zipfile.ZIP_DEFLATED))
 
 
 def untrusted_types(data: bytes) -> list[str]:
@@ -109,7 +115,7 @@ def untrusted_types(data: bytes) -> list[str]:
             "so they are refused; convert the model with "
             "`skops.io.dump(model, 'model.skops')` in the environment that trusts it")
     try:
-        return list(sio.get_untrusted_types(data=data))
+        return list(_skops().get_untrusted_types(data=data))
     except Exception as exc:  # skops raises several types for corrupt archives
         raise UnsafeModelError(f"not a readable skops file: {exc}") from None
 
@@ -180,7 +186,7 @@ def load_model_bytes(data: bytes, *, trusted: tuple[str, ...] = TRUSTED_TYPES) -
             "the model file asks for type(s) outside the allow-list, refused: "
             + ", ".join(refused))
     try:
-        return sio.loads(data, trusted=list(trusted))
+        return _skops().loads(data, trusted=list(trusted))
     except Exception as exc:  # a corrupt archive fails in many ways inside skops
         raise UnsafeModelError(f"the skops file could not be loaded: {exc}") from None
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.explain import Explanation, explain
+from model.explain import explain
 from model.explain_any import explain_any, model_output
+from model.explanation import Explanation
 from model.store import Run
 
 BACKGROUND_ROWS = 1_000

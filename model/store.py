@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from model import aggregates
-from model.explain import Explanation
+from model.explanation import Explanation
 from model.persist import load_model_bytes, model_bytes
 from model.roles import Roles
 from model.row_lookup import count_rows, locate, read_position

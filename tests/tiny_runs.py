@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.explain import Explanation
+from model.explanation import Explanation
 from model.roles import Roles, TierSpec
 from model.store import Run
 
