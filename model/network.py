@@ -232,6 +232,22 @@ def unfriend_gain(run: Run, person_id: Any, *, drop: int = 1) -> UnfriendGain:
         score_before=score_before, score_after=score_after, gain=score_after - score_before)
 
 
+def _lowest_friend(src: np.ndarray, dst: np.ndarray, score: np.ndarray, n: int
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's lowest-scoring friend (ties: the friend's smaller row), among people
+    with at least two distinct friends, as rows of the person and of the friend, by person."""
+    pairs, first = np.unique(src * n + dst, return_index=True)  # sorted by person, friend
+    p_src, p_dst, p_score = pairs // n, pairs % n, score[first]
+    starts = np.flatnonzero(np.r_[True, p_src[1:] != p_src[:-1]]) if len(pairs) else pairs
+    lowest = np.minimum.reduceat(p_score, starts) if len(pairs) else p_score
+    sizes = np.diff(np.r_[starts, len(pairs)])
+    at_lowest = p_score == np.repeat(lowest, sizes)
+    people, pick = np.unique(p_src[at_lowest], return_index=True)  # smallest friend row
+    chosen = p_dst[at_lowest][pick]
+    keep = np.bincount(p_src, minlength=n)[people] > 1
+    return people[keep], chosen[keep]
+
+
 @dataclass(frozen=True)
 class UnfriendIncentive:
     """The pressure to drop low-scoring friends, across the population.
@@ -276,37 +292,36 @@ def unfriend_incentive(run: Run, attribute: str | tuple[str, str], *, k: int = D
     src = positions.reindex(edges["person_id"].to_numpy()).to_numpy(dtype=float)
     dst = positions.reindex(edges["friend_id"].to_numpy()).to_numpy(dtype=float)
     ok = ~(np.isnan(src) | np.isnan(dst))
-    links = pd.DataFrame({"src": src[ok].astype(int), "dst": dst[ok].astype(int)})
-    links["score"] = friend_scores(run)[links["dst"].to_numpy()]
     n = len(run.people)
-    total = np.bincount(links["src"], weights=links["score"], minlength=n)
-    count = np.bincount(links["src"], minlength=n)
-    distinct = links.drop_duplicates(["src", "dst"])
-    lowest = distinct.sort_values(["src", "score", "dst"]).drop_duplicates("src")
-    lowest = lowest[np.bincount(distinct["src"], minlength=n)[lowest["src"]] > 1]
-    hit = links.merge(lowest[["src", "dst"]], on=["src", "dst"])
-    removed_sum = np.bincount(hit["src"], weights=hit["score"], minlength=n)
-    removed = np.bincount(hit["src"], minlength=n)
-    rows = lowest["src"].to_numpy()
+    links_src, links_dst = src[ok].astype(np.int64), dst[ok].astype(np.int64)
+    links_score = friend_scores(run)[links_dst]
+    total = np.bincount(links_src, weights=links_score, minlength=n)
+    count = np.bincount(links_src, minlength=n)
+    rows, lowest_dst = _lowest_friend(links_src, links_dst, links_score, n)
+    lowest_of = np.full(n, -1, dtype=np.int64)
+    lowest_of[rows] = lowest_dst
+    hit = lowest_of[links_src] == links_dst  # every link to the friend dropped
+    removed_sum = np.bincount(links_src[hit], weights=links_score[hit], minlength=n)
+    removed = np.bincount(links_src[hit], minlength=n)
     mean_after = (total[rows] - removed_sum[rows]) / (count[rows] - removed[rows])
     gain = _rescore(run, rows, mean_after, removed[rows]) - np.asarray(
         run.explanation.prediction, float)[rows]
     ids = run.people[run.roles.id].to_numpy()
-    per_person = pd.DataFrame({"person_id": ids[rows], "dropped_id": ids[lowest["dst"]],
+    per_person = pd.DataFrame({"person_id": ids[rows], "dropped_id": ids[lowest_dst],
                                "gain": gain})
     labels = group_labels(run.people, attribute)
     gains = pd.Series(np.nan, index=run.people.index)
     gains.iloc[rows] = gain
-    dropped_times = np.bincount(lowest["dst"], minlength=n).astype(float)
-    linked_times = np.bincount(links["dst"], minlength=n).astype(float)
+    dropped_times = np.bincount(lowest_dst, minlength=n).astype(float)
+    linked_times = np.bincount(links_dst, minlength=n).astype(float)
     values = pd.DataFrame({"mean_gain": gains, "times_dropped": dropped_times,
                            "links": linked_times}, index=run.people.index)
     table, hidden = group_means(values, labels, k=k)
     sums = values.groupby(labels.to_numpy(), sort=True)[["times_dropped", "links"]].sum()
     sums[hidden.mask.to_numpy()] = np.nan
     table["times_dropped"] = sums["times_dropped"].to_numpy()
-    table["share_of_drops"] = table["times_dropped"] / len(lowest)
-    table["share_of_links"] = sums["links"].to_numpy() / len(links)
+    table["share_of_drops"] = table["times_dropped"] / len(rows)
+    table["share_of_links"] = sums["links"].to_numpy() / len(links_src)
     table["pressure"] = table["share_of_drops"] / table["share_of_links"]
     table = table[["group", "count", "mean_gain", "times_dropped", "share_of_drops",
                    "share_of_links", "pressure", "suppressed"]]

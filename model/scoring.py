@@ -15,6 +15,7 @@ from model.explain import explain
 from model.explain_any import explain_any, model_output
 from model.explanation import Explanation
 from model.store import Run
+from model.tree_predict import fast_output
 
 BACKGROUND_ROWS = 1_000
 
@@ -75,6 +76,10 @@ def score_rows(run: Run, X: pd.DataFrame) -> np.ndarray:
     -------
     numpy.ndarray
         One float per row: the prediction, or the positive class's probability or log-odds.
+        A histogram gradient boosting model is scored by :func:`model.tree_predict.fast_output`
+        (the same numbers as its own methods, several times faster on many rows).
     """
     output = run.manifest.get("shap", {}).get("output", "score")
-    return model_output(run.model, X[list(run.roles.inputs)], output, _positive(run))
+    X = X[list(run.roles.inputs)]
+    fast = fast_output(run.model, X, output, _positive(run))
+    return fast if fast is not None else model_output(run.model, X, output, _positive(run))

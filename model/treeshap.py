@@ -34,7 +34,7 @@ from numba import njit
 from numpy.typing import DTypeLike
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-__all__ = ["hgb_shap_values"]
+__all__ = ["hgb_shap_values", "trees_of"]
 
 _MAX_TABLE_BITS = 12  # leaves with more distinct path features are evaluated per row
 _TABLE_BUDGET = 2**28  # bytes; the cap above is lowered until all tables fit
@@ -319,8 +319,30 @@ def _shap_kernel(  # pragma: no cover - compiled
                 out[r0 + i, f] = acc[f, i]
 
 
-def _trees_of(estimator) -> tuple[list[np.ndarray], float]:
-    """Return the node arrays of the estimator's trees and its baseline (raw) prediction."""
+def trees_of(
+    estimator: HistGradientBoostingRegressor | HistGradientBoostingClassifier,
+) -> tuple[list[np.ndarray], float]:
+    """Return the node arrays of the estimator's trees and its baseline (raw) prediction.
+
+    Parameters
+    ----------
+    estimator : HistGradientBoostingRegressor or HistGradientBoostingClassifier
+        A fitted regressor or binary classifier without native categorical splits.
+
+    Returns
+    -------
+    trees : list of numpy.ndarray
+        Each tree's structured node array (scikit-learn's ``TreePredictor.nodes``), in order.
+    baseline : float
+        The raw prediction before any tree.
+
+    Raises
+    ------
+    TypeError
+        If ``estimator`` is not a histogram gradient boosting model.
+    ValueError
+        If it is unfitted, multiclass or uses native categorical splits.
+    """
     if not isinstance(estimator, (HistGradientBoostingRegressor, HistGradientBoostingClassifier)):
         raise TypeError(
             "expected a fitted HistGradientBoostingRegressor or HistGradientBoostingClassifier, "
@@ -389,7 +411,7 @@ def hgb_shap_values(
         If it is unfitted, multiclass, uses native categorical splits, or ``X`` has the
         wrong shape.
     """
-    trees, baseline = _trees_of(estimator)
+    trees, baseline = trees_of(estimator)
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] != estimator.n_features_in_:
         raise ValueError(f"X must have shape (n_rows, {estimator.n_features_in_}), got {X.shape}")

@@ -125,3 +125,31 @@ def test_friends_mean_is_recomputed_from_edges(social_run) -> None:
     for person in (3, 17, 1200):
         assert incentive.loc[person, "gain"] == pytest.approx(
             unfriend_gain(social_run, person).gain, abs=1e-6)
+
+
+def test_incentive_equals_one_person_at_a_time_on_a_graph_with_ties() -> None:
+    # Scores drawn from five values make ties between friends common; repeated links and
+    # people with a single distinct friend are in the graph too.
+    rng = np.random.default_rng(7)
+    n = 60
+    hidden = rng.choice([480.0, 520.0, 600.0, 640.0, 700.0], size=n)
+    src = np.repeat(np.arange(n), rng.integers(1, 6, size=n))
+    dst = (src + rng.integers(1, 9, size=len(src))) % n
+    edges = pd.DataFrame({"person_id": src, "friend_id": dst})
+    means = pd.Series(hidden[dst]).groupby(src).mean().to_numpy()
+    counts = np.bincount(src, minlength=n)
+    people = pd.DataFrame({"person_id": np.arange(n), "group": rng.choice(["a", "b"], n),
+                           "friends_mean_score": means, "n_friends": counts,
+                           "hidden_score": hidden, "score": hidden})
+    model = LinearModel(300.0, {"friends_mean_score": 0.5, "n_friends": 2.0})
+    shap = pd.DataFrame({"friends_mean_score": 0.5 * (means - means.mean()),
+                         "n_friends": 2.0 * (counts - counts.mean())})
+    run = tiny_run(people, inputs=INPUTS, sensitive=("group",), model=model, shap=shap,
+                   edges=edges)
+    per_person = unfriend_incentive(run, "group", k=1).per_person.set_index("person_id")
+    several = [p for p in range(n) if len(set(dst[src == p])) > 1]
+    assert sorted(per_person.index) == several
+    for p in several:
+        one = unfriend_gain(run, p)
+        assert per_person.loc[p, "dropped_id"] == one.dropped[0]
+        assert per_person.loc[p, "gain"] == pytest.approx(one.gain)

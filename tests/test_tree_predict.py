@@ -1,0 +1,99 @@
+"""model.tree_predict against scikit-learn's own predict, predict_proba and decision_function."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestRegressor,
+)
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OrdinalEncoder
+
+from model.tree_predict import fast_output, hgb_raw_predict
+
+
+def _data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([
+        rng.normal(size=n),
+        rng.integers(0, 600, size=n).astype(float),  # thresholds land on data values: ties
+        rng.integers(0, 3, size=n).astype(float),
+        np.where(rng.random(n) < 0.15, np.nan, rng.normal(size=n)),  # missing values
+    ])
+    y = X[:, 0] * (X[:, 1] > 300) + X[:, 2] + np.nan_to_num(X[:, 3]) + rng.normal(size=n) * 0.1
+    return X, y
+
+
+@pytest.mark.parametrize(("max_iter", "max_leaf_nodes"), [(1, 2), (40, 7), (25, 31), (8, 63)])
+def test_regressor_equals_predict_exactly(max_iter: int, max_leaf_nodes: int) -> None:
+    X, y = _data(3000, seed=max_iter)
+    est = HistGradientBoostingRegressor(max_iter=max_iter, max_leaf_nodes=max_leaf_nodes,
+                                        early_stopping=False, random_state=0).fit(X, y)
+    fresh, _ = _data(5000, seed=99)
+    fresh[:50, 3] = np.nan  # rows missing where training rows were not, and a NaN-only block
+    ours = hgb_raw_predict(est, fresh)
+    assert np.array_equal(ours, est.predict(fresh))
+    assert np.array_equal(hgb_raw_predict(est, fresh, n_jobs=1), ours)
+    assert len(np.unique(ours)) > 1  # the trees split: not a comparison of two constants
+
+
+def test_rows_on_a_threshold_go_left_as_in_sklearn() -> None:
+    X, y = _data(3000, seed=3)
+    est = HistGradientBoostingRegressor(max_iter=30, max_leaf_nodes=15, early_stopping=False,
+                                        random_state=0).fit(X, y)
+    nodes = np.concatenate([it[0].nodes for it in est._predictors])
+    splits = nodes[nodes["is_leaf"] == 0]
+    on = X[:len(splits)].copy()
+    on[np.arange(len(splits)), splits["feature_idx"]] = splits["num_threshold"]
+    assert np.array_equal(hgb_raw_predict(est, on), est.predict(on))
+
+
+@pytest.mark.parametrize("output", ["probability", "log_odds"])
+@pytest.mark.parametrize("positive", [0, 1])
+def test_classifier_outputs_equal_sklearn(output: str, positive: int) -> None:
+    X, y = _data(3000, seed=5)
+    est = HistGradientBoostingClassifier(max_iter=30, max_leaf_nodes=15, early_stopping=False,
+                                         random_state=0).fit(X, y > np.median(y))
+    frame = pd.DataFrame(X)
+    ours = fast_output(est, frame, output, positive)
+    if output == "probability":
+        expected = est.predict_proba(X)[:, positive]
+    else:
+        expected = est.decision_function(X) * (1 if positive == 1 else -1)
+    assert ours is not None
+    assert np.allclose(ours, expected, rtol=0, atol=1e-12)
+
+
+def test_pipeline_with_encoded_text_columns_equals_predict() -> None:
+    rng = np.random.default_rng(11)
+    frame = pd.DataFrame({"district": rng.choice(["north", "south", "east"], 2000),
+                          "income": rng.normal(5000, 800, 2000)})
+    y = (frame["district"] == "north") * 40 + frame["income"] / 100
+    encode = ColumnTransformer([("c", OrdinalEncoder(), ["district"])],
+                               remainder="passthrough", verbose_feature_names_out=False)
+    model = Pipeline([("encode", encode.set_output(transform="pandas")),
+                      ("trees", HistGradientBoostingRegressor(max_iter=20,
+                                                              early_stopping=False))])
+    model.fit(frame, y)
+    assert np.array_equal(fast_output(model, frame, "score", 1), model.predict(frame))
+
+
+def test_other_models_are_left_to_their_own_predict() -> None:
+    X, y = _data(300, seed=2)
+    X = np.nan_to_num(X)
+    forest = RandomForestRegressor(n_estimators=3, random_state=0).fit(X, y)
+    assert fast_output(forest, pd.DataFrame(X), "score", 1) is None
+    boosted = HistGradientBoostingRegressor(max_iter=3).fit(X, y)
+    assert fast_output(boosted, pd.DataFrame(X), "probability", 1) is None
+
+
+def test_wrong_width_is_refused() -> None:
+    X, y = _data(300, seed=4)
+    est = HistGradientBoostingRegressor(max_iter=3).fit(X, y)
+    with pytest.raises(ValueError, match="shape"):
+        hgb_raw_predict(est, X[:, :2])
