@@ -22,7 +22,7 @@ from numba import njit
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.pipeline import Pipeline
 
-from model.treeshap import trees_of
+from model.treeshap import flat_ensemble, trees_of
 
 __all__ = ["fast_output", "hgb_raw_predict"]
 
@@ -105,24 +105,21 @@ def hgb_raw_predict(estimator: HistGradientBoostingRegressor | HistGradientBoost
         If it is unfitted, multiclass, uses native categorical splits, or ``X`` has the
         wrong shape.
     """
-    trees, baseline = trees_of(estimator)
+    _, baseline = trees_of(estimator)
     X = np.ascontiguousarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != estimator.n_features_in_:
         raise ValueError(f"X must have shape (n_rows, {estimator.n_features_in_}), got {X.shape}")
     n_jobs = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
     if n_jobs < 1:
         raise ValueError("n_jobs must be a positive integer or -1")
-    nodes = np.concatenate(trees) if trees else None
+    flat = flat_ensemble(estimator)
+    arrays = (flat.tree_start, flat.max_nodes, flat.node_feat, flat.node_thr,
+              flat.node_miss_left, flat.node_left, flat.node_right, flat.node_is_leaf,
+              flat.node_value, float(baseline))
     out = np.empty(X.shape[0], dtype=np.float64)
-    if nodes is None:
-        out[:] = baseline
+    if len(X) <= _TASK_ROWS:  # one task: no thread pool to start
+        _predict_kernel(X, 0, len(X), *arrays, out)
         return out
-    arrays = (np.cumsum([0] + [len(t) for t in trees]).astype(np.int64),
-              max(len(t) for t in trees),
-              nodes["feature_idx"].astype(np.int64), nodes["num_threshold"].astype(np.float64),
-              nodes["missing_go_to_left"].astype(np.bool_), nodes["left"].astype(np.int64),
-              nodes["right"].astype(np.int64), nodes["is_leaf"].astype(np.bool_),
-              nodes["value"].astype(np.float64), float(baseline))
     with ThreadPoolExecutor(max_workers=n_jobs) as pool:
         tasks = [pool.submit(_predict_kernel, X, lo, min(lo + _TASK_ROWS, len(X)), *arrays, out)
                  for lo in range(0, len(X), _TASK_ROWS)]

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 
 import numpy as np
 from numba import njit
 from numpy.typing import DTypeLike
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-__all__ = ["hgb_shap_values", "trees_of"]
+__all__ = ["flat_ensemble", "hgb_shap_values", "trees_of"]
 
 _MAX_TABLE_BITS = 12  # leaves with more distinct path features are evaluated per row
 _TABLE_BUDGET = 2**28  # bytes; the cap above is lowered until all tables fit
@@ -111,6 +112,8 @@ class _FlatEnsemble:
         self.node_miss_left = nodes["missing_go_to_left"].astype(np.bool_)
         self.node_left = nodes["left"].astype(np.int64)
         self.node_right = nodes["right"].astype(np.int64)
+        self.node_value = nodes["value"].astype(np.float64)
+        self.node_is_leaf = nodes["is_leaf"].astype(np.bool_)
         self.node_bit = np.asarray(node_bit, dtype=np.int64)
         self.node_leaf = np.asarray(node_leaf, dtype=np.int64)
         k = self.leaf_k = np.asarray(leaf_k, dtype=np.int64)
@@ -319,6 +322,36 @@ def _shap_kernel(  # pragma: no cover - compiled
                 out[r0 + i, f] = acc[f, i]
 
 
+def flat_ensemble(
+    estimator: HistGradientBoostingRegressor | HistGradientBoostingClassifier,
+) -> _FlatEnsemble:
+    """Return the estimator's trees flattened, with their leaf tables, built once per fit.
+
+    Building them costs ~30 ms for the score model, which would dominate explaining or
+    re-scoring one person (a what-if edit); the last few models are kept, keyed on the
+    estimator and its list of trees (a new fit makes a new list).
+
+    Parameters
+    ----------
+    estimator : HistGradientBoostingRegressor or HistGradientBoostingClassifier
+        A fitted model (see :func:`trees_of`).
+
+    Returns
+    -------
+    _FlatEnsemble
+        Node arrays of all trees, leaf tables and the expected value.
+    """
+    trees_of(estimator)  # refuses what the flat arrays cannot represent
+    return _flat_of(estimator, id(estimator._predictors))
+
+
+@lru_cache(maxsize=4)
+def _flat_of(estimator: object, predictors_id: int) -> _FlatEnsemble:
+    del predictors_id  # part of the cache key only
+    trees, _ = trees_of(estimator)
+    return _FlatEnsemble(trees, _MAX_TABLE_BITS, _TABLE_BUDGET)
+
+
 def trees_of(
     estimator: HistGradientBoostingRegressor | HistGradientBoostingClassifier,
 ) -> tuple[list[np.ndarray], float]:
@@ -411,7 +444,7 @@ def hgb_shap_values(
         If it is unfitted, multiclass, uses native categorical splits, or ``X`` has the
         wrong shape.
     """
-    trees, baseline = trees_of(estimator)
+    _, baseline = trees_of(estimator)
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] != estimator.n_features_in_:
         raise ValueError(f"X must have shape (n_rows, {estimator.n_features_in_}), got {X.shape}")
@@ -422,7 +455,7 @@ def hgb_shap_values(
     if n_jobs < 1:
         raise ValueError("n_jobs must be a positive integer or -1")
 
-    flat = _FlatEnsemble(trees, _MAX_TABLE_BITS, _TABLE_BUDGET)
+    flat = flat_ensemble(estimator)
     values = np.empty(X.shape, dtype=dtype)
     with ThreadPoolExecutor(max_workers=n_jobs) as pool:
         for start in range(0, X.shape[0], chunk_rows):

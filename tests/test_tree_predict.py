@@ -34,7 +34,7 @@ def test_regressor_equals_predict_exactly(max_iter: int, max_leaf_nodes: int) ->
     X, y = _data(3000, seed=max_iter)
     est = HistGradientBoostingRegressor(max_iter=max_iter, max_leaf_nodes=max_leaf_nodes,
                                         early_stopping=False, random_state=0).fit(X, y)
-    fresh, _ = _data(5000, seed=99)
+    fresh, _ = _data(40_000, seed=99)  # more rows than one thread's task
     fresh[:50, 3] = np.nan  # rows missing where training rows were not, and a NaN-only block
     ours = hgb_raw_predict(est, fresh)
     assert np.array_equal(ours, est.predict(fresh))
