@@ -27,7 +27,6 @@ from model.profile import ColumnProfile, profile_table, profiles_from_table
 from model.roles import Roles
 
 if TYPE_CHECKING:
-    from model.explanation import Explanation
     from model.store import Run
 
 SAMPLE = 3_000
@@ -170,99 +169,71 @@ def attributes_stored(roles: Roles, columns: list[str]) -> list[Attribute]:
     return [*single, *permutations(single, 2)]
 
 
-def _coded_attributes(people: pd.DataFrame, roles: Roles
-                      ) -> list[tuple[Attribute, list[Coded]]]:
-    """Every stored attribute with its columns' codes, each column coded once."""
-    coded: dict[str, Coded] = {}
-    for column in roles.sensitive:
-        if column in people.columns:
-            try:
-                coded[column] = code_groups(people, column)
-            except ValueError:  # too many distinct values to compare as groups
-                continue
-    return [(a, [coded[c] for c in attribute_columns(a)])
-            for a in attributes_stored(roles, list(coded))]
+def attribute_tables(coded: dict[str, Coded], score: np.ndarray, roles: Roles
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the stored group tables of every sensitive attribute and ordered pair.
 
+    Parameters
+    ----------
+    coded : dict
+        Sensitive column -> (each person's group code, group labels), for the columns that
+        can be compared as groups (see :func:`code_groups`).
+    score : numpy.ndarray
+        Each person's score.
+    roles : Roles
+        Tiers and the score's range.
 
-def _long_groups(people: pd.DataFrame, score: np.ndarray, roles: Roles) -> pd.DataFrame:
-    parts = []
-    for attribute, coded in _coded_attributes(people, roles):
+    Returns
+    -------
+    groups : pandas.DataFrame
+        :func:`by_group` of each attribute, one after the other: ``attribute``, ``g0``,
+        ``g1`` (the groups), then its columns.
+    group_bins : pandas.DataFrame
+        :func:`group_bins` of each attribute, with an ``attribute`` column.
+    """
+    score = np.asarray(score, dtype=float)
+    tables, bins = [], []
+    for attribute in attributes_stored(roles, list(coded)):
         keys = attribute_columns(attribute)
-        table = _table(coded, keys, score, roles).reset_index()
+        columns = [coded[c] for c in keys]
+        table = _table(columns, keys, score, roles).reset_index()
         table = table.rename(columns=dict(zip(keys, _GROUP_KEYS, strict=False)))
         table.insert(0, "attribute", attribute_name(attribute))
-        parts.append(table)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        tables.append(table)
+        binned = _bins(columns, score, roles, DISTRIBUTION_WIDTH)
+        binned.insert(0, "attribute", attribute_name(attribute))
+        bins.append(binned)
+    return (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(),
+            pd.concat(bins, ignore_index=True) if bins else pd.DataFrame())
 
 
-def _long_bins(people: pd.DataFrame, score: np.ndarray, roles: Roles) -> pd.DataFrame:
-    parts = []
-    for attribute, coded in _coded_attributes(people, roles):
-        table = _bins(coded, score, roles, DISTRIBUTION_WIDTH)
-        table.insert(0, "attribute", attribute_name(attribute))
-        parts.append(table)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-
-
-def sample_table(people: pd.DataFrame, values: pd.DataFrame, roles: Roles) -> pd.DataFrame:
+def sample_table(people: pd.DataFrame, values: pd.DataFrame, roles: Roles, *,
+                 rows: np.ndarray | None = None) -> pd.DataFrame:
     """A fixed random sample of people: id, inputs, sensitive attributes and SHAP values.
 
     Parameters
     ----------
     people : pandas.DataFrame
-        The population.
+        The population (or one chunk of it).
     values : pandas.DataFrame
         SHAP values, rows aligned with ``people``.
     roles : Roles
         Column roles.
+    rows : numpy.ndarray, optional
+        Row positions to take; by default those of :func:`model.drivers.sample_rows`
+        (``SAMPLE`` people at most, seed 0).
 
     Returns
     -------
     pandas.DataFrame
-        The rows of :func:`model.drivers.sample_rows` (``SAMPLE`` people at most, seed 0),
-        SHAP columns prefixed ``shap__``.
+        The rows, SHAP columns prefixed ``shap__``.
     """
-    rows = drivers.sample_rows(len(people), SAMPLE)
+    rows = drivers.sample_rows(len(people), SAMPLE) if rows is None else rows
     keep = list(dict.fromkeys([roles.id, *roles.inputs,
                                *(c for c in roles.sensitive if c in people.columns)]))
     frame = people[keep].iloc[rows].reset_index(drop=True)
     shap_part = values.iloc[rows].reset_index(drop=True).add_prefix(SHAP_PREFIX)
     return pd.concat([frame, shap_part], axis=1)
-
-
-def compute(people: pd.DataFrame, explanation: Explanation, roles: Roles
-            ) -> dict[str, pd.DataFrame]:
-    """Compute every stored aggregate of a population.
-
-    Parameters
-    ----------
-    people : pandas.DataFrame
-        The population.
-    explanation : Explanation
-        Its SHAP values and scores.
-    roles : Roles
-        Column roles.
-
-    Returns
-    -------
-    dict
-        Name -> table, as stored under ``aggregates/``.
-    """
-    score = np.asarray(explanation.prediction, dtype=float)
-    values = explanation.values
-    points, _ = drivers.beeswarm_data(values, people, roles)
-    return {
-        "profile": profile_table(people, roles),
-        "histogram": population.score_histogram(score, roles),
-        "tiers": population.tier_table(score, roles),
-        "below": pd.DataFrame([population.below_tiers(score, roles)]),
-        "influence": drivers.influence_by_feature(values, roles),
-        "privacy": drivers.influence_by_privacy(values, roles),
-        "beeswarm": points,
-        "sample": sample_table(people, values, roles),
-        "groups": _long_groups(people, score, roles),
-        "group_bins": _long_bins(people, score, roles),
-    }
 
 
 def profiles(run: Run) -> dict[str, ColumnProfile]:

@@ -8,16 +8,27 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from datasets.generate import CITY_SIZE, CitySpec, assemble, generate_city, plan_cities
+from datasets.generate import CITY_SIZE, CitySpec, generate_city, plan_cities
 from datasets.policy import Policy, load_policy, policy_to_toml
-from model import aggregates
+from model.drivers import sample_rows
 from model.engine import Engine, executor
-from model.explain import additivity_error, explain
-from model.fidelity import fidelity_table
-from model.roles import synthetic_roles
-from model.store import commit, runs_root, staging, write_frames
+from model.explain import explain, explain_base
+from model.partials import ChunkSummary, merge, summarise
+from model.roles import Roles, synthetic_roles
+from model.store import (
+    FRIENDS,
+    PEOPLE,
+    SHAP,
+    commit,
+    part_name,
+    runs_root,
+    shap_table,
+    staging,
+    write_part,
+)
 from model.train import TreeParams, fit_score_model
 
 Progress = Callable[[str, float], None]
@@ -49,16 +60,48 @@ def run_name(policy: Policy, n: int, seed: int) -> str:
     return f"{policy.name}-n{n}-s{seed}"
 
 
-def _city(policy: Policy, seed: int, spec: CitySpec) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Generate one city (a top-level function, so that Dask workers can run it)."""
-    return generate_city(policy, spec.size, seed=seed, index=spec.index, offset=spec.offset)
+def _generate_part(policy: Policy, seed: int, folder: Path, fit_rows: np.ndarray | None,
+                   spec: CitySpec) -> pd.DataFrame:
+    """Generate one city and write its people and friendships into the staging folder.
+
+    A top-level function, so that Dask workers can run it; the folder must be on a file
+    system they see. Returns the city's people the score model is fitted on: all of them,
+    or the city's share of the seeded sample ``fit_rows`` (population row positions).
+    """
+    people, edges = generate_city(policy, spec.size, seed=seed, index=spec.index,
+                                  offset=spec.offset)
+    write_part(people, folder, PEOPLE, spec.index)
+    write_part(edges, folder, FRIENDS, spec.index)
+    if fit_rows is None:
+        return people
+    inside = fit_rows[(fit_rows >= spec.offset) & (fit_rows < spec.offset + spec.size)]
+    return people.iloc[inside - spec.offset]
+
+
+def _explain_part(model: object, roles: Roles, folder: Path, total: int,
+                  spec: CitySpec) -> tuple[ChunkSummary, float]:
+    """Explain one city read back from the staging folder, write its SHAP part, summarise it.
+
+    Returns the city's :class:`ChunkSummary` and the seconds its explanation took.
+    """
+    people = pd.read_parquet(Path(folder) / part_name(PEOPLE, spec.index))
+    explanation = explain(model, people[list(roles.inputs)])
+    write_part(shap_table(explanation), folder, SHAP, spec.index)
+    seconds = len(people) / explanation.rows_per_second if len(people) else 0.0
+    return summarise(people, explanation, roles, offset=spec.offset, total=total), seconds
 
 
 def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | None = None,
               *, params: TreeParams | None = None, progress: Progress | None = None,
               engine: Engine = "local", scheduler: str | None = None,
               city_size: int = CITY_SIZE) -> Path:
-    """Generate, fit, explain and write one run folder.
+    """Generate, fit, explain and write one run folder, a city at a time.
+
+    Each city is generated and written, then (once the score model is fitted on all the
+    people, or on a seeded sample of ``FIT_ROWS`` beyond that) read back, explained and
+    reduced to a :class:`model.partials.ChunkSummary`; the summaries merge into the stored
+    aggregates. The process running the build never holds the population: only the
+    training rows, and each person's score and group codes.
 
     Parameters
     ----------
@@ -75,7 +118,7 @@ def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | No
     progress : callable, optional
         Called as ``progress(step_description, fraction_done)``.
     engine : {"local", "dask"}
-        Where the chunked steps (cities, SHAP chunks) run; see :mod:`model.engine`.
+        Where the cities are generated and explained; see :mod:`model.engine`.
     scheduler : str, optional
         Address of an existing Dask scheduler; a local two-worker cluster without it.
     city_size : int
@@ -93,54 +136,54 @@ def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | No
     timings: dict[str, float] = {}
 
     specs = plan_cities(n, seed=seed, city_size=city_size)
-    with executor(engine, scheduler=scheduler) as runner:
+    fit_rows = None if n <= FIT_ROWS else sample_rows(n, FIT_ROWS, seed=seed)
+    with staging(out) as folder, executor(engine, scheduler=scheduler) as runner:
         report(f"Generating {n:,} people in {len(specs)} cities under '{policy.name}'", 0.0)
         start = time.perf_counter()
-        world = assemble(policy, seed, runner.map(partial(_city, policy, seed), specs))
+        parts = runner.map(partial(_generate_part, policy, seed, folder, fit_rows), specs)
+        training = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        del parts
         timings["generate_s"] = time.perf_counter() - start
         timings["generate_peak_mb"] = _peak_mb()
 
         report("Fitting the score model", 0.2)
         start = time.perf_counter()
-        training = (world.people if n <= FIT_ROWS
-                    else world.people.sample(FIT_ROWS, random_state=seed))
         model, metrics = fit_score_model(training, roles, seed=seed, params=params)
+        del training
         timings["fit_s"] = time.perf_counter() - start
         timings["fit_peak_mb"] = _peak_mb()
 
         report(f"Explaining {n:,} scores with SHAP", 0.4)
         start = time.perf_counter()
-        explanation = explain(model, world.people[list(roles.inputs)], map_chunks=runner.map)
+        done = runner.map(partial(_explain_part, model, roles, folder, n), specs)
         timings["explain_s"] = time.perf_counter() - start
         timings["explain_peak_mb"] = _peak_mb()
 
-    report("Computing the audit's aggregates", 0.85)
-    start = time.perf_counter()
-    fidelity = fidelity_table(world.people, explanation.values)
-    tables = aggregates.compute(world.people, explanation, roles)
-    timings["aggregates_s"] = time.perf_counter() - start
-    manifest = {
-        "source": "synthetic",
-        "policy": policy.name,
-        "policy_title": policy.title,
-        "seed": seed,
-        "n": n,
-        "metrics": metrics,
-        "shap": {
-            "max_additivity_error_points": additivity_error(explanation),
-            "rows_per_second": explanation.rows_per_second,
-            "dtype": "float32",
-        },
-        "fidelity": {row.feature: row.pearson for row in fidelity.itertuples()},
-        "timings": timings,
-        "engine": runner.name,
-    }
-    report("Writing the run folder", 0.9)
-    with staging(out) as folder:
+        report("Merging the audit's aggregates", 0.85)
         start = time.perf_counter()
-        write_frames(folder, world.people, explanation, world.edges)
-        manifest["timings"]["write_tables_s"] = time.perf_counter() - start
-        path = commit(folder, out, model=model, roles=roles, manifest=manifest,
-                      base=explanation.base, tables=tables, policy_text=policy_to_toml(policy))
+        merged = merge([summary for summary, _ in done], roles)
+        base = explain_base(model)
+        timings["aggregates_s"] = time.perf_counter() - start
+        explain_seconds = sum(seconds for _, seconds in done)
+        del done
+        manifest = {
+            "source": "synthetic",
+            "policy": policy.name,
+            "policy_title": policy.title,
+            "seed": seed,
+            "n": n,
+            "metrics": metrics,
+            "shap": {
+                "max_additivity_error_points": merged.additivity,
+                "rows_per_second": n / explain_seconds if explain_seconds > 0 else float("nan"),
+                "dtype": "float32",
+            },
+            "fidelity": {row.feature: row.pearson for row in merged.fidelity.itertuples()},
+            "timings": timings,
+            "engine": runner.name,
+        }
+        report("Writing the run folder", 0.9)
+        path = commit(folder, out, model=model, roles=roles, manifest=manifest, base=base,
+                      tables=merged.tables, policy_text=policy_to_toml(policy))
     report("Done", 1.0)
     return path

@@ -11,12 +11,43 @@ import numpy as np
 import pandas as pd
 
 from model.columns import is_categorical
+from model.profile import ColumnProfile, column_profile
 from model.roles import Roles
 
 MIN_GROUP = 11
 BEESWARM_SAMPLE = 2_000
+BEESWARM_TOP = 12
 OTHER_GROUPS = "other groups (small, merged)"
 UNCATEGORISED = "uncategorised"
+
+
+def influence_table(features: list[str], mean_abs: np.ndarray, mean_signed: np.ndarray,
+                    roles: Roles) -> pd.DataFrame:
+    """Return the influence table from each input's mean |SHAP| and mean SHAP.
+
+    Parameters
+    ----------
+    features : list of str
+        Inputs, in the order of the two arrays.
+    mean_abs, mean_signed : numpy.ndarray
+        Mean |SHAP| and mean SHAP of each input, in points.
+    roles : Roles
+        Labels and privacy categories.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`influence_by_feature`.
+    """
+    frame = pd.DataFrame({
+        "feature": list(features),
+        "label": [roles.label(c) for c in features],
+        "privacy": [roles.privacy.get(c, UNCATEGORISED) for c in features],
+        "mean_abs_points": np.asarray(mean_abs, dtype=np.float64),
+        "mean_signed_points": np.asarray(mean_signed, dtype=np.float64),
+    })
+    return frame.sort_values("mean_abs_points", ascending=False, ignore_index=True,
+                             kind="stable")
 
 
 def influence_by_feature(values: pd.DataFrame, roles: Roles) -> pd.DataFrame:
@@ -37,14 +68,60 @@ def influence_by_feature(values: pd.DataFrame, roles: Roles) -> pd.DataFrame:
         and ``mean_signed_points`` (average push; near 0 for centred SHAP values).
     """
     data = values.to_numpy(dtype=np.float64)
-    frame = pd.DataFrame({
-        "feature": list(values.columns),
-        "label": [roles.label(c) for c in values.columns],
-        "privacy": [roles.privacy.get(c, UNCATEGORISED) for c in values.columns],
-        "mean_abs_points": np.abs(data).mean(axis=0) if len(data) else 0.0,
-        "mean_signed_points": data.mean(axis=0) if len(data) else 0.0,
-    })
-    return frame.sort_values("mean_abs_points", ascending=False, ignore_index=True)
+    n = len(data)
+    zeros = np.zeros(data.shape[1])
+    return influence_table(list(values.columns),
+                           np.abs(data).sum(axis=0) / n if n else zeros,
+                           data.sum(axis=0) / n if n else zeros, roles)
+
+
+def privacy_columns(features: list[str], roles: Roles) -> dict[str, list[str]]:
+    """Group inputs by privacy category (inputs without one are "uncategorised").
+
+    Parameters
+    ----------
+    features : list of str
+        Inputs.
+    roles : Roles
+        Privacy categories.
+
+    Returns
+    -------
+    dict
+        Category -> its inputs, categories sorted.
+    """
+    found: dict[str, list[str]] = {}
+    for feature in features:
+        found.setdefault(roles.privacy.get(feature, UNCATEGORISED), []).append(feature)
+    return dict(sorted(found.items()))
+
+
+def privacy_table(mean_abs: dict[str, float], features: list[str], roles: Roles
+                  ) -> pd.DataFrame:
+    """Return the influence of each privacy category from its mean |summed SHAP|.
+
+    Parameters
+    ----------
+    mean_abs : dict
+        Category -> mean over people of |sum of the category's SHAP values|.
+    features : list of str
+        Inputs (to count each category's).
+    roles : Roles
+        Privacy categories.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`influence_by_privacy`.
+    """
+    columns = privacy_columns(features, roles)
+    frame = pd.DataFrame([{"privacy": c, "n_features": len(columns[c]),
+                           "mean_abs_points": float(mean_abs[c])} for c in columns],
+                         columns=["privacy", "n_features", "mean_abs_points"])
+    total = frame["mean_abs_points"].sum()
+    frame["share"] = frame["mean_abs_points"] / total if total > 0 else 0.0
+    return frame.sort_values("mean_abs_points", ascending=False, ignore_index=True,
+                             kind="stable")
 
 
 def influence_by_privacy(values: pd.DataFrame, roles: Roles) -> pd.DataFrame:
@@ -66,16 +143,10 @@ def influence_by_privacy(values: pd.DataFrame, roles: Roles) -> pd.DataFrame:
         One row per category, largest first: ``privacy``, ``n_features``,
         ``mean_abs_points`` and ``share`` (of the sum over categories, 0 to 1).
     """
-    categories = pd.Series({c: roles.privacy.get(c, UNCATEGORISED) for c in values.columns})
-    rows = []
-    for category, columns in categories.groupby(categories).groups.items():
-        summed = values[list(columns)].to_numpy(dtype=np.float64).sum(axis=1)
-        rows.append({"privacy": category, "n_features": len(columns),
-                     "mean_abs_points": float(np.abs(summed).mean()) if len(summed) else 0.0})
-    frame = pd.DataFrame(rows, columns=["privacy", "n_features", "mean_abs_points"])
-    total = frame["mean_abs_points"].sum()
-    frame["share"] = frame["mean_abs_points"] / total if total > 0 else 0.0
-    return frame.sort_values("mean_abs_points", ascending=False, ignore_index=True)
+    features, n = list(values.columns), len(values)
+    means = {c: float(np.abs(values[cols].to_numpy(np.float64).sum(axis=1)).sum() / n)
+             if n else 0.0 for c, cols in privacy_columns(features, roles).items()}
+    return privacy_table(means, features, roles)
 
 
 def sample_rows(n: int, size: int, *, seed: int = 0) -> np.ndarray:
@@ -100,10 +171,36 @@ def sample_rows(n: int, size: int, *, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
 
 
-def value_rank(column: pd.Series, roles: Roles) -> np.ndarray:
+def rank_by_profile(values: pd.Series, profile: ColumnProfile) -> np.ndarray:
     """Return each value's position among the population's values, from 0 (low) to 1 (high).
 
-    Numbers use their percentile rank; categories their position in sorted order.
+    Numbers get their mid-rank percentile in the population (half the people at the same
+    value count as below); categories their position among the sorted categories.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Values to place (e.g. a sample's).
+    profile : ColumnProfile
+        The column's profile over the whole population.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Ranks in [0, 1]; NaN for missing values.
+    """
+    missing = values.isna().to_numpy()
+    if profile.categorical:
+        categories = pd.Index(profile.categories)
+        top = max(len(categories) - 1, 1)
+        position = categories.get_indexer(values.astype(str)).astype(float) / top
+    else:
+        position = profile.percentile(values.to_numpy(dtype=np.float64))
+    return np.where(missing, np.nan, position)
+
+
+def value_rank(column: pd.Series, roles: Roles) -> np.ndarray:
+    """Return each value's position among the column's values, from 0 (low) to 1 (high).
 
     Parameters
     ----------
@@ -115,17 +212,55 @@ def value_rank(column: pd.Series, roles: Roles) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of float
-        Ranks in [0, 1].
+        See :func:`rank_by_profile`, with the column's own profile.
     """
-    if is_categorical(column, roles):
-        codes = pd.Categorical(column.astype(str)).codes.astype(float)
-        top = codes.max() if len(codes) else 0.0
-        return codes / top if top > 0 else np.zeros(len(codes))
-    return column.rank(pct=True, method="average").to_numpy(dtype=float)
+    return rank_by_profile(column, column_profile(column, is_categorical(column, roles)))
+
+
+def beeswarm_points(values: pd.DataFrame, ranks: dict[str, np.ndarray], features: list[str],
+                    roles: Roles, *, bins: int = 80) -> pd.DataFrame:
+    """Stack sampled people's SHAP values into beeswarm rows, one per feature.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        SHAP values of the people drawn, one column per input.
+    ranks : dict
+        Input -> the value rank of each person drawn (:func:`rank_by_profile`).
+    features : list of str
+        The inputs shown, most influential first.
+    roles : Roles
+        Labels.
+    bins : int
+        Number of SHAP bins across the whole range used for stacking.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As the first output of :func:`beeswarm_data`.
+    """
+    parts = [pd.DataFrame({"feature": feature, "label": roles.label(feature), "order": order,
+                           "points": values[feature].to_numpy(dtype=np.float64),
+                           "value_rank": ranks[feature]})
+             for order, feature in enumerate(features)]
+    points = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["feature", "label", "order", "points", "value_rank"])
+    if len(points):
+        lo, hi = points["points"].min(), points["points"].max()
+        width = (hi - lo) / bins if hi > lo else 1.0
+        binned = np.floor((points["points"] - lo) / width).astype(int)
+        slot = points.groupby([points["feature"], binned]).cumcount().to_numpy()
+        side = np.where(slot % 2 == 0, 1.0, -1.0)
+        height = pd.Series((slot + 1) // 2, index=points.index, dtype=float)
+        crowd = height.groupby(points["feature"]).transform("max").clip(lower=1.0)
+        points["offset"] = side * height / crowd
+    else:
+        points["offset"] = []
+    return points
 
 
 def beeswarm_data(values: pd.DataFrame, table: pd.DataFrame, roles: Roles, *,
-                  top: int = 12, sample: int = BEESWARM_SAMPLE, bins: int = 80,
+                  top: int = BEESWARM_TOP, sample: int = BEESWARM_SAMPLE, bins: int = 80,
                   seed: int = 0) -> tuple[pd.DataFrame, int]:
     """Return the points of a beeswarm: one dot per sampled person and top feature.
 
@@ -160,27 +295,8 @@ def beeswarm_data(values: pd.DataFrame, table: pd.DataFrame, roles: Roles, *,
     """
     features = influence_by_feature(values, roles)["feature"].head(top).tolist()
     rows = sample_rows(len(values), sample, seed=seed)
-    parts = []
-    for order, feature in enumerate(features):
-        rank = value_rank(table[feature], roles)[rows]
-        parts.append(pd.DataFrame({
-            "feature": feature, "label": roles.label(feature), "order": order,
-            "points": values[feature].to_numpy(dtype=np.float64)[rows], "value_rank": rank,
-        }))
-    points = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["feature", "label", "order", "points", "value_rank"])
-    if len(points):
-        lo, hi = points["points"].min(), points["points"].max()
-        width = (hi - lo) / bins if hi > lo else 1.0
-        binned = np.floor((points["points"] - lo) / width).astype(int)
-        slot = points.groupby([points["feature"], binned]).cumcount().to_numpy()
-        side = np.where(slot % 2 == 0, 1.0, -1.0)
-        height = pd.Series((slot + 1) // 2, index=points.index, dtype=float)
-        crowd = height.groupby(points["feature"]).transform("max").clip(lower=1.0)
-        points["offset"] = side * height / crowd
-    else:
-        points["offset"] = []
-    return points, len(rows)
+    ranks = {f: value_rank(table[f], roles)[rows] for f in features}
+    return beeswarm_points(values.iloc[rows], ranks, features, roles, bins=bins), len(rows)
 
 
 def beeswarm_summary(points: pd.DataFrame) -> pd.DataFrame:

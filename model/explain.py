@@ -57,6 +57,23 @@ def explain_rows(trees: object, rows: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=np.float32)
 
 
+def explain_base(model: Pipeline) -> float:
+    """Return the base value of a fitted pipeline's explanation (as :func:`explain` gives).
+
+    Parameters
+    ----------
+    model : sklearn.pipeline.Pipeline
+        A fitted pipeline whose last step is a tree ensemble.
+
+    Returns
+    -------
+    float
+        The model's expected output over its training data, in score points.
+    """
+    _, trees = _split(model)
+    return _base(trees, int(trees.n_features_in_))
+
+
 def _base(trees: object, width: int) -> float:
     """The explanation's base value: the model's expected output over its training data."""
     if isinstance(trees, _HGB):

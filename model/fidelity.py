@@ -9,13 +9,16 @@ misses part of the rule, or fits noise.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from datasets.dictionary import TRUE_PREFIX
 from datasets.policy import FRIENDS_FEATURE, Policy, describe_term, parse_policy
-from model.store import Run
+
+if TYPE_CHECKING:
+    from model.store import Run
 
 FIDELITY_COLUMNS = ("feature", "pearson", "true_sd_points", "shap_sd_points", "rmse_points")
 

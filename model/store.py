@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import shutil
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from model import aggregates
+from model import partials
 from model.explanation import Explanation
 from model.persist import load_model_bytes, model_bytes
 from model.roles import Roles
@@ -542,7 +543,8 @@ def commit(folder: Path, out: Path, *, model: object, roles: Roles, manifest: di
     roles : Roles
         Column roles, stored in the manifest.
     manifest : dict
-        Extra manifest entries (policy, seed, n, metrics, ...).
+        Extra manifest entries (policy, seed, n, metrics, ...); a ``timings`` entry gets
+        ``commit_s``, the time this function took to write and hash.
     base : float
         The SHAP base value.
     tables : dict
@@ -556,6 +558,7 @@ def commit(folder: Path, out: Path, *, model: object, roles: Roles, manifest: di
         ``out``.
     """
     out = Path(out).resolve()
+    start = time.perf_counter()
     (folder / MODEL).write_bytes(model_bytes(model))
     if policy_text is not None:
         (folder / POLICY).write_text(policy_text, encoding="utf-8")
@@ -567,6 +570,8 @@ def commit(folder: Path, out: Path, *, model: object, roles: Roles, manifest: di
              for p in sorted(folder.rglob("*")) if p.is_file()}
     full = {"format": FORMAT, **manifest, "roles": roles.to_dict(),
             "versions": versions(), "files": files}
+    if "timings" in full:  # writing the model and aggregates, hashing every file
+        full["timings"] = {**full["timings"], "commit_s": time.perf_counter() - start}
     full["shap"] = {**full.get("shap", {}), "base": float(base)}
     (folder / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n",
                                    encoding="utf-8")
@@ -619,7 +624,8 @@ def write_run(out: Path, *, people: pd.DataFrame, explanation: Explanation, mode
         write_frames(folder, people, explanation, edges)
         return commit(folder, out, model=model, roles=roles, manifest=manifest,
                       base=explanation.base, policy_text=policy_text,
-                      tables=aggregates.compute(people, explanation, roles))
+                      tables=partials.merge([partials.summarise(people, explanation, roles)],
+                                            roles).tables)
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

@@ -82,7 +82,10 @@ def test_sample_rows_is_reproducible_and_bounded() -> None:
 def test_value_rank_orders_numbers_and_categories() -> None:
     roles = _roles()
     numbers = value_rank(pd.Series([3.0, 1.0, 2.0], name="a"), roles)
-    assert numbers.tolist() == pytest.approx([1.0, 1 / 3, 2 / 3])
+    # mid-rank: (people below + people at or below) / (2 n)
+    assert numbers.tolist() == pytest.approx([5 / 6, 1 / 6, 3 / 6])
+    ties = value_rank(pd.Series([1.0, 2.0, 2.0, np.nan], name="a"), roles)
+    assert ties[:3].tolist() == pytest.approx([1 / 6, 4 / 6, 4 / 6]) and np.isnan(ties[3])
     categories = value_rank(pd.Series(["z", "b", "m", "b"], name="c"), roles)
     assert categories.tolist() == pytest.approx([1.0, 0.0, 0.5, 0.0])
 
