@@ -16,7 +16,7 @@ import pandas as pd
 from datasets.dictionary import DICTIONARY, INPUTS, SENSITIVE, TRUE_PREFIX
 from datasets.policy import FRIENDS_FEATURE, Policy
 
-MAX_PEOPLE = 5_000_000
+MAX_PEOPLE = 100_000_000
 MIN_PEOPLE = 50
 CITY_SIZE = 250_000
 _DISTRICTS = DICTIONARY["district"].categories
@@ -323,7 +323,7 @@ def plan_cities(n: int, *, seed: int = 0, city_size: int = CITY_SIZE) -> list[Ci
     Parameters
     ----------
     n : int
-        Number of people, between 50 and 5,000,000.
+        Number of people, between 50 and 100,000,000.
     seed : int
         Seed of the population (validated here).
     city_size : int
@@ -381,7 +381,7 @@ def generate(policy: Policy, n: int, *, seed: int = 0, city_size: int = CITY_SIZ
     policy : Policy
         The hidden rules.
     n : int
-        Number of people, between 50 and 5,000,000.
+        Number of people, between 50 and 100,000,000.
     seed : int
         Seed; the same seed gives the same population.
     city_size : int

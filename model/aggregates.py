@@ -62,7 +62,7 @@ def code_groups(people: pd.DataFrame, column: str) -> Coded:
 def _key(coded: list[Coded]) -> tuple[np.ndarray, list[int]]:
     """One integer per person that sorts like the tuple of its group labels."""
     sizes = [len(labels) for _, labels in coded]
-    key = coded[0][0].copy()
+    key = coded[0][0].astype(np.int64)  # a copy, wide enough for the combined key
     for (codes, _), size in zip(coded[1:], sizes[1:], strict=True):
         key = key * size + codes
     return key, sizes

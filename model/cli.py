@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from datasets.generate import MAX_PEOPLE, MIN_PEOPLE
 from datasets.policy import PRESETS, PolicyError
 from model.engine import ENGINES
 from model.jsonable import strict
@@ -267,7 +268,7 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="generate a population, fit and explain the score")
     build.add_argument("--policy", default="social-credit",
                        help=f"a preset ({', '.join(PRESETS)}) or a policy .toml file")
-    build.add_argument("--n", type=_positive_int("--n", 50, 5_000_000), default=20_000,
+    build.add_argument("--n", type=_positive_int("--n", MIN_PEOPLE, MAX_PEOPLE), default=20_000,
                        help="number of people (default 20000)")
     build.add_argument("--seed", type=_positive_int("--seed", 0, 2**32 - 1), default=0)
     build.add_argument("--out", type=Path, default=None,

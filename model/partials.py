@@ -34,6 +34,7 @@ from model.profile import ColumnProfile, column_profile, merge_profiles, profile
 from model.roles import Roles
 
 _FIDELITY_SUMS = ("n", "t", "s", "tt", "ss", "ts")
+_CODE = np.int8  # a group code per person and attribute: MAX_GROUPS (60) fits
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,8 @@ class ChunkSummary:
     score : numpy.ndarray
         Each person's score (the model's prediction), float64.
     groups : dict
-        Sensitive column -> (codes, labels) of :func:`model.aggregates.code_groups`; a
-        column with too many values to compare as groups is left out.
+        Sensitive column -> (codes, labels) of :func:`model.aggregates.code_groups`, codes
+        as int8; a column with too many values to compare as groups is left out.
     abs_sum, signed_sum : numpy.ndarray
         Per input (in ``roles.inputs`` order), the sum of |SHAP| and of SHAP.
     privacy_abs_sum : dict
@@ -134,9 +135,10 @@ def summarise(people: pd.DataFrame, explanation: Explanation, roles: Roles, *,
     sensitive = [c for c in roles.sensitive if c in people.columns]
     for column in sensitive:
         try:
-            groups[column] = code_groups(people, column)
+            codes, labels = code_groups(people, column)
         except ValueError:  # too many distinct values to compare as groups
             continue
+        groups[column] = (codes.astype(_CODE), labels)  # at most MAX_GROUPS labels
     privacy: dict[str, float] = {}
     for category, columns in drivers.privacy_columns(inputs, roles).items():
         privacy[category] = float(np.abs(values[columns].to_numpy(np.float64).sum(axis=1)).sum())
@@ -166,8 +168,8 @@ def _merge_groups(chunks: list[ChunkSummary]) -> dict[str, Coded]:
         labels = pd.Index(sorted({str(v) for c in chunks for v in c.groups[column][1]}))
         if len(labels) > MAX_GROUPS:
             continue
-        codes = [np.asarray(labels.get_indexer(c.groups[column][1]), dtype=np.int64)[
-            c.groups[column][0]] for c in chunks]
+        codes = [labels.get_indexer(c.groups[column][1]).astype(_CODE)[c.groups[column][0]]
+                 for c in chunks]
         merged[column] = (np.concatenate(codes), labels)
     return merged
 
