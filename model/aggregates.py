@@ -80,14 +80,17 @@ def _split_key(key: np.ndarray, coded: list[Coded], sizes: list[int]) -> list[pd
 def _table(coded: list[Coded], columns: list[str], score: np.ndarray,
            roles: Roles) -> pd.DataFrame:
     key, sizes = _key(coded)
-    data = pd.DataFrame({"score": score})
-    for t in roles.tiers:
-        data[f"share_{t.name}"] = (score >= t.min_score).astype(float)
-    grouped = data.groupby(key, sort=True)
-    table = grouped.mean().rename(columns={"score": "mean_score"})
-    table.insert(0, "median_score", grouped["score"].median())
-    table.insert(0, "count", grouped.size().astype(float))
-    parts = _split_key(table.index.to_numpy(), coded, sizes)
+    space = int(np.prod(sizes))
+    count = np.bincount(key, minlength=space)
+    present = np.flatnonzero(count)
+    found = count[present].astype(float)
+    table = pd.DataFrame({"count": found}, index=present)
+    table["median_score"] = pd.Series(score).groupby(key, sort=True).median().to_numpy()
+    table["mean_score"] = np.bincount(key, weights=score, minlength=space)[present] / found
+    for t in roles.tiers:  # sums of 0/1 are exact, so the shares are too
+        reached = np.bincount(key, weights=score >= t.min_score, minlength=space)
+        table[f"share_{t.name}"] = reached[present] / found
+    parts = _split_key(present, coded, sizes)
     table.index = (pd.Index(parts[0], name=columns[0]) if len(parts) == 1
                    else pd.MultiIndex.from_arrays(parts, names=columns))
     return table
@@ -119,18 +122,27 @@ def by_group(people: pd.DataFrame, score: np.ndarray, roles: Roles,
     return _table(coded, columns, np.asarray(score, dtype=float), roles)
 
 
-def _bins(coded: list[Coded], score: np.ndarray, roles: Roles, width: float) -> pd.DataFrame:
-    key, sizes = _key(coded)
+def _score_bins(score: np.ndarray, roles: Roles, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bin edges over the score's range, and each person's bin as np.histogram counts it
+    (half-open bins, the last one closed on the right)."""
     edges = np.arange(roles.score_min, roles.score_max + width, width)
     clipped = np.clip(score, roles.score_min, roles.score_max)
-    present = np.unique(key)
+    column = np.minimum(np.searchsorted(edges, clipped, side="right") - 1, len(edges) - 2)
+    return edges, column
+
+
+def _bins(coded: list[Coded], binned: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
+    key, sizes = _key(coded)
+    edges, column = binned
+    n_bins = len(edges) - 1
+    counts = np.bincount(key * n_bins + column, minlength=int(np.prod(sizes)) * n_bins)
+    counts = counts.reshape(-1, n_bins)
+    present = np.flatnonzero(counts.sum(axis=1))
     names = _split_key(present, coded, sizes)
     labels = [SEPARATOR.join(str(part[i]) for part in names) for i in range(len(present))]
-    rows = []
-    for label, group in sorted(zip(labels, present, strict=True)):
-        hist, _ = np.histogram(clipped[key == group], bins=edges)
-        rows.append(pd.DataFrame({"group": label, "bin_start": edges[:-1],
-                                  "bin_end": edges[1:], "people": hist}))
+    rows = [pd.DataFrame({"group": label, "bin_start": edges[:-1], "bin_end": edges[1:],
+                          "people": counts[group]})
+            for label, group in sorted(zip(labels, present, strict=True))]
     if not rows:
         return pd.DataFrame(columns=["group", "bin_start", "bin_end", "people"])
     return pd.concat(rows, ignore_index=True)
@@ -160,7 +172,7 @@ def group_bins(people: pd.DataFrame, score: np.ndarray, roles: Roles, attribute:
         ``people``; every bin of every non-empty group, groups sorted by label.
     """
     coded = [code_groups(people, c) for c in attribute_columns(attribute)]
-    return _bins(coded, np.asarray(score, dtype=float), roles, width)
+    return _bins(coded, _score_bins(np.asarray(score, dtype=float), roles, width))
 
 
 def attributes_stored(roles: Roles, columns: list[str]) -> list[Attribute]:
@@ -192,6 +204,7 @@ def attribute_tables(coded: dict[str, Coded], score: np.ndarray, roles: Roles
         :func:`group_bins` of each attribute, with an ``attribute`` column.
     """
     score = np.asarray(score, dtype=float)
+    binned = _score_bins(score, roles, DISTRIBUTION_WIDTH)
     tables, bins = [], []
     for attribute in attributes_stored(roles, list(coded)):
         keys = attribute_columns(attribute)
@@ -200,9 +213,9 @@ def attribute_tables(coded: dict[str, Coded], score: np.ndarray, roles: Roles
         table = table.rename(columns=dict(zip(keys, _GROUP_KEYS, strict=False)))
         table.insert(0, "attribute", attribute_name(attribute))
         tables.append(table)
-        binned = _bins(columns, score, roles, DISTRIBUTION_WIDTH)
-        binned.insert(0, "attribute", attribute_name(attribute))
-        bins.append(binned)
+        counted = _bins(columns, binned)
+        counted.insert(0, "attribute", attribute_name(attribute))
+        bins.append(counted)
     return (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(),
             pd.concat(bins, ignore_index=True) if bins else pd.DataFrame())
 
