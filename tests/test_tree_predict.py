@@ -14,6 +14,8 @@ from sklearn.ensemble import (
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
+from model import explain as explain_module
+from model.explain import PREDICT_CHECK_ROWS, explain
 from model.tree_predict import fast_output, hgb_raw_predict
 
 
@@ -70,16 +72,7 @@ def test_classifier_outputs_equal_sklearn(output: str, positive: int) -> None:
 
 
 def test_pipeline_with_encoded_text_columns_equals_predict() -> None:
-    rng = np.random.default_rng(11)
-    frame = pd.DataFrame({"district": rng.choice(["north", "south", "east"], 2000),
-                          "income": rng.normal(5000, 800, 2000)})
-    y = (frame["district"] == "north") * 40 + frame["income"] / 100
-    encode = ColumnTransformer([("c", OrdinalEncoder(), ["district"])],
-                               remainder="passthrough", verbose_feature_names_out=False)
-    model = Pipeline([("encode", encode.set_output(transform="pandas")),
-                      ("trees", HistGradientBoostingRegressor(max_iter=20,
-                                                              early_stopping=False))])
-    model.fit(frame, y)
+    model, frame = _pipeline(2_000)
     assert np.array_equal(fast_output(model, frame, "score", 1), model.predict(frame))
 
 
@@ -97,3 +90,28 @@ def test_wrong_width_is_refused() -> None:
     est = HistGradientBoostingRegressor(max_iter=3).fit(X, y)
     with pytest.raises(ValueError, match="shape"):
         hgb_raw_predict(est, X[:, :2])
+
+
+def _pipeline(n: int) -> tuple[Pipeline, pd.DataFrame]:
+    rng = np.random.default_rng(12)
+    frame = pd.DataFrame({"district": rng.choice(["north", "south", "east"], n),
+                          "income": rng.normal(5000, 800, n)})
+    y = (frame["district"] == "north") * 40 + frame["income"] / 100
+    encode = ColumnTransformer([("c", OrdinalEncoder(), ["district"])],
+                               remainder="passthrough", verbose_feature_names_out=False)
+    model = Pipeline([("encode", encode.set_output(transform="pandas")),
+                      ("trees", HistGradientBoostingRegressor(max_iter=20,
+                                                              early_stopping=False))])
+    return model.fit(frame, y), frame
+
+
+def test_explain_predicts_what_the_model_predicts() -> None:
+    model, frame = _pipeline(PREDICT_CHECK_ROWS + 3_000)
+    assert np.array_equal(explain(model, frame).prediction, model.predict(frame))
+
+
+def test_explain_falls_back_to_predict_when_the_fast_path_disagrees(monkeypatch) -> None:
+    model, frame = _pipeline(PREDICT_CHECK_ROWS + 3_000)
+    monkeypatch.setattr(explain_module, "hgb_raw_predict",
+                        lambda trees, matrix: hgb_raw_predict(trees, matrix) + 1e-9)
+    assert np.array_equal(explain(model, frame).prediction, model.predict(frame))
