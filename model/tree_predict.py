@@ -12,7 +12,6 @@ models and data with ties and missing values.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -22,7 +21,7 @@ from numba import njit
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.pipeline import Pipeline
 
-from model.treeshap import flat_ensemble, trees_of
+from model.treeshap import checked_inputs, flat_ensemble
 
 __all__ = ["fast_output", "hgb_raw_predict"]
 
@@ -99,19 +98,11 @@ def hgb_raw_predict(estimator: HistGradientBoostingRegressor | HistGradientBoost
 
     Raises
     ------
-    TypeError
-        If ``estimator`` is not a histogram gradient boosting model.
-    ValueError
-        If it is unfitted, multiclass, uses native categorical splits, or ``X`` has the
-        wrong shape.
+    TypeError, ValueError
+        As :func:`model.treeshap.checked_inputs`.
     """
-    _, baseline = trees_of(estimator)
+    X, baseline, n_jobs = checked_inputs(estimator, X, n_jobs)
     X = np.ascontiguousarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != estimator.n_features_in_:
-        raise ValueError(f"X must have shape (n_rows, {estimator.n_features_in_}), got {X.shape}")
-    n_jobs = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
-    if n_jobs < 1:
-        raise ValueError("n_jobs must be a positive integer or -1")
     flat = flat_ensemble(estimator)
     arrays = (flat.tree_start, flat.max_nodes, flat.node_feat, flat.node_thr,
               flat.node_miss_left, flat.node_left, flat.node_right, flat.node_is_leaf,

@@ -35,7 +35,7 @@ from numba import njit
 from numpy.typing import DTypeLike
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-__all__ = ["flat_ensemble", "hgb_shap_values", "trees_of"]
+__all__ = ["checked_inputs", "flat_ensemble", "hgb_shap_values", "trees_of"]
 
 _MAX_TABLE_BITS = 12  # leaves with more distinct path features are evaluated per row
 _TABLE_BUDGET = 2**28  # bytes; the cap above is lowered until all tables fit
@@ -352,6 +352,46 @@ def _flat_of(estimator: object, predictors_id: int) -> _FlatEnsemble:
     return _FlatEnsemble(trees, _MAX_TABLE_BITS, _TABLE_BUDGET)
 
 
+def checked_inputs(
+    estimator: HistGradientBoostingRegressor | HistGradientBoostingClassifier,
+    X: np.ndarray,
+    n_jobs: int,
+) -> tuple[np.ndarray, float, int]:
+    """Check a model, its input matrix and a thread count before walking the trees.
+
+    Parameters
+    ----------
+    estimator : HistGradientBoostingRegressor or HistGradientBoostingClassifier
+        A fitted model (see :func:`trees_of`).
+    X : numpy.ndarray
+        The matrix to walk, with the estimator's columns.
+    n_jobs : int
+        Threads, or -1 for one per core.
+
+    Returns
+    -------
+    X : numpy.ndarray
+        ``X`` as an array.
+    baseline : float
+        The raw prediction before any tree.
+    n_jobs : int
+        The number of threads to use.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`trees_of`; a ValueError for the wrong shape or thread count.
+    """
+    _, baseline = trees_of(estimator)
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != estimator.n_features_in_:
+        raise ValueError(f"X must have shape (n_rows, {estimator.n_features_in_}), got {X.shape}")
+    n_jobs = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+    if n_jobs < 1:
+        raise ValueError("n_jobs must be a positive integer or -1")
+    return X, baseline, n_jobs
+
+
 def trees_of(
     estimator: HistGradientBoostingRegressor | HistGradientBoostingClassifier,
 ) -> tuple[list[np.ndarray], float]:
@@ -444,17 +484,9 @@ def hgb_shap_values(
         If it is unfitted, multiclass, uses native categorical splits, or ``X`` has the
         wrong shape.
     """
-    _, baseline = trees_of(estimator)
-    X = np.asarray(X)
-    if X.ndim != 2 or X.shape[1] != estimator.n_features_in_:
-        raise ValueError(f"X must have shape (n_rows, {estimator.n_features_in_}), got {X.shape}")
+    X, baseline, n_jobs = checked_inputs(estimator, X, n_jobs)
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be positive")
-    if n_jobs == -1:
-        n_jobs = os.cpu_count() or 1
-    if n_jobs < 1:
-        raise ValueError("n_jobs must be a positive integer or -1")
-
     flat = flat_ensemble(estimator)
     values = np.empty(X.shape, dtype=dtype)
     with ThreadPoolExecutor(max_workers=n_jobs) as pool:
