@@ -364,9 +364,10 @@ def ego_chart(ego: pd.DataFrame, labels: Mapping[str, str], colour_by: str) -> a
         x=alt.X("x:Q", axis=axis, title=None, scale=alt.Scale(domain=[-1.3, 1.3])),
         y=alt.Y("y:Q", axis=axis, title=None, scale=alt.Scale(domain=[-1.3, 1.3])),
         color=alt.Color("score:Q", title="Score (points)", scale=alt.Scale(scheme="viridis")),
-        shape=alt.Shape("group:N", title=labels.get(colour_by, colour_by)),
+        shape=alt.Shape("group:N", title=labels.get(colour_by, colour_by),
+                        legend=alt.Legend(orient="bottom")),  # three legends overflow a side
         stroke=alt.Stroke("ring:N", title="Unfriending",
-                          legend=alt.Legend(symbolFillColor="white"),
+                          legend=alt.Legend(symbolFillColor="white", orient="bottom"),
                           scale=alt.Scale(domain=["dropped first", "kept"],
                                           range=[FLAG_COLOUR, "transparent"])),
         tooltip=[alt.Tooltip("who:N", title=""), alt.Tooltip("id:N", title="Person"),
