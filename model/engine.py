@@ -1,9 +1,10 @@
 """Where the chunked steps of a build run: in this process, or on a Dask cluster.
 
-A build is made of independent chunks (cities to generate, rows to explain). Locally they
-run one after the other in bounded memory; with ``engine="dask"`` the same functions are
-mapped over the chunks on a Dask cluster: an existing one given by its scheduler address,
-or a local cluster of worker processes. Dask was chosen over Ray because it speaks pandas
+A build is made of independent chunks, the cities: each is generated and written, then
+explained and summarised (see :mod:`model.build`). Locally they run one after the other in
+bounded memory; with ``engine="dask"`` the same functions are mapped over the chunks on a
+Dask cluster: an existing one given by its scheduler address, or a local cluster of worker
+processes. Dask was chosen over Ray because it speaks pandas
 and Parquet natively, its ``LocalCluster`` runs in tests on two cores, and its scheduler
 is a single pip-installable process, so pointing a build at a real cluster is one address.
 """

@@ -5,15 +5,15 @@ columns are the original inputs (ordinal codes keep one column per input), with 
 its exact, path-dependent form: :mod:`model.treeshap` for histogram gradient boosting (the
 score model; tens of thousands of rows per second), shap's TreeExplainer for other trees.
 ``base + values.sum(axis=1)`` equals the model's own ``predict()``; :func:`additivity_error`
-measures how closely.
+measures how closely. The predictions of a boosted regressor come from
+:mod:`model.tree_predict`, used only where they equal ``predict()`` on the first rows.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from functools import lru_cache, partial
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 _HGB = (HistGradientBoostingRegressor, HistGradientBoostingClassifier)
 PREDICT_CHECK_ROWS = 4_096  # rows predicted both ways before the fast path is trusted
-MapChunks = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
 
 
 def _split(model: Pipeline) -> tuple[Pipeline | None, object]:
@@ -93,8 +92,7 @@ def _explainer(trees: object) -> shap.TreeExplainer:
     return shap.TreeExplainer(trees)
 
 
-def explain(model: Pipeline, X: pd.DataFrame, *, chunk_rows: int = 100_000,
-            map_chunks: MapChunks | None = None) -> Explanation:
+def explain(model: Pipeline, X: pd.DataFrame, *, chunk_rows: int = 100_000) -> Explanation:
     """Explain every row of ``X`` with exact TreeSHAP, chunk by chunk.
 
     Parameters
@@ -106,9 +104,6 @@ def explain(model: Pipeline, X: pd.DataFrame, *, chunk_rows: int = 100_000,
         Inputs, in the columns the model was fitted on.
     chunk_rows : int
         Rows explained at a time, to bound memory.
-    map_chunks : callable, optional
-        ``map_chunks(fn, chunks) -> list`` running ``fn`` over the chunks, e.g. on a Dask
-        cluster (see :mod:`model.engine`); in this process by default.
 
     Returns
     -------
@@ -119,9 +114,8 @@ def explain(model: Pipeline, X: pd.DataFrame, *, chunk_rows: int = 100_000,
     start = time.perf_counter()
     encoded = pre.transform(X) if pre is not None else X
     matrix = encoded.to_numpy(dtype=np.float64)
-    chunks = [matrix[lo:lo + chunk_rows] for lo in range(0, len(matrix), chunk_rows)]
-    run = map_chunks or (lambda fn, items: [fn(item) for item in items])
-    parts = run(partial(explain_rows, trees), chunks)
+    parts = [explain_rows(trees, matrix[lo:lo + chunk_rows])
+             for lo in range(0, len(matrix), chunk_rows)]
     elapsed = time.perf_counter() - start
     values = np.concatenate(parts) if parts else np.zeros((0, matrix.shape[1]), np.float32)
     frame = pd.DataFrame(values, columns=list(encoded.columns), index=X.index)
