@@ -9,7 +9,7 @@ import streamlit as st
 from model.aggregates import profiles
 from model.finder import FinderError, find_people, nearest_person
 from model.roles import BELOW_ALL_TIERS
-from model.store import Run
+from model.run import Run
 
 MODES = ("By id", "Search with filters", "Someone like me")
 ANY = "(any)"

@@ -16,7 +16,8 @@ import streamlit as st
 
 from datasets.policy import PRESETS
 from model import aggregates, drivers
-from model.store import Run, RunError, list_runs, load_run, read_manifest, runs_root
+from model.run import Run, RunError
+from model.store import list_runs, load_run, read_manifest, runs_root
 
 if TYPE_CHECKING:
     from model.fidelity import FidelityReport

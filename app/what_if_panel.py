@@ -9,7 +9,7 @@ import streamlit as st
 from app import charts, state
 from model.aggregates import profiles
 from model.person import PersonExplanation, WhatIfError
-from model.store import Run
+from model.run import Run
 from model.waterfall import compare_explanations, waterfall_data
 
 PREFIX = "wi_"

@@ -28,7 +28,8 @@ from model import aggregates, drivers
 from model.fairness import impact_ratios, score_distribution, tier_table_with_suppression
 from model.person import explain_person, what_if
 from model.recourse import find_recourse
-from model.store import Run, list_runs, load_run
+from model.run import Run
+from model.store import list_runs, load_run
 from model.subject_access import person_data, subject_access, to_markdown
 from model.waterfall import compare_explanations, waterfall_data
 

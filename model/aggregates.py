@@ -27,7 +27,7 @@ from model.profile import ColumnProfile, profile_table, profiles_from_table
 from model.roles import Roles
 
 if TYPE_CHECKING:
-    from model.store import Run
+    from model.run import Run
 
 SAMPLE = 3_000
 DISTRIBUTION_WIDTH = 25.0

@@ -10,7 +10,7 @@ import numpy as np
 from model.fairness import FOUR_FIFTHS, tier_table_with_suppression
 from model.network import FRIENDS_FEATURE, friends_by_group
 from model.proxies import proxy_strength
-from model.store import Run
+from model.run import Run
 from model.suppress import DEFAULT_K
 
 

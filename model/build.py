@@ -18,17 +18,9 @@ from model.engine import Engine, executor
 from model.explain import explain, explain_base
 from model.partials import ChunkSummary, merge, summarise
 from model.roles import Roles, synthetic_roles
-from model.store import (
-    FRIENDS,
-    PEOPLE,
-    SHAP,
-    commit,
-    part_name,
-    runs_root,
-    shap_table,
-    staging,
-    write_part,
-)
+from model.run import FRIENDS, PEOPLE, SHAP, part_name
+from model.run_writer import commit, shap_table, staging, write_part
+from model.store import runs_root
 from model.train import TreeParams, fit_score_model
 
 Progress = Callable[[str, float], None]

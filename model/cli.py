@@ -19,7 +19,8 @@ from datasets.generate import MAX_PEOPLE, MIN_PEOPLE
 from datasets.policy import PRESETS, PolicyError
 from model.engine import ENGINES
 from model.jsonable import strict
-from model.store import RunError, load_run
+from model.run import RunError
+from model.store import load_run
 
 
 class CliError(Exception):

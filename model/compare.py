@@ -18,7 +18,8 @@ import pandas as pd
 from datasets.policy import Friends, Policy, PolicyError, policy_to_toml, validate
 from model.build import Progress, build_run
 from model.fairness import tier_table
-from model.store import POLICY, Run, RunError, read_manifest, runs_root
+from model.run import POLICY, Run, RunError
+from model.store import read_manifest, runs_root
 from model.suppress import DEFAULT_K
 
 EDITOR_MIN_N = 2_000

@@ -16,8 +16,8 @@ import pandas as pd
 from model.fairness import tier_table_with_suppression
 from model.groups import group_labels, group_means
 from model.proxies import check_sensitive
+from model.run import Run
 from model.scoring import score_rows
-from model.store import Run
 from model.suppress import DEFAULT_K
 from model.train import fit_score_model
 

@@ -19,7 +19,7 @@ from fairlearn.metrics import MetricFrame, count, selection_rate
 
 from model import aggregates
 from model.groups import Attribute, attribute_name, group_frame
-from model.store import Run
+from model.run import Run
 from model.suppress import DEFAULT_K, Suppression, suppression
 
 FOUR_FIFTHS = 0.8

@@ -18,7 +18,7 @@ from datasets.dictionary import TRUE_PREFIX
 from datasets.policy import FRIENDS_FEATURE, Policy, describe_term, parse_policy
 
 if TYPE_CHECKING:
-    from model.store import Run
+    from model.run import Run
 
 FIDELITY_COLUMNS = ("feature", "pearson", "true_sd_points", "shap_sd_points", "rmse_points")
 

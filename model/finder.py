@@ -9,7 +9,7 @@ import pandas as pd
 
 from model.columns import is_categorical
 from model.roles import Roles, tier_of
-from model.store import Run
+from model.run import Run
 
 
 class FinderError(ValueError):

@@ -28,7 +28,8 @@ from model.explain_any import Method, explain_any
 from model.import_checks import Prepared, prepare
 from model.persist import load_model_bytes, requested_types
 from model.roles_file import RolesSpec, parse_roles_bytes
-from model.store import MANIFEST, write_run
+from model.run import MANIFEST
+from model.run_writer import write_run
 from model.table_file import read_table
 
 _RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}")

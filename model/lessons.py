@@ -20,7 +20,8 @@ from model.jsonable import plain
 from model.network import NotAvailableError, friends_points, unfriend_gain
 from model.proxies import proxy_strength, unawareness_gap
 from model.recourse_burden import recourse_burden, recourse_sample
-from model.store import Run, runs_root
+from model.run import Run
+from model.store import runs_root
 from model.suppress import DEFAULT_K
 
 PAIRED_PRESET = {"social-credit": "marketed", "marketed": "social-credit",

@@ -17,8 +17,8 @@ import pandas as pd
 
 from model.groups import group_labels, group_means
 from model.jsonable import plain
+from model.run import Run
 from model.scoring import score_rows
-from model.store import Run
 from model.suppress import DEFAULT_K
 
 FRIENDS_FEATURE = "friends_mean_score"

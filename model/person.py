@@ -12,8 +12,8 @@ import pandas as pd
 from model.aggregates import profiles
 from model.jsonable import plain
 from model.roles import Roles, TierSpec, next_tier, tier_of
+from model.run import Run
 from model.scoring import explain_new_rows
-from model.store import Run
 
 MAX_REASONS = 4
 

@@ -11,7 +11,7 @@ from datasets.tiers import RESTRICTED_BELOW, RESTRICTED_NOTE, TIERS
 from model.roles import BELOW_ALL_TIERS, Roles
 
 if TYPE_CHECKING:
-    from model.store import Run
+    from model.run import Run
 
 BELOW_LABEL = "Below every tier"
 

@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
 from model.groups import group_labels, group_means
-from model.store import Run
+from model.run import Run
 from model.suppress import DEFAULT_K
 
 N_BINS = 20

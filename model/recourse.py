@@ -28,8 +28,8 @@ from model.jsonable import plain
 from model.person import format_value
 from model.profile import ColumnProfile
 from model.roles import TierSpec, next_tier
+from model.run import Run
 from model.scoring import score_rows
-from model.store import Run
 
 CATEGORY_COST = 0.5
 GRID_QUANTILES = np.array([0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.98])

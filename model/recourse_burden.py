@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from model.recourse import action_space, search, total_cost
+from model.run import Run
 from model.scoring import score_rows
-from model.store import Run
 from model.suppress import DEFAULT_K, suppression
 
 SAMPLE = 400

@@ -27,7 +27,7 @@ import vl_convert as vlc
 
 from model.jsonable import strict
 from model.report_template import TEMPLATE
-from model.store import Run
+from model.run import Run
 
 Format = Literal["html", "pdf", "json"]
 FOUR_FIFTHS = 0.8

@@ -14,7 +14,7 @@ import pandas as pd
 from model.explain import explain
 from model.explain_any import explain_any, model_output
 from model.explanation import Explanation
-from model.store import Run
+from model.run import Run
 from model.tree_predict import fast_output
 
 BACKGROUND_ROWS = 1_000

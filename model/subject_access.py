@@ -15,7 +15,7 @@ import pandas as pd
 from model.jsonable import plain
 from model.person import PersonExplanation, explain_person, format_value
 from model.roles import Roles
-from model.store import Run
+from model.run import Run
 
 UNCATEGORISED = "uncategorised"
 SENSITIVE_USE = "⚠ sensitive, not read by the model"

@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from app.audit_charts import display_table, proxy_heatmap, tier_access_chart
 from model.fairness import impact_ratios
 from model.proxies import proxy_strength
-from model.store import load_run, write_run
+from model.run_writer import write_run
+from model.store import load_run
 
 TIMEOUT = 180
 MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")

@@ -13,10 +13,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from model import aggregates, store
+from model import aggregates, run
 from model.drivers import MIN_GROUP
 from model.person import explain_person
-from model.store import load_run, write_run
+from model.run_writer import write_run
+from model.store import load_run
 
 MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
 TIMEOUT = 120
@@ -206,13 +207,13 @@ def test_main_pages_never_read_the_population(social_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Overview, Person, Drivers and Fairness run on stored aggregates and reads by id."""
     reads: list[str] = []
-    original = store.Run._read
+    original = run.Run._read
 
-    def counted(self: store.Run, table: str) -> pd.DataFrame:
+    def counted(self: run.Run, table: str) -> pd.DataFrame:
         reads.append(table)
         return original(self, table)
 
-    monkeypatch.setattr(store.Run, "_read", counted)
+    monkeypatch.setattr(run.Run, "_read", counted)
     st.cache_resource.clear()
     st.cache_data.clear()
     monkeypatch.setenv("SESAME_RUNS", str(social_path.parent))

@@ -8,12 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import aggregates, store
+from model import aggregates, run_writer
 from model.fairness import score_distribution, tier_table
 from model.person import explain_person, what_if
 from model.profile import column_profile
 from model.recourse import find_recourse
-from model.store import Run, load_run, write_run
+from model.run import Run
+from model.run_writer import write_run
+from model.store import load_run
 from model.subject_access import person_data
 
 
@@ -90,8 +92,8 @@ def test_person_views_give_the_same_answers_without_loading(social_path, social_
 
 
 def test_a_run_split_into_parts_reads_like_one(social_run, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(store, "PART_ROWS", 700)
-    monkeypatch.setattr(store, "ROW_GROUP", 128)
+    monkeypatch.setattr(run_writer, "PART_ROWS", 700)
+    monkeypatch.setattr(run_writer, "ROW_GROUP", 128)
     out = write_run(tmp_path / "parts", people=social_run.people,
                     explanation=social_run.explanation, model=social_run.model,
                     roles=social_run.roles, manifest={"source": "synthetic"},

@@ -15,7 +15,7 @@ from model.network import (
     unfriend_gain,
     unfriend_incentive,
 )
-from model.store import Run
+from model.run import Run
 
 INPUTS = ("friends_mean_score", "n_friends")
 

@@ -14,7 +14,8 @@ from model.fairness import score_distribution, tier_table
 from model.fidelity import fidelity_table
 from model.partials import merge, summarise
 from model.profile import MAX_POINTS, column_profile, merge_profiles
-from model.store import Run, load_run
+from model.run import Run
+from model.store import load_run
 
 
 def _chunks(run: Run, cuts: list[int]) -> list:

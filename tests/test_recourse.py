@@ -11,7 +11,7 @@ import pytest
 from model.recourse import CATEGORY_COST, find_recourse, search
 from model.recourse_burden import recourse_burden, recourse_sample
 from model.roles import next_tier
-from model.store import Run
+from model.run import Run
 from model.suppress import suppression
 
 IMMUTABLE = {"ethnicity", "gender", "age_group", "hukou", "political_opinion", "district",

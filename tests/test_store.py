@@ -8,9 +8,10 @@ import shutil
 import numpy as np
 import pytest
 
-import model.store as store
+import model.run_writer as run_writer
 from model.build import build_run
-from model.store import RunError, load_run, sha256_file
+from model.run import RunError
+from model.store import load_run, sha256_file
 
 
 def test_manifest_has_the_promised_fields(social_path) -> None:
@@ -72,7 +73,7 @@ def test_interrupted_build_keeps_the_previous_run(tmp_path, monkeypatch) -> None
     def broken(_model: object) -> bytes:
         raise OSError("disk full")
 
-    monkeypatch.setattr(store, "model_bytes", broken)
+    monkeypatch.setattr(run_writer, "model_bytes", broken)
     with pytest.raises(OSError, match="disk full"):
         build_run("marketed", 200, 2, path)
     after = {p.relative_to(path): sha256_file(p) for p in path.rglob("*") if p.is_file()}

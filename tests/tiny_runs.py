@@ -9,7 +9,7 @@ import pandas as pd
 
 from model.explanation import Explanation
 from model.roles import Roles, TierSpec
-from model.store import Run
+from model.run import Run
 
 TIERS = (TierSpec("low", 500.0), TierSpec("high", 600.0))
 
