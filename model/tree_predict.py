@@ -21,7 +21,8 @@ from numba import njit
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.pipeline import Pipeline
 
-from model.treeshap import checked_inputs, flat_ensemble
+from model.hgb_trees import checked_inputs
+from model.treeshap import flat_ensemble
 
 __all__ = ["fast_output", "hgb_raw_predict"]
 
@@ -99,7 +100,7 @@ def hgb_raw_predict(estimator: HistGradientBoostingRegressor | HistGradientBoost
     Raises
     ------
     TypeError, ValueError
-        As :func:`model.treeshap.checked_inputs`.
+        As :func:`model.hgb_trees.checked_inputs`.
     """
     X, baseline, n_jobs = checked_inputs(estimator, X, n_jobs)
     X = np.ascontiguousarray(X, dtype=np.float64)
