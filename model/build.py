@@ -77,9 +77,10 @@ def _explain_part(model: object, roles: Roles, folder: Path, total: int,
     Returns the city's :class:`ChunkSummary` and the seconds its explanation took.
     """
     people = pd.read_parquet(Path(folder) / part_name(PEOPLE, spec.index))
+    start = time.perf_counter()
     explanation = explain(model, people[list(roles.inputs)])
+    seconds = time.perf_counter() - start
     write_part(shap_table(explanation), folder, SHAP, spec.index)
-    seconds = len(people) / explanation.rows_per_second if len(people) else 0.0
     return summarise(people, explanation, roles, offset=spec.offset, total=total), seconds
 
 

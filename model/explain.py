@@ -5,6 +5,7 @@ columns are the original inputs (ordinal codes keep one column per input), with 
 its exact, path-dependent form: :mod:`model.treeshap` for histogram gradient boosting (the
 score model; tens of thousands of rows per second), shap's TreeExplainer for other trees.
 ``base + values.sum(axis=1)`` equals the model's own ``predict()``; :func:`additivity_error`
+(:mod:`model.explanation`)
 measures how closely. The predictions of a boosted regressor come from
 :mod:`model.tree_predict`, used only where they equal ``predict()`` on the first rows.
 """
@@ -21,7 +22,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.pipeline import Pipeline
 
 from model.explanation import Explanation
-from model.tree_predict import hgb_raw_predict
+from model.tree_predict import encoded_output
 from model.treeshap import hgb_shap_values
 
 if TYPE_CHECKING:
@@ -128,28 +129,8 @@ def explain(model: Pipeline, X: pd.DataFrame, *, chunk_rows: int = 100_000) -> E
 def _predict(model: Pipeline, trees: object, matrix: np.ndarray, X: pd.DataFrame) -> np.ndarray:
     """``model.predict(X)``: for a boosted regressor through :mod:`model.tree_predict` on the
     encoded rows, used only if it equals ``model.predict`` on the first rows exactly."""
-    if isinstance(trees, HistGradientBoostingRegressor) and len(X) > PREDICT_CHECK_ROWS:
-        fast = np.asarray(trees._loss.link.inverse(hgb_raw_predict(trees, matrix)))
-        check = slice(0, PREDICT_CHECK_ROWS)
-        if np.array_equal(fast[check], model.predict(X.iloc[check])):
-            return fast
+    fast = encoded_output(trees, matrix, "score", 1) if len(X) > PREDICT_CHECK_ROWS else None
+    check = slice(0, PREDICT_CHECK_ROWS)
+    if fast is not None and np.array_equal(fast[check], model.predict(X.iloc[check])):
+        return fast
     return model.predict(X)
-
-
-def additivity_error(explanation: Explanation) -> float:
-    """Return the largest gap, in points, between ``base + sum(values)`` and the prediction.
-
-    Parameters
-    ----------
-    explanation : Explanation
-        SHAP values and predictions of the same rows.
-
-    Returns
-    -------
-    float
-        ``max |base + values.sum(axis=1) - prediction|`` (0 for no rows).
-    """
-    if len(explanation.values) == 0:
-        return 0.0
-    total = explanation.base + explanation.values.to_numpy(dtype=np.float64).sum(axis=1)
-    return float(np.max(np.abs(total - explanation.prediction)))

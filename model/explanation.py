@@ -1,4 +1,5 @@
-"""SHAP values of a set of people: the record every explainer returns and run folders store."""
+"""SHAP values of a set of people: the record every explainer returns and run folders store,
+and how far they are from adding up to the predictions."""
 
 from __future__ import annotations
 
@@ -28,3 +29,22 @@ class Explanation:
     values: pd.DataFrame
     prediction: np.ndarray
     rows_per_second: float = float("nan")
+
+
+def additivity_error(explanation: Explanation) -> float:
+    """Return the largest gap, in points, between ``base + sum(values)`` and the prediction.
+
+    Parameters
+    ----------
+    explanation : Explanation
+        SHAP values and predictions of the same rows.
+
+    Returns
+    -------
+    float
+        ``max |base + values.sum(axis=1) - prediction|`` (0 for no rows).
+    """
+    if len(explanation.values) == 0:
+        return 0.0
+    total = explanation.base + explanation.values.to_numpy(dtype=np.float64).sum(axis=1)
+    return float(np.max(np.abs(total - explanation.prediction)))

@@ -237,15 +237,15 @@ def _lowest_friend(src: np.ndarray, dst: np.ndarray, score: np.ndarray, n: int
     """Each person's lowest-scoring friend (ties: the friend's smaller row), among people
     with at least two distinct friends, as rows of the person and of the friend, by person."""
     pairs, first = np.unique(src * n + dst, return_index=True)  # sorted by person, friend
+    if not len(pairs):
+        return pairs, pairs
     p_src, p_dst, p_score = pairs // n, pairs % n, score[first]
-    starts = np.flatnonzero(np.r_[True, p_src[1:] != p_src[:-1]]) if len(pairs) else pairs
-    lowest = np.minimum.reduceat(p_score, starts) if len(pairs) else p_score
-    sizes = np.diff(np.r_[starts, len(pairs)])
-    at_lowest = p_score == np.repeat(lowest, sizes)
+    starts = np.flatnonzero(np.r_[True, p_src[1:] != p_src[:-1]])  # one per person, in order
+    sizes = np.diff(np.r_[starts, len(pairs)])  # distinct friends of each
+    at_lowest = p_score == np.repeat(np.minimum.reduceat(p_score, starts), sizes)
     people, pick = np.unique(p_src[at_lowest], return_index=True)  # smallest friend row
-    chosen = p_dst[at_lowest][pick]
-    keep = np.bincount(p_src, minlength=n)[people] > 1
-    return people[keep], chosen[keep]
+    keep = sizes > 1
+    return people[keep], p_dst[at_lowest][pick][keep]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ A build explains the population chunk by chunk (a city at a time, possibly on ot
 machines) and never holds it whole: each chunk is reduced to a :class:`ChunkSummary`, and
 :func:`merge` turns the summaries, in row order, into the tables of
 :mod:`model.aggregates`. What a summary keeps, per person, is only the score and a small
-integer code per sensitive attribute (about 14 bytes a person), so that group tables keep
+integer code per sensitive attribute (13 bytes a person), so that group tables keep
 their exact medians; everything else is sums, counts, column profiles and the rows of the
 fixed samples that fall in the chunk. A population held in memory is one chunk, so the
 stored tables and the ones recomputed from a loaded population come from the same code.
@@ -26,14 +26,12 @@ from model.aggregates import (
     code_groups,
     sample_table,
 )
-from model.columns import is_categorical
-from model.explanation import Explanation
-from model.fidelity import FIDELITY_COLUMNS, TRUE_PREFIX
+from model.explanation import Explanation, additivity_error
+from model.fidelity import fidelity_from_sums, fidelity_sums
 from model.groups import MAX_GROUPS
-from model.profile import ColumnProfile, column_profile, merge_profiles, profile_rows
+from model.profile import ColumnProfile, column_profiles, merge_profiles, profile_rows
 from model.roles import Roles
 
-_FIDELITY_SUMS = ("n", "t", "s", "tt", "ss", "ts")
 _CODE = np.int8  # a group code per person and attribute: MAX_GROUPS (60) fits
 
 
@@ -59,10 +57,9 @@ class ChunkSummary:
     sample : pandas.DataFrame
         The chunk's rows of the fixed sample (:func:`model.aggregates.sample_table`).
     swarm : pandas.DataFrame
-        The chunk's rows of the beeswarm sample: inputs and ``shap__`` values.
+        The chunk's rows of the beeswarm sample, as ``sample``.
     fidelity : pandas.DataFrame
-        Per feature with a true contribution, the sums ``n, t, s, tt, ss, ts`` of the true
-        contribution ``t`` and its SHAP value ``s``.
+        :func:`model.fidelity.fidelity_sums` of the chunk.
     additivity : float
         Largest ``|base + sum(SHAP) - prediction|`` in the chunk.
     """
@@ -88,19 +85,6 @@ class ChunkSummary:
 def _in_chunk(rows: np.ndarray, offset: int, n: int) -> np.ndarray:
     """The positions, inside a chunk, of the sampled rows that fall in it."""
     return rows[(rows >= offset) & (rows < offset + n)] - offset
-
-
-def _fidelity_sums(people: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for column in people.columns:
-        feature = column[len(TRUE_PREFIX):]
-        if not column.startswith(TRUE_PREFIX) or feature not in values:
-            continue
-        t = people[column].to_numpy(dtype=np.float64)
-        s = values[feature].to_numpy(dtype=np.float64)
-        rows.append({"feature": feature, "n": float(len(t)), "t": t.sum(), "s": s.sum(),
-                     "tt": (t * t).sum(), "ss": (s * s).sum(), "ts": (t * s).sum()})
-    return pd.DataFrame(rows, columns=["feature", *_FIDELITY_SUMS])
 
 
 def summarise(people: pd.DataFrame, explanation: Explanation, roles: Roles, *,
@@ -142,21 +126,16 @@ def summarise(people: pd.DataFrame, explanation: Explanation, roles: Roles, *,
     privacy: dict[str, float] = {}
     for category, columns in drivers.privacy_columns(inputs, roles).items():
         privacy[category] = float(np.abs(values[columns].to_numpy(np.float64).sum(axis=1)).sum())
-    profiles = {c: column_profile(people[c], is_categorical(people[c], roles))
-                for c in dict.fromkeys([*inputs, *sensitive])}
-    sample = sample_table(people, values, roles,
-                          rows=_in_chunk(drivers.sample_rows(total, SAMPLE), offset, len(people)))
-    swarm_rows = _in_chunk(drivers.sample_rows(total, drivers.BEESWARM_SAMPLE), offset,
-                           len(people))
-    swarm = pd.concat([people[inputs].iloc[swarm_rows].reset_index(drop=True),
-                       values.iloc[swarm_rows].reset_index(drop=True).add_prefix(SHAP_PREFIX)],
-                      axis=1)
-    gap = explanation.base + data.sum(axis=1) - score if len(data) else np.zeros(0)
+    profiles = column_profiles(people, roles)
+    sample, swarm = (
+        sample_table(people, values, roles,
+                     rows=_in_chunk(drivers.sample_rows(total, size), offset, len(people)))
+        for size in (SAMPLE, drivers.BEESWARM_SAMPLE))
     return ChunkSummary(
         offset=offset, score=score, groups=groups, abs_sum=np.abs(data).sum(axis=0),
         signed_sum=data.sum(axis=0), privacy_abs_sum=privacy, profiles=profiles,
-        sample=sample, swarm=swarm, fidelity=_fidelity_sums(people, values),
-        additivity=float(np.abs(gap).max()) if len(gap) else 0.0)
+        sample=sample, swarm=swarm, fidelity=fidelity_sums(people, values),
+        additivity=additivity_error(explanation))
 
 
 def _merge_groups(chunks: list[ChunkSummary]) -> dict[str, Coded]:
@@ -174,26 +153,6 @@ def _merge_groups(chunks: list[ChunkSummary]) -> dict[str, Coded]:
     return merged
 
 
-def _fidelity(chunks: list[ChunkSummary]) -> pd.DataFrame:
-    """Pearson, standard deviations and RMSE of SHAP against the centred true contribution."""
-    sums = pd.concat([c.fidelity for c in chunks]).groupby("feature", sort=False).sum()
-    rows = []
-    for feature, r in sums.iterrows():
-        mean_t, mean_s = r["t"] / r["n"], r["s"] / r["n"]
-        var_t = max(r["tt"] / r["n"] - mean_t**2, 0.0)
-        var_s = max(r["ss"] / r["n"] - mean_s**2, 0.0)
-        cov = r["ts"] / r["n"] - mean_t * mean_s
-        sd_t, sd_s = np.sqrt(var_t), np.sqrt(var_s)
-        constant = sd_t < 1e-9 or sd_s < 1e-9
-        # E[(s - (t - mean_t))^2] = E[s^2] - 2 cov(s, t) - 2 mean_s * 0 + var_t, t centred.
-        mse = max(r["ss"] / r["n"] - 2 * cov + var_t, 0.0)
-        rows.append({"feature": feature,
-                     "pearson": float("nan") if constant else float(cov / (sd_t * sd_s)),
-                     "true_sd_points": float(sd_t), "shap_sd_points": float(sd_s),
-                     "rmse_points": float(np.sqrt(mse))})
-    return pd.DataFrame(rows, columns=list(FIDELITY_COLUMNS))
-
-
 @dataclass(frozen=True)
 class Merged:
     """The population's aggregates, merged from its chunks.
@@ -207,14 +166,11 @@ class Merged:
         empty without ground truth.
     additivity : float
         Largest ``|base + sum(SHAP) - prediction|`` over everyone.
-    n : int
-        People.
     """
 
     tables: dict[str, pd.DataFrame]
     fidelity: pd.DataFrame
     additivity: float
-    n: int
 
 
 def merge(chunks: list[ChunkSummary], roles: Roles) -> Merged:
@@ -275,5 +231,6 @@ def merge(chunks: list[ChunkSummary], roles: Roles) -> Merged:
         "groups": groups_table,
         "group_bins": bins_table,
     }
-    return Merged(tables=tables, fidelity=_fidelity(chunks),
-                  additivity=max(c.additivity for c in chunks), n=n)
+    return Merged(tables=tables,
+                  fidelity=fidelity_from_sums(pd.concat([c.fidelity for c in chunks])),
+                  additivity=max(c.additivity for c in chunks))

@@ -229,9 +229,27 @@ def profile_table(people: pd.DataFrame, roles: Roles) -> pd.DataFrame:
     pandas.DataFrame
         See :func:`profile_rows`.
     """
+    return profile_rows(column_profiles(people, roles))
+
+
+def column_profiles(people: pd.DataFrame, roles: Roles) -> dict[str, ColumnProfile]:
+    """Profile every input and sensitive attribute of a population (or of a chunk of it).
+
+    Parameters
+    ----------
+    people : pandas.DataFrame
+        The population.
+    roles : Roles
+        Which columns are inputs, sensitive or categorical.
+
+    Returns
+    -------
+    dict
+        Column -> ColumnProfile, inputs first.
+    """
     names = dict.fromkeys([*roles.inputs, *(c for c in roles.sensitive if c in people.columns)])
-    return profile_rows({name: column_profile(people[name], is_categorical(people[name], roles))
-                         for name in names})
+    return {name: column_profile(people[name], is_categorical(people[name], roles))
+            for name in names}
 
 
 def profiles_from_table(table: pd.DataFrame) -> dict[str, ColumnProfile]:

@@ -24,7 +24,7 @@ from sklearn.pipeline import Pipeline
 from model.hgb_trees import checked_inputs
 from model.treeshap import flat_ensemble
 
-__all__ = ["fast_output", "hgb_raw_predict"]
+__all__ = ["encoded_output", "fast_output", "hgb_raw_predict"]
 
 _BLOCK_ROWS = 512  # rows walked through a tree together
 _TASK_ROWS = 32 * _BLOCK_ROWS  # rows per thread-pool task
@@ -120,16 +120,18 @@ def hgb_raw_predict(estimator: HistGradientBoostingRegressor | HistGradientBoost
     return out
 
 
-def fast_output(model: Any, X: pd.DataFrame, output: str, positive: int) -> np.ndarray | None:
-    """Return the model's output through :func:`hgb_raw_predict`, or None if it cannot.
+def encoded_output(trees: Any, matrix: np.ndarray, output: str, positive: int
+                   ) -> np.ndarray | None:
+    """Return a boosted model's output for already encoded rows, or None if it cannot.
 
     Parameters
     ----------
-    model : estimator
-        A fitted model or pipeline; only a histogram gradient boosting model (alone or as
-        the last step of a pipeline) is handled.
-    X : pandas.DataFrame
-        Inputs, in the columns the model was fitted on.
+    trees : estimator
+        The model's tree ensemble (a pipeline's last step); only a histogram gradient
+        boosting regressor, or a binary classifier, without native categorical splits is
+        handled.
+    matrix : numpy.ndarray
+        The rows as the ensemble sees them (after the pipeline's earlier steps).
     output : {"score", "probability", "log_odds"}
         ``score`` is ``predict`` of a regressor; the others are of the positive class.
     positive : int
@@ -142,7 +144,6 @@ def fast_output(model: Any, X: pd.DataFrame, output: str, positive: int) -> np.n
         ``decision_function`` give; None for any other model, which the caller scores the
         usual way.
     """
-    pre, trees = (model[:-1], model[-1]) if isinstance(model, Pipeline) else (None, model)
     if not isinstance(trees, HistGradientBoostingRegressor | HistGradientBoostingClassifier):
         return None
     regressor = isinstance(trees, HistGradientBoostingRegressor)
@@ -150,8 +151,6 @@ def fast_output(model: Any, X: pd.DataFrame, output: str, positive: int) -> np.n
         return None
     if getattr(trees, "is_categorical_", None) is not None and trees.is_categorical_.any():
         return None
-    encoded = pre.transform(X) if pre is not None and len(pre) else X
-    matrix = encoded.to_numpy(dtype=np.float64) if hasattr(encoded, "to_numpy") else encoded
     raw = hgb_raw_predict(trees, np.asarray(matrix, dtype=np.float64))
     if regressor:
         return np.asarray(trees._loss.link.inverse(raw), dtype=np.float64)
@@ -159,3 +158,30 @@ def fast_output(model: Any, X: pd.DataFrame, output: str, positive: int) -> np.n
         proba = trees._loss.predict_proba(raw.reshape(-1, 1))
         return np.asarray(proba, dtype=np.float64)[:, positive]
     return raw if positive == 1 else -raw
+
+
+def fast_output(model: Any, X: pd.DataFrame, output: str, positive: int) -> np.ndarray | None:
+    """Return the model's output through :func:`hgb_raw_predict`, or None if it cannot.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted model or pipeline (see :func:`encoded_output` for the models handled).
+    X : pandas.DataFrame
+        Inputs, in the columns the model was fitted on.
+    output : {"score", "probability", "log_odds"}
+        Which output.
+    positive : int
+        Index of the positive class in ``classes_`` (classifiers).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        See :func:`encoded_output`.
+    """
+    pre, trees = (model[:-1], model[-1]) if isinstance(model, Pipeline) else (None, model)
+    if not isinstance(trees, HistGradientBoostingRegressor | HistGradientBoostingClassifier):
+        return None
+    encoded = pre.transform(X) if pre is not None and len(pre) else X
+    matrix = encoded.to_numpy(dtype=np.float64) if hasattr(encoded, "to_numpy") else encoded
+    return encoded_output(trees, matrix, output, positive)

@@ -12,7 +12,8 @@ from sklearn.metrics import r2_score
 
 from datasets import generate, load_policy
 from datasets.policy import PRESETS
-from model.explain import additivity_error, explain
+from model.explain import explain
+from model.explanation import additivity_error
 from model.fidelity import fidelity_table
 from model.persist import UnsafeModelError, load_model_bytes, model_bytes, untrusted_types
 from model.roles import synthetic_roles

@@ -16,7 +16,7 @@ from sklearn.preprocessing import OrdinalEncoder
 
 from model import explain as explain_module
 from model.explain import PREDICT_CHECK_ROWS, explain
-from model.tree_predict import fast_output, hgb_raw_predict
+from model.tree_predict import encoded_output, fast_output, hgb_raw_predict
 
 
 def _data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -112,6 +112,6 @@ def test_explain_predicts_what_the_model_predicts() -> None:
 
 def test_explain_falls_back_to_predict_when_the_fast_path_disagrees(monkeypatch) -> None:
     model, frame = _pipeline(PREDICT_CHECK_ROWS + 3_000)
-    monkeypatch.setattr(explain_module, "hgb_raw_predict",
-                        lambda trees, matrix: hgb_raw_predict(trees, matrix) + 1e-9)
+    monkeypatch.setattr(explain_module, "encoded_output",
+                        lambda *args: encoded_output(*args) + 1e-9)
     assert np.array_equal(explain(model, frame).prediction, model.predict(frame))
