@@ -23,7 +23,7 @@ import pandas as pd
 
 from model import drivers, population
 from model.groups import SEPARATOR, Attribute, attribute_columns, attribute_name, group_frame
-from model.profile import ColumnProfile, profile_table, profiles_from_table
+from model.profile import ColumnProfile, column_profiles, profiles_from_table
 from model.roles import Roles
 
 if TYPE_CHECKING:
@@ -264,8 +264,8 @@ def profiles(run: Run) -> dict[str, ColumnProfile]:
     """
     if "profiles" not in run.memo:
         stored = run.aggregate("profile")
-        run.memo["profiles"] = profiles_from_table(
-            stored if stored is not None else profile_table(run.people, run.roles))
+        run.memo["profiles"] = (profiles_from_table(stored) if stored is not None
+                                else column_profiles(run.people, run.roles))
     return run.memo["profiles"]
 
 

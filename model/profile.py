@@ -214,24 +214,6 @@ def profile_rows(profiles: dict[str, ColumnProfile]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[PROFILE_COLUMNS]
 
 
-def profile_table(people: pd.DataFrame, roles: Roles) -> pd.DataFrame:
-    """Profile every input and sensitive attribute of a population, as one long table.
-
-    Parameters
-    ----------
-    people : pandas.DataFrame
-        The population.
-    roles : Roles
-        Which columns are inputs, sensitive or categorical.
-
-    Returns
-    -------
-    pandas.DataFrame
-        See :func:`profile_rows`.
-    """
-    return profile_rows(column_profiles(people, roles))
-
-
 def column_profiles(people: pd.DataFrame, roles: Roles) -> dict[str, ColumnProfile]:
     """Profile every input and sensitive attribute of a population (or of a chunk of it).
 
@@ -253,7 +235,7 @@ def column_profiles(people: pd.DataFrame, roles: Roles) -> dict[str, ColumnProfi
 
 
 def profiles_from_table(table: pd.DataFrame) -> dict[str, ColumnProfile]:
-    """Rebuild each column's profile from :func:`profile_table`'s output.
+    """Rebuild each column's profile from :func:`profile_rows`'s output.
 
     Parameters
     ----------
