@@ -49,7 +49,7 @@ def tier_access_chart(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) 
     Parameters
     ----------
     ratios : pandas.DataFrame
-        Output of :func:`model.fairness.impact_ratios`.
+        Output of :func:`audit.fairness.impact_ratios`.
     tiers : sequence of (name, threshold)
         Tiers, lowest first.
 
@@ -88,7 +88,7 @@ def impact_heatmap(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) -> 
     Parameters
     ----------
     ratios : pandas.DataFrame
-        Output of :func:`model.fairness.impact_ratios`.
+        Output of :func:`audit.fairness.impact_ratios`.
     tiers : sequence of (name, threshold)
         Tiers, lowest first.
 
@@ -126,7 +126,7 @@ def distribution_chart(distribution: pd.DataFrame, tiers: Sequence[tuple[str, fl
     Parameters
     ----------
     distribution : pandas.DataFrame
-        Output of :func:`model.fairness.score_distribution`.
+        Output of :func:`audit.fairness.score_distribution`.
     tiers : sequence of (name, threshold)
         Tiers, lowest first, drawn as vertical rules.
 
@@ -164,7 +164,7 @@ def proxy_heatmap(strength: pd.DataFrame, labels: Mapping[str, str]) -> alt.Laye
     Parameters
     ----------
     strength : pandas.DataFrame
-        Output of :func:`model.proxies.proxy_strength`.
+        Output of :func:`audit.proxies.proxy_strength`.
     labels : mapping
         Column -> label.
 
@@ -338,7 +338,7 @@ def ego_chart(ego: pd.DataFrame, labels: Mapping[str, str], colour_by: str) -> a
     Parameters
     ----------
     ego : pandas.DataFrame
-        Output of :func:`model.network.ego_network`.
+        Output of :func:`audit.network.ego_network`.
     labels : mapping
         Column -> label.
     colour_by : str

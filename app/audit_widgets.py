@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from app.audit_charts import display_table
+from sesame_audit.app.audit_charts import display_table
 
 
 def table_expander(labels: Mapping[str, str], *frames: pd.DataFrame,

@@ -25,9 +25,9 @@ def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame) -> alt.L
     Parameters
     ----------
     histogram : pandas.DataFrame
-        ``start``, ``end``, ``people`` (from ``model.population.score_histogram``).
+        ``start``, ``end``, ``people`` (from ``figures.population.score_histogram``).
     tiers : pandas.DataFrame
-        ``tier``, ``min_score``, ``status`` (from ``model.population.tier_table``).
+        ``tier``, ``min_score``, ``status`` (from ``figures.population.tier_table``).
 
     Returns
     -------
@@ -95,7 +95,7 @@ def waterfall_domain(*steps: pd.DataFrame, pad: float = 8.0) -> tuple[float, flo
     Parameters
     ----------
     *steps : pandas.DataFrame
-        Outputs of ``model.waterfall.waterfall_data``.
+        Outputs of ``person.waterfall.waterfall_data``.
     pad : float
         Points added on each side.
 
@@ -118,7 +118,7 @@ def waterfall_chart(steps: pd.DataFrame, *, title: str = "What moved this score?
     ----------
     steps : pandas.DataFrame
         ``step``, ``kind``, ``points``, ``start``, ``end``, ``order`` (from
-        ``model.waterfall.waterfall_data``).
+        ``person.waterfall.waterfall_data``).
     title : str
         Chart title.
     domain : tuple of float, optional
@@ -163,7 +163,7 @@ def influence_chart(influence: pd.DataFrame, *, top: int = 15) -> alt.Chart:
     ----------
     influence : pandas.DataFrame
         ``label``, ``privacy``, ``mean_abs_points``, ``mean_signed_points`` (from
-        ``model.drivers.influence_by_feature``), largest first.
+        ``figures.drivers.influence_by_feature``), largest first.
     top : int
         Number of features shown.
 
@@ -200,7 +200,7 @@ def privacy_chart(privacy: pd.DataFrame) -> alt.Chart:
     ----------
     privacy : pandas.DataFrame
         ``privacy``, ``n_features``, ``mean_abs_points``, ``share`` (from
-        ``model.drivers.influence_by_privacy``).
+        ``figures.drivers.influence_by_privacy``).
 
     Returns
     -------
@@ -226,7 +226,7 @@ def beeswarm_chart(points: pd.DataFrame, n_sampled: int) -> alt.Chart:
     ----------
     points : pandas.DataFrame
         ``label``, ``order``, ``points``, ``offset``, ``value_rank`` (from
-        ``model.drivers.beeswarm_data``).
+        ``figures.drivers.beeswarm_data``).
     n_sampled : int
         People drawn, shown in the title.
 
@@ -259,7 +259,7 @@ def dependence_chart(points: pd.DataFrame, *, feature_label: str, categorical: b
     ----------
     points : pandas.DataFrame
         ``value``, ``points`` and optionally ``group`` (from
-        ``model.drivers.dependence_data``).
+        ``figures.drivers.dependence_data``).
     feature_label : str
         Label of the feature (x axis).
     categorical : bool

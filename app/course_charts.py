@@ -26,7 +26,7 @@ def fidelity_scatter(points: pd.DataFrame, label: str, pearson: float, n_total: 
     Parameters
     ----------
     points : pandas.DataFrame
-        ``true_points`` and ``shap_points`` (from :func:`model.fidelity.fidelity_points`).
+        ``true_points`` and ``shap_points`` (from :func:`course.fidelity.fidelity_points`).
     label : str
         Label of the feature.
     pearson : float
@@ -64,7 +64,7 @@ def fidelity_bars(terms: pd.DataFrame) -> alt.LayerChart:
     Parameters
     ----------
     terms : pandas.DataFrame
-        ``label``, ``pearson`` and ``agrees`` (from :func:`model.fidelity.fidelity_report`).
+        ``label``, ``pearson`` and ``agrees`` (from :func:`course.fidelity.fidelity_report`).
 
     Returns
     -------
@@ -92,7 +92,7 @@ def score_distributions(scores: pd.DataFrame) -> alt.Chart:
     Parameters
     ----------
     scores : pandas.DataFrame
-        Output of :func:`model.compare.compare_scores`.
+        Output of :func:`course.compare.compare_scores`.
 
     Returns
     -------
@@ -115,7 +115,7 @@ def tier_access(tiers: pd.DataFrame, tier: str, attribute_label: str) -> alt.Cha
     Parameters
     ----------
     tiers : pandas.DataFrame
-        Output of :func:`model.compare.compare_tiers` (suppressed groups have no share).
+        Output of :func:`course.compare.compare_tiers` (suppressed groups have no share).
     tier : str
         The tier shown.
     attribute_label : str
@@ -145,7 +145,7 @@ def drivers(frame: pd.DataFrame, *, top: int = 10) -> alt.Chart:
     Parameters
     ----------
     frame : pandas.DataFrame
-        Output of :func:`model.compare.compare_drivers`.
+        Output of :func:`course.compare.compare_drivers`.
     top : int
         Inputs shown: the strongest in any run.
 
@@ -172,7 +172,7 @@ def recourse_burden(table: pd.DataFrame, attribute_label: str) -> alt.Chart:
     Parameters
     ----------
     table : pandas.DataFrame
-        Output of :func:`model.recourse_burden.recourse_burden`.
+        Output of :func:`audit.recourse_burden.recourse_burden`.
     attribute_label : str
         Label of the grouping attribute.
 

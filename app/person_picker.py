@@ -6,10 +6,10 @@ from typing import Any
 
 import streamlit as st
 
-from model.aggregates import profiles
-from model.finder import FinderError, find_people, nearest_person
-from model.roles import BELOW_ALL_TIERS
-from model.run import Run
+from sesame_audit.model.core.roles import BELOW_ALL_TIERS
+from sesame_audit.model.person.finder import FinderError, find_people, nearest_person
+from sesame_audit.model.runs.run import Run
+from sesame_audit.model.runs.stored import profiles
 
 MODES = ("By id", "Search with filters", "Someone like me")
 ANY = "(any)"

@@ -14,16 +14,17 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from datasets.policy import PRESETS
-from model import aggregates, drivers
-from model.run import Run, RunError
-from model.store import list_runs, load_run, read_manifest, runs_root
+from sesame_audit.datasets.policy import PRESETS
+from sesame_audit.model.figures import drivers
+from sesame_audit.model.runs import stored
+from sesame_audit.model.runs.run import Run, RunError
+from sesame_audit.model.runs.store import list_runs, load_run, read_manifest, runs_root
 
 if TYPE_CHECKING:
-    from model.fidelity import FidelityReport
-    from model.lessons import Lesson
-    from model.person import PersonExplanation
-    from model.recourse import Recourse
+    from sesame_audit.model.course.fidelity import FidelityReport
+    from sesame_audit.model.course.lessons import Lesson
+    from sesame_audit.model.person.explained import PersonExplanation
+    from sesame_audit.model.person.recourse import Recourse
 
 DEFAULT_RUN = "social-credit-n20000-s0"
 RUN_KEY = "run_name"
@@ -73,7 +74,7 @@ def offer_build(container: Any = None) -> None:
     box = where.expander("Build a missing scenario", expanded=container is not None)
     preset = box.selectbox("Scenario", missing, key="build_preset")
     if box.button(f"Build {preset} ({BUILD_N:,} people, about a minute)", key="build_go"):
-        from model.build import build_run
+        from sesame_audit.model.build.builder import build_run
 
         bar = box.progress(0.0, text="Starting…")
         name = f"{preset}-n{BUILD_N}-s0"
@@ -119,40 +120,40 @@ def select_run() -> Run | None:
 @st.cache_data(max_entries=8, show_spinner=False)
 def influence(key: str, _run: Run) -> pd.DataFrame:
     """Mean |SHAP| and mean SHAP by feature (stored with the run, cached per run)."""
-    return aggregates.influence(_run)[0]
+    return stored.influence(_run)[0]
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def privacy_influence(key: str, _run: Run) -> pd.DataFrame:
     """Mean |SHAP| by privacy category (stored with the run, cached per run)."""
-    return aggregates.influence(_run)[1]
+    return stored.influence(_run)[1]
 
 
 @st.cache_data(max_entries=8, show_spinner="Drawing people…")
 def beeswarm(key: str, _run: Run) -> tuple[pd.DataFrame, int]:
     """Beeswarm points of a sample of people (stored with the run, cached per run)."""
-    return aggregates.beeswarm(_run)
+    return stored.beeswarm(_run)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def dependence(key: str, feature: str, colour: str | None,
                _run: Run) -> tuple[pd.DataFrame, int]:
     """Dependence points of one feature, grouped by ``colour``, from the run's stored sample."""
-    people, values = aggregates.sample(_run)
+    people, values = stored.sample(_run)
     return drivers.dependence_data(values, people, _run.roles, feature, colour)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def score_spread(key: str, _run: Run) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Score histogram, tiers reached and the group below every tier (stored with the run)."""
-    return aggregates.score_spread(_run)
+    return stored.score_spread(_run)
 
 
 @st.cache_data(max_entries=256, show_spinner="Asking the model…")
 def edited(key: str, person: str, edits: tuple[tuple[str, Any], ...],
            _run: Run) -> PersonExplanation:
     """What-if explanation of a person with some inputs edited (cached per edit)."""
-    from model.person import what_if
+    from sesame_audit.model.person.explained import what_if
 
     return what_if(_run, person, dict(edits))
 
@@ -163,7 +164,7 @@ def edited(key: str, person: str, edits: tuple[tuple[str, Any], ...],
 def fairness_tables(_run: Run, key: str, attribute: str | tuple[str, str], k: int
                     ) -> dict[str, object]:
     """Tier access by group, impact ratios, score distribution and the suppression note."""
-    from model.fairness import (
+    from sesame_audit.model.audit.fairness import (
         demographic_parity,
         impact_ratios,
         score_distribution,
@@ -181,7 +182,7 @@ def fairness_tables(_run: Run, key: str, attribute: str | tuple[str, str], k: in
                                             "sensitive attribute…")
 def proxy_strength_table(_run: Run, key: str) -> object:
     """The proxy ranking of a run."""
-    from model.proxies import proxy_strength
+    from sesame_audit.model.audit.proxies import proxy_strength
 
     del key
     return proxy_strength(_run)
@@ -191,7 +192,7 @@ def proxy_strength_table(_run: Run, key: str) -> object:
 def proxy_audit(_run: Run, key: str, attribute: str, threshold: float, k: int
                 ) -> dict[str, object]:
     """Score through proxies and the unawareness gap of one attribute."""
-    from model.proxies import score_through_proxies, unawareness_gap
+    from sesame_audit.model.audit.proxies import score_through_proxies, unawareness_gap
 
     strength = proxy_strength_table(_run, key)
     return {"points": score_through_proxies(_run, attribute, threshold=threshold, k=k,
@@ -203,7 +204,7 @@ def proxy_audit(_run: Run, key: str, attribute: str, threshold: float, k: int
 @st.cache_data(max_entries=32, show_spinner="Re-scoring everyone…")
 def flip_result(_run: Run, key: str, feature: str, attribute: str, k: int) -> object:
     """The flip test of one input for one attribute."""
-    from model.counterfactuals import flip_test
+    from sesame_audit.model.audit.counterfactuals import flip_test
 
     del key
     return flip_test(_run, feature, attribute, k=k)
@@ -212,7 +213,7 @@ def flip_result(_run: Run, key: str, feature: str, attribute: str, k: int) -> ob
 @st.cache_data(max_entries=8, show_spinner="Predicting each attribute from all inputs…")
 def joint_strength_table(_run: Run, key: str) -> object:
     """How well all inputs together predict each sensitive attribute."""
-    from model.proxies import joint_strength
+    from sesame_audit.model.audit.proxies import joint_strength
 
     del key
     return joint_strength(_run)
@@ -221,7 +222,7 @@ def joint_strength_table(_run: Run, key: str) -> object:
 @st.cache_data(max_entries=16, show_spinner="Retraining the score without the chosen data…")
 def minimised(_run: Run, key: str, drop: tuple[str, ...], k: int) -> object:
     """The data-minimisation test."""
-    from model.counterfactuals import minimise
+    from sesame_audit.model.audit.counterfactuals import minimise
 
     del key
     return minimise(_run, list(drop), k=k)
@@ -230,7 +231,7 @@ def minimised(_run: Run, key: str, drop: tuple[str, ...], k: int) -> object:
 @st.cache_data(max_entries=16, show_spinner="Working out what unfriending would pay…")
 def friends_audit(_run: Run, key: str, attribute: str, k: int) -> dict[str, object]:
     """Points from friends and the unfriending incentive by group."""
-    from model.network import friends_by_group, unfriend_incentive
+    from sesame_audit.model.audit.network import friends_by_group, unfriend_incentive
 
     del key
     return {"points": friends_by_group(_run, attribute, k=k),
@@ -253,7 +254,7 @@ def audit_k() -> int:
 @st.cache_data(max_entries=8, show_spinner="Checking the explanations against the hidden rules…")
 def fidelity_of(_run: Run, run_key: str) -> FidelityReport:
     """The run's fidelity report, computed once per run (``run_key`` is ``run.key``)."""
-    from model.fidelity import fidelity_report
+    from sesame_audit.model.course.fidelity import fidelity_report
 
     del run_key
     return fidelity_report(_run)
@@ -261,8 +262,8 @@ def fidelity_of(_run: Run, run_key: str) -> FidelityReport:
 
 @st.cache_data(max_entries=8, show_spinner="Searching what people below each tier could do…")
 def recourse_of(_run: Run, run_key: str, sample: int) -> pd.DataFrame:
-    """Recourse to every tier for a sample of people (see ``model.recourse``)."""
-    from model.recourse_burden import recourse_sample
+    """Recourse to every tier for a sample of people (see ``person.recourse``)."""
+    from sesame_audit.model.audit.recourse_burden import recourse_sample
 
     del run_key
     return recourse_sample(_run, sample=sample)
@@ -285,7 +286,7 @@ def lessons_of(_run: Run, run_key: str, _other: Run | None, other_key: str) -> l
     The audit modules behind the lessons (proxies, fairness, network) load here, when the
     Lessons page first asks, so that other pages start without them.
     """
-    from model.lessons import lessons
+    from sesame_audit.model.course.lessons import lessons
 
     del run_key, other_key
     return lessons(_run, other=_other)
@@ -293,8 +294,8 @@ def lessons_of(_run: Run, run_key: str, _other: Run | None, other_key: str) -> l
 
 @st.cache_data(max_entries=256, show_spinner="Searching what this person could change…")
 def person_recourse(_run: Run, run_key: str, person: str) -> Recourse:
-    """Recourse of one person to the next tier (see ``model.recourse.find_recourse``)."""
-    from model.recourse import find_recourse
+    """Recourse of one person to the next tier (see ``person.recourse.find_recourse``)."""
+    from sesame_audit.model.person.recourse import find_recourse
 
     del run_key
     return find_recourse(_run, person)

@@ -6,11 +6,11 @@ from typing import Any
 
 import streamlit as st
 
-from app import charts, state
-from model.aggregates import profiles
-from model.person import PersonExplanation, WhatIfError
-from model.run import Run
-from model.waterfall import compare_explanations, waterfall_data
+from sesame_audit.app import charts, state
+from sesame_audit.model.person.explained import PersonExplanation, WhatIfError
+from sesame_audit.model.person.waterfall import compare_explanations, waterfall_data
+from sesame_audit.model.runs.run import Run
+from sesame_audit.model.runs.stored import profiles
 
 PREFIX = "wi_"
 PERSON_KEY = "wi__person"

@@ -23,15 +23,20 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe
 
-from app.rerun_timing import PAGES, page_times, rerun_times
-from model import aggregates, drivers
-from model.fairness import impact_ratios, score_distribution, tier_table_with_suppression
-from model.person import explain_person, what_if
-from model.recourse import find_recourse
-from model.run import Run
-from model.store import list_runs, load_run
-from model.subject_access import person_data, subject_access, to_markdown
-from model.waterfall import compare_explanations, waterfall_data
+from sesame_audit.app.rerun_timing import PAGES, page_times, rerun_times
+from sesame_audit.model.audit.fairness import (
+    impact_ratios,
+    score_distribution,
+    tier_table_with_suppression,
+)
+from sesame_audit.model.figures import drivers
+from sesame_audit.model.person.explained import explain_person, what_if
+from sesame_audit.model.person.recourse import find_recourse
+from sesame_audit.model.person.subject_access import person_data, subject_access, to_markdown
+from sesame_audit.model.person.waterfall import compare_explanations, waterfall_data
+from sesame_audit.model.runs import stored
+from sesame_audit.model.runs.run import Run
+from sesame_audit.model.runs.store import list_runs, load_run
 
 ROOT = Path(__file__).resolve().parents[1]
 REPEATS = 5
@@ -62,7 +67,7 @@ def bench_functions(path: Path) -> dict[str, float]:
     roles = run.roles
 
     def overview(_i: int) -> None:
-        aggregates.score_spread(Run(run.path, run.manifest, run.roles))
+        stored.score_spread(Run(run.path, run.manifest, run.roles))
 
     def person(i: int) -> None:
         who = ids[i]
@@ -82,7 +87,7 @@ def bench_functions(path: Path) -> dict[str, float]:
     features = list(roles.inputs)
 
     def feature(i: int) -> None:
-        people, values = aggregates.sample(run)
+        people, values = stored.sample(run)
         points, _ = drivers.dependence_data(values, people, roles,
                                             features[i % len(features)], "ethnicity")
         drivers.dependence_summary(points, categorical=features[i % len(features)]

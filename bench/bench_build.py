@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe
 
-from datasets.dictionary import SENSITIVE
-from datasets.generate import CITY_SIZE
-from model.build import FIT_ROWS
+from sesame_audit.datasets.dictionary import SENSITIVE
+from sesame_audit.datasets.generate import CITY_SIZE
+from sesame_audit.model.build.builder import FIT_ROWS
 
 SIZES = (20_000, 100_000, 1_000_000, 5_000_000)
 POLICY = "social-credit"
@@ -30,7 +30,8 @@ def bench(n: int, root: Path) -> dict[str, float]:
     """Build one run of ``n`` people in a subprocess; return its timings and peak memory."""
     out = root / f"run-{n}"
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "model.cli", "build", "--policy", POLICY, "--n",
+    subprocess.run([sys.executable, "-m", "sesame_audit.model.cli", "build", "--policy", POLICY,
+                    "--n",
                     str(n), "--seed", "0", "--out", str(out), "--json"], check=True,
                    stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - start

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from datasets.dictionary import DICTIONARY, INPUTS, SENSITIVE, TRUE_PREFIX
-from datasets.policy import FRIENDS_FEATURE, Policy
+from sesame_audit.datasets.dictionary import DICTIONARY, INPUTS, SENSITIVE, TRUE_PREFIX
+from sesame_audit.datasets.policy import FRIENDS_FEATURE, Policy
 
 MAX_PEOPLE = 100_000_000
 MIN_PEOPLE = 50

@@ -33,7 +33,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from datasets.dictionary import DICTIONARY
+from sesame_audit.datasets.dictionary import DICTIONARY
 
 Shape = Literal["linear", "log", "step", "category"]
 SHAPES: tuple[str, ...] = ("linear", "log", "step", "category")
@@ -368,7 +368,8 @@ def load_policy(spec: str | Path) -> Policy:
         When the preset is unknown, the file is missing or unreadable, or invalid.
     """
     if str(spec) in PRESETS:
-        text = resources.files("datasets.policies").joinpath(f"{spec}.toml").read_text("utf-8")
+        policies = resources.files("sesame_audit.datasets.policies")
+        text = policies.joinpath(f"{spec}.toml").read_text("utf-8")
         return parse_policy(text, name=str(spec))
     path = Path(spec)
     if not path.is_file():

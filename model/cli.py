@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from datasets.generate import MAX_PEOPLE, MIN_PEOPLE
-from datasets.policy import PRESETS, PolicyError
-from model.engine import ENGINES
-from model.jsonable import strict
-from model.run import RunError
-from model.store import load_run
+from sesame_audit.datasets.generate import MAX_PEOPLE, MIN_PEOPLE
+from sesame_audit.datasets.policy import PRESETS, PolicyError
+from sesame_audit.model.build.engine import ENGINES
+from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.runs.run import RunError
+from sesame_audit.model.runs.store import load_run
 
 
 class CliError(Exception):
@@ -68,7 +68,7 @@ def _positive_int(name: str, lo: int, hi: int) -> Callable[[str], int]:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build a run folder from a preset or a policy file."""
-    from model.build import build_run
+    from sesame_audit.model.build.builder import build_run
 
     def progress(step: str, done: float) -> None:
         print(f"[{done:4.0%}] {step}", file=sys.stderr, flush=True)
@@ -90,7 +90,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """Explain one person's score."""
-    from model.person import explain_person
+    from sesame_audit.model.person.explained import explain_person
 
     run = load_run(args.run)
     try:
@@ -124,7 +124,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_fidelity(args: argparse.Namespace) -> int:
     """Check the SHAP values against the hidden rules of a run."""
-    from model.fidelity import NoHiddenRules, fidelity_report, hidden_rules
+    from sesame_audit.model.course.fidelity import NoHiddenRules, fidelity_report, hidden_rules
 
     run = load_run(args.run)
     try:
@@ -152,7 +152,7 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
 
 def cmd_drivers(args: argparse.Namespace) -> int:
     """Print what drives the score for everyone: by feature and by privacy category."""
-    from model.drivers import influence_by_feature, influence_by_privacy
+    from sesame_audit.model.figures.drivers import influence_by_feature, influence_by_privacy
 
     run = load_run(args.run)
     features = influence_by_feature(run.explanation.values, run.roles)
@@ -174,7 +174,7 @@ def cmd_drivers(args: argparse.Namespace) -> int:
 
 def cmd_recourse(args: argparse.Namespace) -> int:
     """Find the smallest actionable change lifting one person to a tier."""
-    from model.recourse import find_recourse
+    from sesame_audit.model.person.recourse import find_recourse
 
     run = load_run(args.run)
     try:
@@ -187,7 +187,7 @@ def cmd_recourse(args: argparse.Namespace) -> int:
 
 def cmd_subject_access(args: argparse.Namespace) -> int:
     """Print one person's subject-access summary: data, score, reasons."""
-    from model.subject_access import subject_access, to_markdown
+    from sesame_audit.model.person.subject_access import subject_access, to_markdown
 
     run = load_run(args.run)
     try:
@@ -200,7 +200,7 @@ def cmd_subject_access(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a table, a skops model and a roles file as a run folder."""
-    from model.importer import import_files
+    from sesame_audit.model.importing.importer import import_files
 
     path = import_files(args.data, args.model, args.roles, args.out,
                         delimiter=args.delimiter, replace=args.replace)
@@ -220,11 +220,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     """Audit a run: tier access by group, four-fifths flags, proxies, friends, drivers.
 
-    With ``--fail-on`` gates (see :mod:`model.gates`), exit 1 when a finding crosses one,
+    With ``--fail-on`` gates (see :mod:`audit.gates`), exit 1 when a finding crosses one,
     printing each crossing on stderr.
     """
-    from model.audit import audit_findings, findings_text
-    from model.gates import evaluate_gates, parse_gate
+    from sesame_audit.model.audit.findings import audit_findings, findings_text
+    from sesame_audit.model.audit.gates import evaluate_gates, parse_gate
 
     gates = [parse_gate(text) for text in args.fail_on]
     run = load_run(args.run)
@@ -242,8 +242,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the audit report of a run as HTML, PDF or JSON."""
-    from model.audit import audit_findings
-    from model.report import write_report
+    from sesame_audit.model.audit.findings import audit_findings
+    from sesame_audit.model.report.document import write_report
 
     run = load_run(args.run)
     out = write_report(run, audit_findings(run, k=args.k), args.format, args.out, k=args.k)

@@ -9,9 +9,9 @@ import pytest
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
-from model.build import build_run
-from model.run import Run
-from model.store import load_run
+from sesame_audit.model.build.builder import build_run
+from sesame_audit.model.runs.run import Run
+from sesame_audit.model.runs.store import load_run
 
 SMALL_N = 2_000
 
@@ -58,7 +58,7 @@ def marketed_run(runs_dir: Path) -> Run:
 @pytest.fixture(scope="session")
 def own_run_path(runs_dir: Path, social_run: Run) -> Path:
     """A run as a user's own model would give it: no hidden rules, no ground truth, no graph."""
-    from model.run_writer import write_run
+    from sesame_audit.model.build.write import write_run
 
     path = runs_dir / "zz-own-model"
     if not (path / "manifest.json").is_file():

@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from model.persist import model_bytes
+from sesame_audit.model.runs.model_files import model_bytes
 
 INPUTS = ["income", "debts", "district", "age"]
 NUMERIC = ["income", "debts", "age"]

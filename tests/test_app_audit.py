@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.audit_charts import display_table, proxy_heatmap, tier_access_chart
-from model.fairness import impact_ratios
-from model.proxies import proxy_strength
-from model.run_writer import write_run
-from model.store import load_run
+from sesame_audit.app.audit_charts import display_table, proxy_heatmap, tier_access_chart
+from sesame_audit.model.audit.fairness import impact_ratios
+from sesame_audit.model.audit.proxies import proxy_strength
+from sesame_audit.model.build.write import write_run
+from sesame_audit.model.runs.store import load_run
 
 TIMEOUT = 180
 MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from model.recourse import find_recourse
+from sesame_audit.model.person.recourse import find_recourse
 
 MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
 
@@ -121,13 +121,13 @@ def test_recourse_page(social_path, social_run, runs_dir) -> None:
 
 
 
-# The lessons tests below depend on the audit API (model.fairness, model.proxies,
-# model.network, model.audit), as the Lessons page does.
+# The lessons tests below depend on the audit API (audit.fairness, audit.proxies,
+# audit.network, audit.findings), as the Lessons page does.
 
 
 def test_lessons_page(social_path, social_run, marketed_run, runs_dir) -> None:
-    from model.lessons import lessons, recourse_gap
-    from model.recourse_burden import recourse_sample
+    from sesame_audit.model.audit.recourse_burden import recourse_sample
+    from sesame_audit.model.course.lessons import lessons, recourse_gap
 
     at = _page("lessons", runs_dir, social_path.name)
     assert not at.exception
@@ -147,7 +147,7 @@ def test_lessons_page(social_path, social_run, marketed_run, runs_dir) -> None:
 
 
 def test_lessons_offer_to_build_the_paired_run(tmp_path, monkeypatch) -> None:
-    from model.build import build_run
+    from sesame_audit.model.build.builder import build_run
 
     monkeypatch.setenv("SESAME_RUNS", str(tmp_path))
     build_run("marketed", 300, 0, tmp_path / "marketed-n300-s0")
@@ -181,8 +181,8 @@ def _data(spec: dict) -> list[dict]:
 
 
 def test_fidelity_charts(social_run) -> None:
-    from app import course_charts as charts
-    from model.fidelity import fidelity_points, fidelity_report
+    from sesame_audit.app import course_charts as charts
+    from sesame_audit.model.course.fidelity import fidelity_points, fidelity_report
 
     report = fidelity_report(social_run)
     spec = charts.fidelity_bars(report.terms).to_dict()
@@ -200,9 +200,9 @@ def test_fidelity_charts(social_run) -> None:
 
 
 def test_comparison_and_recourse_charts(social_run, marketed_run) -> None:
-    from app import course_charts as charts
-    from model.compare import compare_drivers, compare_scores, compare_tiers
-    from model.recourse_burden import recourse_burden
+    from sesame_audit.app import course_charts as charts
+    from sesame_audit.model.audit.recourse_burden import recourse_burden
+    from sesame_audit.model.course.compare import compare_drivers, compare_scores, compare_tiers
 
     runs = {"social": social_run, "marketed": marketed_run}
     spec = charts.score_distributions(compare_scores(runs)).to_dict()

@@ -121,7 +121,7 @@ def test_report_of_the_imported_run_can_be_downloaded(files) -> None:
 def test_audit_pages_run_on_an_imported_classifier(page, tmp_path, monkeypatch) -> None:
     from own_inputs import CLASSIFIER_ROLES, classifier
 
-    from model.importer import import_files
+    from sesame_audit.model.importing.importer import import_files
 
     frame = table()
     (tmp_path / "t.csv").write_bytes(frame.to_csv(index=False).encode())

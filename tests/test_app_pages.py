@@ -13,11 +13,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from model import aggregates, run
-from model.drivers import MIN_GROUP
-from model.person import explain_person
-from model.run_writer import write_run
-from model.store import load_run
+from sesame_audit.model.build.write import write_run
+from sesame_audit.model.figures.drivers import MIN_GROUP
+from sesame_audit.model.person.explained import explain_person
+from sesame_audit.model.runs import run, stored
+from sesame_audit.model.runs.store import load_run
 
 MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
 TIMEOUT = 120
@@ -120,13 +120,13 @@ def test_person_search_and_someone_like_me(social: AppTest, social_run) -> None:
 def test_drivers_and_switching_feature_reuses_population_results(
         social: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = {"influence": 0}
-    original = aggregates.influence
+    original = stored.influence
 
     def counted(*args: object, **kwargs: object) -> object:
         calls["influence"] += 1
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(aggregates, "influence", counted)
+    monkeypatch.setattr(stored, "influence", counted)
     st.cache_data.clear()
     at = _open(social, "drivers")
     assert at.title[0].value == "What drives the score for everyone?"

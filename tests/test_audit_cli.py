@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from model.audit import audit_findings, findings_text
-from model.cli import main
+from sesame_audit.model.audit.findings import audit_findings, findings_text
+from sesame_audit.model.cli import main
 
 
 def test_findings_are_json_and_consistent(proxy_run) -> None:

@@ -40,16 +40,16 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from model.bad_input import (
+from sesame_audit.model.cli import main
+from sesame_audit.model.core.bad_input import (
     BadInputError,
     ModelFitError,
     RolesError,
     TableError,
     TooLargeError,
 )
-from model.cli import main
-from model.importer import import_files
-from model.persist import UnsafeModelError
+from sesame_audit.model.importing.importer import import_files
+from sesame_audit.model.runs.model_files import UnsafeModelError
 
 BASE = table()
 CSV = BASE.to_csv(index=False).encode()

@@ -6,16 +6,16 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from app import charts
-from model.drivers import (
+from sesame_audit.app import charts
+from sesame_audit.model.figures.drivers import (
     beeswarm_data,
     dependence_data,
     influence_by_feature,
     influence_by_privacy,
 )
-from model.person import explain_person
-from model.population import score_histogram, tier_table
-from model.waterfall import waterfall_data
+from sesame_audit.model.figures.population import score_histogram, tier_table
+from sesame_audit.model.person.explained import explain_person
+from sesame_audit.model.person.waterfall import waterfall_data
 
 
 def _layers(spec: dict) -> list[dict]:

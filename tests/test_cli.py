@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from model.cli import main
+from sesame_audit.model.cli import main
 
 
 def test_build_and_explain_json(tmp_path, capsys) -> None:
@@ -47,7 +47,8 @@ def test_bad_arguments_give_one_line(argv, message, capsys) -> None:
 
 
 def test_unknown_person_and_console_script(social_path) -> None:
-    done = subprocess.run([sys.executable, "-m", "model.cli", "explain", str(social_path),
+    done = subprocess.run([sys.executable, "-m", "sesame_audit.model.cli", "explain",
+                           str(social_path),
                            "--person", "123456"], capture_output=True, text=True, check=False)
     assert done.returncode == 2
     assert done.stderr.strip() == (

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from model.cli import main
-from model.drivers import influence_by_privacy
-from model.person import explain_person
+from sesame_audit.model.cli import main
+from sesame_audit.model.figures.drivers import influence_by_privacy
+from sesame_audit.model.person.explained import explain_person
 
 
 def test_drivers_json_matches_the_api(social_path, social_run, capsys) -> None:

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.drivers import (
+from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.figures.drivers import (
     MIN_GROUP,
     OTHER_GROUPS,
     beeswarm_data,
@@ -19,7 +20,6 @@ from model.drivers import (
     suppress_small_groups,
     value_rank,
 )
-from model.roles import Roles
 
 
 def _roles(**extra: object) -> Roles:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from datasets.policy import PolicyError, load_policy, parse_policy, policy_to_toml
-from model.cli import main
-from model.compare import (
+from sesame_audit.datasets.policy import PolicyError, load_policy, parse_policy, policy_to_toml
+from sesame_audit.model.cli import main
+from sesame_audit.model.course.compare import (
     check_size,
     compare_drivers,
     compare_scores,
@@ -15,7 +15,7 @@ from model.compare import (
     edit_policy,
     rebuild,
 )
-from model.store import load_run
+from sesame_audit.model.runs.store import load_run
 
 OFF = "political_posts_flagged"
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from model.build import build_run
-from model.cli import main
-from model.engine import executor
+from sesame_audit.model.build.builder import build_run
+from sesame_audit.model.build.engine import executor
+from sesame_audit.model.cli import main
 
 
 def test_dask_build_equals_local_build(tmp_path) -> None:

@@ -8,7 +8,7 @@ import pytest
 from fairlearn.metrics import demographic_parity_difference, demographic_parity_ratio
 from tiny_runs import tiny_run
 
-from model.fairness import (
+from sesame_audit.model.audit.fairness import (
     demographic_parity,
     impact_ratios,
     score_distribution,
@@ -16,7 +16,7 @@ from model.fairness import (
     tier_table,
     tier_table_with_suppression,
 )
-from model.suppress import suppression
+from sesame_audit.model.figures.suppress import suppression
 
 
 def _hand_run():

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from datasets.policy import load_policy
-from model.cli import main
-from model.fidelity import (
+from sesame_audit.datasets.policy import load_policy
+from sesame_audit.model.cli import main
+from sesame_audit.model.course.fidelity import (
     AGREE,
     SWAP,
     NoHiddenRules,
@@ -17,7 +17,7 @@ from model.fidelity import (
     fidelity_report,
     hidden_rules,
 )
-from model.store import load_run
+from sesame_audit.model.runs.store import load_run
 
 VARIES_POINTS = 5.0
 
@@ -117,7 +117,7 @@ def test_cli_fidelity(social_path, own_run_path, capsys) -> None:
 @pytest.mark.slow
 def test_every_rule_recovered_at_full_size(tmp_path) -> None:
     """At 20,000 people even the rule sharing credit with income passes r >= 0.95."""
-    from model.build import build_run
+    from sesame_audit.model.build.builder import build_run
 
     run = load_run(build_run("social-credit", 20_000, 0, tmp_path / "run"))
     report = fidelity_report(run)

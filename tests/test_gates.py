@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from model.cli import main
-from model.gates import Gate, GateError, evaluate_gates, parse_gate
+from sesame_audit.model.audit.gates import Gate, GateError, evaluate_gates, parse_gate
+from sesame_audit.model.cli import main
 
 FINDINGS = {
     "impact_ratios": {

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from datasets import INPUTS, SENSITIVE, generate, load_policy
-from datasets.dictionary import DICTIONARY, TRUE_PREFIX
+from sesame_audit.datasets import INPUTS, SENSITIVE, generate, load_policy
+from sesame_audit.datasets.dictionary import DICTIONARY, TRUE_PREFIX
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_bad_arguments(n, seed, message) -> None:
 
 
 def test_cities_are_independent_chunks() -> None:
-    from datasets.generate import city_sizes, generate_city
+    from sesame_audit.datasets.generate import city_sizes, generate_city
 
     policy = load_policy("social-credit")
     assert city_sizes(1_000, 400) == [334, 333, 333]

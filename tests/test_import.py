@@ -13,11 +13,11 @@ from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-from model.explain_any import explain_any
-from model.importer import import_files
-from model.persist import model_bytes, requested_types
-from model.person import explain_person, what_if
-from model.store import load_run
+from sesame_audit.model.explain.any_model import explain_any
+from sesame_audit.model.importing.importer import import_files
+from sesame_audit.model.person.explained import explain_person, what_if
+from sesame_audit.model.runs.model_files import model_bytes, requested_types
+from sesame_audit.model.runs.store import load_run
 
 
 def _write(folder, frame: pd.DataFrame, model: object, roles: str, name: str = "t.parquet"):
@@ -169,7 +169,7 @@ def test_tree_shap_that_misses_predict_falls_back_and_says_why() -> None:
 
 
 def test_german_credit_audit_findings(german_forest) -> None:
-    from model.audit import audit_findings
+    from sesame_audit.model.audit.findings import audit_findings
 
     _, _, run = german_forest
     findings = audit_findings(run)
@@ -190,7 +190,7 @@ def test_german_credit_audit_findings(german_forest) -> None:
 
 
 def test_score_rows_matches_what_the_shap_values_add_up_to(german_forest, social_run) -> None:
-    from model.scoring import score_rows
+    from sesame_audit.model.runs.scoring import score_rows
 
     _, model, run = german_forest
     X = run.people[list(run.roles.inputs)].head(40)

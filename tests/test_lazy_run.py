@@ -8,15 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import aggregates, run_writer
-from model.fairness import score_distribution, tier_table
-from model.person import explain_person, what_if
-from model.profile import column_profile
-from model.recourse import find_recourse
-from model.run import Run
-from model.run_writer import write_run
-from model.store import load_run
-from model.subject_access import person_data
+from sesame_audit.model.audit.fairness import score_distribution, tier_table
+from sesame_audit.model.build.write import write_run
+from sesame_audit.model.figures.profile import column_profile
+from sesame_audit.model.person.explained import explain_person, what_if
+from sesame_audit.model.person.recourse import find_recourse
+from sesame_audit.model.person.subject_access import person_data
+from sesame_audit.model.runs import stored
+from sesame_audit.model.runs import writer as run_writer
+from sesame_audit.model.runs.run import Run
+from sesame_audit.model.runs.store import load_run
 
 
 def _in_memory(run: Run) -> Run:
@@ -121,17 +122,17 @@ def test_stored_aggregates_equal_the_ones_recomputed(social_path) -> None:
                                       tier_table(full, attribute, k=11))
         pd.testing.assert_frame_equal(score_distribution(lazy, attribute, k=11),
                                       score_distribution(full, attribute, k=11))
-    for stored, computed in zip(aggregates.score_spread(lazy)[:2],
-                                aggregates.score_spread(full)[:2], strict=True):
-        pd.testing.assert_frame_equal(stored, computed)
-    assert aggregates.score_spread(lazy)[2] == aggregates.score_spread(full)[2]
-    for stored, computed in zip(aggregates.influence(lazy), aggregates.influence(full),
+    for kept, computed in zip(stored.score_spread(lazy)[:2],
+                                stored.score_spread(full)[:2], strict=True):
+        pd.testing.assert_frame_equal(kept, computed)
+    assert stored.score_spread(lazy)[2] == stored.score_spread(full)[2]
+    for kept, computed in zip(stored.influence(lazy), stored.influence(full),
                                 strict=True):
-        pd.testing.assert_frame_equal(stored, computed)
-    pd.testing.assert_frame_equal(aggregates.beeswarm(lazy)[0], aggregates.beeswarm(full)[0])
-    assert aggregates.beeswarm(lazy)[1] == aggregates.beeswarm(full)[1]
-    for stored, computed in zip(aggregates.sample(lazy), aggregates.sample(full), strict=True):
-        pd.testing.assert_frame_equal(stored, computed)
+        pd.testing.assert_frame_equal(kept, computed)
+    pd.testing.assert_frame_equal(stored.beeswarm(lazy)[0], stored.beeswarm(full)[0])
+    assert stored.beeswarm(lazy)[1] == stored.beeswarm(full)[1]
+    for kept, computed in zip(stored.sample(lazy), stored.sample(full), strict=True):
+        pd.testing.assert_frame_equal(kept, computed)
     assert not lazy.loaded
 
 
@@ -150,7 +151,7 @@ def test_group_counts_and_shares_recomputed_by_hand(social_path, social_run) -> 
 
 
 def test_lookup_by_text_id_over_files_and_unsorted_row_groups(tmp_path) -> None:
-    from model.row_lookup import count_rows, locate, read_position
+    from sesame_audit.model.runs.row_lookup import count_rows, locate, read_position
 
     rng = np.random.default_rng(5)
     ids = [f"p{v}" for v in rng.permutation(1_000)]  # unsorted: row-group ranges overlap

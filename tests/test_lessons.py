@@ -1,7 +1,7 @@
 """Lessons: every answer matches the audit functions or a hand computation on the run.
 
-These tests depend on the audit API (model.fairness, model.proxies, model.network,
-model.audit); they fail with ImportError on a branch that does not have it yet.
+These tests depend on the audit API (audit.fairness, audit.proxies, audit.network,
+audit.findings); they fail with ImportError on a branch that does not have it yet.
 """
 
 from __future__ import annotations
@@ -9,9 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.audit import audit_findings
-from model.fairness import impact_ratios
-from model.lessons import (
+from sesame_audit.model.audit.fairness import impact_ratios
+from sesame_audit.model.audit.findings import audit_findings
+from sesame_audit.model.audit.network import unfriend_gain
+from sesame_audit.model.audit.proxies import proxy_strength, unawareness_gap
+from sesame_audit.model.audit.recourse_burden import recourse_burden, recourse_sample
+from sesame_audit.model.course.lessons import (
     compare_presets,
     find_proxy,
     lessons,
@@ -21,10 +24,7 @@ from model.lessons import (
     unawareness,
     unfriend_someone,
 )
-from model.network import unfriend_gain
-from model.proxies import proxy_strength, unawareness_gap
-from model.recourse_burden import recourse_burden, recourse_sample
-from model.store import load_run
+from sesame_audit.model.runs.store import load_run
 
 
 def _share(run, attribute: str, group: str, threshold: float) -> float:

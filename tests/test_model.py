@@ -10,14 +10,19 @@ import pandas as pd
 import pytest
 from sklearn.metrics import r2_score
 
-from datasets import generate, load_policy
-from datasets.policy import PRESETS
-from model.explain import explain
-from model.explanation import additivity_error
-from model.fidelity import fidelity_table
-from model.persist import UnsafeModelError, load_model_bytes, model_bytes, untrusted_types
-from model.roles import synthetic_roles
-from model.train import fit_score_model
+from sesame_audit.datasets import generate, load_policy
+from sesame_audit.datasets.policy import PRESETS
+from sesame_audit.model.build.fidelity_sums import fidelity_table
+from sesame_audit.model.build.synthetic import synthetic_roles
+from sesame_audit.model.build.train import fit_score_model
+from sesame_audit.model.explain.explanation import additivity_error
+from sesame_audit.model.explain.score_model import explain
+from sesame_audit.model.runs.model_files import (
+    UnsafeModelError,
+    load_model_bytes,
+    model_bytes,
+    untrusted_types,
+)
 
 ROLES = synthetic_roles()
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from tiny_runs import LinearModel, tiny_run
 
-from model.network import (
+from sesame_audit.model.audit.network import (
     NotAvailableError,
     ego_network,
     friends_by_group,
@@ -15,7 +15,7 @@ from model.network import (
     unfriend_gain,
     unfriend_incentive,
 )
-from model.run import Run
+from sesame_audit.model.runs.run import Run
 
 INPUTS = ("friends_mean_score", "n_friends")
 

@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import aggregates
-from model.build import build_run
-from model.explanation import Explanation, additivity_error
-from model.fairness import score_distribution, tier_table
-from model.partials import merge, summarise
-from model.profile import MAX_POINTS, column_profile, merge_profiles
-from model.run import Run
-from model.store import load_run
+from sesame_audit.model.audit.fairness import score_distribution, tier_table
+from sesame_audit.model.build.builder import build_run
+from sesame_audit.model.build.summaries import merge, summarise
+from sesame_audit.model.explain.explanation import Explanation, additivity_error
+from sesame_audit.model.figures.profile import MAX_POINTS, column_profile, merge_profiles
+from sesame_audit.model.runs import stored
+from sesame_audit.model.runs.run import Run
+from sesame_audit.model.runs.store import load_run
 
 
 def _fidelity_by_hand(people: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
@@ -116,12 +116,12 @@ def test_a_build_of_several_cities_stores_what_the_population_gives(tmp_path) ->
                                       tier_table(full, attribute, k=11))
         pd.testing.assert_frame_equal(score_distribution(lazy, attribute, k=11),
                                       score_distribution(full, attribute, k=11))
-    for stored, computed in zip(aggregates.influence(lazy), aggregates.influence(full),
+    for kept, computed in zip(stored.influence(lazy), stored.influence(full),
                                 strict=True):
-        pd.testing.assert_frame_equal(stored, computed)
-    pd.testing.assert_frame_equal(aggregates.beeswarm(lazy)[0], aggregates.beeswarm(full)[0])
-    for stored, computed in zip(aggregates.sample(lazy), aggregates.sample(full), strict=True):
-        pd.testing.assert_frame_equal(stored, computed)
+        pd.testing.assert_frame_equal(kept, computed)
+    pd.testing.assert_frame_equal(stored.beeswarm(lazy)[0], stored.beeswarm(full)[0])
+    for kept, computed in zip(stored.sample(lazy), stored.sample(full), strict=True):
+        pd.testing.assert_frame_equal(kept, computed)
     assert lazy.manifest["shap"]["max_additivity_error_points"] == pytest.approx(
         additivity_error(full.explanation), abs=1e-12)
     truth = _fidelity_by_hand(full.people, full.explanation.values).reset_index()

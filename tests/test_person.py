@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.person import WhatIfError, explain_person, what_if
-from model.roles import next_tier, tier_of
+from sesame_audit.model.core.roles import next_tier, tier_of
+from sesame_audit.model.person.explained import WhatIfError, explain_person, what_if
 
 
 def test_contributions_add_up_and_reasons_are_the_worst(social_run) -> None:

@@ -7,11 +7,16 @@ import json
 import numpy as np
 import pytest
 
-from model.finder import FinderError, find_people, nearest_person
-from model.person import explain_person, what_if
-from model.roles import tier_of
-from model.subject_access import person_data, subject_access, to_json, to_markdown
-from model.waterfall import compare_explanations, waterfall_data
+from sesame_audit.model.core.roles import tier_of
+from sesame_audit.model.person.explained import explain_person, what_if
+from sesame_audit.model.person.finder import FinderError, find_people, nearest_person
+from sesame_audit.model.person.subject_access import (
+    person_data,
+    subject_access,
+    to_json,
+    to_markdown,
+)
+from sesame_audit.model.person.waterfall import compare_explanations, waterfall_data
 
 
 def test_waterfall_walks_from_the_average_to_the_score(social_run) -> None:

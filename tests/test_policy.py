@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from datasets.policy import (
+from sesame_audit.datasets.policy import (
     PRESETS,
     PolicyError,
     Term,

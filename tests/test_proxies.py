@@ -12,10 +12,9 @@ import pytest
 from sklearn.metrics import mutual_info_score, roc_auc_score
 from tiny_runs import LinearModel, tiny_run
 
-from model.build import build_run
-from model.counterfactuals import flip_test, minimise, resolve_drop
-from model.fairness import impact_ratios
-from model.proxies import (
+from sesame_audit.model.audit.counterfactuals import flip_test, minimise, resolve_drop
+from sesame_audit.model.audit.fairness import impact_ratios
+from sesame_audit.model.audit.proxies import (
     binary_auc,
     feature_codes,
     joint_strength,
@@ -26,8 +25,9 @@ from model.proxies import (
     score_through_proxies,
     unawareness_gap,
 )
-from model.store import load_run, verify
-from model.train import fit_score_model
+from sesame_audit.model.build.builder import build_run
+from sesame_audit.model.build.train import fit_score_model
+from sesame_audit.model.runs.store import load_run, verify
 
 PLANTED = {"district", "device", "friends_mean_score", "patriotic_purchase_share"}
 

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.recourse import CATEGORY_COST, find_recourse, search
-from model.recourse_burden import recourse_burden, recourse_sample
-from model.roles import next_tier
-from model.run import Run
-from model.suppress import suppression
+from sesame_audit.model.audit.recourse_burden import recourse_burden, recourse_sample
+from sesame_audit.model.core.roles import next_tier
+from sesame_audit.model.figures.suppress import suppression
+from sesame_audit.model.person.recourse import CATEGORY_COST, find_recourse, search
+from sesame_audit.model.runs.run import Run
 
 IMMUTABLE = {"ethnicity", "gender", "age_group", "hukou", "political_opinion", "district",
              "education", "credit_history_years", "loan_defaults"}
@@ -150,7 +150,7 @@ def test_burden_by_group_recomputed(social_run, found) -> None:
 def test_cli_recourse(social_path, social_run, capsys) -> None:
     import json
 
-    from model.cli import main
+    from sesame_audit.model.cli import main
 
     assert main(["recourse", str(social_path), "--person", "4", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -11,9 +11,9 @@ from html.parser import HTMLParser
 import pytest
 from own_inputs import ROLES, regressor, skops_bytes, table
 
-from model.importer import import_files
-from model.report import build_report, write_report
-from model.store import load_run
+from sesame_audit.model.importing.importer import import_files
+from sesame_audit.model.report.document import build_report, write_report
+from sesame_audit.model.runs.store import load_run
 
 SECTIONS = {"summary", "audited", "accuracy", "drivers", "fairness", "proxies", "friends",
             "suppressed"}
@@ -21,7 +21,7 @@ EVIL = "<script>alert('x')</script>"
 
 
 def findings_for(run) -> dict:
-    """Findings shaped like ``model.audit.audit_findings``, with a hostile group name."""
+    """Findings shaped like ``audit.findings.audit_findings``, with a hostile group name."""
     drivers = run.explanation.values.abs().mean().sort_values(ascending=False)
     return {
         "run": run.path.name, "people": len(run.people), "k": 11,
@@ -142,7 +142,7 @@ def test_unknown_format_is_refused(imported) -> None:
 
 
 def test_report_of_a_synthetic_run_with_real_findings(social_run, tmp_path) -> None:
-    from model.audit import audit_findings
+    from sesame_audit.model.audit.findings import audit_findings
 
     findings = audit_findings(social_run)
     assert findings["friends"] is not None
@@ -162,7 +162,7 @@ def test_report_of_a_synthetic_run_with_real_findings(social_run, tmp_path) -> N
 
 
 def test_report_command_writes_each_format(social_path, tmp_path, capsys) -> None:
-    from model.cli import main
+    from sesame_audit.model.cli import main
 
     for fmt, magic in (("html", b"<!DOCTYPE html>"), ("pdf", b"%PDF"), ("json", b"{")):
         out = tmp_path / f"report.{fmt}"

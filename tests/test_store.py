@@ -8,10 +8,10 @@ import shutil
 import numpy as np
 import pytest
 
-import model.run_writer as run_writer
-from model.build import build_run
-from model.run import RunError
-from model.store import load_run, sha256_file
+import sesame_audit.model.runs.writer as run_writer
+from sesame_audit.model.build.builder import build_run
+from sesame_audit.model.runs.run import RunError
+from sesame_audit.model.runs.store import load_run, sha256_file
 
 
 def test_manifest_has_the_promised_fields(social_path) -> None:

@@ -1,4 +1,4 @@
-"""model.tree_predict against scikit-learn's own predict, predict_proba and decision_function."""
+"""explain.tree_predict against scikit-learn's own predict, predict_proba and decision_function."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from sklearn.ensemble import (
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
-from model import explain as explain_module
-from model.explain import PREDICT_CHECK_ROWS, explain
-from model.tree_predict import encoded_output, fast_output, hgb_raw_predict
+from sesame_audit.model.explain import score_model as explain_module
+from sesame_audit.model.explain.score_model import PREDICT_CHECK_ROWS, explain
+from sesame_audit.model.explain.tree_predict import encoded_output, fast_output, hgb_raw_predict
 
 
 def _data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

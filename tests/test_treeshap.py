@@ -1,4 +1,4 @@
-"""model.treeshap against shap.TreeExplainer (tree_path_dependent) and sklearn's predict."""
+"""explain.treeshap against shap.TreeExplainer (tree_path_dependent) and sklearn's predict."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 import shap
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-from model import treeshap
-from model.treeshap import hgb_shap_values
+from sesame_audit.model.explain import treeshap
+from sesame_audit.model.explain.treeshap import hgb_shap_values
 
 ATOL = 1e-6
 

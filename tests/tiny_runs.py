@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.explanation import Explanation
-from model.roles import Roles, TierSpec
-from model.run import Run
+from sesame_audit.model.core.roles import Roles, TierSpec
+from sesame_audit.model.explain.explanation import Explanation
+from sesame_audit.model.runs.run import Run
 
 TIERS = (TierSpec("low", 500.0), TierSpec("high", 600.0))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from datasets.policy import PRESETS, load_policy
-from datasets.tiers import RESTRICTED_NOTE, TIERS
+from sesame_audit.datasets.policy import PRESETS, load_policy
+from sesame_audit.datasets.tiers import RESTRICTED_NOTE, TIERS
 
 st.title("What is this score, and what can this audit tell you?")
 st.markdown(

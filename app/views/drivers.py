@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, state
-from model.aggregates import profiles
-from model.drivers import beeswarm_summary, dependence_summary
+from sesame_audit.app import charts, state
+from sesame_audit.model.figures.drivers import beeswarm_summary, dependence_summary
+from sesame_audit.model.runs.stored import profiles
 
 st.title("What drives the score for everyone?")
 run = state.select_run()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.audit_charts import distribution_chart, impact_heatmap, tier_access_chart
-from app.audit_widgets import table_expander
-from app.state import audit_k, fairness_tables, select_run
+from sesame_audit.app.audit_charts import distribution_chart, impact_heatmap, tier_access_chart
+from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.state import audit_k, fairness_tables, select_run
 
 st.title("Whom does the score treat unfairly?")
 run = select_run()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.audit_charts import ego_chart, group_bar_chart
-from app.audit_widgets import table_expander
-from app.state import audit_k, friends_audit, select_run
-from model.network import NotAvailableError, ego_network, unfriend_gain
+from sesame_audit.app.audit_charts import ego_chart, group_bar_chart
+from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.state import audit_k, friends_audit, select_run
+from sesame_audit.model.audit.network import NotAvailableError, ego_network, unfriend_gain
 
 st.title("How much do your friends decide your score?")
 run = select_run()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import course_charts as charts
-from app.state import fidelity_of, select_run
-from app.teacher import HOW_TO_REVEAL, teacher_mode
-from model.fidelity import NoHiddenRules, fidelity_points, hidden_rules
+from sesame_audit.app import course_charts as charts
+from sesame_audit.app.state import fidelity_of, select_run
+from sesame_audit.app.teacher import HOW_TO_REVEAL, teacher_mode
+from sesame_audit.model.course.fidelity import NoHiddenRules, fidelity_points, hidden_rules
 
 st.title("Do the explanations find the hidden rules?")
 run = select_run()

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.state import lessons_of, load_folder, recourse_of, select_run
-from model.build import build_run
-from model.lessons import RECOURSE_SAMPLE, paired_preset, paired_run_path, recourse_gap
+from sesame_audit.app.state import lessons_of, load_folder, recourse_of, select_run
+from sesame_audit.model.build.builder import build_run
+from sesame_audit.model.course.lessons import (
+    RECOURSE_SAMPLE,
+    paired_preset,
+    paired_run_path,
+    recourse_gap,
+)
 
 st.title("What can a class find out about this score?")
 run = select_run()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, state
-from datasets.dictionary import PILLARS
-from model.population import accuracy
+from sesame_audit.app import charts, state
+from sesame_audit.datasets.dictionary import PILLARS
+from sesame_audit.model.runs.stored import accuracy
 
 st.title("What does this score decide, and how is it spread?")
 run = state.select_run()

@@ -9,15 +9,20 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.state import RUN_KEY, select_run
-from model.audit import audit_findings
-from model.bad_input import MAX_BYTES, BadInputError
-from model.importer import import_run, read_model, run_folder
-from model.persist import TRUSTED_TYPES, requested_types, untrusted_types
-from model.report import build_report
-from model.roles_file import parse_roles_bytes, parse_thresholds, suggest_roles, with_thresholds
-from model.store import runs_root
-from model.table_file import read_table
+from sesame_audit.app.state import RUN_KEY, select_run
+from sesame_audit.model.audit.findings import audit_findings
+from sesame_audit.model.core.bad_input import MAX_BYTES, BadInputError
+from sesame_audit.model.importing.importer import import_run, read_model, run_folder
+from sesame_audit.model.importing.roles_file import (
+    parse_roles_bytes,
+    parse_thresholds,
+    suggest_roles,
+    with_thresholds,
+)
+from sesame_audit.model.importing.table_file import read_table
+from sesame_audit.model.report.document import build_report
+from sesame_audit.model.runs.model_files import TRUSTED_TYPES, requested_types, untrusted_types
+from sesame_audit.model.runs.store import runs_root
 
 MIME = {"html": "text/html", "pdf": "application/pdf", "json": "application/json"}
 NONE = "(none)"

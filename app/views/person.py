@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, state
-from app.person_picker import pick_person
-from app.what_if_panel import what_if_panel
-from model.person import explain_person
-from model.subject_access import person_data, subject_access, to_json, to_markdown
-from model.waterfall import waterfall_data
+from sesame_audit.app import charts, state
+from sesame_audit.app.person_picker import pick_person
+from sesame_audit.app.what_if_panel import what_if_panel
+from sesame_audit.model.person.explained import explain_person
+from sesame_audit.model.person.subject_access import (
+    person_data,
+    subject_access,
+    to_json,
+    to_markdown,
+)
+from sesame_audit.model.person.waterfall import waterfall_data
 
 st.title("Why does this person have this score?")
 run = state.select_run()

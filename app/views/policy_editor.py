@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import course_charts as charts
-from app.state import load_folder, select_run
-from app.teacher import HOW_TO_REVEAL, teacher_mode
-from datasets.policy import PolicyError, describe_term, parse_policy, policy_to_toml
-from model import compare
-from model.fidelity import NoHiddenRules, run_policy
+from sesame_audit.app import course_charts as charts
+from sesame_audit.app.state import load_folder, select_run
+from sesame_audit.app.teacher import HOW_TO_REVEAL, teacher_mode
+from sesame_audit.datasets.policy import PolicyError, describe_term, parse_policy, policy_to_toml
+from sesame_audit.model.course import compare
+from sesame_audit.model.course.fidelity import NoHiddenRules, run_policy
 
 st.title("What if the rules were different?")
 run = select_run()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import audit_charts as charts
-from app import state
-from app.audit_widgets import table_expander
+from sesame_audit.app import audit_charts as charts
+from sesame_audit.app import state
+from sesame_audit.app.audit_widgets import table_expander
 
 st.title("Which inputs stand in for sensitive attributes?")
 run = state.select_run()

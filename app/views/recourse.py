@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import course_charts as charts
-from app.state import recourse_of, select_run
-from model.recourse import find_recourse
-from model.recourse_burden import SAMPLE, recourse_burden
+from sesame_audit.app import course_charts as charts
+from sesame_audit.app.state import recourse_of, select_run
+from sesame_audit.model.audit.recourse_burden import SAMPLE, recourse_burden
+from sesame_audit.model.person.recourse import find_recourse
 
 st.title("Who can act their way to a better score?")
 run = select_run()

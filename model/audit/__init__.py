@@ -1,0 +1,1 @@
+"""Audits of a whole run: fairness, proxies, counterfactuals, friends, recourse burden, gates."""

@@ -1,0 +1,156 @@
+"""Audit gates: thresholds on audit findings that fail a build when a finding crosses them.
+
+A gate is one short expression, ``METRIC[ATTRIBUTE] OP NUMBER``, read as "fail when any
+finding of METRIC is OP NUMBER"::
+
+    impact_ratio<0.8              any group's tier access under 0.8 of the best group's
+    impact_ratio[sex]<0.8         the same, for the attribute ``sex`` only
+    proxy_strength>0.7            any input predicts a sensitive attribute that strongly
+    proxy_strength[ethnicity]>=0.5
+    suppressed_cells>20           more than 20 group x tier cells too small to show
+
+METRIC is ``impact_ratio``, ``proxy_strength`` or ``suppressed_cells``; OP is one of
+``<``, ``<=``, ``>``, ``>=``; spaces are allowed. Suppressed impact ratios (groups under
+k people) never trip a gate.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+METRICS = ("impact_ratio", "proxy_strength", "suppressed_cells")
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
+_GATE = re.compile(r"^\s*([a-z_]+)\s*(?:\[\s*([^\]]+?)\s*\])?\s*(<=|>=|<|>)\s*(\S+)\s*$")
+
+
+class GateError(ValueError):
+    """A gate expression that cannot be read; the message shows the expected syntax."""
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A parsed gate: fail when ``metric`` (for ``attribute``, if given) ``op`` ``threshold``."""
+
+    metric: str
+    op: str
+    threshold: float
+    attribute: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The gate written back in its canonical form."""
+        scope = f"[{self.attribute}]" if self.attribute else ""
+        return f"{self.metric}{scope}{self.op}{self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A finding that crosses a gate."""
+
+    gate: Gate
+    where: str
+    value: float
+
+    @property
+    def text(self) -> str:
+        """One line saying which gate and which finding."""
+        return f"{self.gate.text}: {self.where} = {self.value:.3g}"
+
+
+def parse_gate(text: str) -> Gate:
+    """Parse one gate expression (syntax in the module docstring).
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"impact_ratio<0.8"`` or ``"proxy_strength[ethnicity] > 0.7"``.
+
+    Returns
+    -------
+    Gate
+        The gate.
+
+    Raises
+    ------
+    GateError
+        For an unknown metric, a missing or unknown operator, or a threshold that is not a
+        finite number.
+    """
+    usage = ("expected METRIC[ATTRIBUTE] OP NUMBER, e.g. impact_ratio<0.8, with METRIC one "
+             f"of {', '.join(METRICS)} and OP one of <, <=, >, >=")
+    match = _GATE.match(text or "")
+    if not match:
+        raise GateError(f"malformed gate {text!r}: {usage}")
+    metric, attribute, op, raw = match.groups()
+    if metric not in METRICS:
+        raise GateError(f"unknown metric {metric!r} in gate {text!r}: {usage}")
+    try:
+        threshold = float(raw)
+    except ValueError:
+        raise GateError(f"threshold {raw!r} in gate {text!r} is not a number") from None
+    if not math.isfinite(threshold):
+        raise GateError(f"threshold {raw!r} in gate {text!r} is not a finite number")
+    if metric == "suppressed_cells" and attribute:
+        raise GateError(f"suppressed_cells counts all attributes; drop [{attribute}] in {text!r}")
+    return Gate(metric, op, threshold, attribute)
+
+
+def _values(findings: dict[str, Any], gate: Gate) -> Iterable[tuple[str, float]]:
+    if gate.metric == "impact_ratio":
+        for attribute, groups in (findings.get("impact_ratios") or {}).items():
+            if gate.attribute not in (None, attribute):
+                continue
+            for group, tiers in groups.items():
+                for tier, ratio in tiers.items():
+                    if ratio is not None and math.isfinite(ratio):
+                        yield f"{attribute}={group}, tier {tier}", float(ratio)
+    elif gate.metric == "proxy_strength":
+        for proxy in findings.get("proxies") or []:
+            if gate.attribute in (None, proxy["attribute"]) and proxy["strength"] is not None:
+                yield (f"{proxy['feature']} -> {proxy['attribute']}",
+                       float(proxy["strength"]))
+    else:
+        yield "suppressed cells", float(findings.get("suppressed_cells") or 0)
+
+
+def evaluate_gates(findings: dict[str, Any], gates: Sequence[Gate]) -> list[Breach]:
+    """Return every finding that crosses a gate, in gate order, worst first within a gate.
+
+    Parameters
+    ----------
+    findings : dict
+        Output of ``audit.findings.audit_findings`` (keys ``impact_ratios``, ``proxies``,
+        ``suppressed_cells``).
+    gates : sequence of Gate
+        Parsed gates.
+
+    Returns
+    -------
+    list of Breach
+        Empty when no gate is crossed.
+
+    Raises
+    ------
+    GateError
+        When a gate names an attribute the findings do not have.
+    """
+    breaches: list[Breach] = []
+    for gate in gates:
+        if gate.attribute is not None:
+            known = set(findings.get("impact_ratios") or {}) | {
+                p["attribute"] for p in findings.get("proxies") or []}
+            if gate.attribute not in known:
+                raise GateError(f"gate {gate.text!r} names attribute {gate.attribute!r}, which "
+                                f"this audit does not have ({', '.join(sorted(known))})")
+        test = _OPERATORS[gate.op]
+        hits = [Breach(gate, where, value) for where, value in _values(findings, gate)
+                if test(value, gate.threshold)]
+        worst_first = gate.op in ("<", "<=")
+        breaches += sorted(hits, key=lambda b: b.value, reverse=not worst_first)
+    return breaches

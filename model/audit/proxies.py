@@ -1,0 +1,424 @@
+"""Which inputs stand in for sensitive attributes, and how much score flows through them.
+
+A sensitive attribute that is not a model input can still shape the score through inputs
+correlated with it (proxies). The strength of an input as a proxy is the AUC of a
+one-feature classifier predicting the attribute from it: each category (or each quantile
+bin of a number) is scored by the attribute's group rates within it, fitted on one half of
+the people and measured on the other, both ways. 0.5 means no information, 1.0 a perfect
+stand-in; multi-class attributes use the macro one-vs-rest AUC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OrdinalEncoder
+
+from sesame_audit.model.figures.groups import group_labels, group_means
+from sesame_audit.model.figures.suppress import DEFAULT_K
+from sesame_audit.model.runs.run import Run
+
+N_BINS = 20
+PROXY_THRESHOLD = 0.7
+
+
+# The audit's own random stream, apart from any population's seed: a generator seeded like
+# the population would draw the same numbers that decided who belongs to which group.
+_STREAM = 0x5E5A_A0D1
+
+
+def _rows(n: int, sample: int | None) -> np.ndarray:
+    if sample is None or n <= sample:
+        return np.arange(n)
+    if sample < 100:
+        raise ValueError(f"sample must be at least 100 people, got {sample}")
+    return np.sort(np.random.default_rng(_STREAM).choice(n, size=sample, replace=False))
+
+
+def feature_codes(values: pd.Series, *, categorical: bool, bins: int = N_BINS) -> np.ndarray:
+    """Return integer codes of a feature: its categories, or quantile bins of a number.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The feature.
+    categorical : bool
+        Whether the feature holds categories.
+    bins : int
+        Most quantile bins of a number (fewer when values repeat).
+
+    Returns
+    -------
+    numpy.ndarray of int
+        One code per row; missing values get a code of their own.
+    """
+    if categorical or not pd.api.types.is_numeric_dtype(values):
+        return pd.factorize(values.astype(object).where(values.notna(), "\0missing"))[0]
+    numbers = values.to_numpy(dtype=float)
+    edges = np.unique(np.nanquantile(numbers, np.linspace(0, 1, bins + 1)[1:-1]))
+    codes = np.searchsorted(edges, numbers, side="right")
+    return np.where(np.isnan(numbers), len(edges) + 1, codes)
+
+
+def binary_auc(positive: np.ndarray, score: np.ndarray) -> float:
+    """Return the ROC AUC of ``score`` for ``positive``, counting ties as one half.
+
+    The one-feature scores take few distinct values, so the AUC is computed from counts per
+    value (the Mann-Whitney statistic) rather than by sorting every person.
+
+    Parameters
+    ----------
+    positive : numpy.ndarray of bool
+        Whether each person belongs to the group.
+    score : numpy.ndarray of float
+        Score of each person.
+
+    Returns
+    -------
+    float
+        Probability that a random member scores above a random non-member (ties: 1/2);
+        NaN when either side is empty.
+    """
+    values, index = np.unique(score, return_inverse=True)
+    pos = np.bincount(index, weights=positive.astype(float), minlength=len(values))
+    neg = np.bincount(index, minlength=len(values)) - pos
+    n_pos, n_neg = pos.sum(), neg.sum()
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    below = np.cumsum(neg) - neg
+    return float((pos * (below + 0.5 * neg)).sum() / (n_pos * n_neg))
+
+
+def mutual_information(codes: np.ndarray, target: np.ndarray) -> float:
+    """Return the mutual information, in bits, between two integer codings of people.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray of int
+        Category or bin of each person.
+    target : numpy.ndarray of int
+        Group of each person.
+
+    Returns
+    -------
+    float
+        ``sum p(c, g) log2(p(c, g) / (p(c) p(g)))`` over the observed pairs.
+    """
+    table = np.zeros((int(codes.max()) + 1, int(target.max()) + 1))
+    np.add.at(table, (codes, target), 1.0)
+    joint = table / table.sum()
+    expected = joint.sum(axis=1, keepdims=True) * joint.sum(axis=0, keepdims=True)
+    seen = joint > 0
+    return float((joint[seen] * np.log2(joint[seen] / expected[seen])).sum())
+
+
+def one_feature_auc(codes: np.ndarray, target: np.ndarray) -> float:
+    """Return the cross-fitted AUC of predicting ``target`` from the codes' group rates.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray of int
+        Category or bin of each person.
+    target : numpy.ndarray of int
+        Group (0..m-1) of each person; at least two groups.
+    Returns
+    -------
+    float
+        AUC (macro one-vs-rest for more than two groups) of rates fitted on one random half
+        and applied to the other, pooled over both halves.
+    """
+    n_groups = int(target.max()) + 1
+    n_codes = int(codes.max()) + 1
+    half = np.random.default_rng(_STREAM).random(len(codes)) < 0.5
+    proba = np.empty((len(codes), n_groups))
+    prior = np.bincount(target, minlength=n_groups) / len(target)
+    for fit in (half, ~half):
+        table = np.zeros((n_codes, n_groups))
+        np.add.at(table, (codes[fit], target[fit]), 1.0)
+        rates = (table + prior) / (table.sum(axis=1, keepdims=True) + 1.0)
+        proba[~fit] = rates[codes[~fit]]
+    if n_groups == 2:
+        return binary_auc(target == 1, proba[:, 1])
+    return float(np.mean([binary_auc(target == g, proba[:, g]) for g in range(n_groups)]))
+
+
+def _targets(run: Run, rows: np.ndarray) -> dict[str, np.ndarray]:
+    found = {}
+    for attribute in run.roles.sensitive:
+        if attribute not in run.people.columns:
+            continue
+        codes = pd.factorize(group_labels(run.people.iloc[rows], attribute))[0]
+        if codes.max() >= 1:
+            found[attribute] = codes
+    return found
+
+
+def proxy_strength(run: Run, *, sample: int | None = 20_000) -> pd.DataFrame:
+    """Rank every input by how well it alone predicts each sensitive attribute.
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+    sample : int or None
+        People used (a fixed random sample; all when None or fewer).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input and sensitive attribute: ``feature``, ``attribute``, ``strength``
+        (AUC of a one-feature classifier, 0.5 = no information) and ``mutual_information``
+        (in bits, between the attribute and the feature's categories or quantile bins);
+        strongest first. Empty when the run has no sensitive attribute.
+    """
+    rows = _rows(len(run.people), sample)
+    targets = _targets(run, rows)
+    records = []
+    for feature in run.roles.inputs:
+        codes = feature_codes(run.people[feature].iloc[rows],
+                              categorical=feature in run.roles.categorical)
+        for attribute, target in targets.items():
+            records.append({
+                "feature": feature,
+                "attribute": attribute,
+                "strength": one_feature_auc(codes, target),
+                "mutual_information": mutual_information(codes, target),
+            })
+    frame = pd.DataFrame(records, columns=["feature", "attribute", "strength",
+                                           "mutual_information"])
+    return frame.sort_values(["strength", "feature", "attribute"],
+                             ascending=[False, True, True], ignore_index=True)
+
+
+def joint_strength(run: Run, *, sample: int | None = 10_000, folds: int = 3) -> pd.DataFrame:
+    """Return how well all inputs together predict each sensitive attribute.
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+    sample : int or None
+        People used (a fixed random sample; all when None or fewer).
+    folds : int
+        Folds of the cross-validation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per attribute: ``attribute`` and ``strength`` (cross-validated AUC of
+        boosted trees on every input; macro one-vs-rest for more than two groups),
+        strongest first.
+    """
+    rows = _rows(len(run.people), sample)
+    X = run.people[list(run.roles.inputs)].iloc[rows]
+    categorical = [c for c in run.roles.inputs if c in run.roles.categorical]
+    records = []
+    for attribute, target in _targets(run, rows).items():
+        encode = ColumnTransformer(
+            [("categories", OrdinalEncoder(handle_unknown="use_encoded_value",
+                                           unknown_value=-1), categorical)],
+            remainder="passthrough")
+        trees = HistGradientBoostingClassifier(max_iter=60, max_leaf_nodes=15,
+                                               early_stopping=False, random_state=0)
+        split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+        proba = cross_val_predict(Pipeline([("encode", encode), ("trees", trees)]), X, target,
+                                  cv=split, method="predict_proba")
+        auc = (roc_auc_score(target, proba[:, 1]) if proba.shape[1] == 2 else
+               roc_auc_score(target, proba, multi_class="ovr", average="macro"))
+        records.append({"attribute": attribute, "strength": float(auc)})
+    frame = pd.DataFrame(records, columns=["attribute", "strength"])
+    return frame.sort_values("strength", ascending=False, ignore_index=True)
+
+
+def proxies_of(strength: pd.DataFrame, attribute: str, threshold: float = PROXY_THRESHOLD
+               ) -> list[str]:
+    """Return the inputs whose strength for ``attribute`` is at least ``threshold``.
+
+    Parameters
+    ----------
+    strength : pandas.DataFrame
+        Output of :func:`proxy_strength`.
+    attribute : str
+        A sensitive attribute.
+    threshold : float
+        Smallest AUC that makes an input a proxy.
+
+    Returns
+    -------
+    list of str
+        Proxies, strongest first.
+    """
+    rows = strength[(strength["attribute"] == attribute) & (strength["strength"] >= threshold)]
+    return rows.sort_values("strength", ascending=False)["feature"].tolist()
+
+
+def check_sensitive(run: Run, attribute: str) -> None:
+    """Raise ``ValueError`` naming ``attribute`` when the run has no such column."""
+    if attribute not in run.people.columns:
+        raise ValueError(f"unknown attribute {attribute!r}: not a column of this run")
+
+
+@dataclass(frozen=True)
+class ProxyPoints:
+    """Points of the score that flow through an attribute's proxies.
+
+    Attributes
+    ----------
+    attribute : str
+        The sensitive attribute.
+    threshold : float
+        Smallest strength that makes an input a proxy.
+    proxies : list of str
+        The proxies, strongest first.
+    per_person : pandas.Series
+        Sum of the proxies' SHAP values of each person, in points.
+    by_group : pandas.DataFrame
+        ``group``, ``count``, ``points`` (mean of ``per_person``), ``score`` (mean score),
+        ``suppressed``.
+    by_feature : pandas.DataFrame
+        Long: ``group``, ``feature``, ``points`` (mean SHAP value), for groups shown.
+    """
+
+    attribute: str
+    threshold: float
+    proxies: list[str]
+    per_person: pd.Series
+    by_group: pd.DataFrame
+    by_feature: pd.DataFrame = field(repr=False)
+
+
+def score_through_proxies(run: Run, attribute: str, *, threshold: float = PROXY_THRESHOLD,
+                          k: int = DEFAULT_K, strength: pd.DataFrame | None = None
+                          ) -> ProxyPoints:
+    """Return the points of everyone's score that come from the attribute's proxies.
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+    attribute : str
+        A sensitive attribute.
+    threshold : float
+        Smallest strength (AUC) that makes an input a proxy (default 0.7).
+    k : int
+        Smallest group size shown.
+    strength : pandas.DataFrame, optional
+        Output of :func:`proxy_strength`, when already computed.
+
+    Returns
+    -------
+    ProxyPoints
+        Per person and per group.
+    """
+    check_sensitive(run, attribute)
+    strength = proxy_strength(run) if strength is None else strength
+    proxies = proxies_of(strength, attribute, threshold)
+    shap = run.explanation.values
+    per_person = shap[proxies].sum(axis=1).astype(float).rename("points")
+    groups = group_labels(run.people, attribute)
+    score = pd.Series(run.explanation.prediction, index=shap.index, name="score")
+    by_group, _ = group_means(pd.concat([per_person, score], axis=1), groups, k=k)
+    means, _ = group_means(shap[proxies].astype(float), groups, k=k)
+    shown = means[~means["suppressed"]]
+    by_feature = shown.melt(id_vars=["group"], value_vars=proxies, var_name="feature",
+                            value_name="points")
+    return ProxyPoints(attribute=attribute, threshold=threshold, proxies=proxies,
+                       per_person=per_person.set_axis(run.people[run.roles.id].to_numpy()),
+                       by_group=by_group, by_feature=by_feature)
+
+
+@dataclass(frozen=True)
+class UnawarenessGap:
+    """The score gap between groups of an attribute the model does not read.
+
+    Attributes
+    ----------
+    attribute : str
+        The sensitive attribute.
+    is_input : bool
+        Whether the attribute is itself a model input (then "unawareness" does not hold).
+    favoured, disfavoured : str or None
+        Groups shown with the highest and lowest mean score.
+    gap : float
+        Difference of their mean scores, in points.
+    proxy_gap : float
+        Part of ``gap`` carried by the proxies' SHAP values, in points.
+    share_through_proxies : float
+        ``proxy_gap / gap`` (NaN when there is no gap).
+    proxies : list of str
+        Inputs with strength at least the threshold for the attribute.
+    by_feature : pandas.DataFrame
+        ``feature``, ``gap_points`` (difference of mean SHAP values between the two
+        groups; they sum to ``gap``), ``is_proxy``, largest first.
+    """
+
+    attribute: str
+    is_input: bool
+    favoured: str | None
+    disfavoured: str | None
+    gap: float
+    proxy_gap: float
+    share_through_proxies: float
+    proxies: list[str]
+    by_feature: pd.DataFrame = field(repr=False)
+
+
+def unawareness_gap(run: Run, attribute: str, *, k: int = DEFAULT_K,
+                    threshold: float = PROXY_THRESHOLD, strength: pd.DataFrame | None = None
+                    ) -> UnawarenessGap:
+    """Test "fairness through unawareness": a gap remains though the attribute is no input.
+
+    The gap between the mean scores of two groups splits exactly into the differences of
+    their mean SHAP values, feature by feature, since every score is the base plus its
+    SHAP values; the proxies' share of it is how much the proxies account for.
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+    attribute : str
+        A sensitive attribute.
+    k : int
+        Smallest group size shown; hidden groups are not compared.
+    threshold : float
+        Smallest strength that makes an input a proxy.
+    strength : pandas.DataFrame, optional
+        Output of :func:`proxy_strength`, when already computed.
+
+    Returns
+    -------
+    UnawarenessGap
+        The gap and its decomposition.
+    """
+    check_sensitive(run, attribute)
+    strength = proxy_strength(run) if strength is None else strength
+    proxies = proxies_of(strength, attribute, threshold)
+    groups = group_labels(run.people, attribute)
+    shap = run.explanation.values.astype(float)
+    score = pd.Series(run.explanation.prediction, index=shap.index, name="__score")
+    table, _ = group_means(pd.concat([shap, score], axis=1), groups, k=k)
+    shown = table[~table["suppressed"]].set_index("group")
+    if len(shown) < 2:
+        empty = pd.DataFrame(columns=["feature", "gap_points", "is_proxy"])
+        return UnawarenessGap(attribute, attribute in run.roles.inputs, None, None, np.nan,
+                              np.nan, np.nan, proxies, empty)
+    favoured, disfavoured = shown["__score"].idxmax(), shown["__score"].idxmin()
+    diff = shown.loc[favoured, list(shap.columns)] - shown.loc[disfavoured, list(shap.columns)]
+    by_feature = pd.DataFrame({"feature": diff.index, "gap_points": diff.to_numpy(float),
+                               "is_proxy": [f in proxies for f in diff.index]})
+    by_feature = by_feature.reindex(by_feature["gap_points"].abs()
+                                    .sort_values(ascending=False).index).reset_index(drop=True)
+    gap = float(shown.loc[favoured, "__score"] - shown.loc[disfavoured, "__score"])
+    proxy_gap = float(diff[proxies].sum())
+    return UnawarenessGap(
+        attribute=attribute, is_input=attribute in run.roles.inputs, favoured=str(favoured),
+        disfavoured=str(disfavoured), gap=gap, proxy_gap=proxy_gap,
+        share_through_proxies=proxy_gap / gap if gap else np.nan, proxies=proxies,
+        by_feature=by_feature)

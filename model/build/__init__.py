@@ -1,0 +1,1 @@
+"""Building a run: the score model, the build engine, chunk summaries, writing runs."""

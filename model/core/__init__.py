@@ -1,0 +1,1 @@
+"""The vocabulary every room shares: column roles, value kinds, input errors, plain-JSON values."""

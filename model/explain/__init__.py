@@ -1,0 +1,1 @@
+"""Explaining a model: the explanation record, TreeSHAP, the tree walker, any model."""

@@ -1,0 +1,340 @@
+"""SHAP for a model a user brings: any scikit-learn regressor or classifier, per original input.
+
+The last step of a pipeline is explained on what the earlier steps output; encoded columns
+(one-hot and the like) are folded back, by summing, onto the input each came from. The
+explainer is exact where shap has an exact one:
+
+- tree ensembles: TreeSHAP (path-dependent), checked against the model's own output;
+- linear models: LinearExplainer (interventional, exact for a linear model), against the
+  mean of the whole table;
+- anything else: a permutation explainer over the original inputs, an approximation whose
+  background size and evaluation count are recorded.
+
+Classifiers are explained on the probability of the positive class (tree ensembles that
+average probabilities, and the permutation explainer) or on its log-odds (boosted trees and
+linear models, whose raw output is the log-odds); :class:`Method` says which.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.base import is_classifier
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+
+from sesame_audit.model.core.bad_input import ModelFitError
+from sesame_audit.model.explain.explanation import Explanation
+
+ADDITIVITY_TOLERANCE = 1e-4
+BACKGROUND_ROWS = 50
+_PROBABILITY_TREES = ("DecisionTreeClassifier", "RandomForestClassifier",
+                      "ExtraTreesClassifier", "ExtraTreeClassifier")
+_LOG_ODDS_TREES = ("GradientBoostingClassifier", "HistGradientBoostingClassifier")
+_REGRESSION_TREES = ("DecisionTreeRegressor", "RandomForestRegressor", "ExtraTreesRegressor",
+                     "ExtraTreeRegressor", "GradientBoostingRegressor",
+                     "HistGradientBoostingRegressor")
+
+
+@dataclass(frozen=True)
+class Method:
+    """How an imported model was explained.
+
+    Attributes
+    ----------
+    explainer : str
+        ``tree``, ``linear`` or ``permutation``.
+    exact : bool
+        Whether the SHAP values are exact for the model (not sampled).
+    output : str
+        What is explained: ``score`` (a regressor's prediction), ``probability`` or
+        ``log_odds`` (of the positive class).
+    note : str
+        One sentence for the manifest and the screen.
+    background_rows : int or None
+        Rows of the background sample (permutation explainer only).
+    max_evals : int or None
+        Model evaluations per row (permutation explainer only).
+    max_additivity_error : float
+        Largest gap between base + sum of SHAP values and the model's own output.
+    """
+
+    explainer: str
+    exact: bool
+    output: str
+    note: str
+    background_rows: int | None = None
+    max_evals: int | None = None
+    max_additivity_error: float = float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dictionary."""
+        return asdict(self)
+
+
+def model_output(model: Any, X: pd.DataFrame, output: str, positive: int) -> np.ndarray:
+    """Return the model's own output that the SHAP values must add up to.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted regressor or classifier (or pipeline).
+    X : pandas.DataFrame
+        Inputs.
+    output : {"score", "probability", "log_odds"}
+        Which output.
+    positive : int
+        Index of the positive class in ``model.classes_`` (classifiers).
+
+    Returns
+    -------
+    numpy.ndarray
+        One float per row.
+    """
+    if output == "score":
+        return np.asarray(model.predict(X), dtype=np.float64)
+    if output == "probability":
+        return np.asarray(model.predict_proba(X), dtype=np.float64)[:, positive]
+    margin = np.asarray(model.decision_function(X), dtype=np.float64)
+    return margin if positive == 1 else -margin
+
+
+def _trace(step: Any, names: list[str], owners: list[str]) -> tuple[list[str], list[str]]:
+    """Follow columns through a fitted transformer: output names and the input each owes to."""
+    if isinstance(step, Pipeline):
+        for _, sub in step.steps:
+            if sub not in (None, "passthrough"):
+                names, owners = _trace(sub, names, owners)
+        return names, owners
+    if isinstance(step, ColumnTransformer):
+        out_names = [str(n) for n in step.get_feature_names_out(names)]
+        out_owners = [""] * len(out_names)
+        for name, transformer, columns in step.transformers_:
+            part = step.output_indices_.get(name, slice(0, 0))
+            if part.stop == part.start:
+                continue
+            picked = [c if isinstance(c, int | np.integer) else names.index(str(c))
+                      for c in np.atleast_1d(columns)]
+            sub_names = [names[i] for i in picked]
+            sub_owners = [owners[i] for i in picked]
+            if not (isinstance(transformer, str) and transformer == "passthrough"):
+                sub_names, sub_owners = _trace(transformer, sub_names, sub_owners)
+            out_owners[part] = sub_owners
+        return out_names, out_owners
+    out_names = [str(n) for n in step.get_feature_names_out(names)]
+    if len(out_names) == len(names):
+        return out_names, list(owners)
+    if len(names) == 1:
+        return out_names, owners * len(out_names)
+    out_owners = []
+    for out in out_names:
+        matches = [i for i, c in enumerate(names) if out == c or out.startswith(f"{c}_")]
+        if not matches:
+            raise ModelFitError(f"cannot tell which input the encoded column {out!r} of "
+                                f"{type(step).__name__} comes from; encode columns one by one "
+                                "(e.g. in a ColumnTransformer)")
+        out_owners.append(owners[max(matches, key=lambda i: len(names[i]))])
+    return out_names, out_owners
+
+
+def _split(model: Any) -> tuple[Any | None, Any]:
+    if isinstance(model, Pipeline):
+        return (model[:-1] if len(model) > 1 else None), model[-1]
+    return None, model
+
+
+def _dense(values: Any) -> np.ndarray:
+    if sparse.issparse(values):
+        values = values.toarray()
+    if isinstance(values, pd.DataFrame):
+        values = values.to_numpy()
+    return np.asarray(values, dtype=np.float64)
+
+
+def natural_output(model: Any) -> str:
+    """Return the output a model is explained on exactly: score, probability or log_odds.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted regressor or classifier (or pipeline).
+
+    Returns
+    -------
+    str
+        ``score`` for regressors; ``probability`` for averaged trees (random forests) and
+        models with no exact explainer; ``log_odds`` for boosted trees and linear models.
+    """
+    if not is_classifier(model):
+        return "score"
+    _, last = _split(model)
+    name = type(last).__name__
+    if name in _LOG_ODDS_TREES or (hasattr(last, "coef_") and hasattr(last, "decision_function")
+                                   and len(last.classes_) == 2):
+        return "log_odds"
+    return "probability"
+
+
+def _exact(model: Any, X: pd.DataFrame, output: str, positive: int
+           ) -> tuple[str, np.ndarray, float, list[str]] | None:
+    """SHAP on the last step, by TreeSHAP or LinearExplainer; None when neither applies."""
+    import shap  # imported when first needed: importing shap takes seconds
+
+    pre, last = _split(model)
+    name = type(last).__name__
+    inputs = list(X.columns)
+    owners = _trace(pre, inputs, inputs)[1] if pre is not None else inputs
+    encoded = _dense(pre.transform(X)) if pre is not None else _dense(X)
+    classifier = is_classifier(model)
+    if ((not classifier and name in _REGRESSION_TREES)
+            or (output == "probability" and name in _PROBABILITY_TREES)
+            or (output == "log_odds" and name in _LOG_ODDS_TREES and len(last.classes_) == 2)):
+        explainer = shap.TreeExplainer(last)
+        kind = "tree"
+    elif hasattr(last, "coef_") and (not classifier or (output == "log_odds"
+                                                        and len(last.classes_) == 2)):
+        background = shap.maskers.Independent(encoded, max_samples=len(encoded))
+        explainer = shap.LinearExplainer(last, background)
+        kind = "linear"
+    else:
+        return None
+    values = np.asarray(explainer.shap_values(encoded), dtype=np.float64)
+    base = np.ravel(explainer.expected_value)
+    if values.ndim == 3:  # one slice per class
+        values, base_value = values[:, :, positive], float(base[positive])
+    else:
+        sign = -1.0 if classifier and output == "log_odds" and positive == 0 else 1.0
+        values, base_value = sign * values, sign * float(base[0])
+    return kind, values, base_value, owners
+
+
+def _fold(values: np.ndarray, owners: list[str], inputs: list[str]) -> pd.DataFrame:
+    folded = pd.DataFrame(0.0, index=range(len(values)), columns=inputs)
+    for j, owner in enumerate(owners):
+        if owner:
+            folded[owner] += values[:, j]
+    return folded
+
+
+def _permutation(model: Any, X: pd.DataFrame, output: str, positive: int, seed: int
+                 ) -> tuple[np.ndarray, float, int, int]:
+    """Permutation SHAP over the original inputs, coded as numbers for shap's masker."""
+    inputs = list(X.columns)
+    codes, levels = {}, {}
+    for column in inputs:
+        if pd.api.types.is_numeric_dtype(X[column]) and not pd.api.types.is_bool_dtype(X[column]):
+            codes[column] = X[column].to_numpy(dtype=np.float64)
+        else:
+            codes[column], levels[column] = pd.factorize(X[column], use_na_sentinel=False)
+    coded = np.column_stack([codes[c] for c in inputs]).astype(np.float64)
+    dtypes = X.dtypes.to_dict()
+
+    def decode(rows: np.ndarray) -> pd.DataFrame:
+        frame = pd.DataFrame(rows, columns=inputs)
+        for column, values in levels.items():
+            frame[column] = np.asarray(values, dtype=object)[rows[:, inputs.index(column)]
+                                                             .astype(int)]
+        return frame.astype(dtypes)
+
+    def predict(rows: np.ndarray) -> np.ndarray:
+        return model_output(model, decode(rows), output, positive)
+
+    import shap  # imported when first needed: importing shap takes seconds
+
+    rng = np.random.default_rng(seed)
+    take = rng.choice(len(coded), size=min(BACKGROUND_ROWS, len(coded)), replace=False)
+    background = coded[np.sort(take)]
+    max_evals = max(2 * len(inputs) + 1, 10 * len(inputs))
+    explainer = shap.PermutationExplainer(predict, shap.maskers.Independent(background,
+                                                                            max_samples=len(take)),
+                                          seed=seed)
+    result = explainer(coded, max_evals=max_evals, silent=True)
+    base = float(np.ravel(result.base_values)[0])
+    return np.asarray(result.values, dtype=np.float64), base, len(take), max_evals
+
+
+def _gap(base: float, frame: pd.DataFrame, target: np.ndarray) -> float:
+    """Largest gap between base + sum of SHAP values and the model's output (inf for NaN)."""
+    if len(frame) == 0:
+        return 0.0
+    gap = float(np.max(np.abs(base + frame.to_numpy(dtype=np.float64).sum(axis=1) - target)))
+    return gap if np.isfinite(gap) else float("inf")
+
+
+def explain_any(model: Any, X: pd.DataFrame, *, output: str, positive: int = 1,
+                seed: int = 0) -> tuple[Explanation, Method]:
+    """Explain every row of ``X`` in the model's ``output``, one SHAP column per input.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted scikit-learn regressor or classifier, or a pipeline ending in one.
+    X : pandas.DataFrame
+        The model's inputs, in its feature order.
+    output : {"score", "probability", "log_odds"}
+        What to explain (see :func:`natural_output` for the exact choice).
+    positive : int
+        Index of the positive class in ``model.classes_`` (classifiers).
+    seed : int
+        Seed of the permutation explainer's background sample.
+
+    Returns
+    -------
+    explanation : Explanation
+        Base value, float32 SHAP values per original input, and the model's own output.
+    method : Method
+        Which explainer, whether exact, and the largest additivity gap.
+
+    Raises
+    ------
+    ModelFitError
+        When even the permutation explainer's values do not add up to the model's output
+        (beyond :data:`ADDITIVITY_TOLERANCE` relative to the output's spread). An exact
+        explainer whose values miss the output (e.g. TreeSHAP on native categorical splits)
+        is replaced by the permutation explainer, and the note says why.
+    """
+    start = time.perf_counter()
+    target = model_output(model, X, output, positive)
+    inputs = list(X.columns)
+    spread = max(float(np.ptp(target)) if len(target) else 0.0, 1.0)
+    why = f"no exact explainer for {type(_split(model)[1]).__name__}"
+    try:
+        exact = _exact(model, X, output, positive)
+    except Exception as exc:  # e.g. string columns or an encoder that cannot be folded back
+        exact = None
+        why = f"the exact explainer failed ({(str(exc).splitlines() or [''])[0][:160]})"
+    if exact is not None:
+        kind, values, base, owners = exact
+        frame = _fold(values, owners, inputs)
+        method = Method(kind, True, output, (
+            f"exact {'TreeSHAP (path-dependent)' if kind == 'tree' else 'linear SHAP'} "
+            f"of the {output.replace('_', '-')}"
+            + ("" if output == "score" else " of the positive class")
+            + (", encoded columns summed back onto their input" if len(owners) > len(inputs)
+               else "")))
+        gap = _gap(base, frame, target)
+        if gap > ADDITIVITY_TOLERANCE * spread:
+            why = (f"exact {kind} SHAP missed the model's own {output} by up to {gap:.3g} "
+                   "(e.g. native categorical splits)")
+            exact = None
+    if exact is None:
+        values, base, rows, evals = _permutation(model, X, output, positive, seed)
+        frame = pd.DataFrame(values, columns=inputs)
+        method = Method("permutation", False, output, (
+            f"approximate permutation SHAP of the {output.replace('_', '-')}: {why}; "
+            f"background of {rows} rows, {evals} model evaluations per row"),
+            background_rows=rows, max_evals=evals)
+        gap = _gap(base, frame, target)
+        if gap > ADDITIVITY_TOLERANCE * spread:
+            raise ModelFitError(f"the SHAP values miss the model's own {output} by up to "
+                                f"{gap:.3g}; this model cannot be explained reliably")
+    elapsed = time.perf_counter() - start
+    frame.index = X.index
+    explanation = Explanation(base=base, values=frame.astype(np.float32), prediction=target,
+                              rows_per_second=len(X) / elapsed if elapsed > 0 else float("nan"))
+    return explanation, Method(**{**method.to_dict(), "max_additivity_error": gap})

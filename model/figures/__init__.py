@@ -1,0 +1,1 @@
+"""Figures from plain frames: groups, small cells, profiles, influence, score spread."""

@@ -1,0 +1,100 @@
+"""How the score is spread over a population: histogram, reward tiers reached, accuracy."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sesame_audit.model.core.roles import BELOW_ALL_TIERS, Roles
+
+if TYPE_CHECKING:
+    pass
+
+BELOW_LABEL = "Below every tier"
+
+
+def score_histogram(scores: np.ndarray | pd.Series, roles: Roles, *,
+                    width: float = 10.0) -> pd.DataFrame:
+    """Count people per band of ``width`` points over the score's range.
+
+    Parameters
+    ----------
+    scores : array-like of float
+        Scores.
+    roles : Roles
+        The score's range (``score_min`` to ``score_max``).
+    width : float
+        Width of a band in points.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``start``, ``end`` (points) and ``people``; scores outside the range fall in the
+        first or last band.
+
+    Raises
+    ------
+    ValueError
+        When ``width`` is not positive.
+    """
+    if not width > 0:
+        raise ValueError(f"band width must be positive, got {width!r}")
+    edges = np.arange(roles.score_min, roles.score_max + width, width)
+    values = np.clip(np.asarray(scores, dtype=float), roles.score_min, roles.score_max)
+    index = np.clip(((values - roles.score_min) // width).astype(int), 0, len(edges) - 2)
+    counts = np.bincount(index, minlength=len(edges) - 1)
+    return pd.DataFrame({"start": edges[:-1], "end": edges[1:], "people": counts})
+
+
+def tier_table(scores: np.ndarray | pd.Series, roles: Roles) -> pd.DataFrame:
+    """Return each reward tier, what it gives and how many people reach it.
+
+    Parameters
+    ----------
+    scores : array-like of float
+        Scores.
+    roles : Roles
+        Tiers (ascending thresholds).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per tier, lowest first: ``tier``, ``min_score``, ``perk``, ``status``
+        (reported or speculated, when known), ``note`` (source of the claim, for the tiers
+        of the synthetic world), ``people`` reaching it (at or above ``min_score``) and
+        ``share`` of the population (0 to 1).
+    """
+    values = np.asarray(scores, dtype=float)
+    rows = [{"tier": t.name, "min_score": t.min_score, "perk": t.perk, "status": t.status,
+             "note": t.note, "people": int((values >= t.min_score).sum())}
+            for t in roles.tiers]
+    frame = pd.DataFrame(rows, columns=["tier", "min_score", "perk", "status", "note",
+                                        "people"])
+    frame["share"] = frame["people"] / len(values) if len(values) else 0.0
+    return frame
+
+
+def below_tiers(scores: np.ndarray | pd.Series, roles: Roles) -> dict[str, Any]:
+    """Return how many people score under the lowest tier, with the speculated restrictions.
+
+    Parameters
+    ----------
+    scores : array-like of float
+        Scores.
+    roles : Roles
+        Tiers.
+
+    Returns
+    -------
+    dict
+        ``tier`` (``"below_tiers"``), ``threshold`` (the lowest tier's score, or None),
+        ``people``, ``share`` and ``note`` (.
+    """
+    values = np.asarray(scores, dtype=float)
+    threshold = roles.tiers[0].min_score if roles.tiers else None
+    people = int((values < threshold).sum()) if threshold is not None else 0
+    return {"tier": BELOW_ALL_TIERS, "threshold": threshold, "people": people,
+            "share": people / len(values) if len(values) else 0.0,
+            "note": roles.below_note if threshold is not None else ""}

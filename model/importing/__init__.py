@@ -1,0 +1,1 @@
+"""A user's own table, model and roles, checked and turned into a run."""

@@ -1,0 +1,1 @@
+"""One person: the explained score, waterfall, subject access, finder, recourse."""

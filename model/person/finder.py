@@ -1,0 +1,129 @@
+"""Finding people in a run: by filters, or the person most like given attributes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sesame_audit.model.core.columns import is_categorical
+from sesame_audit.model.core.roles import Roles, tier_of
+from sesame_audit.model.runs.run import Run
+
+
+class FinderError(ValueError):
+    """A search that cannot be run, with the reason."""
+
+
+def _check_column(run: Run, column: str) -> pd.Series:
+    searchable = (*run.roles.inputs, *run.roles.sensitive)
+    if column not in searchable or column not in run.people:
+        raise FinderError(f"{column!r} is not an input or sensitive attribute of this run")
+    return run.people[column]
+
+
+def find_people(run: Run, *, where: dict[str, Any] | None = None,
+                score_range: tuple[float, float] | None = None, tier: str | None = None,
+                limit: int = 50) -> tuple[pd.DataFrame, int]:
+    """Return people matching every filter, with their score and tier.
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+    where : dict, optional
+        Column -> value the person must have (categories compared as text).
+    score_range : tuple of float, optional
+        Lowest and highest score (the model's), inclusive.
+    tier : str, optional
+        Tier the person's score reaches as its highest.
+    limit : int
+        Most rows returned.
+
+    Returns
+    -------
+    matches : pandas.DataFrame
+        Up to ``limit`` rows: the id column, ``score``, ``tier`` and the filtered columns.
+    n_matches : int
+        Number of people matching (possibly more than returned).
+
+    Raises
+    ------
+    FinderError
+        For an unknown column or a non-numeric value of a numeric column.
+    """
+    scores = np.asarray(run.explanation.prediction, dtype=float)
+    mask = np.ones(len(run.people), dtype=bool)
+    shown = []
+    for column, value in (where or {}).items():
+        data = _check_column(run, column)
+        shown.append(column)
+        if is_categorical(data, run.roles):
+            mask &= data.astype(str).to_numpy() == str(value)
+        else:
+            mask &= np.isclose(data.to_numpy(dtype=float), _number(column, value, run.roles))
+    if score_range is not None:
+        lo, hi = score_range
+        mask &= (scores >= lo) & (scores <= hi)
+    tiers = tier_of(scores, run.roles.tiers)
+    if tier is not None:
+        mask &= tiers == tier
+    rows = np.flatnonzero(mask)
+    head = rows[:limit]
+    matches = pd.DataFrame({run.roles.id: run.people[run.roles.id].iloc[head].to_numpy(),
+                            "score": np.round(scores[head], 1), "tier": tiers[head]})
+    for column in shown:
+        matches[column] = run.people[column].iloc[head].to_numpy()
+    return matches, len(rows)
+
+
+def _number(column: str, value: Any, roles: Roles) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise FinderError(f"{roles.label(column)}: {value!r} is not a number") from None
+    if not np.isfinite(number):
+        raise FinderError(f"{roles.label(column)}: {value!r} is not a finite number")
+    return number
+
+
+def nearest_person(run: Run, attributes: dict[str, Any]) -> tuple[Any, float]:
+    """Return the person most like the given attributes ("someone like me").
+
+    The distance sums, over the given attributes, the gap in standard deviations for
+    numbers and 1 for a different category.
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+    attributes : dict
+        Column (input or sensitive attribute) -> value.
+
+    Returns
+    -------
+    person : object
+        Id of the nearest person (the first one on ties).
+    distance : float
+        Their distance.
+
+    Raises
+    ------
+    FinderError
+        With no attributes, an unknown column or a non-numeric value of a numeric column.
+    """
+    if not attributes:
+        raise FinderError("enter at least one attribute to compare with")
+    distance = np.zeros(len(run.people))
+    for column, value in attributes.items():
+        data = _check_column(run, column)
+        if is_categorical(data, run.roles):
+            distance += data.astype(str).to_numpy() != str(value)
+        else:
+            numbers = data.to_numpy(dtype=float)
+            spread = float(np.std(numbers)) or 1.0
+            distance += np.abs(numbers - _number(column, value, run.roles)) / spread
+    best = int(np.argmin(distance))
+    person = run.people[run.roles.id].iloc[best]
+    return (person.item() if hasattr(person, "item") else person), float(distance[best])

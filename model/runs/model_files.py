@@ -1,0 +1,209 @@
+"""Safe model files: skops, loaded against an explicit allow-list, never pickle.
+
+skops stores a model as a zip of JSON and arrays and refuses, on loading, any type that
+is not trusted. The allow-list below names the only extra types a score pipeline needs;
+anything else in a file is refused with its type named.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from types import ModuleType
+
+from sesame_audit.model.core.bad_input import BadInputError
+
+TRUSTED_TYPES: tuple[str, ...] = (
+    # Boosted trees of HistGradientBoosting*: node arrays, no code.
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    # Trees of DecisionTree*, RandomForest*, ExtraTrees*, GradientBoosting*: rebuilt from
+    # node arrays that scikit-learn checks for dtype and shape.
+    "sklearn.tree._tree.Tree",
+    # A dtype rebuilt from its name (e.g. an encoder's ``dtype=np.float64``).
+    "numpy.dtype",
+)
+
+
+def _skops() -> ModuleType:
+    """``skops.io``, imported on first use: importing it scans scikit-learn for a second."""
+    import skops.io
+
+    return skops.io
+
+
+class UnsafeModelError(BadInputError):
+    """A model file that asks for a type outside the allow-list, or is not a skops file."""
+
+
+def _renumber(node: object, ids: dict[int, int], files: dict[str, str]) -> object:
+    """Replace memory addresses in a skops schema by their order of appearance."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "__id__":
+                out[key] = ids.setdefault(value, len(ids))
+            elif key == "file" and isinstance(value, str):
+                out[key] = files.setdefault(value, f"{len(files)}{Path(value).suffix}")
+            else:
+                out[key] = _renumber(value, ids, files)
+        return out
+    if isinstance(node, list):
+        return [_renumber(v, ids, files) for v in node]
+    return node
+
+
+def _stable(data: bytes) -> bytes:
+    """Rewrite a skops zip so that the same model gives the same bytes.
+
+    skops names objects and array files after ``id()`` (memory addresses) and stamps zip
+    entries with the current time; both are replaced by fixed values, references kept.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        files: dict[str, str] = {}
+        schema = _renumber(json.loads(src.read("schema.json")), {}, files)
+        entries = {"schema.json": json.dumps(schema, indent=2).encode()}
+        for info in src.infolist():
+            if info.filename != "schema.json":
+                entries[files.get(info.filename, info.filename)] = src.read(info.filename)
+        for name in sorted(entries, key=lambda n: (n != "schema.json", len(n), n)):
+            fixed = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, entries[name])
+    return out.getvalue()
+
+
+def model_bytes(model: object) -> bytes:
+    """Serialise a fitted model with skops, byte-for-byte reproducibly.
+
+    Parameters
+    ----------
+    model : object
+        A fitted scikit-learn estimator or pipeline.
+
+    Returns
+    -------
+    bytes
+        The skops file's contents.
+    """
+    return _stable(_skops().dumps(model, compression=zipfile.ZIP_DEFLATED))
+
+
+def untrusted_types(data: bytes) -> list[str]:
+    """Return the types a skops file asks for that skops does not trust by default.
+
+    Parameters
+    ----------
+    data : bytes
+        Contents of a skops file.
+
+    Returns
+    -------
+    list of str
+        Fully qualified type names.
+
+    Raises
+    ------
+    UnsafeModelError
+        When the data is not a skops file (for instance a pickle or joblib file).
+    """
+    if data[:2] == b"\x80\x04" or data[:1] == b"\x80" or not zipfile.is_zipfile(io.BytesIO(data)):
+        raise UnsafeModelError(
+            "not a skops file: pickle and joblib files can run arbitrary code when loaded, "
+            "so they are refused; convert the model with "
+            "`skops.io.dump(model, 'model.skops')` in the environment that trusts it")
+    try:
+        return list(_skops().get_untrusted_types(data=data))
+    except Exception as exc:  # skops raises several types for corrupt archives
+        raise UnsafeModelError(f"not a readable skops file: {exc}") from None
+
+
+def _types(node: object, found: set[str]) -> None:
+    if isinstance(node, dict):
+        if isinstance(node.get("__module__"), str) and isinstance(node.get("__class__"), str):
+            found.add(f"{node['__module__']}.{node['__class__']}")
+        for value in node.values():
+            _types(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _types(value, found)
+
+
+def requested_types(data: bytes) -> list[str]:
+    """Return every type a skops file asks to build, without building any.
+
+    Parameters
+    ----------
+    data : bytes
+        Contents of a skops file.
+
+    Returns
+    -------
+    list of str
+        Fully qualified type names, sorted.
+
+    Raises
+    ------
+    UnsafeModelError
+        When the data is not a readable skops file.
+    """
+    untrusted_types(data)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            schema = json.loads(archive.read("schema.json"))
+    except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise UnsafeModelError(f"not a readable skops file: {exc}") from None
+    found: set[str] = set()
+    _types(schema, found)
+    return sorted(found)
+
+
+def load_model_bytes(data: bytes, *, trusted: tuple[str, ...] = TRUSTED_TYPES) -> object:
+    """Load a skops model, refusing any type outside ``trusted``.
+
+    Parameters
+    ----------
+    data : bytes
+        Contents of a skops file.
+    trusted : tuple of str
+        Types trusted on top of skops' defaults.
+
+    Returns
+    -------
+    object
+        The model.
+
+    Raises
+    ------
+    UnsafeModelError
+        When the file is not a skops file or asks for an untrusted type (named).
+    """
+    refused = [t for t in untrusted_types(data) if t not in trusted]
+    if refused:
+        raise UnsafeModelError(
+            "the model file asks for type(s) outside the allow-list, refused: "
+            + ", ".join(refused))
+    try:
+        return _skops().loads(data, trusted=list(trusted))
+    except Exception as exc:  # a corrupt archive fails in many ways inside skops
+        raise UnsafeModelError(f"the skops file could not be loaded: {exc}") from None
+
+
+def load_model(path: str | Path, *, trusted: tuple[str, ...] = TRUSTED_TYPES) -> object:
+    """Load a skops model file safely; see :func:`load_model_bytes`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ``.skops`` file.
+    trusted : tuple of str
+        Types trusted on top of skops' defaults.
+
+    Returns
+    -------
+    object
+        The model.
+    """
+    return load_model_bytes(Path(path).read_bytes(), trusted=trusted)
