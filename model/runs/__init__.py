@@ -1,1 +1,1 @@
-"""Run folders: their layout, writing and committing, finding and verifying, reading rows, model files, re-scoring and the stored aggregates."""
+"""Run folders: layout, writing, finding and verifying, rows, model files, stored tables."""
