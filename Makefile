@@ -42,7 +42,7 @@ system:
 default-run: setup
 	@$(VENV)/bin/python -c "from sesame_audit.model.runs.store import load_run; load_run('$(DEFAULT_RUN)')" \
 	  2>/dev/null || $(VENV)/bin/sesame-audit build --policy social-credit --n 20000 \
-	  --seed 0 --out $(DEFAULT_RUN)
+	  --seed 0 --out $(DEFAULT_RUN) --replace
 
 run: setup default-run
 	$(VENV)/bin/streamlit run app/main.py --server.port $(PORT) --browser.gatherUsageStats false

@@ -17,6 +17,7 @@ import streamlit as st
 from sesame_audit.datasets.policy import PRESETS
 from sesame_audit.model.figures import drivers
 from sesame_audit.model.runs import stored
+from sesame_audit.model.runs.destination import run_path
 from sesame_audit.model.runs.run import Run, RunError
 from sesame_audit.model.runs.store import list_runs, load_run, read_manifest, runs_root
 
@@ -78,8 +79,12 @@ def offer_build(container: Any = None) -> None:
 
         bar = box.progress(0.0, text="Starting…")
         name = f"{preset}-n{BUILD_N}-s0"
-        build_run(preset, BUILD_N, 0, runs_root() / name,
-                  progress=lambda step, done: bar.progress(min(done, 1.0), text=step))
+        try:
+            build_run(preset, BUILD_N, 0, run_path(name, runs_root()),
+                      progress=lambda step, done: bar.progress(min(done, 1.0), text=step))
+        except (ValueError, OSError) as exc:
+            box.error(f"The build failed and nothing was stored: {exc}")
+            return
         st.session_state[NEXT_RUN_KEY] = name
         st.rerun()
 

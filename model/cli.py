@@ -74,7 +74,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"[{done:4.0%}] {step}", file=sys.stderr, flush=True)
 
     path = build_run(args.policy, args.n, args.seed, args.out, progress=progress,
-                     engine=args.engine, scheduler=args.scheduler)
+                     engine=args.engine, scheduler=args.scheduler, replace=args.replace)
     manifest = json.loads((path / "manifest.json").read_text())
     summary = {"run": str(path), "policy": manifest["policy"], "n": manifest["n"],
                "seed": manifest["seed"], "metrics": manifest["metrics"],
@@ -273,7 +273,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="number of people (default 20000)")
     build.add_argument("--seed", type=_positive_int("--seed", 0, 2**32 - 1), default=0)
     build.add_argument("--out", type=Path, default=None,
-                       help="run folder (default runs/<policy>-n<N>-s<seed>)")
+                       help="run folder (default runs/<policy>-n<N>-s<seed>); a new folder, "
+                            "or a run folder with --replace")
+    build.add_argument("--replace", action="store_true",
+                       help="replace an existing run folder at the destination (atomically); "
+                            "nothing but a run folder is ever replaced")
     build.add_argument("--engine", choices=ENGINES, default="local",
                        help="where chunks run: this process (default) or a Dask cluster")
     build.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -338,7 +342,8 @@ def _parser() -> argparse.ArgumentParser:
     own.add_argument("--out", required=True, type=Path, help="run folder to create")
     own.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
     own.add_argument("--replace", action="store_true",
-                     help="replace an existing run folder at --out (atomically)")
+                     help="replace an existing run folder at --out (atomically); nothing but "
+                          "a run folder is ever replaced")
     own.add_argument("--json", action="store_true")
     own.set_defaults(func=cmd_import)
     return parser

@@ -20,7 +20,11 @@ if run is None:
 st.markdown("Six questions, in order. Try each one in the dashboard first, then open the "
             "answer: it is worked out from the run loaded now, so it changes with the run.")
 
-paired = paired_run_path(run)
+try:
+    paired = paired_run_path(run)
+except ValueError as exc:
+    st.warning(f"Lesson 5 cannot use the paired run: {exc}")
+    paired = None
 other = load_folder(paired) if paired is not None and paired.is_dir() else None
 if paired is not None and other is None:
     st.info(f"Lesson 5 compares this run with `{paired.name}`, which is not built yet.")

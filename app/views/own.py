@@ -12,7 +12,7 @@ import streamlit as st
 from sesame_audit.app.state import RUN_KEY, select_run
 from sesame_audit.model.audit.findings import audit_findings
 from sesame_audit.model.core.bad_input import MAX_BYTES, BadInputError
-from sesame_audit.model.importing.importer import import_run, read_model, run_folder
+from sesame_audit.model.importing.importer import import_run, read_model
 from sesame_audit.model.importing.roles_file import (
     parse_roles_bytes,
     parse_thresholds,
@@ -21,6 +21,7 @@ from sesame_audit.model.importing.roles_file import (
 )
 from sesame_audit.model.importing.table_file import read_table
 from sesame_audit.model.report.document import build_report
+from sesame_audit.model.runs.destination import run_path
 from sesame_audit.model.runs.model_files import TRUSTED_TYPES, requested_types, untrusted_types
 from sesame_audit.model.runs.store import runs_root
 
@@ -97,7 +98,7 @@ else:
                              key="own_name")
         overwrite = st.checkbox("Replace a run of that name", key="own_replace")
         if st.button("Import and explain", type="primary", key="own_import"):
-            out = run_folder(runs_root(), name)
+            out = run_path(name, runs_root())
             with st.spinner("Checking, explaining every row with SHAP, writing the run…"):
                 import_run(table, model_file, spec, out, table_name=files["table"][0],
                            table_sha256=hashlib.sha256(files["table"][1]).hexdigest(),
@@ -106,6 +107,8 @@ else:
             st.success(f"Imported as run '{out.name}': every page now audits it.")
     except BadInputError as exc:
         st.error(str(exc))
+    except OSError as exc:
+        st.error(f"The run could not be written and nothing was stored: {exc}")
 
 st.divider()
 st.header("Report of the loaded run")

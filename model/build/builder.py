@@ -20,6 +20,7 @@ from sesame_audit.model.build.train import TreeParams, fit_score_model
 from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.explain.score_model import explain, explain_base
 from sesame_audit.model.figures.drivers import sample_rows
+from sesame_audit.model.runs.destination import run_path
 from sesame_audit.model.runs.run import FRIENDS, PEOPLE, SHAP, part_name
 from sesame_audit.model.runs.store import runs_root
 from sesame_audit.model.runs.writer import commit, shap_table, staging, write_part
@@ -88,7 +89,7 @@ def _explain_part(model: object, roles: Roles, folder: Path, total: int,
 def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | None = None,
               *, params: TreeParams | None = None, progress: Progress | None = None,
               engine: Engine = "local", scheduler: str | None = None,
-              city_size: int = CITY_SIZE) -> Path:
+              city_size: int = CITY_SIZE, replace: bool = False) -> Path:
     """Generate, fit, explain and write one run folder, a city at a time.
 
     Each city is generated and written, then (once the score model is fitted on all the
@@ -106,7 +107,9 @@ def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | No
     seed : int
         Seed of the population, the split and the trees.
     out : pathlib.Path, optional
-        Destination; defaults to ``runs_root() / run_name(...)``.
+        Destination; defaults to ``runs_root() / run_name(...)``, for a policy whose name
+        is a plain slug (see :func:`runs.destination.run_path`). It must be absent, or a
+        run folder and ``replace`` true (see :func:`runs.destination.check_destination`).
     params : TreeParams, optional
         Tree sizes of the score model.
     progress : callable, optional
@@ -117,21 +120,28 @@ def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | No
         Address of an existing Dask scheduler; a local two-worker cluster without it.
     city_size : int
         Largest city (chunk) of the population.
+    replace : bool, default=False
+        Whether a run folder already at ``out`` may be replaced.
 
     Returns
     -------
     pathlib.Path
         The run folder.
+
+    Raises
+    ------
+    DestinationError
+        When the run may not be written there (checked before anything is written).
     """
     report = progress or (lambda _step, _done: None)
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
-    out = Path(out) if out is not None else runs_root() / run_name(policy, n, seed)
+    out = Path(out) if out is not None else run_path(run_name(policy, n, seed), runs_root())
     roles = synthetic_roles()
     timings: dict[str, float] = {}
 
     specs = plan_cities(n, seed=seed, city_size=city_size)
     fit_rows = None if n <= FIT_ROWS else sample_rows(n, FIT_ROWS, seed=seed)
-    with staging(out) as folder, executor(engine, scheduler=scheduler) as runner:
+    with staging(out, replace=replace) as folder, executor(engine, scheduler=scheduler) as runner:
         report(f"Generating {n:,} people in {len(specs)} cities under '{policy.name}'", 0.0)
         start = time.perf_counter()
         parts = runner.map(partial(_generate_part, policy, seed, folder, fit_rows), specs)
@@ -168,7 +178,6 @@ def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | No
             "n": n,
             "metrics": metrics,
             "shap": {
-                "max_additivity_error_points": merged.additivity,
                 "rows_per_second": n / explain_seconds if explain_seconds > 0 else float("nan"),
                 "dtype": "float32",
             },
@@ -178,6 +187,6 @@ def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | No
         }
         report("Writing the run folder", 0.9)
         path = commit(folder, out, model=model, roles=roles, manifest=manifest, base=base,
-                      tables=merged.tables, policy_text=policy_to_toml(policy))
+                      tables=merged.tables, policy_text=policy_to_toml(policy), replace=replace)
     report("Done", 1.0)
     return path

@@ -19,7 +19,7 @@ from sesame_audit.model.runs.writer import commit, staging, write_frames
 
 def write_run(out: Path, *, people: pd.DataFrame, explanation: Explanation, model: object,
               roles: Roles, manifest: dict[str, Any], edges: pd.DataFrame | None = None,
-              policy_text: str | None = None) -> Path:
+              policy_text: str | None = None, replace: bool = False) -> Path:
     """Write a run folder atomically: a failed write leaves any earlier run at ``out`` intact.
 
     Everything, the aggregates of :mod:`runs.stored` included, is written into a hidden
@@ -43,15 +43,18 @@ def write_run(out: Path, *, people: pd.DataFrame, explanation: Explanation, mode
         Friendships.
     policy_text : str, optional
         The policy as TOML.
+    replace : bool, default=False
+        Whether a run folder already at ``out`` may be replaced; anything at ``out`` that is
+        not a run folder is refused (see :func:`runs.destination.check_destination`).
 
     Returns
     -------
     pathlib.Path
         ``out``.
     """
-    with staging(out) as folder:
+    with staging(out, replace=replace) as folder:
         write_frames(folder, people, explanation, edges)
         return commit(folder, out, model=model, roles=roles, manifest=manifest,
-                      base=explanation.base, policy_text=policy_text,
+                      base=explanation.base, policy_text=policy_text, replace=replace,
                       tables=partials.merge([partials.summarise(people, explanation, roles)],
                                             roles).tables)

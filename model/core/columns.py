@@ -6,6 +6,9 @@ import pandas as pd
 
 from sesame_audit.model.core.roles import Roles
 
+RESERVED_PREFIX = "sesame__"
+"""Columns a run stores beside a table's own start with this; no imported column may."""
+
 
 def is_categorical(column: pd.Series, roles: Roles) -> bool:
     """Return whether a column holds categories rather than numbers.

@@ -19,6 +19,7 @@ from sesame_audit.datasets.policy import Friends, Policy, PolicyError, policy_to
 from sesame_audit.model.audit.fairness import tier_table
 from sesame_audit.model.build.builder import Progress, build_run
 from sesame_audit.model.figures.suppress import DEFAULT_K
+from sesame_audit.model.runs.destination import run_path
 from sesame_audit.model.runs.run import POLICY, Run, RunError
 from sesame_audit.model.runs.store import read_manifest, runs_root
 
@@ -117,9 +118,14 @@ def edited_run_path(policy: Policy, n: int, seed: int, *, root: Path | None = No
     -------
     pathlib.Path
         A folder name no preset run uses, the same for the same edit.
+
+    Raises
+    ------
+    DestinationError
+        When the policy's name is not a plain slug (see :func:`runs.destination.run_path`).
     """
     digest = hashlib.sha256(policy_to_toml(policy).encode()).hexdigest()[:8]
-    return (root or runs_root()) / f"{policy.name}-{digest}-n{n}-s{seed}"
+    return run_path(f"{policy.name}-{digest}-n{n}-s{seed}", root or runs_root())
 
 
 def rebuild(policy: Policy, n: int, seed: int = 0, *, root: Path | None = None,
@@ -149,7 +155,7 @@ def rebuild(policy: Policy, n: int, seed: int = 0, *, root: Path | None = None,
     path = edited_run_path(policy, n, seed, root=root)
     text = policy_to_toml(policy)
     for suffix in range(1, 100):
-        candidate = path if suffix == 1 else path.with_name(f"{path.name}-{suffix}")
+        candidate = path if suffix == 1 else run_path(f"{path.name}-{suffix}", path.parent)
         if not candidate.exists():
             return build_run(policy, n, seed, candidate, progress=progress)
         try:

@@ -21,6 +21,7 @@ from sesame_audit.model.audit.proxies import proxy_strength, unawareness_gap
 from sesame_audit.model.audit.recourse_burden import recourse_burden, recourse_sample
 from sesame_audit.model.core.jsonable import plain
 from sesame_audit.model.figures.suppress import DEFAULT_K
+from sesame_audit.model.runs.destination import run_path
 from sesame_audit.model.runs.run import Run
 from sesame_audit.model.runs.store import runs_root
 
@@ -270,7 +271,8 @@ def paired_run_path(run: Run, *, root: Path | None = None) -> Path | None:
     other = paired_preset(run)
     if other is None or "n" not in run.manifest:
         return None
-    return (root or runs_root()) / f"{other}-n{run.manifest['n']}-s{run.manifest.get('seed', 0)}"
+    return run_path(f"{other}-n{run.manifest['n']}-s{run.manifest.get('seed', 0)}",
+                    root or runs_root())
 
 
 def compare_presets(run: Run, other: Run | None, *, tier: str | None = None,

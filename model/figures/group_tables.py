@@ -22,19 +22,20 @@ from itertools import permutations
 import numpy as np
 import pandas as pd
 
+from sesame_audit.model.core.columns import RESERVED_PREFIX
 from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.figures import drivers
 from sesame_audit.model.figures.groups import (
     SEPARATOR,
     Attribute,
     attribute_columns,
-    attribute_name,
+    attribute_key,
     group_frame,
 )
 
 SAMPLE = 3_000
 DISTRIBUTION_WIDTH = 25.0
-SHAP_PREFIX = "shap__"
+SHAP_PREFIX = f"{RESERVED_PREFIX}shap__"
 GROUP_KEYS = ("g0", "g1")
 
 
@@ -201,10 +202,11 @@ def attribute_tables(coded: dict[str, Coded], score: np.ndarray, roles: Roles
     Returns
     -------
     groups : pandas.DataFrame
-        :func:`by_group` of each attribute, one after the other: ``attribute``, ``g0``,
+        :func:`by_group` of each attribute, one after the other: ``attribute`` (its
+        :func:`figures.groups.attribute_key`), ``g0``,
         ``g1`` (the groups), then its columns.
     group_bins : pandas.DataFrame
-        :func:`group_bins` of each attribute, with an ``attribute`` column.
+        :func:`group_bins` of each attribute, with an ``attribute`` column (its key).
     """
     score = np.asarray(score, dtype=float)
     binned = _score_bins(score, roles, DISTRIBUTION_WIDTH)
@@ -214,10 +216,10 @@ def attribute_tables(coded: dict[str, Coded], score: np.ndarray, roles: Roles
         columns = [coded[c] for c in keys]
         table = _table(columns, keys, score, roles).reset_index()
         table = table.rename(columns=dict(zip(keys, GROUP_KEYS, strict=False)))
-        table.insert(0, "attribute", attribute_name(attribute))
+        table.insert(0, "attribute", attribute_key(attribute))
         tables.append(table)
         counted = _bins(columns, binned)
-        counted.insert(0, "attribute", attribute_name(attribute))
+        counted.insert(0, "attribute", attribute_key(attribute))
         bins.append(counted)
     return (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(),
             pd.concat(bins, ignore_index=True) if bins else pd.DataFrame())

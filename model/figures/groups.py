@@ -7,6 +7,8 @@ missing values are named) and, for means of a per-person quantity, :func:`group_
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -48,6 +50,26 @@ def attribute_columns(attribute: Attribute) -> list[str]:
 def attribute_name(attribute: Attribute) -> str:
     """Return the name of an attribute or intersection, e.g. ``"ethnicity & hukou"``."""
     return SEPARATOR.join(attribute_columns(attribute))
+
+
+def attribute_key(attribute: Attribute) -> str:
+    """Return the key a stored table files an attribute or intersection under.
+
+    Unlike :func:`attribute_name`, two different attributes never share a key, whatever
+    their columns are called (a column ``"a & b"`` and the intersection of ``a`` and
+    ``b``, for instance).
+
+    Parameters
+    ----------
+    attribute : str or tuple of two str
+        A column, or two columns whose intersection forms the groups.
+
+    Returns
+    -------
+    str
+        The column names as a JSON list, e.g. ``'["ethnicity", "hukou"]'``.
+    """
+    return json.dumps(attribute_columns(attribute))
 
 
 def group_frame(people: pd.DataFrame, attribute: Attribute) -> pd.DataFrame:

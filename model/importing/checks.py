@@ -20,6 +20,7 @@ import pandas as pd
 from sklearn.base import is_classifier
 
 from sesame_audit.model.core.bad_input import ModelFitError, RolesError, TableError
+from sesame_audit.model.core.columns import RESERVED_PREFIX
 from sesame_audit.model.core.roles import Roles, TierSpec
 from sesame_audit.model.explain.any_model import model_output, natural_output
 from sesame_audit.model.importing.roles_file import UNSPECIFIED, RolesSpec, check_columns
@@ -190,6 +191,11 @@ def prepare(table: pd.DataFrame, model: Any, spec: RolesSpec) -> Prepared:
         problem.
     """
     columns = [str(c) for c in table.columns]
+    reserved = [c for c in columns if c.startswith(RESERVED_PREFIX)]
+    if reserved:
+        raise TableError(f"column name(s) {', '.join(map(repr, reserved))} start with "
+                         f"{RESERVED_PREFIX!r}, which is kept for what a run stores beside "
+                         "the table's columns; rename them")
     table = table.set_axis(columns, axis=1)
     inputs = _model_inputs(model, spec, columns)
     check_columns(spec, columns)

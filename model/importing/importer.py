@@ -11,7 +11,6 @@ hidden rules and no social graph; audits that need them simply drop out.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,37 +28,10 @@ from sesame_audit.model.explain.any_model import Method, explain_any
 from sesame_audit.model.importing.checks import Prepared, prepare
 from sesame_audit.model.importing.roles_file import RolesSpec, parse_roles_bytes
 from sesame_audit.model.importing.table_file import read_table
+from sesame_audit.model.runs.destination import check_destination
 from sesame_audit.model.runs.model_files import load_model_bytes, requested_types
-from sesame_audit.model.runs.run import MANIFEST
 
-_RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}")
 MEASURED_ON = "the imported table, which may include the rows the model was trained on"
-
-
-def run_folder(root: Path, name: str) -> Path:
-    """Return the folder of a new run called ``name`` under ``root``, checking the name.
-
-    Parameters
-    ----------
-    root : pathlib.Path
-        The runs folder.
-    name : str
-        1-60 letters, digits, ``_``, ``-`` or ``.``, starting with a letter or digit.
-
-    Returns
-    -------
-    pathlib.Path
-        ``root / name``.
-
-    Raises
-    ------
-    BadInputError
-        For any other name (so that no name can point outside ``root``).
-    """
-    if not _RUN_NAME.fullmatch(name or ""):
-        raise BadInputError(f"run name {name!r} must be 1-60 letters, digits, '_', '-' or '.',"
-                            " starting with a letter or digit")
-    return Path(root) / name
 
 
 @dataclass(frozen=True)
@@ -158,7 +130,7 @@ def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out:
     spec : RolesSpec
         Declared roles.
     out : pathlib.Path
-        Run folder to create.
+        Run folder to create (see :func:`runs.destination.check_destination`).
     table_name, table_sha256 : str
         Name and hash of the table file, for the manifest.
     replace : bool
@@ -176,12 +148,7 @@ def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out:
     BadInputError
         Naming the problem; nothing has been written.
     """
-    out = Path(out)
-    if out.exists() and not replace:
-        raise BadInputError(f"{out} already exists; choose another folder or replace it "
-                            "explicitly (--replace)")
-    if out.exists() and not (out / MANIFEST).is_file():
-        raise BadInputError(f"{out} exists and is not a run folder; it was left alone")
+    check_destination(out, replace=replace)
     prepared = prepare(table, model_file.model, spec)
     roles = prepared.roles
     try:
@@ -199,7 +166,7 @@ def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out:
                          columns=len(table.columns))
     manifest["metrics"] = _metrics(prepared, explanation.prediction)
     return write_run(out, people=prepared.people, explanation=explanation,
-                     model=model_file.model, roles=roles, manifest=manifest)
+                     model=model_file.model, roles=roles, manifest=manifest, replace=replace)
 
 
 def _manifest(prepared: Prepared, model_file: ModelFile, method: Method, rows_per_second: float,
@@ -219,7 +186,6 @@ def _manifest(prepared: Prepared, model_file: ModelFile, method: Method, rows_pe
                   "positive_class": classes[prepared.positive] if classes else None},
         "shap": {**{k: v for k, v in method.to_dict().items() if k != "max_additivity_error"},
                  "explains": explains,
-                 "max_additivity_error_points": method.max_additivity_error,
                  "rows_per_second": rows_per_second, "dtype": "float32"},
     }
 

@@ -4,7 +4,9 @@ A run folder holds the population (``people/``), its SHAP values and the model's
 predictions (``shap/``) and, for synthetic runs, the friendships (``friends/``), each as
 Parquet parts in row order; the aggregates computed when it was written (``aggregates/``);
 ``model.skops``; ``policy.toml`` for synthetic runs; and ``manifest.json`` with the
-configuration, versions, metrics and the sha256 of every file. :mod:`runs.store` finds,
+configuration, versions, metrics, the sha256 of every file and the sha256 of the manifest
+itself. Columns stored beside the table's own (the prediction beside the SHAP values) carry
+the reserved prefix ``sesame__``, which no imported column may have. :mod:`runs.store` finds,
 checks and opens run folders; :mod:`runs.writer` writes them.
 """
 
@@ -20,20 +22,22 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from sesame_audit.model.core.columns import RESERVED_PREFIX
 from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.explain.explanation import Explanation
 from sesame_audit.model.runs.model_files import load_model_bytes
 from sesame_audit.model.runs.row_lookup import count_rows, locate, read_position
 
-FORMAT = 2
+FORMAT = 3
 MANIFEST = "manifest.json"
+MANIFEST_SHA256 = "manifest_sha256"
 PEOPLE = "people"
 SHAP = "shap"
 FRIENDS = "friends"
 AGGREGATES = "aggregates"
 MODEL = "model.skops"
 POLICY = "policy.toml"
-PREDICTION = "prediction"
+PREDICTION = f"{RESERVED_PREFIX}prediction"
 PERSON_CACHE = 64
 
 

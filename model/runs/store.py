@@ -1,7 +1,9 @@
 """Finding, checking and opening run folders (see :mod:`runs.run` for what they hold).
 
 Every file of a run folder is checked against the sha256 its manifest records before the
-run is opened, so a folder changed after its build is refused.
+run is opened, and the manifest against the sha256 it records of itself, so a folder
+changed after its build is refused. Opening a run or listing the runs first undoes what a
+killed build left behind (see :func:`runs.destination.recover`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.runs.destination import recover, recover_all
 from sesame_audit.model.runs.row_lookup import count_rows
 from sesame_audit.model.runs.run import (
     FORMAT,
     MANIFEST,
+    MANIFEST_SHA256,
     MODEL,
     PEOPLE,
     POLICY,
@@ -47,6 +51,24 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def manifest_digest(manifest: dict[str, Any]) -> str:
+    """Return the sha256 of a manifest's content, leaving out the digest it records.
+
+    Parameters
+    ----------
+    manifest : dict
+        A run's manifest.
+
+    Returns
+    -------
+    str
+        Hex digest of ``json.dumps(manifest, sort_keys=True)`` without
+        ``manifest_sha256``: the same for the same content however the file is laid out.
+    """
+    content = {k: v for k, v in manifest.items() if k != MANIFEST_SHA256}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def runs_root() -> Path:
     """Return the folder that holds run folders: ``$SESAME_RUNS`` or ``./runs``.
 
@@ -74,6 +96,7 @@ def list_runs(root: Path | None = None) -> list[Path]:
     base = root or runs_root()
     if not base.is_dir():
         return []
+    recover_all(base)
     return sorted(p for p in base.iterdir()
                   if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).is_file())
 
@@ -94,7 +117,8 @@ def read_manifest(path: Path) -> dict[str, Any]:
     Raises
     ------
     RunError
-        When the folder or manifest is missing or unreadable.
+        When the folder or manifest is missing or unreadable, of another format, or
+        changed after the build.
     """
     path = Path(path)
     if not path.is_dir():
@@ -110,6 +134,9 @@ def read_manifest(path: Path) -> dict[str, Any]:
     if manifest.get("format") != FORMAT:
         raise RunError(f"{path.name}: run format {manifest.get('format')!r} is not supported "
                        f"(expected {FORMAT}); rebuild it")
+    if manifest.get(MANIFEST_SHA256) != manifest_digest(manifest):
+        raise RunError(f"{path.name}: {MANIFEST} does not match the hash it records; it was "
+                       "changed after the build, so nothing was loaded")
     return manifest
 
 
@@ -162,6 +189,7 @@ def load_run(path: str | Path) -> Run:
         When the folder is missing, incomplete, tampered with or unreadable.
     """
     path = Path(path).resolve()
+    recover(path)
     manifest = read_manifest(path)
     verify(path, manifest)
     try:

@@ -18,7 +18,7 @@ from sesame_audit.model.figures.group_tables import (
     group_bins,
     sample_table,
 )
-from sesame_audit.model.figures.groups import Attribute, attribute_columns, attribute_name
+from sesame_audit.model.figures.groups import Attribute, attribute_columns, attribute_key
 from sesame_audit.model.figures.profile import ColumnProfile, column_profiles, profiles_from_table
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ def groups(run: Run, attribute: Attribute) -> pd.DataFrame:
     stored = run.aggregate("groups")
     if stored is None or not len(stored):
         return by_group(run.people, run.explanation.prediction, run.roles, attribute)
-    rows = stored[stored["attribute"] == attribute_name(attribute)]
+    rows = stored[stored["attribute"] == attribute_key(attribute)]
     if rows.empty:
         return by_group(run.people, run.explanation.prediction, run.roles, attribute)
     table = rows.drop(columns=["attribute", *GROUP_KEYS[len(keys):]], errors="ignore")
@@ -185,7 +185,7 @@ def bins(run: Run, attribute: Attribute) -> pd.DataFrame:
         As :func:`group_bins`.
     """
     stored = run.aggregate("group_bins")
-    rows = (stored[stored["attribute"] == attribute_name(attribute)]
+    rows = (stored[stored["attribute"] == attribute_key(attribute)]
             if stored is not None and len(stored) else None)
     if rows is None or rows.empty:
         return group_bins(run.people, run.explanation.prediction, run.roles, attribute)

@@ -24,20 +24,23 @@ import pandas as pd
 
 from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.explain.explanation import Explanation
+from sesame_audit.model.runs.destination import check_destination
 from sesame_audit.model.runs.model_files import model_bytes
 from sesame_audit.model.runs.run import (
     AGGREGATES,
     FORMAT,
     FRIENDS,
     MANIFEST,
+    MANIFEST_SHA256,
     MODEL,
     PEOPLE,
     POLICY,
     PREDICTION,
     SHAP,
     part_name,
+    table_parts,
 )
-from sesame_audit.model.runs.store import sha256_file
+from sesame_audit.model.runs.store import manifest_digest, sha256_file
 
 PART_ROWS = 250_000
 ROW_GROUP = 16_384
@@ -76,7 +79,8 @@ def shap_table(explanation: Explanation) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One column per input and ``prediction``.
+        One column per input and :data:`runs.run.PREDICTION`, a reserved name no input
+        can have.
     """
     frame = explanation.values.reset_index(drop=True).astype(np.float32)
     frame[PREDICTION] = np.asarray(explanation.prediction, dtype=np.float64)
@@ -101,7 +105,7 @@ def versions() -> dict[str, str]:
 
 
 @contextmanager
-def staging(out: Path) -> Iterator[Path]:
+def staging(out: Path, *, replace: bool = False) -> Iterator[Path]:
     """Yield a hidden sibling folder of ``out`` to write a run into; removed if anything fails.
 
     Parts of the big tables can be written into it by :func:`write_part` from anywhere that
@@ -111,14 +115,22 @@ def staging(out: Path) -> Iterator[Path]:
     Parameters
     ----------
     out : pathlib.Path
-        The run folder to be written.
+        The run folder to be written, checked first by
+        :func:`runs.destination.check_destination`.
+    replace : bool, default=False
+        Whether a run folder already at ``out`` may be replaced.
 
     Yields
     ------
     pathlib.Path
         The staging folder (empty).
+
+    Raises
+    ------
+    DestinationError
+        When ``out`` may not be written; nothing was written.
     """
-    out = Path(out).resolve()
+    out = check_destination(out, replace=replace)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -153,9 +165,40 @@ def write_frames(folder: Path, people: pd.DataFrame, explanation: Explanation,
             write_part(frame.iloc[lo:lo + PART_ROWS], folder, table, index)
 
 
+def stored_additivity(folder: Path, files: list[str], inputs: list[str], base: float) -> float:
+    """Return the largest ``|base + sum(SHAP) - prediction|`` of a SHAP table as stored.
+
+    The parts are read back from the folder, so the figure describes the written values
+    (float32), not the ones held in memory before writing.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        A (staging) run folder.
+    files : list of str
+        The SHAP table's parts, relative to ``folder``.
+    inputs : list of str
+        The model's inputs.
+    base : float
+        The SHAP base value.
+
+    Returns
+    -------
+    float
+        The largest gap in points (0 for no rows).
+    """
+    worst = 0.0
+    for name in files:
+        frame = pd.read_parquet(Path(folder) / name, columns=[*inputs, PREDICTION])
+        if len(frame):
+            total = base + frame[inputs].to_numpy(dtype=np.float64).sum(axis=1)
+            worst = max(worst, float(np.max(np.abs(total - frame[PREDICTION].to_numpy()))))
+    return worst
+
+
 def commit(folder: Path, out: Path, *, model: object, roles: Roles, manifest: dict[str, Any],
            base: float, tables: dict[str, pd.DataFrame],
-           policy_text: str | None = None) -> Path:
+           policy_text: str | None = None, replace: bool = False) -> Path:
     """Finish a staging folder and swap it in place of ``out``, leaving no half-written run.
 
     Parameters
@@ -177,13 +220,15 @@ def commit(folder: Path, out: Path, *, model: object, roles: Roles, manifest: di
         Aggregates precomputed from the population (see :mod:`runs.stored`).
     policy_text : str, optional
         The policy as TOML.
+    replace : bool, default=False
+        Whether a run folder already at ``out`` may be replaced (checked again here, just
+        before the swap, by :func:`runs.destination.check_destination`).
 
     Returns
     -------
     pathlib.Path
         ``out``.
     """
-    out = Path(out).resolve()
     start = time.perf_counter()
     (folder / MODEL).write_bytes(model_bytes(model))
     if policy_text is not None:
@@ -198,9 +243,13 @@ def commit(folder: Path, out: Path, *, model: object, roles: Roles, manifest: di
             "versions": versions(), "files": files}
     if "timings" in full:  # writing the model and aggregates, hashing every file
         full["timings"] = {**full["timings"], "commit_s": time.perf_counter() - start}
-    full["shap"] = {**full.get("shap", {}), "base": float(base)}
+    full["shap"] = {**full.get("shap", {}), "base": float(base),
+                    "max_additivity_error_points": stored_additivity(
+                        folder, table_parts(full, SHAP), list(roles.inputs), float(base))}
+    full[MANIFEST_SHA256] = manifest_digest(full)
     (folder / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n",
                                    encoding="utf-8")
+    out = check_destination(out, replace=replace)
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     if out.exists():
         out.rename(old)
