@@ -186,6 +186,10 @@ def _table_cases() -> list[Case]:
                       table=_header([" age" if c == "sex" else c for c in COLUMNS])))
     cases.append(Case("table over the limit", TooLargeError, "over the 200 MiB limit",
                       sparse_table_bytes=201 * 2**20))
+    for reserved in ("sesame__prediction", "sesame__shap__income"):
+        cases.append(Case(f"reserved column name {reserved}", TableError,
+                          f"'{reserved}' start with 'sesame__'",
+                          table=_csv(BASE.assign(**{reserved: 1.0}))))
     return cases
 
 

@@ -61,7 +61,7 @@ def test_merged_tables_recomputed_independently(social_run) -> None:
     np.testing.assert_allclose(influence.loc[list(values.columns), "mean_abs_points"],
                                values.astype(np.float64).abs().mean().to_numpy(), rtol=1e-12)
     groups = merged.tables["groups"]
-    rows = groups[groups["attribute"] == "ethnicity"].set_index("g0")
+    rows = groups[groups["attribute"] == '["ethnicity"]'].set_index("g0")
     score = social_run.explanation.prediction
     for group, mask in people.groupby("ethnicity").groups.items():
         mine = score[people.index.get_indexer(mask)]

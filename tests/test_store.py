@@ -75,7 +75,7 @@ def test_interrupted_build_keeps_the_previous_run(tmp_path, monkeypatch) -> None
 
     monkeypatch.setattr(run_writer, "model_bytes", broken)
     with pytest.raises(OSError, match="disk full"):
-        build_run("marketed", 200, 2, path)
+        build_run("marketed", 200, 2, path, replace=True)
     after = {p.relative_to(path): sha256_file(p) for p in path.rglob("*") if p.is_file()}
     assert before == after
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]

@@ -85,7 +85,7 @@ def _pid_alive(pid: int) -> bool:
         return True
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # no such process, or no such pid at all
         return False
     except PermissionError:
         return True
@@ -137,15 +137,18 @@ def recover(out: Path) -> None:
         if found is None or found["name"] != out.name or entry.is_symlink() \
                 or not entry.is_dir() or _pid_alive(int(found["pid"])):
             continue
-        left.append((found["kind"], entry))
-    for kind, entry in sorted(left, key=lambda item: item[1].stat().st_mtime, reverse=True):
-        if kind == "old" and _manifest_of(entry) is not None:
-            if not os.path.lexists(out):
-                entry.rename(out)
-            else:
+        left.append((entry.stat().st_mtime, found["kind"], entry))
+    for _, kind, entry in sorted(left, reverse=True):  # the newest earlier run first
+        try:  # another process may be recovering the same run at the same time
+            if kind == "old" and _manifest_of(entry) is not None:
+                if not os.path.lexists(out):
+                    entry.rename(out)
+                else:
+                    shutil.rmtree(entry)
+            elif kind == "tmp" and _looks_staged(entry):
                 shutil.rmtree(entry)
-        elif kind == "tmp" and _looks_staged(entry):
-            shutil.rmtree(entry)
+        except FileNotFoundError:
+            continue
 
 
 def recover_all(root: Path) -> None:
