@@ -26,6 +26,7 @@ import pandas as pd
 import vl_convert as vlc
 
 from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.importing.cells import printable
 from sesame_audit.model.runs.run import Run
 
 TEMPLATE = "report.html.j2"  # Jinja2, autoescaped: data never becomes markup
@@ -59,7 +60,7 @@ def _drivers(run: Run, findings: dict[str, Any]) -> pd.DataFrame:
 
 
 def _svg(chart: alt.Chart) -> str:
-    svg = vlc.vegalite_to_svg(chart.to_dict())
+    svg = printable(vlc.vegalite_to_svg(chart.to_dict()))
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
@@ -245,11 +246,12 @@ def render_html(context: dict[str, Any]) -> str:
     Returns
     -------
     str
-        HTML with the charts embedded as ``data:`` SVG images.
+        HTML with the charts embedded as ``data:`` SVG images; control characters (which
+        abort the PDF renderer) are removed from the text.
     """
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = resources.files(__package__).joinpath(TEMPLATE).read_text("utf-8")
-    return env.from_string(template).render(**context)
+    return printable(env.from_string(template).render(**context))
 
 
 def render_pdf(html: str) -> bytes:
