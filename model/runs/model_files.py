@@ -174,7 +174,7 @@ def check_archive(data: bytes) -> None:
             total = sum(m.file_size for m in members)
             if total > MAX_UNPACKED:
                 raise UnsafeModelError(f"the model file unpacks to {total / 2**20:,.0f} MiB, "
-                                       f"over the {MAX_UNPACKED / 2**30:g} GiB limit; refused")
+                                       f"over the {MAX_UNPACKED / 2**20:,.0f} MiB limit; refused")
             for m in members:
                 if m.file_size > _RATIO_FROM and m.file_size > MAX_RATIO * max(m.compress_size, 1):
                     raise UnsafeModelError(
