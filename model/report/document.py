@@ -59,8 +59,19 @@ def _drivers(run: Run, findings: dict[str, Any]) -> pd.DataFrame:
     }, columns=["feature", "label", "privacy", "mean_abs"])
 
 
+def _printable_spec(node: Any) -> Any:
+    """A chart spec with control characters removed from every text (vl-convert aborts)."""
+    if isinstance(node, str):
+        return printable(node)
+    if isinstance(node, dict):
+        return {_printable_spec(k): _printable_spec(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_printable_spec(v) for v in node]
+    return node
+
+
 def _svg(chart: alt.Chart) -> str:
-    svg = printable(vlc.vegalite_to_svg(chart.to_dict()))
+    svg = vlc.vegalite_to_svg(_printable_spec(chart.to_dict()))
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 

@@ -44,10 +44,11 @@ def _check_edges(left: np.ndarray, right: np.ndarray, internal: np.ndarray, wher
 
 
 def _depth(left: np.ndarray, right: np.ndarray, internal: np.ndarray) -> int:
-    depth = np.zeros(len(internal), dtype=np.int64)
-    for i in np.flatnonzero(internal):  # parents before children
-        depth[left[i]] = depth[right[i]] = depth[i] + 1
-    return int(depth.max())
+    depth = [0] * len(internal)
+    lefts, rights = left.tolist(), right.tolist()
+    for i in np.flatnonzero(internal).tolist():  # parents before children
+        depth[lefts[i]] = depth[rights[i]] = depth[i] + 1
+    return max(depth)
 
 
 def _check_sklearn_tree(tree: Any, n_features: int, where: str) -> None:
