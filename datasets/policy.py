@@ -32,6 +32,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import tomli_w
 
 from sesame_audit.datasets.dictionary import DICTIONARY
 
@@ -289,6 +290,9 @@ def parse_policy(text: str, *, name: str = "custom") -> Policy:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"policy file is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise PolicyError("policy file is not valid TOML: arrays or tables nested too deeply"
+                          ) from None
     unknown = set(raw) - _TOP_KEYS
     if unknown:
         raise PolicyError(f"unknown top-level key(s) {sorted(unknown)}")
@@ -384,18 +388,11 @@ def load_policy(spec: str | Path) -> Policy:
     return parse_policy(text, name=path.stem)
 
 
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, tuple | list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return repr(float(value)) if isinstance(value, float) else str(value)
-
-
 def policy_to_toml(policy: Policy) -> str:
     """Write a policy as TOML text that :func:`parse_policy` reads back to an equal policy.
+
+    Every value is written by ``tomli_w``, so any text (a title with a newline, quotes or
+    control characters) comes back as it was.
 
     Parameters
     ----------
@@ -407,19 +404,21 @@ def policy_to_toml(policy: Policy) -> str:
     str
         TOML text.
     """
-    lines = [f"{k} = {_toml_value(getattr(policy, k))}" for k in
-             ("name", "title", "description", "base", "noise", "min_score", "max_score")]
-    lines += ["", "[friends]", f"weight = {_toml_value(policy.friends.weight)}",
-              f"pivot = {_toml_value(policy.friends.pivot)}"]
+    top = {k: getattr(policy, k) for k in
+           ("name", "title", "description", "base", "noise", "min_score", "max_score")}
+    parts = [tomli_w.dumps(top),
+             "[friends]\n" + tomli_w.dumps({"weight": policy.friends.weight,
+                                             "pivot": policy.friends.pivot})]
     for t in policy.terms:
-        lines += ["", "[[term]]"]
+        term = {}
         for key in ("feature", "shape", "weight", "lo", "hi", "threshold", "values",
                     "enabled", "why"):
             value = getattr(t, key)
             if value is None or value == () or (key == "why" and not value):
                 continue
-            lines.append(f"{key} = {_toml_value(value)}")
-    return "\n".join(lines) + "\n"
+            term[key] = list(value) if isinstance(value, tuple) else value
+        parts.append("[[term]]\n" + tomli_w.dumps(term))
+    return "\n".join(parts)
 
 
 def describe_term(term: Term) -> str:

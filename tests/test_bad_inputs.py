@@ -11,7 +11,10 @@ import io
 import itertools
 import os
 import pickle
+import re
 import string
+import subprocess
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from crafted_models import announced_array, crafted_tree_files, many_members, zip_bomb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from own_inputs import (
@@ -50,6 +54,7 @@ from sesame_audit.model.core.bad_input import (
 )
 from sesame_audit.model.importing.importer import import_files
 from sesame_audit.model.runs.model_files import UnsafeModelError
+from sesame_audit.model.runs.tree_checks import TreeStructureError
 
 BASE = table()
 CSV = BASE.to_csv(index=False).encode()
@@ -71,6 +76,7 @@ class Case:
     table_name: str = "people.csv"
     roles_bytes: bytes | None = None
     sparse_table_bytes: int = 0
+    isolated: bool = False  # a model that crashes or hangs the process if not refused
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
@@ -373,7 +379,97 @@ def _roles_cases() -> list[Case]:
     return cases
 
 
-CASES = _table_cases() + _model_cases() + _roles_cases()
+def _parquet_with(column: str, values: pa.Array) -> bytes:
+    arrow = pa.Table.from_pandas(BASE, preserve_index=False)
+    arrow = arrow.set_column(arrow.column_names.index(column), column, values)
+    out = io.BytesIO()
+    pq.write_table(arrow, out)
+    return out.getvalue()
+
+
+def _hostile_cases() -> list[Case]:
+    """Crafted and hostile files: each once crashed, hung or silently broke a later step."""
+    n = len(BASE)
+    big = table(n=1_100)  # over 64 KiB of CSV
+    past_64k = _csv(big).replace(b",female,", b",fem\x00ale,")
+    past_64k = past_64k[:70_000] + past_64k[70_000:].replace(b",male,", b",ma\x00le,", 1)
+    cases = [
+        Case(f"crafted {name}", TreeStructureError, "the model file is malformed, refused: "
+             + {"child out of range": "[A-Za-z]+.* has a child index outside its",
+                "cycle": ".* has a node whose child comes before it \\(a loop\\)",
+                "feature index": ".* splits on a feature index outside the model's 6 "
+                                 "features"}[name.split(" ", 2)[2]],
+             model=data, isolated=True)
+        for name, data in crafted_tree_files(BASE).items()
+    ]
+    cases += [
+        Case("zip bomb", UnsafeModelError, "member 'padding.npy' inflates 1,0[0-9]{2} times "
+             "\\(limit 200\\), as a zip bomb does", model=zip_bomb(MODEL)),
+        Case("zip of 2,008 files", UnsafeModelError, "holds 2,0[0-9]{2} files, over the limit "
+             "of 2,000", model=many_members(MODEL)),
+        Case("array announcing 80 GB", UnsafeModelError, "array 'huge.npy' announces "
+             "80,000,000,128 bytes but holds 136", model=announced_array(MODEL)),
+        Case("NUL past the first 64 KiB", TableError,
+             "holds binary data \\(a NUL byte at position [0-9,]+\\)", table=past_64k),
+        Case("NUL in a Parquet group value", TableError, "column 'sex', row 4: the value "
+             "'fe\\\\x00male' holds the control character U\\+0000",
+             table=_parquet(BASE.assign(sex=BASE.sex.mask(BASE.index == 4, "fe\x00male"))),
+             table_name="people.parquet"),
+        Case("NUL in a Parquet column name", TableError, "column name 'no\\\\x00te' holds "
+             "the control character U\\+0000", table=_parquet(BASE.assign(**{"no\x00te": 1})),
+             table_name="people.parquet"),
+        Case("escape in a group value", TableError, "column 'sex', row 2: the value "
+             "'\\\\x1b\\[31mmale' holds the control character U\\+001B at position 0",
+             table=_with_cell("sex", 2, "\x1b[31mmale")),
+        Case("bell in a column name", TableError, "column name 'note\\\\x07' holds the "
+             "control character U\\+0007", table=_csv(BASE.assign(**{"note\x07": 1}))),
+        Case("NUL in a label", RolesError, "the label of 'sex' 'S\\\\x00ex' holds the control "
+             "character U\\+0000", roles=ROLES + '[labels]\nsex = "S\\u0000ex"\n'),
+        Case("newline in a label", RolesError, "label of 'sex' 'Sex\\\\nat birth' holds the "
+             "control character U\\+000A", roles=ROLES + '[labels]\nsex = "Sex\\nat birth"\n'),
+        Case("label of a million characters", RolesError, "the label of 'sex' 'xxx.*' is "
+             "1,000,000 characters long, over the limit of 200",
+             roles=ROLES + '[labels]\nsex = "' + "x" * 1_000_000 + '"\n'),
+        Case("group value of 5,000 characters", TableError, "column 'sex', row 8: the value "
+             "'yyy.*' is 5,000 characters long, over the limit of 200",
+             table=_with_cell("sex", 8, "y" * 5_000)),
+        Case("column name of 300 characters", TableError, "column name 'zzz.*' is 300 "
+             "characters long, over the limit of 200",
+             table=_csv(BASE.assign(**{"z" * 300: 1}))),
+        Case("perk with a NUL", RolesError, "the perk of tier 'gold' 'free\\\\x00' holds",
+             roles=_roles(drop=("thresholds",)).replace(
+                 "[bands]", '[[tiers]]\nname = "gold"\nmin_score = 600.0\n'
+                 'perk = "free\\u0000"\n[bands]')),
+        Case("roles nested 3,000 deep", RolesError, "not valid TOML \\(arrays or tables nested "
+             "too deeply\\)", roles=ROLES + "x = " + "[" * 3_000 + "]" * 3_000 + "\n"),
+        Case("struct column as sensitive", TableError, "column 'sex' holds struct<.*> values, "
+             "not numbers or text", table=_parquet_with(
+                 "sex", pa.array([{"code": i % 2, "name": "f"} for i in range(n)])),
+             table_name="people.parquet"),
+        Case("list column as id", TableError, "column 'person' holds list<.*> values",
+             table=_parquet_with("person", pa.array([[i, 1] for i in range(n)])),
+             table_name="people.parquet"),
+        Case("map column as sensitive", TableError, "column 'sex' holds map<.*> values",
+             table=_parquet_with("sex", pa.array([[("k", i % 2)] for i in range(n)],
+                                                 type=pa.map_(pa.string(), pa.int64()))),
+             table_name="people.parquet"),
+        Case("26-digit id", TableError, "column 'person' holds a whole number of 26 digits "
+             "\\(row 0\\), too long to store as a number; save the column as text",
+             table=_csv(BASE.assign(person=[str(10**25 + i) for i in range(n)]))),
+        Case("sensitive with 150 groups", RolesError, "sensitive attribute 'sex' has 150 "
+             "distinct values, over the limit of 60 groups",
+             table=_csv(BASE.assign(sex=[f"g{i}" for i in range(n)]))),
+        Case("sensitive is the id", RolesError, "the id column 'person' cannot also be a "
+             "sensitive attribute", roles=_roles(sensitive='["sex", "person"]')),
+        Case("sensitive is the target", RolesError, "the target column 'score' cannot also be "
+             "a sensitive attribute", roles=_roles(sensitive='["score"]')),
+    ]
+    return cases
+
+
+CASES = _table_cases() + _model_cases() + _roles_cases() + _hostile_cases()
+IN_PROCESS = [case for case in CASES if not case.isolated]
+ISOLATED = [case for case in CASES if case.isolated]
 
 
 def _tree_hash(root: Path) -> str:
@@ -418,7 +514,7 @@ def test_corpus_is_large_and_distinct() -> None:
                 for c in CASES}) == len(CASES)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", IN_PROCESS, ids=lambda c: c.name)
 def test_bad_input_gets_a_named_error_and_stores_nothing(case: Case, store: Path,
                                                          tmp_path: Path) -> None:
     before = _tree_hash(store)
@@ -453,6 +549,34 @@ def test_cli_reports_one_line_and_exit_2(index: int, store: Path, tmp_path: Path
     assert err.startswith("error: ") and len(err.splitlines()) == 1
     assert "Traceback" not in err
     assert _tree_hash(store) == before
+
+
+_CLI = """
+import sys
+from sesame_audit.model.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("case", ISOLATED, ids=lambda c: c.name)
+def test_crafted_model_is_refused_by_the_cli_in_a_subprocess(case: Case, store: Path,
+                                                             tmp_path: Path) -> None:
+    """A tree that crashed or hung the process is refused; a regression fails, not kills."""
+    (tmp_path / "t.csv").write_bytes(case.table)
+    (tmp_path / "m.skops").write_bytes(case.model)
+    (tmp_path / "r.toml").write_text(case.roles)
+    before = _tree_hash(store)
+    done = subprocess.run(
+        [sys.executable, "-c", _CLI, "import", "--data", str(tmp_path / "t.csv"), "--model",
+         str(tmp_path / "m.skops"), "--roles", str(tmp_path / "r.toml"), "--out",
+         str(store / "existing"), "--replace"],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    err = done.stderr.strip()
+    assert done.returncode == 2, err[-2000:]
+    assert err.startswith("error: ") and len(err.splitlines()) == 1
+    assert re.search(case.match, err)
+    assert _tree_hash(store) == before
+    assert sorted(p.name for p in store.iterdir()) == ["existing"]
 
 
 _SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
+import sys
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -93,6 +95,35 @@ def test_html_has_every_section_offline_and_escaped(imported) -> None:
     assert "2 group-by-tier comparison(s) fail the four-fifths rule" in text
     assert "sex = female reaches tier at_least_600 at 0.55" in text
     assert text.count("suppressed") >= 2
+
+
+_RENDER = """
+import json, sys
+from pathlib import Path
+from sesame_audit.model.report.document import write_report
+from sesame_audit.model.runs.store import load_run
+run, findings, out = load_run(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text()), sys.argv[3]
+write_report(run, findings, "html", out + ".html")
+write_report(run, findings, "pdf", out + ".pdf")
+"""
+
+
+def test_control_characters_in_group_names_do_not_abort_the_pdf(imported, tmp_path) -> None:
+    """Run in a subprocess: the chart renderer and WeasyPrint abort the process on a NUL."""
+    _, run, _ = imported
+    findings = findings_for(run)
+    hostile = "fe\x00male\x1b[31m\x07"
+    findings["impact_ratios"]["sex"][hostile] = findings["impact_ratios"]["sex"].pop("female")
+    findings["flags"][0]["group"] = hostile
+    (tmp_path / "findings.json").write_text(json.dumps(findings))
+    done = subprocess.run([sys.executable, "-c", _RENDER, str(run.path),
+                           str(tmp_path / "findings.json"), str(tmp_path / "hostile")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    html = (tmp_path / "hostile.html").read_text()
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", html)
+    assert "female[31m reaches tier at_least_600" in html
+    assert (tmp_path / "hostile.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 def test_no_person_row_appears(imported) -> None:

@@ -23,6 +23,8 @@ from sesame_audit.model.core.bad_input import ModelFitError, RolesError, TableEr
 from sesame_audit.model.core.columns import RESERVED_PREFIX
 from sesame_audit.model.core.roles import Roles, TierSpec
 from sesame_audit.model.explain.any_model import model_output, natural_output
+from sesame_audit.model.figures.groups import MAX_GROUPS
+from sesame_audit.model.importing.cells import check_cells
 from sesame_audit.model.importing.roles_file import UNSPECIFIED, RolesSpec, check_columns
 
 ROW_ID = "row_id"
@@ -69,6 +71,22 @@ def _check_values(frame: pd.DataFrame, inputs: list[str]) -> None:
             row = int(np.flatnonzero(numbers.isna().to_numpy())[0])
             raise TableError(f"column {column!r} mixes numbers and text: "
                              f"{present.iloc[row]!r} at row {present.index[row]} is not a number")
+
+
+def _check_sensitive(frame: pd.DataFrame, spec: RolesSpec) -> None:
+    """Refuse a sensitive attribute that is the id or the target, or has too many groups."""
+    for column in spec.sensitive:
+        for key, other in (("id", spec.id), ("target", spec.target)):
+            if column == other:
+                raise RolesError(f"roles: the {key} column {column!r} cannot also be a "
+                                 "sensitive attribute")
+        if column in spec.bands:
+            continue
+        distinct = frame[column].nunique(dropna=False)
+        if distinct > MAX_GROUPS:
+            raise RolesError(f"roles: sensitive attribute {column!r} has {distinct:,} distinct "
+                             f"values, over the limit of {MAX_GROUPS} groups; group it into "
+                             "fewer categories first, or cut a numeric one into [bands]")
 
 
 def _column_in_message(message: str, frame: pd.DataFrame, inputs: list[str]) -> str:
@@ -211,6 +229,8 @@ def prepare(table: pd.DataFrame, model: Any, spec: RolesSpec) -> Prepared:
     if task == "regression" and spec.output is not None:
         raise RolesError("roles: 'output' is for classifiers; a regressor's score is its "
                          "prediction")
+    _check_sensitive(table, spec)
+    check_cells(table, [c for c in (spec.id, *inputs, *spec.sensitive, spec.target) if c])
     _check_values(table, inputs)
     scores = _outputs(model, table, inputs, output, positive)
     tiers, lo, hi = _tiers(spec, task, output, scores)

@@ -31,10 +31,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import pandas as pd
+import tomli_w
 
 from sesame_audit.datasets.dictionary import PRIVACY_CATEGORIES
 from sesame_audit.model.core.bad_input import RolesError
 from sesame_audit.model.core.roles import TierSpec
+from sesame_audit.model.importing.cells import check_text
 
 Output = Literal["probability", "log_odds"]
 UNSPECIFIED = "unspecified"
@@ -135,8 +137,9 @@ def _tiers(raw: dict[str, Any]) -> tuple[TierSpec, ...]:
             if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,40}", name):
                 raise RolesError(f"roles: tier name {name!r} must be 1-40 letters, digits, "
                                  "'_', '-' or '.'")
-            tiers.append(TierSpec(name, _number(entry, "min_score") or 0.0,
-                                  _text(entry, "perk") or ""))
+            perk = _text(entry, "perk") or ""
+            check_text(perk, f"roles: the perk of tier {name!r}", error=RolesError)
+            tiers.append(TierSpec(name, _number(entry, "min_score") or 0.0, perk))
     mins = [t.min_score for t in tiers]
     if mins != sorted(mins) or len(set(mins)) != len(mins):
         raise RolesError(f"roles: thresholds must be strictly ascending, got {mins}")
@@ -167,6 +170,8 @@ def parse_roles(text: str) -> RolesSpec:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RolesError(f"roles: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise RolesError("roles: not valid TOML (arrays or tables nested too deeply)") from None
     unknown = sorted(set(raw) - _KEYS)
     if unknown:
         raise RolesError(f"roles: unknown key(s) {', '.join(map(repr, unknown))}; "
@@ -190,7 +195,11 @@ def parse_roles(text: str) -> RolesSpec:
             raise RolesError(f"roles: bands of {column!r} must be ascending numbers")
         bands[str(column)] = tuple(float(e) for e in cut)
     labels = {str(k): str(v) for k, v in _mapping(raw, "labels").items()}
+    for column, label in labels.items():
+        check_text(label, f"roles: the label of {column[:40]!r}", error=RolesError)
     positive = raw.get("positive_class")
+    if positive is not None:
+        check_text(str(positive), "roles: positive_class", error=RolesError)
     return RolesSpec(
         sensitive=_names(raw, "sensitive") or (),
         id=_text(raw, "id"),
@@ -308,16 +317,10 @@ def suggest_roles(frame: pd.DataFrame) -> RolesSpec:
     return RolesSpec(sensitive=sensitive, id=ident, target=target, inputs=inputs)
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, tuple | list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return repr(value)
-
-
 def roles_to_toml(spec: RolesSpec) -> str:
     """Write roles as a roles file that :func:`parse_roles` reads back to the same spec.
+
+    Every value is written by ``tomli_w``, so any column name or label comes back as it was.
 
     Parameters
     ----------
@@ -329,21 +332,23 @@ def roles_to_toml(spec: RolesSpec) -> str:
     str
         TOML text.
     """
-    lines = []
+    top: dict[str, Any] = {}
     for key in ("id", "target", "inputs", "sensitive", "task", "positive_class", "output",
                 "score_min", "score_max", "actionable"):
         value = getattr(spec, key)
         if value not in (None, ()):
-            lines.append(f"{key} = {_toml_value(value)}")
+            top[key] = list(value) if isinstance(value, tuple) else value
+    parts = [tomli_w.dumps(top)]
     for tier in spec.tiers:
-        lines += ["", "[[tiers]]", f"name = {_toml_value(tier.name)}",
-                  f"min_score = {tier.min_score!r}", f"perk = {_toml_value(tier.perk)}"]
+        parts.append("[[tiers]]\n" + tomli_w.dumps({"name": tier.name,
+                                                     "min_score": tier.min_score,
+                                                     "perk": tier.perk}))
     for key in ("bands", "labels", "privacy"):
         table = getattr(spec, key)
         if table:
-            lines += ["", f"[{key}]"] + [f"{_toml_value(k)} = {_toml_value(v)}"
-                                         for k, v in table.items()]
-    return "\n".join(lines) + "\n"
+            parts.append(tomli_w.dumps({key: {k: list(v) if isinstance(v, tuple) else v
+                                              for k, v in table.items()}}))
+    return "\n".join(parts)
 
 
 def parse_thresholds(text: str) -> list[float]:

@@ -1,7 +1,9 @@
 """Reading a user's table (CSV or Parquet) with a clear message for every way it can be wrong.
 
 CSV files must be UTF-8 text with a header row; the delimiter is a comma unless told
-otherwise. Parquet files are recognised by their ``PAR1`` magic bytes.
+otherwise. Values are read as written: spaces around text are kept (the model saw them) and
+only an empty field is missing (``NA`` or ``null`` stay text). Parquet files are recognised
+by their ``PAR1`` magic bytes; nested columns (struct, list, map) are refused.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sesame_audit.model.core.bad_input import MAX_BYTES, TableError, check_size
+from sesame_audit.model.importing.cells import check_names
 
 PARQUET_MAGIC = b"PAR1"
 _OTHER_DELIMITERS = (";", "\t", "|")
 
 
 def _decode(data: bytes, name: str) -> str:
-    if b"\x00" in data[:65536]:
-        raise TableError(f"{name} holds binary data (NUL bytes), not CSV text; "
-                         "save the table as UTF-8 CSV or Parquet")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise TableError(f"{name} holds binary data (a NUL byte at position {nul:,}), not CSV "
+                         "text; save the table as UTF-8 CSV or Parquet")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -42,6 +46,7 @@ def _check_header(names: list[str], name: str) -> None:
     twice = sorted(n for n, count in Counter(names).items() if count > 1)
     if twice:
         raise TableError(f"{name}: duplicated column name(s): {', '.join(map(repr, twice))}")
+    check_names(names, name)
 
 
 def _read_csv(text: str, name: str, delimiter: str) -> pd.DataFrame:
@@ -60,8 +65,8 @@ def _read_csv(text: str, name: str, delimiter: str) -> pd.DataFrame:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True,
-                                index_col=False)
+            frame = pd.read_csv(io.StringIO(text), sep=delimiter, index_col=False,
+                                keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
         raise TableError(f"{name}: rows do not match the header ({exc})".replace("\n", " ")
                          ) from None
@@ -73,6 +78,11 @@ def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
     try:
         source = pq.ParquetFile(pa.BufferReader(data))
         _check_header([str(n) for n in source.schema_arrow.names], name)
+        for column in source.schema_arrow:
+            if pa.types.is_nested(column.type) or pa.types.is_binary(column.type) \
+                    or pa.types.is_large_binary(column.type):
+                raise TableError(f"{name}: column {column.name!r} holds {column.type} values, "
+                                 "not numbers or text; flatten or drop it first")
         return source.read().to_pandas()
     except (pa.ArrowException, OSError) as exc:
         raise TableError(f"{name} is not a readable Parquet file ({exc})".replace("\n", " ")

@@ -26,6 +26,7 @@ import pandas as pd
 import vl_convert as vlc
 
 from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.importing.cells import printable
 from sesame_audit.model.runs.run import Run
 
 TEMPLATE = "report.html.j2"  # Jinja2, autoescaped: data never becomes markup
@@ -58,8 +59,19 @@ def _drivers(run: Run, findings: dict[str, Any]) -> pd.DataFrame:
     }, columns=["feature", "label", "privacy", "mean_abs"])
 
 
+def _printable_spec(node: Any) -> Any:
+    """A chart spec with control characters removed from every text (vl-convert aborts)."""
+    if isinstance(node, str):
+        return printable(node)
+    if isinstance(node, dict):
+        return {_printable_spec(k): _printable_spec(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_printable_spec(v) for v in node]
+    return node
+
+
 def _svg(chart: alt.Chart) -> str:
-    svg = vlc.vegalite_to_svg(chart.to_dict())
+    svg = vlc.vegalite_to_svg(_printable_spec(chart.to_dict()))
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
@@ -245,11 +257,12 @@ def render_html(context: dict[str, Any]) -> str:
     Returns
     -------
     str
-        HTML with the charts embedded as ``data:`` SVG images.
+        HTML with the charts embedded as ``data:`` SVG images; control characters (which
+        abort the PDF renderer) are removed from the text.
     """
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = resources.files(__package__).joinpath(TEMPLATE).read_text("utf-8")
-    return env.from_string(template).render(**context)
+    return printable(env.from_string(template).render(**context))
 
 
 def render_pdf(html: str) -> bytes:

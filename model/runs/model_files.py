@@ -14,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 from sesame_audit.model.core.bad_input import BadInputError
+from sesame_audit.model.runs.tree_checks import check_trees
 
 TRUSTED_TYPES: tuple[str, ...] = (
     # Boosted trees of HistGradientBoosting*: node arrays, no code.
@@ -24,6 +25,15 @@ TRUSTED_TYPES: tuple[str, ...] = (
     # A dtype rebuilt from its name (e.g. an encoder's ``dtype=np.float64``).
     "numpy.dtype",
 )
+
+
+MAX_MEMBERS = 2_000
+"""Most files inside a skops zip: a forest of 500 trees needs about 1,000."""
+MAX_UNPACKED = 2**30
+"""Largest total size of a skops zip's contents once inflated (1 GiB)."""
+MAX_RATIO = 200
+"""Largest inflation of one member over 1 MiB: numbers compress about 2-20 times, never 200."""
+_RATIO_FROM = 2**20
 
 
 def _skops() -> ModuleType:
@@ -107,16 +117,80 @@ def untrusted_types(data: bytes) -> list[str]:
     Raises
     ------
     UnsafeModelError
-        When the data is not a skops file (for instance a pickle or joblib file).
+        When the data is not a skops file (for instance a pickle or joblib file), or would
+        inflate beyond the limits of :func:`check_archive`.
     """
     if data[:2] == b"\x80\x04" or data[:1] == b"\x80" or not zipfile.is_zipfile(io.BytesIO(data)):
         raise UnsafeModelError(
             "not a skops file: pickle and joblib files can run arbitrary code when loaded, "
             "so they are refused; convert the model with "
             "`skops.io.dump(model, 'model.skops')` in the environment that trusts it")
+    check_archive(data)
     try:
         return list(_skops().get_untrusted_types(data=data))
     except Exception as exc:  # skops raises several types for corrupt archives
+        raise UnsafeModelError(f"not a readable skops file: {exc}") from None
+
+
+def _array_bytes(header: bytes) -> int | None:
+    """Bytes of data a ``.npy`` header announces, or None when it is not a ``.npy`` header."""
+    import numpy as np
+
+    stream = io.BytesIO(header)
+    try:
+        version = np.lib.format.read_magic(stream)
+        read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = read(stream)
+    except (ValueError, OSError, SyntaxError):
+        return None
+    count = 1
+    for size in shape:
+        count *= int(size)
+    return count * dtype.itemsize + stream.tell()
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse a zip that would inflate beyond what a model needs, before skops opens it.
+
+    Parameters
+    ----------
+    data : bytes
+        Contents of a skops file (a zip).
+
+    Raises
+    ------
+    UnsafeModelError
+        With over :data:`MAX_MEMBERS` files, over :data:`MAX_UNPACKED` bytes unpacked, a
+        member over 1 MiB inflating more than :data:`MAX_RATIO` times, or an array whose
+        header announces more data than its file holds.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_MEMBERS:
+                raise UnsafeModelError(f"the model file holds {len(members):,} files, over the "
+                                       f"limit of {MAX_MEMBERS:,}; refused")
+            total = sum(m.file_size for m in members)
+            if total > MAX_UNPACKED:
+                raise UnsafeModelError(f"the model file unpacks to {total / 2**20:,.0f} MiB, "
+                                       f"over the {MAX_UNPACKED / 2**20:,.0f} MiB limit; refused")
+            for m in members:
+                if m.file_size > _RATIO_FROM and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+                    raise UnsafeModelError(
+                        f"the model file's member {m.filename!r} inflates "
+                        f"{m.file_size / max(m.compress_size, 1):,.0f} times (limit "
+                        f"{MAX_RATIO}), as a zip bomb does; refused")
+                if m.filename.endswith(".npy"):
+                    with archive.open(m) as member:
+                        announced = _array_bytes(member.read(4096))
+                    if announced is not None and announced > m.file_size:
+                        raise UnsafeModelError(
+                            f"the model file's array {m.filename!r} announces "
+                            f"{announced:,} bytes but holds {m.file_size:,}; refused")
+    except UnsafeModelError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
         raise UnsafeModelError(f"not a readable skops file: {exc}") from None
 
 
@@ -178,7 +252,10 @@ def load_model_bytes(data: bytes, *, trusted: tuple[str, ...] = TRUSTED_TYPES) -
     Raises
     ------
     UnsafeModelError
-        When the file is not a skops file or asks for an untrusted type (named).
+        When the file is not a skops file, would inflate beyond the limits of
+        :func:`check_archive`, or asks for an untrusted type (named).
+    TreeStructureError
+        When a tree in the model is not a well-formed tree (see :func:`check_trees`).
     """
     refused = [t for t in untrusted_types(data) if t not in trusted]
     if refused:
@@ -186,9 +263,18 @@ def load_model_bytes(data: bytes, *, trusted: tuple[str, ...] = TRUSTED_TYPES) -
             "the model file asks for type(s) outside the allow-list, refused: "
             + ", ".join(refused))
     try:
-        return _skops().loads(data, trusted=list(trusted))
+        model = _skops().loads(data, trusted=list(trusted))
     except Exception as exc:  # a corrupt archive fails in many ways inside skops
-        raise UnsafeModelError(f"the skops file could not be loaded: {exc}") from None
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise UnsafeModelError(f"the skops file could not be loaded: {first}") from None
+    try:
+        check_trees(model)
+    except BadInputError:
+        raise
+    except Exception as exc:  # a crafted object graph can hold anything where trees belong
+        raise UnsafeModelError(f"the model's trees could not be checked: "
+                               f"{type(exc).__name__}") from None
+    return model
 
 
 def load_model(path: str | Path, *, trusted: tuple[str, ...] = TRUSTED_TYPES) -> object:
