@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from own_inputs import (
     CLASSIFIER_ROLES,
@@ -451,8 +451,7 @@ def test_cli_reports_one_line_and_exit_2(index: int, store: Path, tmp_path: Path
     assert _tree_hash(store) == before
 
 
-_SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+_SETTINGS = settings()  # the profile of tests/conftest.py: 60 examples, derandomised locally
 
 
 def _expect_bad(table_bytes: bytes, store: Path) -> BadInputError:

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
@@ -17,6 +18,7 @@ from sklearn.ensemble import (
 )
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
+from test_treeshap import _models
 
 from sesame_audit.model.explain import hgb_trees, tree_predict
 from sesame_audit.model.explain import score_model as explain_module
@@ -233,3 +235,11 @@ def test_kernels_compile_quietly_where_nothing_beside_them_is_writable(
     assert done.stderr == ""
     cached = list(cache.rglob("*.nbi")) if user_cache == "writable" else []
     assert len(cached) == (1 if user_cache == "writable" else 0)
+
+
+@settings(settings.get_profile("exactness"))
+@given(_models())
+def test_property_walker_equals_predict(model) -> None:
+    est, X = model
+    assert np.array_equal(hgb_raw_predict(est, X, n_jobs=1), est._raw_predict(X).ravel())
+    assert np.array_equal(hgb_raw_predict(est, X, n_jobs=1), est.predict(X))
