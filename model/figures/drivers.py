@@ -13,8 +13,8 @@ import pandas as pd
 from sesame_audit.model.core.columns import is_categorical
 from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.figures.profile import ColumnProfile, column_profile
+from sesame_audit.model.figures.suppress import DEFAULT_K
 
-MIN_GROUP = 11
 BEESWARM_SAMPLE = 2_000
 BEESWARM_TOP = 12
 OTHER_GROUPS = "other groups (small, merged)"
@@ -320,7 +320,7 @@ def beeswarm_summary(points: pd.DataFrame) -> pd.DataFrame:
     }).reset_index()
 
 
-def suppress_small_groups(groups: pd.Series, *, min_size: int = MIN_GROUP) -> pd.Series:
+def suppress_small_groups(groups: pd.Series, *, min_size: int = DEFAULT_K) -> pd.Series:
     """Merge groups of fewer than ``min_size`` people; hide them if still too small.
 
     Parameters
@@ -428,4 +428,4 @@ def dependence_summary(points: pd.DataFrame, *, categorical: bool,
     table = (points.groupby(keys, observed=True)["points"]
              .agg(people="size", mean_points="mean").reset_index())
     table["band"] = table["band"].astype(str)
-    return table[table["people"] >= MIN_GROUP].reset_index(drop=True)
+    return table[table["people"] >= DEFAULT_K].reset_index(drop=True)

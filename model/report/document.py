@@ -25,12 +25,13 @@ import numpy as np
 import pandas as pd
 import vl_convert as vlc
 
+from sesame_audit.model.audit.fairness import FOUR_FIFTHS
 from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
 
 TEMPLATE = "report.html.j2"  # Jinja2, autoescaped: data never becomes markup
 Format = Literal["html", "pdf", "json"]
-FOUR_FIFTHS = 0.8
 TOP_DRIVERS = 15
 TOP_PROXIES = 12
 _LABELS = alt.Axis(labelLimit=300)
@@ -157,7 +158,7 @@ def _friends(findings: dict[str, Any]) -> list[tuple[str, str, str]]:
             for attribute, groups in friends.items() for group, points in groups.items()]
 
 
-def report_context(run: Run, findings: dict[str, Any], *, k: int = 11,
+def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
                    generated: datetime | None = None) -> dict[str, Any]:
     """Gather everything the report shows; aggregates only.
 
@@ -272,7 +273,7 @@ def render_pdf(html: str) -> bytes:
     return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
 
 
-def report_json(run: Run, findings: dict[str, Any], *, k: int = 11) -> dict[str, Any]:
+def report_json(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K) -> dict[str, Any]:
     """Return the findings with what was audited, as a JSON-ready dictionary.
 
     Parameters
@@ -301,7 +302,7 @@ def report_json(run: Run, findings: dict[str, Any], *, k: int = 11) -> dict[str,
     }
 
 
-def build_report(run: Run, findings: dict[str, Any], fmt: Format, *, k: int = 11,
+def build_report(run: Run, findings: dict[str, Any], fmt: Format, *, k: int = DEFAULT_K,
                  generated: datetime | None = None) -> bytes:
     """Return the report in one format, as bytes ready to save or download.
 
@@ -333,7 +334,7 @@ def build_report(run: Run, findings: dict[str, Any], fmt: Format, *, k: int = 11
 
 
 def write_report(run: Run, findings: dict[str, Any], fmt: Format, out: str | Path, *,
-                 k: int = 11) -> Path:
+                 k: int = DEFAULT_K) -> Path:
     """Write the report to ``out`` (via a temporary file, so a failure leaves no half file).
 
     Parameters
