@@ -316,36 +316,6 @@ def _toml_value(value: Any) -> str:
     return repr(value)
 
 
-def roles_to_toml(spec: RolesSpec) -> str:
-    """Write roles as a roles file that :func:`parse_roles` reads back to the same spec.
-
-    Parameters
-    ----------
-    spec : RolesSpec
-        Roles.
-
-    Returns
-    -------
-    str
-        TOML text.
-    """
-    lines = []
-    for key in ("id", "target", "inputs", "sensitive", "task", "positive_class", "output",
-                "score_min", "score_max", "actionable"):
-        value = getattr(spec, key)
-        if value not in (None, ()):
-            lines.append(f"{key} = {_toml_value(value)}")
-    for tier in spec.tiers:
-        lines += ["", "[[tiers]]", f"name = {_toml_value(tier.name)}",
-                  f"min_score = {tier.min_score!r}", f"perk = {_toml_value(tier.perk)}"]
-    for key in ("bands", "labels", "privacy"):
-        table = getattr(spec, key)
-        if table:
-            lines += ["", f"[{key}]"] + [f"{_toml_value(k)} = {_toml_value(v)}"
-                                         for k, v in table.items()]
-    return "\n".join(lines) + "\n"
-
-
 def parse_thresholds(text: str) -> list[float]:
     """Read thresholds typed as text, e.g. ``"550, 600.5"``.
 
