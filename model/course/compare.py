@@ -75,7 +75,7 @@ def edit_policy(policy: Policy, *, weights: Mapping[str, float] | None = None,
     return edited
 
 
-def check_size(n: object) -> int:
+def check_population_size(n: object) -> int:
     """Check the population size of an edited run.
 
     Parameters
@@ -131,7 +131,7 @@ def rebuild(policy: Policy, n: int, seed: int = 0, *, root: Path | None = None,
     policy : Policy
         The edited policy.
     n : int
-        People, checked by :func:`check_size`.
+        People, checked by :func:`check_population_size`.
     seed : int
         Seed.
     root : pathlib.Path, optional
@@ -145,7 +145,7 @@ def rebuild(policy: Policy, n: int, seed: int = 0, *, root: Path | None = None,
         The run folder; an existing folder is reused only when it holds this very policy,
         otherwise a free name is taken, so no run is ever overwritten.
     """
-    n = check_size(n)
+    n = check_population_size(n)
     path = edited_run_path(policy, n, seed, root=root)
     text = policy_to_toml(policy)
     for suffix in range(1, 100):

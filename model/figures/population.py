@@ -48,7 +48,7 @@ def score_histogram(scores: np.ndarray | pd.Series, roles: Roles, *,
     return pd.DataFrame({"start": edges[:-1], "end": edges[1:], "people": counts})
 
 
-def tier_table(scores: np.ndarray | pd.Series, roles: Roles) -> pd.DataFrame:
+def tier_reach_table(scores: np.ndarray | pd.Series, roles: Roles) -> pd.DataFrame:
     """Return each reward tier, what it gives and how many people reach it.
 
     Parameters

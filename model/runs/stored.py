@@ -58,7 +58,7 @@ def score_spread(run: Run) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, object
     histogram : pandas.DataFrame
         See :func:`figures.population.score_histogram`.
     tiers : pandas.DataFrame
-        See :func:`figures.population.tier_table`.
+        See :func:`figures.population.tier_reach_table`.
     below : dict
         See :func:`figures.population.below_tiers`.
     """
@@ -66,7 +66,7 @@ def score_spread(run: Run) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, object
     if histogram is None or tiers is None or below is None:
         score = run.explanation.prediction
         return (population.score_histogram(score, run.roles),
-                population.tier_table(score, run.roles),
+                population.tier_reach_table(score, run.roles),
                 population.below_tiers(score, run.roles))
     record = below.iloc[0].to_dict()
     threshold = record.get("threshold")
