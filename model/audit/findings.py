@@ -10,6 +10,7 @@ import numpy as np
 from sesame_audit.model.audit.fairness import FOUR_FIFTHS, tier_table_with_suppression
 from sesame_audit.model.audit.network import FRIENDS_FEATURE, friends_by_group
 from sesame_audit.model.audit.proxies import proxy_strength
+from sesame_audit.model.figures.drivers import mean_abs_shap
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
 
@@ -65,7 +66,7 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any]:
             table = friends_by_group(run, attribute, k=k)
             friends[attribute] = {g: _number(p) for g, p in zip(table["group"], table["points"],
                                                                  strict=True)}
-    drivers = run.explanation.values.abs().mean().astype(float).sort_values(ascending=False)
+    drivers = mean_abs_shap(run.explanation.values).sort_values(ascending=False)
     metrics = run.manifest.get("metrics", {})
     return {
         "run": run.path.name,

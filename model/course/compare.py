@@ -18,6 +18,7 @@ import pandas as pd
 from sesame_audit.datasets.policy import Friends, Policy, PolicyError, policy_to_toml, validate
 from sesame_audit.model.audit.fairness import tier_table
 from sesame_audit.model.build.builder import Progress, build_run
+from sesame_audit.model.figures.drivers import mean_abs_shap
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import POLICY, Run, RunError
 from sesame_audit.model.runs.store import read_manifest, runs_root
@@ -247,7 +248,7 @@ def compare_drivers(runs: Mapping[str, Run]) -> pd.DataFrame:
     """
     frames = []
     for name, run in runs.items():
-        mass = run.explanation.values.astype(np.float64).abs().mean()
+        mass = mean_abs_shap(run.explanation.values)
         frames.append(pd.DataFrame({"run": name, "feature": mass.index,
                                     "label": [run.roles.label(f) for f in mass.index],
                                     "mean_abs_shap_points": mass.to_numpy()})

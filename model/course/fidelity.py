@@ -17,7 +17,7 @@ import pandas as pd
 from sesame_audit.datasets.dictionary import TRUE_PREFIX
 from sesame_audit.datasets.policy import FRIENDS_FEATURE, Policy, describe_term, parse_policy
 from sesame_audit.model.build.fidelity_sums import fidelity_table
-from sesame_audit.model.figures.drivers import sample_rows
+from sesame_audit.model.figures.drivers import mean_abs_shap, sample_rows
 
 if TYPE_CHECKING:
     from sesame_audit.model.runs.run import Run
@@ -222,7 +222,7 @@ def fidelity_report(run: Run) -> FidelityReport:
         row["agrees"] = bool(row["pearson"] >= AGREE)
         row["diagnosis"] = _diagnosis(row, run.roles.label(partner), mae)
         rows.append(row)
-    mass = shap.abs().mean()
+    mass = mean_abs_shap(shap)
     unread_features = [f for f in shap.columns if f not in features]
     unread = pd.DataFrame({"feature": unread_features,
                            "label": [run.roles.label(f) for f in unread_features],

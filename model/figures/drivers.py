@@ -50,6 +50,24 @@ def influence_table(features: list[str], mean_abs: np.ndarray, mean_signed: np.n
                              kind="stable")
 
 
+def mean_abs_shap(values: pd.DataFrame) -> pd.Series:
+    """Return each input's mean |SHAP|: the average size of its push, up or down, in points.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        SHAP values in points, one column per input.
+
+    Returns
+    -------
+    pandas.Series of float
+        One float64 per input, in the columns' order (0 for no rows).
+    """
+    data = values.to_numpy(dtype=np.float64)
+    means = np.abs(data).sum(axis=0) / len(data) if len(data) else np.zeros(data.shape[1])
+    return pd.Series(means, index=values.columns, dtype=np.float64)
+
+
 def influence_by_feature(values: pd.DataFrame, roles: Roles) -> pd.DataFrame:
     """Return how much each input moves scores: mean |SHAP| and mean signed SHAP.
 
@@ -69,10 +87,8 @@ def influence_by_feature(values: pd.DataFrame, roles: Roles) -> pd.DataFrame:
     """
     data = values.to_numpy(dtype=np.float64)
     n = len(data)
-    zeros = np.zeros(data.shape[1])
-    return influence_table(list(values.columns),
-                           np.abs(data).sum(axis=0) / n if n else zeros,
-                           data.sum(axis=0) / n if n else zeros, roles)
+    return influence_table(list(values.columns), mean_abs_shap(values).to_numpy(),
+                           data.sum(axis=0) / n if n else np.zeros(data.shape[1]), roles)
 
 
 def privacy_columns(features: list[str], roles: Roles) -> dict[str, list[str]]:
