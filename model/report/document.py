@@ -37,7 +37,7 @@ TOP_PROXIES = 12
 _LABELS = alt.Axis(labelLimit=300)
 
 
-def _number(value: Any, digits: int = 3) -> str:
+def _shown_number(value: Any, digits: int = 3) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
     if isinstance(value, bool | str):
@@ -103,7 +103,7 @@ def _fairness(findings: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]
                 ratio = cells.get(tier)
                 flagged = ratio is not None and ratio < FOUR_FIFTHS
                 row_cells.append({"text": "suppressed" if ratio is None and tier in cells
-                                  else _number(ratio), "flagged": flagged})
+                                  else _shown_number(ratio), "flagged": flagged})
             rows.append({"attribute": attribute, "group": group, "cells": row_cells})
             shown = [r for r in cells.values() if r is not None]
             if shown:
@@ -216,9 +216,10 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
                  "files": sorted(manifest.get("files", {}).items()),
                  "versions": sorted(manifest.get("versions", {}).items())},
         "summary": _summary(run, findings, drivers, privacy, explains, k),
-        "accuracy": [(key, _number(value)) for key, value in manifest.get("metrics", {}).items()
+        "accuracy": [(key, _shown_number(value))
+                     for key, value in manifest.get("metrics", {}).items()
                      if not isinstance(value, dict | list)],
-        "drivers": [{"label": r.label, "privacy": r.privacy, "mean_abs": _number(r.mean_abs)}
+        "drivers": [{"label": r.label, "privacy": r.privacy, "mean_abs": _shown_number(r.mean_abs)}
                     for r in drivers.head(TOP_DRIVERS).itertuples()],
         "privacy": [{"privacy": r.privacy, "share": f"{r.share:.1%}"}
                     for r in privacy.itertuples()],
@@ -226,7 +227,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
         "fairness": fairness,
         "flags": findings.get("flags") or [],
         "proxies": [{"feature": p["feature"], "attribute": p["attribute"],
-                     "strength": _number(p["strength"])}
+                     "strength": _shown_number(p["strength"])}
                     for p in sorted(findings.get("proxies") or [],
                                     key=lambda p: -p["strength"])[:TOP_PROXIES]],
         "friends": _friends(findings),
