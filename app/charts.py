@@ -27,7 +27,7 @@ def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame) -> alt.L
     histogram : pandas.DataFrame
         ``start``, ``end``, ``people`` (from ``figures.population.score_histogram``).
     tiers : pandas.DataFrame
-        ``tier``, ``min_score``, ``status`` (from ``figures.population.tier_table``).
+        ``tier``, ``min_score``, ``status`` (from ``figures.population.tier_reach_table``).
 
     Returns
     -------

@@ -16,6 +16,7 @@ import streamlit as st
 
 from sesame_audit.datasets.policy import PRESETS
 from sesame_audit.model.figures import drivers
+from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs import stored
 from sesame_audit.model.runs.destination import run_path
 from sesame_audit.model.runs.run import Run, RunError
@@ -249,7 +250,7 @@ AUDIT_K_KEY = "audit_k"
 def audit_k() -> int:
     """Draw the small-group threshold in the sidebar (shared by the audit pages)."""
     return int(st.sidebar.number_input(
-        "Smallest group shown (k)", min_value=2, max_value=10_000, value=11, step=1,
+        "Smallest group shown (k)", min_value=2, max_value=10_000, value=DEFAULT_K, step=1,
         key=AUDIT_K_KEY, help="Groups with fewer people are hidden in every chart and table, "
                               "so that no one can be singled out."))
 

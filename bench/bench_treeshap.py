@@ -102,7 +102,7 @@ def worker(method: str, sizes: list[int]) -> None:
     X = np.load(WORK / "X_eval.npy")
     report: dict = {"method": method, "runs": []}
     if method == "ours":
-        from sesame_audit.model.explain.treeshap import _flat_of, hgb_shap_values
+        from sesame_audit.model.explain.treeshap import _FLAT_CACHE, hgb_shap_values
 
         est = load_model(WORK / "hgb.skops")
         tic = time.perf_counter()
@@ -110,7 +110,7 @@ def worker(method: str, sizes: list[int]) -> None:
         report["compile_s"] = time.perf_counter() - tic
 
         def run(n: int) -> None:
-            _flat_of.cache_clear()  # every timed call builds the trees' tables again
+            _FLAT_CACHE.clear()  # every timed call builds the trees' tables again
             hgb_shap_values(est, X[:n], n_jobs=THREADS)
 
     elif method == "lightgbm":

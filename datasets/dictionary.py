@@ -188,27 +188,3 @@ def label(name: str) -> str:
         return f"True contribution: {label(name[len(TRUE_PREFIX):])}"
     column = DICTIONARY.get(name)
     return column.label if column else name
-
-
-def dictionary_frame() -> list[dict[str, object]]:
-    """Return the dictionary as records, one per column, for tables and exports.
-
-    Returns
-    -------
-    list of dict
-        Each record has the fields of :class:`Column`.
-    """
-    return [
-        {
-            "column": c.name,
-            "label": c.label,
-            "unit": c.unit,
-            "description": c.description,
-            "role": c.role,
-            "privacy": c.privacy,
-            "pillar": c.pillar,
-            "actionable": c.actionable,
-            "kind": c.kind,
-        }
-        for c in COLUMNS
-    ]

@@ -197,7 +197,7 @@ class Policy:
         return edited
 
 
-def _number(where: str, key: str, value: object) -> float:
+def _finite_number(where: str, key: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise PolicyError(f"{where}: {key!r} must be a finite number, got {value!r}")
     return float(value)
@@ -225,7 +225,7 @@ def _term(i: int, raw: object) -> Term:
     shape = raw["shape"]
     if shape not in SHAPES:
         raise PolicyError(f"{where}: unknown shape {shape!r}; use one of {', '.join(SHAPES)}")
-    weight = _number(where, "weight", raw["weight"])
+    weight = _finite_number(where, "weight", raw["weight"])
     if abs(weight) > 1000:
         raise PolicyError(f"{where}: weight {weight:g} is beyond the 600-point score range")
     for key in _SHAPE_PARAMS[shape]:
@@ -247,10 +247,10 @@ def _term(i: int, raw: object) -> Term:
     elif column.kind == "category":
         raise PolicyError(f"{where}: categorical feature needs shape 'category'")
     elif shape == "step":
-        kwargs["threshold"] = _number(where, "threshold", raw["threshold"])
+        kwargs["threshold"] = _finite_number(where, "threshold", raw["threshold"])
     else:
-        lo = _number(where, "lo", raw["lo"])
-        hi = _number(where, "hi", raw["hi"])
+        lo = _finite_number(where, "lo", raw["lo"])
+        hi = _finite_number(where, "hi", raw["hi"])
         if hi <= lo:
             raise PolicyError(f"{where}: 'hi' ({hi:g}) must be greater than 'lo' ({lo:g})")
         if shape == "log" and lo <= 0:
@@ -304,19 +304,19 @@ def parse_policy(text: str, *, name: str = "custom") -> Policy:
     if not isinstance(friends_raw, dict) or set(friends_raw) - {"weight", "pivot"}:
         raise PolicyError("[friends] takes only 'weight' and 'pivot'")
     friends = Friends(
-        weight=_number("[friends]", "weight", friends_raw.get("weight", 0.0)),
-        pivot=_number("[friends]", "pivot", friends_raw.get("pivot", 600.0)),
+        weight=_finite_number("[friends]", "weight", friends_raw.get("weight", 0.0)),
+        pivot=_finite_number("[friends]", "pivot", friends_raw.get("pivot", 600.0)),
     )
     policy = Policy(
         name=str(raw.get("name", name)),
         title=str(raw.get("title", name)),
         description=str(raw.get("description", "")),
-        base=_number("policy", "base", raw.get("base", 600.0)),
+        base=_finite_number("policy", "base", raw.get("base", 600.0)),
         terms=terms,
         friends=friends,
-        noise=_number("policy", "noise", raw.get("noise", 10.0)),
-        min_score=_number("policy", "min_score", raw.get("min_score", 350.0)),
-        max_score=_number("policy", "max_score", raw.get("max_score", 950.0)),
+        noise=_finite_number("policy", "noise", raw.get("noise", 10.0)),
+        min_score=_finite_number("policy", "min_score", raw.get("min_score", 350.0)),
+        max_score=_finite_number("policy", "max_score", raw.get("max_score", 950.0)),
     )
     validate(policy)
     return policy

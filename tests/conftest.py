@@ -3,15 +3,44 @@
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 from sesame_audit.model.build.builder import build_run
 from sesame_audit.model.runs.run import Run
 from sesame_audit.model.runs.store import load_run
+
+# Hypothesis: derandomised locally (the same 60 examples every run); in CI (CI=true) fresh
+# examples every run from a seed printed in the report header (rerun one with
+# HYPOTHESIS_SEED=<seed> or --hypothesis-seed=<seed>), and a larger budget for the
+# properties that guard exactness (profile "exactness": TreeSHAP against shap, the walker
+# against predict; use it as @settings(settings.get_profile("exactness"))).
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
+settings.register_profile("dev", max_examples=60, derandomize=True, **_COMMON)
+settings.register_profile("ci", max_examples=60, derandomize=False, print_blob=True, **_COMMON)
+settings.load_profile("ci" if IN_CI else "dev")
+settings.register_profile("exactness", max_examples=400 if IN_CI else 20)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI, give Hypothesis a seed (HYPOTHESIS_SEED, or a fresh one) unless one is set."""
+    if IN_CI and config.getoption("hypothesis_seed", None) is None:
+        chosen = os.environ.get("HYPOTHESIS_SEED") or str(random.SystemRandom().randrange(2**32))
+        config.option.hypothesis_seed = chosen
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Name the Hypothesis profile and seed, so that a CI failure can be replayed."""
+    seed = config.getoption("hypothesis_seed", None)
+    return (f"hypothesis profile {settings.get_current_profile_name()!r}, "
+            f"seed {seed if seed is not None else 'derandomised'}")
 
 SMALL_N = 2_000
 

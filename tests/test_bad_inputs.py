@@ -579,8 +579,9 @@ def test_crafted_model_is_refused_by_the_cli_in_a_subprocess(case: Case, store: 
     assert sorted(p.name for p in store.iterdir()) == ["existing"]
 
 
-_SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+# the profile of tests/conftest.py (60 examples, derandomised locally), with the
+# store fixture shared by the examples
+_SETTINGS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _expect_bad(table_bytes: bytes, store: Path) -> BadInputError:

@@ -13,7 +13,7 @@ from sesame_audit.model.figures.drivers import (
     influence_by_feature,
     influence_by_privacy,
 )
-from sesame_audit.model.figures.population import score_histogram, tier_table
+from sesame_audit.model.figures.population import score_histogram, tier_reach_table
 from sesame_audit.model.person.explained import explain_person
 from sesame_audit.model.person.waterfall import waterfall_data
 
@@ -47,7 +47,7 @@ def _colours(spec: dict) -> list[str]:
 def test_histogram_marks_every_tier(social_run) -> None:
     scores, roles = social_run.explanation.prediction, social_run.roles
     spec = charts.score_histogram_chart(score_histogram(scores, roles),
-                                        tier_table(scores, roles)).to_dict()
+                                        tier_reach_table(scores, roles)).to_dict()
     assert len(spec["layer"]) == 3
     assert spec["layer"][0]["mark"]["type"] == "bar"
     assert spec["layer"][1]["mark"]["type"] == "rule"
@@ -59,7 +59,7 @@ def test_histogram_marks_every_tier(social_run) -> None:
 
 def test_tier_chart_colours_claims_and_uses_percent(social_run) -> None:
     scores, roles = social_run.explanation.prediction, social_run.roles
-    table = tier_table(scores, roles)
+    table = tier_reach_table(scores, roles)
     spec = charts.tier_chart(table).to_dict()
     assert set(_colours(spec)) <= set(charts.OKABE_ITO)
     assert spec["encoding"]["x"]["scale"]["domain"] == [0, 100]

@@ -8,7 +8,7 @@ import pytest
 
 from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.figures.drivers import (
-    MIN_GROUP,
+    DEFAULT_K,
     OTHER_GROUPS,
     beeswarm_data,
     beeswarm_summary,
@@ -122,14 +122,14 @@ def test_dependence_never_shows_a_group_under_eleven(social_run) -> None:
     points, n = dependence_data(values, people, roles, "payment_history", "ethnicity",
                                 sample=150, seed=2)
     assert n == len(points)
-    assert points["group"].value_counts().min() >= MIN_GROUP
+    assert points["group"].value_counts().min() >= DEFAULT_K
     rows = sample_rows(len(values), 150, seed=2)
     kept = people["ethnicity"].iloc[rows].value_counts()
     for group, size in kept.items():
-        if size >= MIN_GROUP:
+        if size >= DEFAULT_K:
             assert (points["group"] == group).sum() == size
     summary = dependence_summary(points, categorical=False)
-    assert (summary["people"] >= MIN_GROUP).all()
+    assert (summary["people"] >= DEFAULT_K).all()
     assert summary["people"].sum() <= n
 
 

@@ -8,7 +8,7 @@ import pytest
 from sesame_audit.datasets.policy import PolicyError, load_policy, parse_policy, policy_to_toml
 from sesame_audit.model.cli import main
 from sesame_audit.model.course.compare import (
-    check_size,
+    check_population_size,
     compare_drivers,
     compare_scores,
     compare_tiers,
@@ -61,7 +61,7 @@ def test_every_term_off_is_refused() -> None:
 @pytest.mark.parametrize("n", [10, 10**6, 2.5, "many", True])
 def test_size_checked(n) -> None:
     with pytest.raises(ValueError, match="number of people"):
-        check_size(n)
+        check_population_size(n)
 
 
 def test_rebuild_round_trip(edited, edited_path, social_path, social_run) -> None:

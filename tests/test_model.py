@@ -105,3 +105,36 @@ def test_population_shap_equals_shaps_own_treeexplainer(fitted) -> None:
                             columns=encoded.columns)[list(X.columns)]
     assert np.allclose(ours.values.to_numpy(np.float64), expected.to_numpy(), atol=1e-3)
     assert abs(ours.base - float(np.ravel(reference.expected_value)[0])) < 1e-6
+
+
+def test_a_build_whose_shap_values_do_not_add_up_fails_and_keeps_the_old_run(
+        tmp_path, monkeypatch) -> None:
+    import json
+
+    from sesame_audit.model.build import builder
+    from sesame_audit.model.explain.explanation import ADDITIVITY_TOLERANCE, Explanation
+
+    path = builder.build_run("proxy", 300, 5, tmp_path / "run")
+    before = {p: p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert manifest["shap"]["max_additivity_error_points"] <= ADDITIVITY_TOLERANCE
+
+    def off_by(gap: float):
+        def explain_off(model, X):
+            right = explain(model, X)
+            shifted = right.prediction.copy()
+            shifted[len(shifted) // 2] += gap  # one person's values miss the prediction
+            return Explanation(base=right.base, values=right.values, prediction=shifted)
+        return explain_off
+
+    monkeypatch.setattr(builder, "explain", off_by(3 * ADDITIVITY_TOLERANCE))
+    with pytest.raises(ValueError, match=r"miss the model's predictions by up to 0\.003 points"):
+        builder.build_run("proxy", 300, 6, path)
+    after = {p: p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no staging folder left
+    monkeypatch.setattr(builder, "explain", off_by(ADDITIVITY_TOLERANCE / 2))
+    rebuilt = json.loads((builder.build_run("proxy", 300, 6, path) / "manifest.json").read_text())
+    assert rebuilt["seed"] == 6
+    assert rebuilt["shap"]["max_additivity_error_points"] == pytest.approx(
+        ADDITIVITY_TOLERANCE / 2, rel=1e-3)

@@ -7,7 +7,7 @@ import pytest
 
 from sesame_audit.datasets.tiers import RESTRICTED_NOTE
 from sesame_audit.model.core.roles import Roles, TierSpec
-from sesame_audit.model.figures.population import below_tiers, score_histogram, tier_table
+from sesame_audit.model.figures.population import below_tiers, score_histogram, tier_reach_table
 from sesame_audit.model.runs.stored import accuracy
 
 ROLES = Roles(id="id", inputs=("x",), sensitive=(), target="y", score_min=350,
@@ -31,7 +31,7 @@ def test_histogram_counts_by_hand() -> None:
 
 def test_tiers_reached_by_hand() -> None:
     scores = np.array([500, 549.9, 550, 587, 588, 700])
-    table = tier_table(scores, ROLES)
+    table = tier_reach_table(scores, ROLES)
     assert table["tier"].tolist() == ["standard", "dating"]
     assert table["people"].tolist() == [4, 2]
     assert table["share"].tolist() == pytest.approx([4 / 6, 2 / 6])
@@ -45,13 +45,13 @@ def test_tiers_reached_by_hand() -> None:
 def test_unknown_tiers_have_no_note_and_no_restriction() -> None:
     roles = Roles(id="id", inputs=("x",), sensitive=(), target="y", score_min=0,
                   score_max=1, tiers=(TierSpec("approved", 0.5),))
-    assert tier_table(np.array([0.2, 0.7]), roles)["note"].tolist() == [""]
+    assert tier_reach_table(np.array([0.2, 0.7]), roles)["note"].tolist() == [""]
     assert below_tiers(np.array([0.2, 0.7]), roles)["note"] == ""
 
 
 def test_tiers_of_a_run_match_the_model_scores(social_run) -> None:
     scores = social_run.explanation.prediction
-    table = tier_table(scores, social_run.roles)
+    table = tier_reach_table(scores, social_run.roles)
     for row in table.itertuples():
         assert row.people == int(np.sum(scores >= row.min_score))
     assert table["people"].is_monotonic_decreasing

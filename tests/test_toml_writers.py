@@ -1,4 +1,4 @@
-"""The TOML writers (policy file, roles file) give back any text they are given."""
+"""The policy file writer gives back any text it is given."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sesame_audit.datasets.policy import load_policy, parse_policy, policy_to_toml
-from sesame_audit.model.core.roles import TierSpec
 from sesame_audit.model.importing.cells import MAX_TEXT
-from sesame_audit.model.importing.roles_file import RolesSpec, parse_roles, roles_to_toml
 
 _SETTINGS = settings(max_examples=150, deadline=None, derandomize=True)
 ANY_TEXT = st.text(max_size=60)  # newlines, quotes, backslashes, control characters, emoji
@@ -29,20 +27,6 @@ def test_policy_text_round_trips(title: str, description: str, name: str, why: s
     raw = tomllib.loads(text)
     assert (raw["title"], raw["description"], raw["name"]) == (title, description, name)
     assert parse_policy(text) == policy
-
-
-@_SETTINGS
-@given(columns=st.lists(ANY_TEXT.filter(bool), min_size=1, max_size=4, unique=True),
-       labels=st.lists(LABEL_TEXT, min_size=4, max_size=4), perk=LABEL_TEXT)
-def test_roles_text_round_trips(columns: list[str], labels: list[str], perk: str) -> None:
-    spec = RolesSpec(sensitive=tuple(columns), id="id\n\"x\"", inputs=tuple(columns),
-                     tiers=(TierSpec("gold", 0.5, perk),),
-                     labels=dict(zip(columns, labels, strict=False)),
-                     bands={columns[0]: (1.0, 2.5)})
-    text = roles_to_toml(spec)
-    raw = tomllib.loads(text)
-    assert raw["sensitive"] == columns and raw["labels"] == spec.labels
-    assert parse_roles(text) == spec
 
 
 def test_a_policy_title_with_a_newline_used_to_break_the_file() -> None:

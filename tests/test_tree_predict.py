@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
@@ -13,10 +18,20 @@ from sklearn.ensemble import (
 )
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
+from test_treeshap import _models
 
+from sesame_audit.model.explain import hgb_trees, tree_predict
 from sesame_audit.model.explain import score_model as explain_module
-from sesame_audit.model.explain.score_model import PREDICT_CHECK_ROWS, explain
-from sesame_audit.model.explain.tree_predict import encoded_output, fast_output, hgb_raw_predict
+from sesame_audit.model.explain.compiled import thread_count
+from sesame_audit.model.explain.score_model import explain
+from sesame_audit.model.explain.tree_predict import (
+    PREDICT_CHECK_ROWS,
+    encoded_output,
+    fast_output,
+    hgb_raw_predict,
+)
+from sesame_audit.model.explain.treeshap import flat_ensemble, hgb_shap_values
+from sesame_audit.model.runs import scoring
 
 
 def _data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -115,3 +130,116 @@ def test_explain_falls_back_to_predict_when_the_fast_path_disagrees(monkeypatch)
     monkeypatch.setattr(explain_module, "encoded_output",
                         lambda *args: encoded_output(*args) + 1e-9)
     assert np.array_equal(explain(model, frame).prediction, model.predict(frame))
+
+
+def test_score_rows_falls_back_to_the_model_when_the_fast_path_disagrees(social_run,
+                                                                         monkeypatch) -> None:
+    X = pd.concat([social_run.X] * 3, ignore_index=True)  # more rows than are checked
+    assert len(X) > PREDICT_CHECK_ROWS
+    expected = social_run.model.predict(X)
+    assert np.array_equal(scoring.score_rows(social_run, X), expected)
+    calls = []
+    monkeypatch.setattr(scoring, "fast_output",
+                        lambda *args: calls.append(1) or fast_output(*args) + 1e-9)
+    assert np.array_equal(scoring.score_rows(social_run, X), expected)
+    assert calls  # the fast path ran and was refused
+
+
+def test_thread_setting_is_respected(monkeypatch) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert thread_count(-1) == 3
+    assert thread_count(2) == 2
+    monkeypatch.setenv("OMP_NUM_THREADS", "many")
+    assert thread_count(-1) == (os.cpu_count() or 1)
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert thread_count(-1) == (os.cpu_count() or 1)
+    with pytest.raises(ValueError, match="n_jobs"):
+        thread_count(0)
+    X, y = _data(3000, seed=4)
+    est = HistGradientBoostingRegressor(max_iter=5, early_stopping=False).fit(X, y)
+    fresh, _ = _data(40_000, seed=5)  # several thread tasks
+    pools = []
+
+    class Pool(tree_predict.ThreadPoolExecutor):
+        def __init__(self, max_workers: int) -> None:
+            pools.append(max_workers)
+            super().__init__(max_workers=max_workers)
+
+    monkeypatch.setattr(tree_predict, "ThreadPoolExecutor", Pool)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert np.array_equal(hgb_raw_predict(est, fresh), est.predict(fresh))
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert np.array_equal(hgb_raw_predict(est, fresh), est.predict(fresh))
+    assert pools == [1, 2]
+
+
+def test_a_refit_is_never_served_the_old_trees() -> None:
+    X, y = _data(3000, seed=6)
+    est = HistGradientBoostingRegressor(max_iter=10, early_stopping=False, random_state=0)
+    est.fit(X, y)
+    first = flat_ensemble(est)
+    assert flat_ensemble(est) is first  # kept while the fit stands
+    est.fit(X, -y)  # same object, new trees
+    assert flat_ensemble(est) is not first
+    assert np.array_equal(hgb_raw_predict(est, X, n_jobs=1), est.predict(X))
+    est.set_params(warm_start=True, max_iter=15).fit(X, -y)  # more trees, the first ones kept
+    assert np.array_equal(hgb_raw_predict(est, X, n_jobs=1), est.predict(X))
+    values, base = hgb_shap_values(est, X[:50], dtype=np.float64)
+    np.testing.assert_allclose(base + values.sum(axis=1), est.predict(X[:50]), atol=1e-9)
+
+
+def test_untested_scikit_learn_is_refused_or_left_to_predict(monkeypatch) -> None:
+    assert hgb_trees.sklearn_supported("1.9.1")
+    assert not hgb_trees.sklearn_supported("1.5.2")
+    assert not hgb_trees.sklearn_supported("1.10.0")
+    assert not hgb_trees.sklearn_supported("2.0")
+    X, y = _data(3000, seed=7)
+    est = HistGradientBoostingRegressor(max_iter=5, early_stopping=False).fit(X, y)
+    monkeypatch.setattr(hgb_trees.sklearn, "__version__", "1.10.0")
+    with pytest.raises(hgb_trees.UnsupportedScikitLearn,
+                       match=r"scikit-learn 1\.10\.0 is not supported .*>=1\.6,<1\.10"):
+        hgb_shap_values(est, X)
+    assert encoded_output(est, X, "score", 1) is None
+
+
+_QUIET_COMPILE = """
+import sys, warnings
+warnings.simplefilter("error")
+from sesame_audit.model.explain.compiled import kernel
+
+@kernel(nogil=True)
+def double(x):
+    return 2 * x
+
+assert double(21) == 42
+"""
+
+
+@pytest.mark.parametrize("user_cache", ["writable", "blocked"])
+def test_kernels_compile_quietly_where_nothing_beside_them_is_writable(
+        tmp_path, user_cache: str) -> None:
+    """The package folder cannot hold a cache (its ``__pycache__`` is a file): the kernel
+    caches in the user's cache folder, or, if that is blocked too, compiles in memory."""
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "__pycache__").write_text("not a folder")
+    (package / "kernels.py").write_text(_QUIET_COMPILE)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, so nothing can be created below it")
+    cache = tmp_path / "cache" if user_cache == "writable" else blocker / "cache"
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "HOME": str(blocker)}
+    env.pop("NUMBA_CACHE_DIR", None)
+    done = subprocess.run([sys.executable, str(package / "kernels.py")], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    cached = list(cache.rglob("*.nbi")) if user_cache == "writable" else []
+    assert len(cached) == (1 if user_cache == "writable" else 0)
+
+
+@settings(settings.get_profile("exactness"))
+@given(_models())
+def test_property_walker_equals_predict(model) -> None:
+    est, X = model
+    assert np.array_equal(hgb_raw_predict(est, X, n_jobs=1), est._raw_predict(X).ravel())
+    assert np.array_equal(hgb_raw_predict(est, X, n_jobs=1), est.predict(X))

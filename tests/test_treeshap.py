@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shap
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
 from sesame_audit.model.explain import treeshap
@@ -193,3 +195,30 @@ def test_rejects_unsupported_models_and_inputs():
         hgb_shap_values(regressor, X[:, :2])
     with pytest.raises(TypeError):
         hgb_shap_values(object(), X)
+
+
+@st.composite
+def _models(draw):
+    """A random regressor on random data: ties, missing values, stumps to deep trees."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    n = draw(st.integers(40, 400))
+    p = draw(st.integers(1, 6))
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    if draw(st.booleans()):
+        X = np.round(X * 2)  # few distinct values: rows on the thresholds
+    if draw(st.booleans()):
+        X[rng.random((n, p)) < 0.2] = np.nan
+    y = np.nan_to_num(X[:, 0]) * np.nan_to_num(X[:, -1]) + rng.normal(size=n)
+    est = HistGradientBoostingRegressor(
+        max_iter=draw(st.integers(1, 25)), max_leaf_nodes=draw(st.integers(2, 40)),
+        max_depth=draw(st.one_of(st.none(), st.integers(1, 6))), min_samples_leaf=2,
+        early_stopping=False, random_state=seed % 1000).fit(X, y)
+    return est, X
+
+
+@settings(settings.get_profile("exactness"))
+@given(_models())
+def test_property_treeshap_equals_shap(model) -> None:
+    est, X = model
+    _assert_matches_shap(est, X)

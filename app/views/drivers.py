@@ -6,6 +6,7 @@ import streamlit as st
 
 from sesame_audit.app import charts, state
 from sesame_audit.model.figures.drivers import beeswarm_summary, dependence_summary
+from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.stored import profiles
 
 st.title("What drives the score for everyone?")
@@ -50,8 +51,8 @@ st.altair_chart(charts.dependence_chart(dots, feature_label=roles.label(feature)
                                         categorical=categorical,
                                         colour_label=roles.label(colour) if colour else None),
                 width="stretch")
-st.caption(f"{n_shown:,} people drawn at random; groups of fewer than 11 are merged or left "
-           "out. Look for colours that sit apart at the same value.")
+st.caption(f"{n_shown:,} people drawn at random; groups of fewer than {DEFAULT_K} are merged or "
+           "left out. Look for colours that sit apart at the same value.")
 with st.expander("Numbers: average push by value band"):
     st.dataframe(dependence_summary(dots, categorical=categorical), hide_index=True,
                  width="stretch")

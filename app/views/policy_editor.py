@@ -10,6 +10,7 @@ from sesame_audit.app.teacher import HOW_TO_REVEAL, teacher_mode
 from sesame_audit.datasets.policy import PolicyError, describe_term, parse_policy, policy_to_toml
 from sesame_audit.model.course import compare
 from sesame_audit.model.course.fidelity import NoHiddenRules, run_policy
+from sesame_audit.model.figures.suppress import DEFAULT_K
 
 st.title("What if the rules were different?")
 run = select_run()
@@ -73,7 +74,7 @@ if new is not None:
     tiers = compare.compare_tiers(runs, attribute)
     st.altair_chart(charts.tier_access(tiers, tier, run.roles.label(attribute)))
     st.caption("Bars side by side show each group's access to the tier under both rule sets; "
-               "groups under 11 people are hidden.")
+               f"groups under {DEFAULT_K} people are hidden.")
     st.altair_chart(charts.drivers(drivers), width="stretch")
     st.caption("How many points, on average, each feature moves a score under each rule set.")
     with st.expander("The numbers"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -10,13 +9,14 @@ import numpy as np
 from sesame_audit.model.audit.fairness import FOUR_FIFTHS, tier_table_with_suppression
 from sesame_audit.model.audit.network import FRIENDS_FEATURE, friends_by_group
 from sesame_audit.model.audit.proxies import proxy_strength
+from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.figures.drivers import mean_abs_shap
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
 
 
-def _number(value: Any) -> float | None:
-    number = float(value)
-    return None if math.isnan(number) else number
+def _finite_or_none(value: Any) -> float | None:
+    return strict(float(value))
 
 
 def audit_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any]:
         ratios[attribute] = {}
         for row in table.to_dict("records"):
             ratios[attribute][row["group"]] = {
-                t: _number(row[f"impact_ratio_{t}"]) for t in run.roles.tier_names}
+                t: _finite_or_none(row[f"impact_ratio_{t}"]) for t in run.roles.tier_names}
             flags += [{"attribute": attribute, "group": row["group"], "tier": t,
                        "impact_ratio": float(ratio)}
                       for t, ratio in ratios[attribute][row["group"]].items()
@@ -63,9 +63,9 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any]:
         friends = {}
         for attribute in sensitive:
             table = friends_by_group(run, attribute, k=k)
-            friends[attribute] = {g: _number(p) for g, p in zip(table["group"], table["points"],
-                                                                 strict=True)}
-    drivers = run.explanation.values.abs().mean().astype(float).sort_values(ascending=False)
+            friends[attribute] = {g: _finite_or_none(p)
+                                  for g, p in zip(table["group"], table["points"], strict=True)}
+    drivers = mean_abs_shap(run.explanation.values).sort_values(ascending=False)
     metrics = run.manifest.get("metrics", {})
     return {
         "run": run.path.name,

@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import mutual_info_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
+from sesame_audit.model.figures.drivers import sample_rows
 from sesame_audit.model.figures.groups import group_labels, group_means
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
@@ -39,7 +40,7 @@ def _rows(n: int, sample: int | None) -> np.ndarray:
         return np.arange(n)
     if sample < 100:
         raise ValueError(f"sample must be at least 100 people, got {sample}")
-    return np.sort(np.random.default_rng(_STREAM).choice(n, size=sample, replace=False))
+    return sample_rows(n, sample, seed=_STREAM)
 
 
 def feature_codes(values: pd.Series, *, categorical: bool, bins: int = N_BINS) -> np.ndarray:
@@ -109,14 +110,10 @@ def mutual_information(codes: np.ndarray, target: np.ndarray) -> float:
     Returns
     -------
     float
-        ``sum p(c, g) log2(p(c, g) / (p(c) p(g)))`` over the observed pairs.
+        ``sum p(c, g) log2(p(c, g) / (p(c) p(g)))`` over the observed pairs: scikit-learn's
+        ``mutual_info_score`` (natural log) in bits.
     """
-    table = np.zeros((int(codes.max()) + 1, int(target.max()) + 1))
-    np.add.at(table, (codes, target), 1.0)
-    joint = table / table.sum()
-    expected = joint.sum(axis=1, keepdims=True) * joint.sum(axis=0, keepdims=True)
-    seen = joint > 0
-    return float((joint[seen] * np.log2(joint[seen] / expected[seen])).sum())
+    return float(mutual_info_score(target, codes) / np.log(2))
 
 
 def one_feature_auc(codes: np.ndarray, target: np.ndarray) -> float:

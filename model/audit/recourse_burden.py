@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sesame_audit.model.figures.drivers import sample_rows
 from sesame_audit.model.figures.suppress import DEFAULT_K, suppression
 from sesame_audit.model.person.recourse import action_space, search, total_cost
 from sesame_audit.model.runs.run import Run
@@ -41,9 +42,7 @@ def recourse_sample(run: Run, *, sample: int = SAMPLE, seed: int = 0) -> pd.Data
     """
     if sample < 1:
         raise ValueError(f"sample must be at least 1, got {sample}")
-    n = len(run.people)
-    rng = np.random.default_rng(seed)
-    rows = np.sort(rng.choice(n, size=min(sample, n), replace=False))
+    rows = sample_rows(len(run.people), sample, seed=seed)
     now = score_rows(run, run.X.iloc[rows])
     space = action_space(run)
     frames = []

@@ -18,6 +18,7 @@ from sesame_audit.model.build.summaries import ChunkSummary, merge, summarise
 from sesame_audit.model.build.synthetic import synthetic_roles
 from sesame_audit.model.build.train import TreeParams, fit_score_model
 from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.explain.explanation import require_additivity
 from sesame_audit.model.explain.score_model import explain, explain_base
 from sesame_audit.model.figures.drivers import sample_rows
 from sesame_audit.model.runs.destination import run_path
@@ -132,6 +133,9 @@ def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | No
     ------
     DestinationError
         When the run may not be written there (checked before anything is written).
+    ValueError
+        If the SHAP values do not add up to the predictions (see
+        :func:`explain.explanation.require_additivity`); an earlier run at ``out`` is kept.
     """
     report = progress or (lambda _step, _done: None)
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
@@ -166,6 +170,7 @@ def build_run(policy: Policy | str | Path, n: int, seed: int = 0, out: Path | No
         report("Merging the audit's aggregates", 0.85)
         start = time.perf_counter()
         merged = merge([summary for summary, _ in done], roles)
+        require_additivity(merged.additivity)  # before anything replaces an earlier run
         base = explain_base(model)
         timings["aggregates_s"] = time.perf_counter() - start
         explain_seconds = sum(seconds for _, seconds in done)

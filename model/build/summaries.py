@@ -227,7 +227,7 @@ def merge(chunks: list[ChunkSummary], roles: Roles) -> Merged:
     tables = {
         "profile": profile_rows(profiles),
         "histogram": population.score_histogram(score, roles),
-        "tiers": population.tier_table(score, roles),
+        "tiers": population.tier_reach_table(score, roles),
         "below": pd.DataFrame([population.below_tiers(score, roles)]),
         "influence": influence,
         "privacy": privacy,

@@ -18,6 +18,7 @@ import pandas as pd
 from sesame_audit.datasets.policy import Friends, Policy, PolicyError, policy_to_toml, validate
 from sesame_audit.model.audit.fairness import tier_table
 from sesame_audit.model.build.builder import Progress, build_run
+from sesame_audit.model.figures.drivers import mean_abs_shap
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.destination import run_path
 from sesame_audit.model.runs.run import POLICY, Run, RunError
@@ -76,7 +77,7 @@ def edit_policy(policy: Policy, *, weights: Mapping[str, float] | None = None,
     return edited
 
 
-def check_size(n: object) -> int:
+def check_population_size(n: object) -> int:
     """Check the population size of an edited run.
 
     Parameters
@@ -137,7 +138,7 @@ def rebuild(policy: Policy, n: int, seed: int = 0, *, root: Path | None = None,
     policy : Policy
         The edited policy.
     n : int
-        People, checked by :func:`check_size`.
+        People, checked by :func:`check_population_size`.
     seed : int
         Seed.
     root : pathlib.Path, optional
@@ -151,7 +152,7 @@ def rebuild(policy: Policy, n: int, seed: int = 0, *, root: Path | None = None,
         The run folder; an existing folder is reused only when it holds this very policy,
         otherwise a free name is taken, so no run is ever overwritten.
     """
-    n = check_size(n)
+    n = check_population_size(n)
     path = edited_run_path(policy, n, seed, root=root)
     text = policy_to_toml(policy)
     for suffix in range(1, 100):
@@ -253,7 +254,7 @@ def compare_drivers(runs: Mapping[str, Run]) -> pd.DataFrame:
     """
     frames = []
     for name, run in runs.items():
-        mass = run.explanation.values.astype(np.float64).abs().mean()
+        mass = mean_abs_shap(run.explanation.values)
         frames.append(pd.DataFrame({"run": name, "feature": mass.index,
                                     "label": [run.roles.label(f) for f in mass.index],
                                     "mean_abs_shap_points": mass.to_numpy()})

@@ -17,6 +17,7 @@ import pandas as pd
 from sesame_audit.datasets.dictionary import TRUE_PREFIX
 from sesame_audit.datasets.policy import FRIENDS_FEATURE, Policy, describe_term, parse_policy
 from sesame_audit.model.build.fidelity_sums import fidelity_table
+from sesame_audit.model.figures.drivers import mean_abs_shap, sample_rows
 
 if TYPE_CHECKING:
     from sesame_audit.model.runs.run import Run
@@ -221,7 +222,7 @@ def fidelity_report(run: Run) -> FidelityReport:
         row["agrees"] = bool(row["pearson"] >= AGREE)
         row["diagnosis"] = _diagnosis(row, run.roles.label(partner), mae)
         rows.append(row)
-    mass = shap.abs().mean()
+    mass = mean_abs_shap(shap)
     unread_features = [f for f in shap.columns if f not in features]
     unread = pd.DataFrame({"feature": unread_features,
                            "label": [run.roles.label(f) for f in unread_features],
@@ -268,6 +269,4 @@ def fidelity_points(run: Run, feature: str, *, max_points: int = POINTS_SAMPLE,
     truth = run.people[TRUE_PREFIX + feature].to_numpy(dtype=np.float64)
     frame = pd.DataFrame({"true_points": truth - truth.mean(),
                           "shap_points": run.explanation.values[feature].to_numpy(np.float64)})
-    if len(frame) > max_points:
-        frame = frame.sample(n=max_points, random_state=seed).sort_index()
-    return frame.reset_index(drop=True)
+    return frame.iloc[sample_rows(len(frame), max_points, seed=seed)].reset_index(drop=True)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+ADDITIVITY_TOLERANCE = 1e-3  # points: largest gap a build accepts (float32 values give ~1e-5)
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -48,3 +50,22 @@ def additivity_error(explanation: Explanation) -> float:
         return 0.0
     total = explanation.base + explanation.values.to_numpy(dtype=np.float64).sum(axis=1)
     return float(np.max(np.abs(total - explanation.prediction)))
+
+
+def require_additivity(gap: float) -> None:
+    """Refuse SHAP values that do not add up to the predictions within the tolerance.
+
+    Parameters
+    ----------
+    gap : float
+        The largest gap in points, as :func:`additivity_error` gives it.
+
+    Raises
+    ------
+    ValueError
+        If ``gap`` exceeds ``ADDITIVITY_TOLERANCE`` or is not a number.
+    """
+    if not gap <= ADDITIVITY_TOLERANCE:  # NaN fails too
+        raise ValueError(
+            f"the SHAP values miss the model's predictions by up to {gap:.3g} points "
+            f"(more than the {ADDITIVITY_TOLERANCE:g} allowed); nothing was written")

@@ -2,17 +2,54 @@
 
 :mod:`explain.treeshap` and :mod:`explain.tree_predict` walk the trees themselves; both accept
 only what they represent exactly: a fitted regressor or binary classifier without native
-categorical splits, and a matrix with the model's columns.
+categorical splits, and a matrix with the model's columns. They read scikit-learn's private
+tree attributes (``_predictors``, ``TreePredictor.nodes``, ``_baseline_prediction``), whose
+layout only the versions in :data:`SKLEARN_TESTED` are tested with; others are refused.
 """
 
 from __future__ import annotations
 
-import os
+import re
 
 import numpy as np
+import sklearn
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-__all__ = ["checked_inputs", "trees_of"]
+from sesame_audit.model.explain.compiled import thread_count
+
+__all__ = ["SKLEARN_TESTED", "UnsupportedScikitLearn", "checked_inputs", "sklearn_supported",
+           "trees_of"]
+
+SKLEARN_TESTED = ((1, 6), (1, 10))  # scikit-learn versions >= the first and < the second
+
+
+class UnsupportedScikitLearn(ValueError):
+    """The installed scikit-learn is outside :data:`SKLEARN_TESTED`."""
+
+
+def sklearn_supported(version: str | None = None) -> bool:
+    """Return whether a scikit-learn version is one the tree walkers are tested with.
+
+    Parameters
+    ----------
+    version : str, optional
+        A version string such as ``"1.9.1"``; the installed scikit-learn's by default.
+
+    Returns
+    -------
+    bool
+        True if ``SKLEARN_TESTED[0] <= (major, minor) < SKLEARN_TESTED[1]``.
+    """
+    found = re.match(r"(\d+)\.(\d+)", version or sklearn.__version__)
+    if found is None:
+        return False
+    low, high = SKLEARN_TESTED
+    return low <= (int(found[1]), int(found[2])) < high
+
+
+def _tested_range() -> str:
+    (a, b), (c, d) = SKLEARN_TESTED
+    return f">={a}.{b},<{c}.{d}"
 
 
 def trees_of(
@@ -38,7 +75,13 @@ def trees_of(
         If ``estimator`` is not a histogram gradient boosting model.
     ValueError
         If it is unfitted, multiclass or uses native categorical splits.
+    UnsupportedScikitLearn
+        If the installed scikit-learn is not one the walkers are tested with.
     """
+    if not sklearn_supported():
+        raise UnsupportedScikitLearn(
+            f"scikit-learn {sklearn.__version__} is not supported by the fast tree walkers "
+            f"(tested with {_tested_range()}); install scikit-learn{_tested_range()}")
     if not isinstance(estimator, (HistGradientBoostingRegressor, HistGradientBoostingClassifier)):
         raise TypeError(
             "expected a fitted HistGradientBoostingRegressor or HistGradientBoostingClassifier, "
@@ -73,7 +116,7 @@ def checked_inputs(
     X : numpy.ndarray
         The matrix to walk, with the estimator's columns.
     n_jobs : int
-        Threads, or -1 for one per core.
+        Threads, or -1 for the process's setting (see :func:`explain.compiled.thread_count`).
 
     Returns
     -------
@@ -93,7 +136,4 @@ def checked_inputs(
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] != estimator.n_features_in_:
         raise ValueError(f"X must have shape (n_rows, {estimator.n_features_in_}), got {X.shape}")
-    n_jobs = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
-    if n_jobs < 1:
-        raise ValueError("n_jobs must be a positive integer or -1")
-    return X, baseline, n_jobs
+    return X, baseline, thread_count(n_jobs)

@@ -22,14 +22,13 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.pipeline import Pipeline
 
 from sesame_audit.model.explain.explanation import Explanation
-from sesame_audit.model.explain.tree_predict import encoded_output
+from sesame_audit.model.explain.tree_predict import checked_output, encoded_output
 from sesame_audit.model.explain.treeshap import hgb_shap_values
 
 if TYPE_CHECKING:
     import shap
 
 _HGB = (HistGradientBoostingRegressor, HistGradientBoostingClassifier)
-PREDICT_CHECK_ROWS = 4_096  # rows predicted both ways before the fast path is trusted
 
 
 def _split(model: Pipeline) -> tuple[Pipeline | None, object]:
@@ -129,8 +128,4 @@ def explain(model: Pipeline, X: pd.DataFrame, *, chunk_rows: int = 100_000) -> E
 def _predict(model: Pipeline, trees: object, matrix: np.ndarray, X: pd.DataFrame) -> np.ndarray:
     """``model.predict(X)``: for a boosted regressor through :mod:`explain.tree_predict` on the
     encoded rows, used only if it equals ``model.predict`` on the first rows exactly."""
-    fast = encoded_output(trees, matrix, "score", 1) if len(X) > PREDICT_CHECK_ROWS else None
-    check = slice(0, PREDICT_CHECK_ROWS)
-    if fast is not None and np.array_equal(fast[check], model.predict(X.iloc[check])):
-        return fast
-    return model.predict(X)
+    return checked_output(lambda: encoded_output(trees, matrix, "score", 1), model.predict, X)

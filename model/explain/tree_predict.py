@@ -12,25 +12,29 @@ models and data with ties and missing values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from numba import njit
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.pipeline import Pipeline
 
-from sesame_audit.model.explain.hgb_trees import checked_inputs
+from sesame_audit.model.explain.compiled import kernel
+from sesame_audit.model.explain.hgb_trees import checked_inputs, sklearn_supported
 from sesame_audit.model.explain.treeshap import flat_ensemble
 
-__all__ = ["encoded_output", "fast_output", "hgb_raw_predict"]
+__all__ = ["PREDICT_CHECK_ROWS", "checked_output", "encoded_output", "fast_output",
+           "hgb_raw_predict"]
+
+PREDICT_CHECK_ROWS = 4_096  # rows predicted both ways before the fast path is trusted
 
 _BLOCK_ROWS = 512  # rows walked through a tree together
 _TASK_ROWS = 32 * _BLOCK_ROWS  # rows per thread-pool task
 
 
-@njit(cache=False, nogil=True)
+@kernel(nogil=True)
 def _predict_kernel(X, row_start, row_stop, tree_start, max_nodes, feature, threshold,
                     missing_left, left, right, is_leaf, value, baseline,
                     out):  # pragma: no cover - compiled
@@ -89,7 +93,8 @@ def hgb_raw_predict(estimator: HistGradientBoostingRegressor | HistGradientBoost
     X : numpy.ndarray of shape (n_rows, n_features)
         The numeric matrix, with the columns the estimator was fitted on; NaN is missing.
     n_jobs : int, default=-1
-        Threads; ``-1`` uses ``os.cpu_count()``. The result does not depend on it.
+        Threads; ``-1`` uses ``OMP_NUM_THREADS`` if set, else one per core. The result does
+        not depend on it.
 
     Returns
     -------
@@ -141,10 +146,12 @@ def encoded_output(trees: Any, matrix: np.ndarray, output: str, positive: int
     -------
     numpy.ndarray or None
         One float per row, equal to what ``predict``, ``predict_proba`` or
-        ``decision_function`` give; None for any other model, which the caller scores the
-        usual way.
+        ``decision_function`` give; None for any other model, or a scikit-learn outside
+        :data:`explain.hgb_trees.SKLEARN_TESTED`, which the caller scores the usual way.
     """
     if not isinstance(trees, HistGradientBoostingRegressor | HistGradientBoostingClassifier):
+        return None
+    if not sklearn_supported():  # the caller's predict() is right for any version
         return None
     regressor = isinstance(trees, HistGradientBoostingRegressor)
     if (output == "score") != regressor or (not regressor and trees.n_trees_per_iteration_ != 1):
@@ -185,3 +192,31 @@ def fast_output(model: Any, X: pd.DataFrame, output: str, positive: int) -> np.n
     encoded = pre.transform(X) if pre is not None and len(pre) else X
     matrix = encoded.to_numpy(dtype=np.float64) if hasattr(encoded, "to_numpy") else encoded
     return encoded_output(trees, matrix, output, positive)
+
+
+def checked_output(fast: Callable[[], np.ndarray | None],
+                   slow: Callable[[pd.DataFrame], np.ndarray], X: pd.DataFrame) -> np.ndarray:
+    """Return the fast output of ``X`` if it equals the model's own on the first rows exactly.
+
+    Parameters
+    ----------
+    fast : callable
+        ``fast()`` gives the output of every row of ``X`` through the tree walker, or None
+        (see :func:`encoded_output`).
+    slow : callable
+        ``slow(rows)`` gives the model's own output (``predict`` and the like) of some rows.
+    X : pandas.DataFrame
+        The rows.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``fast()`` if it equals ``slow`` on the first ``PREDICT_CHECK_ROWS`` rows; else
+        ``slow(X)``, which is also used for at most ``PREDICT_CHECK_ROWS`` rows (checking
+        would cost as much as predicting).
+    """
+    quick = fast() if len(X) > PREDICT_CHECK_ROWS else None
+    check = slice(0, PREDICT_CHECK_ROWS)
+    if quick is not None and np.array_equal(quick[check], slow(X.iloc[check])):
+        return quick
+    return slow(X)

@@ -26,14 +26,14 @@ the table and ``k`` numbers are added to the row's values. Leaves with more than
 
 from __future__ import annotations
 
+import weakref
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 
 import numpy as np
-from numba import njit
 from numpy.typing import DTypeLike
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
+from sesame_audit.model.explain.compiled import kernel
 from sesame_audit.model.explain.hgb_trees import checked_inputs, trees_of
 
 __all__ = ["flat_ensemble", "hgb_shap_values"]
@@ -177,7 +177,7 @@ def _shapley_weights(k_max: int) -> np.ndarray:
     return w
 
 
-@njit(cache=False, nogil=True)
+@kernel(nogil=True)
 def _leaf_phi(pattern, r, value, w, poly, out):  # pragma: no cover - compiled
     """Write the Shapley values of one leaf, for one satisfied-feature pattern, to ``out``.
 
@@ -219,7 +219,7 @@ def _leaf_phi(pattern, r, value, w, poly, out):  # pragma: no cover - compiled
             out[i] = off
 
 
-@njit(cache=False)
+@kernel()
 def _fill_tables(
     leaf_k, leaf_value, leaf_off, leaf_r, leaf_tab, weights, tables
 ):  # pragma: no cover
@@ -236,7 +236,7 @@ def _fill_tables(
             _leaf_phi(pattern, r, leaf_value[leaf], weights[k], poly, out)
 
 
-@njit(cache=False, nogil=True)
+@kernel(nogil=True)
 def _shap_kernel(  # pragma: no cover - compiled
     X,
     row_start,
@@ -323,14 +323,20 @@ def _shap_kernel(  # pragma: no cover - compiled
                 out[r0 + i, f] = acc[f, i]
 
 
+# Flattened trees per live estimator, with the tree objects they were built from.
+_FLAT_CACHE: weakref.WeakKeyDictionary[object, tuple[tuple[object, ...], _FlatEnsemble]] = (
+    weakref.WeakKeyDictionary())
+
+
 def flat_ensemble(
     estimator: HistGradientBoostingRegressor | HistGradientBoostingClassifier,
 ) -> _FlatEnsemble:
     """Return the estimator's trees flattened, with their leaf tables, built once per fit.
 
     Building them costs ~30 ms for the score model, which would dominate explaining or
-    re-scoring one person (a what-if edit); the last few models are kept, keyed on the
-    estimator and its list of trees (a new fit makes a new list).
+    re-scoring one person (a what-if edit). They are kept while the estimator lives, with
+    the tree objects they were built from: a refit (or a warm start adding trees) replaces
+    those objects, and the next call builds the arrays again.
 
     Parameters
     ----------
@@ -342,15 +348,17 @@ def flat_ensemble(
     _FlatEnsemble
         Node arrays of all trees, leaf tables and the expected value.
     """
-    trees_of(estimator)  # refuses what the flat arrays cannot represent
-    return _flat_of(estimator, id(estimator._predictors))
-
-
-@lru_cache(maxsize=4)
-def _flat_of(estimator: object, predictors_id: int) -> _FlatEnsemble:
-    del predictors_id  # part of the cache key only
-    trees, _ = trees_of(estimator)
-    return _FlatEnsemble(trees, _MAX_TABLE_BITS, _TABLE_BUDGET)
+    trees, _ = trees_of(estimator)  # refuses what the flat arrays cannot represent
+    predictors = tuple(iteration[0] for iteration in estimator._predictors)
+    kept = _FLAT_CACHE.get(estimator)
+    # The cache holds the tree objects themselves, so their identities cannot be reused.
+    if kept is not None and len(kept[0]) == len(predictors) and all(
+        a is b for a, b in zip(kept[0], predictors, strict=True)
+    ):
+        return kept[1]
+    flat = _FlatEnsemble(trees, _MAX_TABLE_BITS, _TABLE_BUDGET)
+    _FLAT_CACHE[estimator] = (predictors, flat)
+    return flat
 
 
 def hgb_shap_values(
@@ -379,7 +387,7 @@ def hgb_shap_values(
         NaN is treated as missing, exactly as in ``estimator.predict``.
     n_jobs : int, default=1
         Number of threads (the compiled kernel releases the GIL); ``-1`` uses
-        ``os.cpu_count()``. The values do not depend on it.
+        ``OMP_NUM_THREADS`` if set, else one per core. The values do not depend on it.
     chunk_rows : int, default=200_000
         Rows converted to float64 and processed per step, which bounds the working
         memory beyond the returned array.

@@ -13,8 +13,8 @@ import pandas as pd
 from sesame_audit.model.core.columns import is_categorical
 from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.figures.profile import ColumnProfile, column_profile
+from sesame_audit.model.figures.suppress import DEFAULT_K
 
-MIN_GROUP = 11
 BEESWARM_SAMPLE = 2_000
 BEESWARM_TOP = 12
 OTHER_GROUPS = "other groups (small, merged)"
@@ -50,6 +50,24 @@ def influence_table(features: list[str], mean_abs: np.ndarray, mean_signed: np.n
                              kind="stable")
 
 
+def mean_abs_shap(values: pd.DataFrame) -> pd.Series:
+    """Return each input's mean |SHAP|: the average size of its push, up or down, in points.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        SHAP values in points, one column per input.
+
+    Returns
+    -------
+    pandas.Series of float
+        One float64 per input, in the columns' order (0 for no rows).
+    """
+    data = values.to_numpy(dtype=np.float64)
+    means = np.abs(data).sum(axis=0) / len(data) if len(data) else np.zeros(data.shape[1])
+    return pd.Series(means, index=values.columns, dtype=np.float64)
+
+
 def influence_by_feature(values: pd.DataFrame, roles: Roles) -> pd.DataFrame:
     """Return how much each input moves scores: mean |SHAP| and mean signed SHAP.
 
@@ -69,10 +87,8 @@ def influence_by_feature(values: pd.DataFrame, roles: Roles) -> pd.DataFrame:
     """
     data = values.to_numpy(dtype=np.float64)
     n = len(data)
-    zeros = np.zeros(data.shape[1])
-    return influence_table(list(values.columns),
-                           np.abs(data).sum(axis=0) / n if n else zeros,
-                           data.sum(axis=0) / n if n else zeros, roles)
+    return influence_table(list(values.columns), mean_abs_shap(values).to_numpy(),
+                           data.sum(axis=0) / n if n else np.zeros(data.shape[1]), roles)
 
 
 def privacy_columns(features: list[str], roles: Roles) -> dict[str, list[str]]:
@@ -320,7 +336,7 @@ def beeswarm_summary(points: pd.DataFrame) -> pd.DataFrame:
     }).reset_index()
 
 
-def suppress_small_groups(groups: pd.Series, *, min_size: int = MIN_GROUP) -> pd.Series:
+def suppress_small_groups(groups: pd.Series, *, min_size: int = DEFAULT_K) -> pd.Series:
     """Merge groups of fewer than ``min_size`` people; hide them if still too small.
 
     Parameters
@@ -428,4 +444,4 @@ def dependence_summary(points: pd.DataFrame, *, categorical: bool,
     table = (points.groupby(keys, observed=True)["points"]
              .agg(people="size", mean_points="mean").reset_index())
     table["band"] = table["band"].astype(str)
-    return table[table["people"] >= MIN_GROUP].reset_index(drop=True)
+    return table[table["people"] >= DEFAULT_K].reset_index(drop=True)

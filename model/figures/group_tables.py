@@ -32,6 +32,7 @@ from sesame_audit.model.figures.groups import (
     attribute_key,
     group_frame,
 )
+from sesame_audit.model.figures.population import score_bins
 
 SAMPLE = 3_000
 DISTRIBUTION_WIDTH = 25.0
@@ -126,15 +127,6 @@ def by_group(people: pd.DataFrame, score: np.ndarray, roles: Roles,
     return _table(coded, columns, np.asarray(score, dtype=float), roles)
 
 
-def _score_bins(score: np.ndarray, roles: Roles, width: float) -> tuple[np.ndarray, np.ndarray]:
-    """Bin edges over the score's range, and each person's bin as np.histogram counts it
-    (half-open bins, the last one closed on the right)."""
-    edges = np.arange(roles.score_min, roles.score_max + width, width)
-    clipped = np.clip(score, roles.score_min, roles.score_max)
-    column = np.minimum(np.searchsorted(edges, clipped, side="right") - 1, len(edges) - 2)
-    return edges, column
-
-
 def _bins(coded: list[Coded], binned: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
     key, sizes = _key(coded)
     edges, column = binned
@@ -176,7 +168,7 @@ def group_bins(people: pd.DataFrame, score: np.ndarray, roles: Roles, attribute:
         ``people``; every bin of every non-empty group, groups sorted by label.
     """
     coded = [code_groups(people, c) for c in attribute_columns(attribute)]
-    return _bins(coded, _score_bins(np.asarray(score, dtype=float), roles, width))
+    return _bins(coded, score_bins(np.asarray(score, dtype=float), roles, width))
 
 
 def attributes_stored(roles: Roles, columns: list[str]) -> list[Attribute]:
@@ -209,7 +201,7 @@ def attribute_tables(coded: dict[str, Coded], score: np.ndarray, roles: Roles
         :func:`group_bins` of each attribute, with an ``attribute`` column (its key).
     """
     score = np.asarray(score, dtype=float)
-    binned = _score_bins(score, roles, DISTRIBUTION_WIDTH)
+    binned = score_bins(score, roles, DISTRIBUTION_WIDTH)
     tables, bins = [], []
     for attribute in attributes_stored(roles, list(coded)):
         keys = attribute_columns(attribute)

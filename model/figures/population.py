@@ -15,6 +15,32 @@ if TYPE_CHECKING:
 BELOW_LABEL = "Below every tier"
 
 
+def score_bins(score: np.ndarray, roles: Roles, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return band edges over the score's range and each person's band, as np.histogram
+    counts them (half-open bands, the last one closed on the right).
+
+    Parameters
+    ----------
+    score : numpy.ndarray of float
+        Scores; those outside the range fall in the first or last band.
+    roles : Roles
+        The score's range (``score_min`` to ``score_max``).
+    width : float
+        Width of a band in points.
+
+    Returns
+    -------
+    edges : numpy.ndarray
+        ``score_min``, ``score_min + width``, ... up to the first edge at or past ``score_max``.
+    band : numpy.ndarray of int
+        Each score's band, from 0 to ``len(edges) - 2``.
+    """
+    edges = np.arange(roles.score_min, roles.score_max + width, width)
+    clipped = np.clip(score, roles.score_min, roles.score_max)
+    band = np.minimum(np.searchsorted(edges, clipped, side="right") - 1, len(edges) - 2)
+    return edges, band
+
+
 def score_histogram(scores: np.ndarray | pd.Series, roles: Roles, *,
                     width: float = 10.0) -> pd.DataFrame:
     """Count people per band of ``width`` points over the score's range.
@@ -41,14 +67,12 @@ def score_histogram(scores: np.ndarray | pd.Series, roles: Roles, *,
     """
     if not width > 0:
         raise ValueError(f"band width must be positive, got {width!r}")
-    edges = np.arange(roles.score_min, roles.score_max + width, width)
-    values = np.clip(np.asarray(scores, dtype=float), roles.score_min, roles.score_max)
-    index = np.clip(((values - roles.score_min) // width).astype(int), 0, len(edges) - 2)
+    edges, index = score_bins(np.asarray(scores, dtype=float), roles, width)
     counts = np.bincount(index, minlength=len(edges) - 1)
     return pd.DataFrame({"start": edges[:-1], "end": edges[1:], "people": counts})
 
 
-def tier_table(scores: np.ndarray | pd.Series, roles: Roles) -> pd.DataFrame:
+def tier_reach_table(scores: np.ndarray | pd.Series, roles: Roles) -> pd.DataFrame:
     """Return each reward tier, what it gives and how many people reach it.
 
     Parameters

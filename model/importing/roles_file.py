@@ -31,7 +31,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import pandas as pd
-import tomli_w
 
 from sesame_audit.datasets.dictionary import PRIVACY_CATEGORIES
 from sesame_audit.model.core.bad_input import RolesError
@@ -315,40 +314,6 @@ def suggest_roles(frame: pd.DataFrame) -> RolesSpec:
                       (ident, target))
     inputs = tuple(c for c in columns if c not in (ident, target))
     return RolesSpec(sensitive=sensitive, id=ident, target=target, inputs=inputs)
-
-
-def roles_to_toml(spec: RolesSpec) -> str:
-    """Write roles as a roles file that :func:`parse_roles` reads back to the same spec.
-
-    Every value is written by ``tomli_w``, so any column name or label comes back as it was.
-
-    Parameters
-    ----------
-    spec : RolesSpec
-        Roles.
-
-    Returns
-    -------
-    str
-        TOML text.
-    """
-    top: dict[str, Any] = {}
-    for key in ("id", "target", "inputs", "sensitive", "task", "positive_class", "output",
-                "score_min", "score_max", "actionable"):
-        value = getattr(spec, key)
-        if value not in (None, ()):
-            top[key] = list(value) if isinstance(value, tuple) else value
-    parts = [tomli_w.dumps(top)]
-    for tier in spec.tiers:
-        parts.append("[[tiers]]\n" + tomli_w.dumps({"name": tier.name,
-                                                     "min_score": tier.min_score,
-                                                     "perk": tier.perk}))
-    for key in ("bands", "labels", "privacy"):
-        table = getattr(spec, key)
-        if table:
-            parts.append(tomli_w.dumps({key: {k: list(v) if isinstance(v, tuple) else v
-                                              for k, v in table.items()}}))
-    return "\n".join(parts)
 
 
 def parse_thresholds(text: str) -> list[float]:

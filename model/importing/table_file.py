@@ -130,28 +130,3 @@ def read_table(data: bytes, name: str, *, delimiter: str = ",",
     if len(frame) == 0:
         raise TableError(f"{name} has a header but no rows")
     return frame
-
-
-def read_table_file(path: str | Path, *, delimiter: str = ",",
-                    max_bytes: int = MAX_BYTES) -> pd.DataFrame:
-    """Read a table file; see :func:`read_table`. The size is checked before reading.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        The file.
-    delimiter : str
-        CSV delimiter.
-    max_bytes : int
-        Largest accepted size.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The table.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise TableError(f"no table file at {path}")
-    check_size(path.stat().st_size, path.name, max_bytes=max_bytes)
-    return read_table(path.read_bytes(), path.name, delimiter=delimiter, max_bytes=max_bytes)

@@ -62,7 +62,7 @@ def find_people(run: Run, *, where: dict[str, Any] | None = None,
         if is_categorical(data, run.roles):
             mask &= data.astype(str).to_numpy() == str(value)
         else:
-            mask &= np.isclose(data.to_numpy(dtype=float), _number(column, value, run.roles))
+            mask &= np.isclose(data.to_numpy(dtype=float), _parsed_number(column, value, run.roles))
     if score_range is not None:
         lo, hi = score_range
         mask &= (scores >= lo) & (scores <= hi)
@@ -78,7 +78,7 @@ def find_people(run: Run, *, where: dict[str, Any] | None = None,
     return matches, len(rows)
 
 
-def _number(column: str, value: Any, roles: Roles) -> float:
+def _parsed_number(column: str, value: Any, roles: Roles) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -123,7 +123,7 @@ def nearest_person(run: Run, attributes: dict[str, Any]) -> tuple[Any, float]:
         else:
             numbers = data.to_numpy(dtype=float)
             spread = float(np.std(numbers)) or 1.0
-            distance += np.abs(numbers - _number(column, value, run.roles)) / spread
+            distance += np.abs(numbers - _parsed_number(column, value, run.roles)) / spread
     best = int(np.argmin(distance))
     person = run.people[run.roles.id].iloc[best]
     return (person.item() if hasattr(person, "item") else person), float(distance[best])

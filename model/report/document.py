@@ -25,19 +25,20 @@ import numpy as np
 import pandas as pd
 import vl_convert as vlc
 
+from sesame_audit.model.audit.fairness import FOUR_FIFTHS
 from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.importing.cells import printable
 from sesame_audit.model.runs.run import Run
 
 TEMPLATE = "report.html.j2"  # Jinja2, autoescaped: data never becomes markup
 Format = Literal["html", "pdf", "json"]
-FOUR_FIFTHS = 0.8
 TOP_DRIVERS = 15
 TOP_PROXIES = 12
 _LABELS = alt.Axis(labelLimit=300)
 
 
-def _number(value: Any, digits: int = 3) -> str:
+def _shown_number(value: Any, digits: int = 3) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
     if isinstance(value, bool | str):
@@ -114,7 +115,7 @@ def _fairness(findings: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]
                 ratio = cells.get(tier)
                 flagged = ratio is not None and ratio < FOUR_FIFTHS
                 row_cells.append({"text": "suppressed" if ratio is None and tier in cells
-                                  else _number(ratio), "flagged": flagged})
+                                  else _shown_number(ratio), "flagged": flagged})
             rows.append({"attribute": attribute, "group": group, "cells": row_cells})
             shown = [r for r in cells.values() if r is not None]
             if shown:
@@ -169,7 +170,7 @@ def _friends(findings: dict[str, Any]) -> list[tuple[str, str, str]]:
             for attribute, groups in friends.items() for group, points in groups.items()]
 
 
-def report_context(run: Run, findings: dict[str, Any], *, k: int = 11,
+def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
                    generated: datetime | None = None) -> dict[str, Any]:
     """Gather everything the report shows; aggregates only.
 
@@ -227,9 +228,10 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = 11,
                  "files": sorted(manifest.get("files", {}).items()),
                  "versions": sorted(manifest.get("versions", {}).items())},
         "summary": _summary(run, findings, drivers, privacy, explains, k),
-        "accuracy": [(key, _number(value)) for key, value in manifest.get("metrics", {}).items()
+        "accuracy": [(key, _shown_number(value))
+                     for key, value in manifest.get("metrics", {}).items()
                      if not isinstance(value, dict | list)],
-        "drivers": [{"label": r.label, "privacy": r.privacy, "mean_abs": _number(r.mean_abs)}
+        "drivers": [{"label": r.label, "privacy": r.privacy, "mean_abs": _shown_number(r.mean_abs)}
                     for r in drivers.head(TOP_DRIVERS).itertuples()],
         "privacy": [{"privacy": r.privacy, "share": f"{r.share:.1%}"}
                     for r in privacy.itertuples()],
@@ -237,7 +239,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = 11,
         "fairness": fairness,
         "flags": findings.get("flags") or [],
         "proxies": [{"feature": p["feature"], "attribute": p["attribute"],
-                     "strength": _number(p["strength"])}
+                     "strength": _shown_number(p["strength"])}
                     for p in sorted(findings.get("proxies") or [],
                                     key=lambda p: -p["strength"])[:TOP_PROXIES]],
         "friends": _friends(findings),
@@ -285,7 +287,7 @@ def render_pdf(html: str) -> bytes:
     return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
 
 
-def report_json(run: Run, findings: dict[str, Any], *, k: int = 11) -> dict[str, Any]:
+def report_json(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K) -> dict[str, Any]:
     """Return the findings with what was audited, as a JSON-ready dictionary.
 
     Parameters
@@ -314,7 +316,7 @@ def report_json(run: Run, findings: dict[str, Any], *, k: int = 11) -> dict[str,
     }
 
 
-def build_report(run: Run, findings: dict[str, Any], fmt: Format, *, k: int = 11,
+def build_report(run: Run, findings: dict[str, Any], fmt: Format, *, k: int = DEFAULT_K,
                  generated: datetime | None = None) -> bytes:
     """Return the report in one format, as bytes ready to save or download.
 
@@ -346,7 +348,7 @@ def build_report(run: Run, findings: dict[str, Any], fmt: Format, *, k: int = 11
 
 
 def write_report(run: Run, findings: dict[str, Any], fmt: Format, out: str | Path, *,
-                 k: int = 11) -> Path:
+                 k: int = DEFAULT_K) -> Path:
     """Write the report to ``out`` (via a temporary file, so a failure leaves no half file).
 
     Parameters

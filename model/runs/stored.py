@@ -58,7 +58,7 @@ def score_spread(run: Run) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, object
     histogram : pandas.DataFrame
         See :func:`figures.population.score_histogram`.
     tiers : pandas.DataFrame
-        See :func:`figures.population.tier_table`.
+        See :func:`figures.population.tier_reach_table`.
     below : dict
         See :func:`figures.population.below_tiers`.
     """
@@ -66,7 +66,7 @@ def score_spread(run: Run) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, object
     if histogram is None or tiers is None or below is None:
         score = run.explanation.prediction
         return (population.score_histogram(score, run.roles),
-                population.tier_table(score, run.roles),
+                population.tier_reach_table(score, run.roles),
                 population.below_tiers(score, run.roles))
     record = below.iloc[0].to_dict()
     threshold = record.get("threshold")
@@ -142,6 +142,15 @@ def sample(run: Run) -> tuple[pd.DataFrame, pd.DataFrame]:
     return stored.drop(columns=shap_columns), values
 
 
+def _stored_rows(run: Run, name: str, attribute: Attribute) -> pd.DataFrame | None:
+    """The rows of a stored by-attribute aggregate for ``attribute``, or None if it has none."""
+    stored = run.aggregate(name)
+    if stored is None or not len(stored):
+        return None
+    rows = stored[stored["attribute"] == attribute_key(attribute)]
+    return None if rows.empty else rows
+
+
 def groups(run: Run, attribute: Attribute) -> pd.DataFrame:
     """The by-group table of an attribute (see :func:`by_group`), stored or computed.
 
@@ -158,11 +167,8 @@ def groups(run: Run, attribute: Attribute) -> pd.DataFrame:
         As :func:`by_group`.
     """
     keys = attribute_columns(attribute)
-    stored = run.aggregate("groups")
-    if stored is None or not len(stored):
-        return by_group(run.people, run.explanation.prediction, run.roles, attribute)
-    rows = stored[stored["attribute"] == attribute_key(attribute)]
-    if rows.empty:
+    rows = _stored_rows(run, "groups", attribute)
+    if rows is None:
         return by_group(run.people, run.explanation.prediction, run.roles, attribute)
     table = rows.drop(columns=["attribute", *GROUP_KEYS[len(keys):]], errors="ignore")
     table = table.rename(columns=dict(zip(GROUP_KEYS, keys, strict=False)))
@@ -184,10 +190,8 @@ def bins(run: Run, attribute: Attribute) -> pd.DataFrame:
     pandas.DataFrame
         As :func:`group_bins`.
     """
-    stored = run.aggregate("group_bins")
-    rows = (stored[stored["attribute"] == attribute_key(attribute)]
-            if stored is not None and len(stored) else None)
-    if rows is None or rows.empty:
+    rows = _stored_rows(run, "group_bins", attribute)
+    if rows is None:
         return group_bins(run.people, run.explanation.prediction, run.roles, attribute)
     return rows.drop(columns="attribute").reset_index(drop=True)
 
