@@ -17,12 +17,14 @@ stored (a run held in memory), with the same function, so both paths give equal 
 
 from __future__ import annotations
 
+import math
 from itertools import permutations
 
 import numpy as np
 import pandas as pd
 
-from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.core.roles import POINTS, Roles
+from sesame_audit.model.core.units import band_width
 from sesame_audit.model.figures import drivers
 from sesame_audit.model.figures.groups import (
     SEPARATOR,
@@ -125,10 +127,19 @@ def by_group(people: pd.DataFrame, score: np.ndarray, roles: Roles,
     return _table(coded, columns, np.asarray(score, dtype=float), roles)
 
 
-def _score_bins(score: np.ndarray, roles: Roles, width: float) -> tuple[np.ndarray, np.ndarray]:
+def distribution_width(roles: Roles) -> float:
+    """Width of the bins of the score's distribution within groups: 25 points, else 2.5
+    histogram bands (see :func:`core.units.band_width`)."""
+    return DISTRIBUTION_WIDTH if roles.unit == POINTS else 2.5 * band_width(roles)
+
+
+def _score_bins(score: np.ndarray, roles: Roles, width: float | None
+                ) -> tuple[np.ndarray, np.ndarray]:
     """Bin edges over the score's range, and each person's bin as np.histogram counts it
     (half-open bins, the last one closed on the right)."""
-    edges = np.arange(roles.score_min, roles.score_max + width, width)
+    width = distribution_width(roles) if width is None else width
+    bins = max(1, math.ceil((roles.score_max - roles.score_min) / width - 1e-9))
+    edges = roles.score_min + width * np.arange(bins + 1)
     clipped = np.clip(score, roles.score_min, roles.score_max)
     column = np.minimum(np.searchsorted(edges, clipped, side="right") - 1, len(edges) - 2)
     return edges, column
@@ -152,8 +163,8 @@ def _bins(coded: list[Coded], binned: tuple[np.ndarray, np.ndarray]) -> pd.DataF
 
 
 def group_bins(people: pd.DataFrame, score: np.ndarray, roles: Roles, attribute: Attribute,
-               width: float = DISTRIBUTION_WIDTH) -> pd.DataFrame:
-    """People per score bin of ``width`` points, for every group.
+               width: float | None = None) -> pd.DataFrame:
+    """People per score bin of ``width``, for every group.
 
     Parameters
     ----------
@@ -165,8 +176,9 @@ def group_bins(people: pd.DataFrame, score: np.ndarray, roles: Roles, attribute:
         The score's range.
     attribute : str or tuple of two str
         Column(s) defining the groups.
-    width : float
-        Bin width in points; bins start at ``roles.score_min``.
+    width : float, optional
+        Bin width in the score's unit (:func:`distribution_width` by default); bins start
+        at ``roles.score_min``.
 
     Returns
     -------
@@ -207,7 +219,7 @@ def attribute_tables(coded: dict[str, Coded], score: np.ndarray, roles: Roles
         :func:`group_bins` of each attribute, with an ``attribute`` column.
     """
     score = np.asarray(score, dtype=float)
-    binned = _score_bins(score, roles, DISTRIBUTION_WIDTH)
+    binned = _score_bins(score, roles, None)
     tables, bins = [], []
     for attribute in attributes_stored(roles, list(coded)):
         keys = attribute_columns(attribute)
