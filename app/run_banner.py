@@ -18,7 +18,7 @@ from sesame_audit.model.core.units import change_label
 from sesame_audit.model.runs.identity import identity_line, run_identity
 from sesame_audit.model.runs.run import Run
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$])")
 
 
 def _plain(text: str) -> str:
