@@ -156,3 +156,40 @@ def test_principal_reasons_on_a_probability(imported, monkeypatch) -> None:
     assert all("percentage points" in r for r in reasons)
     push = -values[row].min() * 100
     assert f"{push:.1f} percentage points" in reasons[0]
+
+
+def test_switching_run_forgets_the_old_runs_choices(imported, monkeypatch) -> None:
+    monkeypatch.setenv("SESAME_RUNS", str(imported))
+    at = AppTest.from_file(MAIN, default_timeout=180)
+    at.session_state["run_name"] = "approvals-p"
+    at.run()
+    at.switch_page("views/person.py")
+    at.run()
+    at.text_input(key="person_id").input("1149").run()
+    assert not at.exception and not at.error
+    assert at.query_params["run"] == ["approvals-p"] or at.query_params["run"] == "approvals-p"
+    at.selectbox(key="run_picker").set_value("prices-eur").run()
+    assert not at.exception and not at.error
+    assert at.session_state["run_name"] == "prices-eur"
+    assert at.text_input(key="person_id").value == "1000"  # the new run's first person
+    assert any("Run prices-eur ·" in c.value for c in at.caption)
+    at.switch_page("views/drivers.py")
+    at.run()
+    assert at.selectbox(key="run_picker").value == "prices-eur"
+    assert any("Run prices-eur ·" in c.value for c in at.caption)
+
+
+def test_an_address_opens_a_run_or_says_why_not(imported, monkeypatch) -> None:
+    monkeypatch.setenv("SESAME_RUNS", str(imported))
+    at = AppTest.from_file(MAIN, default_timeout=180)
+    at.query_params["run"] = "approvals-lo"
+    at.run()
+    assert not at.exception
+    assert at.session_state["run_name"] == "approvals-lo"
+    assert any("Run approvals-lo ·" in c.value for c in at.caption)
+    at = AppTest.from_file(MAIN, default_timeout=180)
+    at.query_params["run"] = "no-such-run"
+    at.run()
+    assert not at.exception
+    assert any("`no-such-run`, which is not in the runs folder" in w.value for w in at.warning)
+    assert at.session_state["run_name"] == "approvals-lo"  # the first run: no default here

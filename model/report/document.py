@@ -195,7 +195,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = 11,
     identity = run_identity(run)
     rows = [("run", run.path.name), ("source", source), ("people", f"{len(run.people):,}"),
             ("manifest sha256", identity["manifest_sha256"]),
-            ("data", "synthetic" if identity["synthetic"] else "real (imported)"),
+            ("population", "synthetic" if identity["synthetic"] else "imported"),
             ("score explained", explains), ("unit", units.unit_label(run.roles)),
             ("tiers", ", ".join(f"{t.name} ≥ {units.format_threshold(t.min_score, run.roles)}"
                                 for t in run.roles.tiers)),
