@@ -238,6 +238,7 @@ def _pick_in_sidebar(tab: object, name: str) -> None:
 
 def test_the_chosen_run_stays_on_every_page(page: object, server: str,
                                             three_runs: list[str]) -> None:
+    page.set_default_timeout(3 * STEP_MS)  # 36 page visits, some searching recourse
     for name in three_runs:  # by address
         page.goto(f"{server}/?run={name}")
         _settle(page)
