@@ -12,6 +12,9 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 
+from sesame_audit.app.charts import change_scale, change_unit, level_axis, level_format, level_unit
+from sesame_audit.model.core.roles import Roles
+
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000"]
 FLAG_COLOUR = "#D55E00"
@@ -28,15 +31,18 @@ def tier_labels(tiers: Sequence[tuple[str, float]]) -> dict[str, str]:
 
     Parameters
     ----------
-    tiers : sequence of (name, threshold)
-        Tiers, lowest first.
+    tiers : sequence of (name, threshold) or (name, threshold, threshold as text)
+        Tiers, lowest first; the threshold is written without decimals unless its text
+        is given (see :func:`core.units.format_threshold`).
 
     Returns
     -------
     dict
         Name -> label, in tier order.
     """
-    return {name: f"{readable(name)} ({threshold:.0f}+)" for name, threshold in tiers}
+    return {tier[0]: f"{readable(tier[0])} ("
+                     f"{tier[2] if len(tier) > 2 else format(tier[1], '.0f')}+)"
+            for tier in tiers}
 
 
 def _palette(n: int) -> list[str]:
@@ -119,8 +125,8 @@ def impact_heatmap(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) -> 
     return cells + text
 
 
-def distribution_chart(distribution: pd.DataFrame, tiers: Sequence[tuple[str, float]]
-                       ) -> alt.LayerChart:
+def distribution_chart(distribution: pd.DataFrame, tiers: Sequence[tuple[str, float]], *,
+                       roles: Roles | None = None) -> alt.LayerChart:
     """Distribution of the score within each group, with the tier thresholds.
 
     Parameters
@@ -129,32 +135,36 @@ def distribution_chart(distribution: pd.DataFrame, tiers: Sequence[tuple[str, fl
         Output of :func:`audit.fairness.score_distribution`.
     tiers : sequence of (name, threshold)
         Tiers, lowest first, drawn as vertical rules.
+    roles : Roles, optional
+        The run's roles, for the score's unit (score points when not given).
 
     Returns
     -------
     altair.LayerChart
         One line per group.
     """
+    unit, fmt = level_unit(roles), level_format(roles)
     data = distribution.assign(group=distribution["group"].map(readable),
                                middle=(distribution["bin_start"] + distribution["bin_end"]) / 2)
     groups = sorted(data["group"].unique())
     lines = alt.Chart(data, width=WIDTH, title="How the score is spread within each group"
                       ).mark_line(interpolate="step-after").encode(
-        x=alt.X("bin_start:Q", title="Score under audit (points)",
-                scale=alt.Scale(zero=False)),
+        x=alt.X("bin_start:Q", title=f"Score under audit ({unit})",
+                scale=alt.Scale(zero=False), axis=level_axis(roles)),
         y=alt.Y("share:Q", title="Share of the group's people (%)",
                 axis=alt.Axis(format="%")),
         color=alt.Color("group:N", sort=groups, title="Group",
                         scale=alt.Scale(range=_palette(len(groups)))),
         tooltip=[alt.Tooltip("group:N", title="Group"),
-                 alt.Tooltip("bin_start:Q", title="From (points)"),
-                 alt.Tooltip("bin_end:Q", title="To (points)"),
+                 alt.Tooltip("bin_start:Q", title=f"From ({unit})", format=fmt),
+                 alt.Tooltip("bin_end:Q", title=f"To ({unit})", format=fmt),
                  alt.Tooltip("share:Q", title="Share", format=".1%")])
-    rules = alt.Chart(pd.DataFrame({"threshold": [t for _, t in tiers],
-                                    "tier": [readable(n) for n, _ in tiers]})).mark_rule(
+    rules = alt.Chart(pd.DataFrame({"threshold": [t[1] for t in tiers],
+                                    "tier": [readable(t[0]) for t in tiers]})).mark_rule(
         strokeDash=[4, 4], color="grey").encode(
         x="threshold:Q", tooltip=[alt.Tooltip("tier:N", title="Tier"),
-                                  alt.Tooltip("threshold:Q", title="Threshold (points)")])
+                                  alt.Tooltip("threshold:Q", title=f"Threshold ({unit})",
+                                              format=fmt)])
     return lines + rules
 
 
@@ -197,7 +207,7 @@ def proxy_heatmap(strength: pd.DataFrame, labels: Mapping[str, str]) -> alt.Laye
 
 
 def points_by_group_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *,
-                          title: str) -> alt.Chart:
+                          title: str, roles: Roles | None = None) -> alt.Chart:
     """Mean points each feature adds to or takes from each group's score, stacked.
 
     Parameters
@@ -208,28 +218,32 @@ def points_by_group_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *
         Column -> label.
     title : str
         Chart title.
+    roles : Roles, optional
+        The run's roles, for the score's unit (score points when not given).
 
     Returns
     -------
     altair.Chart
         Horizontal stacked bars, one per group.
     """
+    unit = change_unit(roles)
     data = by_feature.assign(group=by_feature["group"].map(readable),
+                             push=by_feature["points"] * change_scale(roles),
                              feature_label=by_feature["feature"].map(
                                  lambda c: labels.get(c, c)))
     features = sorted(data["feature_label"].unique())
     return alt.Chart(data, width=WIDTH, title=title).mark_bar().encode(
         y=alt.Y("group:N", title="Group"),
-        x=alt.X("points:Q", title="Mean points of the score (SHAP)"),
+        x=alt.X("push:Q", title=f"Mean push on the score (SHAP, {unit})"),
         color=alt.Color("feature_label:N", sort=features, title="Input",
                         scale=alt.Scale(range=_palette(len(features)))),
         tooltip=[alt.Tooltip("group:N", title="Group"),
                  alt.Tooltip("feature_label:N", title="Input"),
-                 alt.Tooltip("points:Q", title="Mean points", format="+.1f")])
+                 alt.Tooltip("push:Q", title=f"Mean push ({unit})", format="+.3~g")])
 
 
-def gap_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *, top: int = 12
-              ) -> alt.Chart:
+def gap_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *, top: int = 12,
+              roles: Roles | None = None) -> alt.Chart:
     """Which inputs make up the score gap between two groups.
 
     Parameters
@@ -240,25 +254,29 @@ def gap_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *, top: int =
         Column -> label.
     top : int
         Inputs shown, largest in size first.
+    roles : Roles, optional
+        The run's roles, for the score's unit (score points when not given).
 
     Returns
     -------
     altair.Chart
         Horizontal bars coloured by whether the input is a proxy.
     """
+    unit = change_unit(roles)
     data = by_feature.head(top).assign(
+        gap=lambda d: d["gap_points"] * change_scale(roles),
         feature_label=lambda d: d["feature"].map(lambda c: labels.get(c, c)),
         kind=lambda d: d["is_proxy"].map({True: "proxy of the attribute",
                                           False: "other input"}))
     return alt.Chart(data, width=WIDTH, title="Where the gap between the groups comes from"
                      ).mark_bar().encode(
         y=alt.Y("feature_label:N", sort=data["feature_label"].tolist(), title="Model input"),
-        x=alt.X("gap_points:Q", title="Points of the gap (favoured minus disfavoured)"),
+        x=alt.X("gap:Q", title=f"Gap (favoured minus disfavoured, {unit})"),
         color=alt.Color("kind:N", title="Input",
                         scale=alt.Scale(domain=["proxy of the attribute", "other input"],
                                         range=[FLAG_COLOUR, "#56B4E9"])),
         tooltip=[alt.Tooltip("feature_label:N", title="Input"),
-                 alt.Tooltip("gap_points:Q", title="Points", format="+.1f")])
+                 alt.Tooltip("gap:Q", title=unit.capitalize(), format="+.3~g")])
 
 
 def before_after_chart(by_group: pd.DataFrame, *, title: str, value_title: str

@@ -10,6 +10,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from sesame_audit.model.core import units
+from sesame_audit.model.core.roles import Roles
+
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
              "#000000")
 UP, DOWN, NEUTRAL = "#0072B2", "#D55E00", "#999999"
@@ -19,7 +22,40 @@ POINTS = "score points"
 WIDTH = "container"
 
 
-def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame) -> alt.LayerChart:
+def level_unit(roles: Roles | None) -> str:
+    """The unit of a score axis: ``score points`` when no roles are given."""
+    return POINTS if roles is None else units.unit_label(roles)
+
+
+def change_unit(roles: Roles | None) -> str:
+    """The unit of a push or gap: ``score points`` when no roles are given."""
+    return POINTS if roles is None else units.change_label(roles)
+
+
+def level_format(roles: Roles | None) -> str:
+    """The d3 format of a score (percentages for a probability)."""
+    return ".1%" if roles is not None and roles.unit == units.PROBABILITY else ".4~g"
+
+
+def change_scale(roles: Roles | None) -> float:
+    """The factor that turns a change into its unit (100 for percentage points)."""
+    return 100.0 if roles is not None and roles.unit == units.PROBABILITY else 1.0
+
+
+def level_axis(roles: Roles | None, **options: object) -> alt.Axis:
+    """The axis of a score: percentages for a probability."""
+    if roles is not None and roles.unit == units.PROBABILITY:
+        return alt.Axis(format="%", **options)
+    return alt.Axis(**options)
+
+
+def threshold_text(value: float, roles: Roles | None) -> str:
+    """A tier's threshold as typed (no decimals for points)."""
+    return f"{value:.0f}" if roles is None else units.format_threshold(value, roles)
+
+
+def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame, *,
+                          roles: Roles | None = None) -> alt.LayerChart:
     """Bars of people per score band, with a dashed rule at each tier's threshold.
 
     Parameters
@@ -28,26 +64,30 @@ def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame) -> alt.L
         ``start``, ``end``, ``people`` (from ``figures.population.score_histogram``).
     tiers : pandas.DataFrame
         ``tier``, ``min_score``, ``status`` (from ``figures.population.tier_reach_table``).
+    roles : Roles, optional
+        The run's roles, for the score's unit (score points when not given).
 
     Returns
     -------
     altair.LayerChart
         Bars and threshold rules.
     """
+    unit = level_unit(roles)
     bars = alt.Chart(histogram).mark_bar(color=UP).encode(
-        x=alt.X("start:Q", title=f"Score ({POINTS})", bin="binned"),
+        x=alt.X("start:Q", title=f"Score ({unit})", bin="binned", axis=level_axis(roles)),
         x2="end:Q",
         y=alt.Y("people:Q", title="People",  # headroom for the tier names
                 scale=alt.Scale(domain=[0, max(1, int(histogram["people"].max() * 1.5))])),
-        tooltip=[alt.Tooltip("start:Q", title="From (points)"),
-                 alt.Tooltip("end:Q", title="To (points)"),
+        tooltip=[alt.Tooltip("start:Q", title=f"From ({unit})", format=level_format(roles)),
+                 alt.Tooltip("end:Q", title=f"To ({unit})", format=level_format(roles)),
                  alt.Tooltip("people:Q", title="People", format=",")],
     )
     names = tiers.assign(name=tiers["tier"].str.replace("_", " "))
     rules = alt.Chart(names).mark_rule(strokeDash=[4, 3], color="#000000").encode(
         x="min_score:Q",
         tooltip=[alt.Tooltip("name:N", title="Tier"),
-                 alt.Tooltip("min_score:Q", title="From (points)")])
+                 alt.Tooltip("min_score:Q", title=f"From ({unit})",
+                             format=level_format(roles))])
     text = alt.Chart(names).mark_text(angle=270, align="right", baseline="bottom", dx=-4,
                                       dy=-3, fontSize=11).encode(
         x="min_score:Q", y=alt.value(0), text="name:N")
@@ -55,32 +95,38 @@ def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame) -> alt.L
                                                    width=WIDTH, height=320)
 
 
-def tier_chart(tiers: pd.DataFrame) -> alt.Chart:
+def tier_chart(tiers: pd.DataFrame, *, roles: Roles | None = None) -> alt.Chart:
     """Horizontal bars of the share of people reaching each tier, coloured by the claim.
 
     Parameters
     ----------
     tiers : pandas.DataFrame
         ``tier``, ``min_score``, ``perk``, ``status``, ``people``, ``share``.
+    roles : Roles, optional
+        The run's roles, to write thresholds as typed (without decimals when not given).
 
     Returns
     -------
     altair.Chart
-        One bar per tier, lowest threshold at the top.
+        One bar per tier, lowest threshold at the top; coloured by the press reports' claim
+        when the tiers have one.
     """
     data = tiers.assign(name=tiers["tier"].str.replace("_", " ") + " ("
-                        + tiers["min_score"].map("{:.0f}+".format) + ")",
+                        + tiers["min_score"].map(lambda v: threshold_text(v, roles)) + "+)",
                         percent=tiers["share"] * 100)
+    claimed = bool(tiers["status"].fillna("").astype(str).str.len().gt(0).any())
+    colour = (alt.Color("status:N", title="Press reports",
+                        scale=alt.Scale(domain=list(STATUS_COLOURS),
+                                        range=list(STATUS_COLOURS.values())))
+              if claimed else alt.value(UP))
     return alt.Chart(data, title="Who reaches each reward tier?").mark_bar().encode(
         y=alt.Y("name:N", title=None, sort=list(data["name"]),
                 axis=alt.Axis(labelLimit=260)),
         x=alt.X("percent:Q", title="People reaching the tier (%)",
                 scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("status:N", title="Press reports",
-                        scale=alt.Scale(domain=list(STATUS_COLOURS),
-                                        range=list(STATUS_COLOURS.values()))),
+        color=colour,
         tooltip=[alt.Tooltip("name:N", title="Tier"), alt.Tooltip("perk:N", title="Gives"),
-                 alt.Tooltip("status:N", title="Claim"),
+                 *([alt.Tooltip("status:N", title="Claim")] if claimed else []),
                  alt.Tooltip("people:Q", title="People", format=","),
                  alt.Tooltip("percent:Q", title="Share (%)", format=".1f")],
     ).properties(width=WIDTH, height=alt.Step(28))
@@ -111,7 +157,8 @@ def waterfall_domain(*steps: pd.DataFrame, pad: float = 8.0) -> tuple[float, flo
 
 
 def waterfall_chart(steps: pd.DataFrame, *, title: str = "What moved this score?",
-                    domain: tuple[float, float] | None = None) -> alt.LayerChart:
+                    domain: tuple[float, float] | None = None,
+                    roles: Roles | None = None) -> alt.LayerChart:
     """A horizontal waterfall from the average score to the person's score.
 
     Parameters
@@ -123,16 +170,23 @@ def waterfall_chart(steps: pd.DataFrame, *, title: str = "What moved this score?
         Chart title.
     domain : tuple of float, optional
         Score axis range, to compare two waterfalls on the same scale.
+    roles : Roles, optional
+        The run's roles, for the score's unit (score points when not given).
 
     Returns
     -------
     altair.LayerChart
-        Bars and their point labels.
+        Bars and their labels.
     """
     bottom, top = domain or waterfall_domain(steps)
+    if roles is None:
+        labels = [f"{p:+.1f}" if k in ("up", "down") else f"{p:.0f}"
+                  for k, p in zip(steps["kind"], steps["points"], strict=True)]
+    else:
+        labels = [units.number(p, roles, change=k in ("up", "down"))
+                  for k, p in zip(steps["kind"], steps["points"], strict=True)]
     data = steps.assign(
-        label=[f"{p:+.1f}" if k in ("up", "down") else f"{p:.0f}"
-               for k, p in zip(steps["kind"], steps["points"], strict=True)],
+        label=labels,
         lo=steps[["start", "end"]].min(axis=1).clip(lower=bottom),
         hi=steps[["start", "end"]].max(axis=1))
     scale = alt.Scale(domain=[bottom, top], nice=False)
@@ -143,20 +197,23 @@ def waterfall_chart(steps: pd.DataFrame, *, title: str = "What moved this score?
     y = alt.Y("step:N", title=None, sort=list(data["step"]), axis=alt.Axis(labelLimit=260))
     base = alt.Chart(data).encode(y=y)
     bars = base.mark_bar(clip=True).encode(
-        x=alt.X("lo:Q", title=f"Score ({POINTS})", scale=scale), x2="hi:Q",
+        x=alt.X("lo:Q", title=f"Score ({level_unit(roles)})", scale=scale,
+                axis=level_axis(roles)),
+        x2="hi:Q",
         color=alt.Color("effect:N", title=None,
                         scale=alt.Scale(domain=[names[k] for k in kinds],
                                         range=list(kinds.values())),
                         legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("step:N", title="Feature"),
-                 alt.Tooltip("points:Q", title="Points", format="+.1f"),
-                 alt.Tooltip("end:Q", title="Running score", format=".1f")])
+                 alt.Tooltip("label:N", title=f"Push ({change_unit(roles)})"),
+                 alt.Tooltip("end:Q", title="Running score", format=level_format(roles))])
     text = base.mark_text(align="left", dx=4, fontSize=11).encode(
         x=alt.X("hi:Q", scale=scale), text="label:N")
     return alt.layer(bars, text).properties(title=title, width=WIDTH, height=alt.Step(24))
 
 
-def influence_chart(influence: pd.DataFrame, *, top: int = 15) -> alt.Chart:
+def influence_chart(influence: pd.DataFrame, *, top: int = 15,
+                    roles: Roles | None = None) -> alt.Chart:
     """Bars of each feature's mean |SHAP| in points, coloured by privacy category.
 
     Parameters
@@ -166,23 +223,27 @@ def influence_chart(influence: pd.DataFrame, *, top: int = 15) -> alt.Chart:
         ``figures.drivers.influence_by_feature``), largest first.
     top : int
         Number of features shown.
+    roles : Roles, optional
+        The run's roles, for the score's unit (score points when not given).
 
     Returns
     -------
     altair.Chart
         One bar per feature.
     """
-    data = influence.head(top)
+    unit, factor = change_unit(roles), change_scale(roles)
+    data = influence.head(top).assign(
+        mean_abs=lambda d: d["mean_abs_points"] * factor,
+        mean_signed=lambda d: d["mean_signed_points"] * factor)
     return alt.Chart(data, title="Which features move scores the most?").mark_bar().encode(
         y=alt.Y("label:N", title=None, sort=list(data["label"]),
                 axis=alt.Axis(labelLimit=260)),
-        x=alt.X("mean_abs_points:Q", title=f"Average push, up or down ({POINTS})"),
+        x=alt.X("mean_abs:Q", title=f"Average push, up or down ({unit})"),
         color=_privacy_colour(influence["privacy"]),
         tooltip=[alt.Tooltip("label:N", title="Feature"),
                  alt.Tooltip("privacy:N", title="Privacy category"),
-                 alt.Tooltip("mean_abs_points:Q", title="Mean |push| (points)", format=".1f"),
-                 alt.Tooltip("mean_signed_points:Q", title="Mean push (points)",
-                             format="+.2f")],
+                 alt.Tooltip("mean_abs:Q", title=f"Mean |push| ({unit})", format=".3~g"),
+                 alt.Tooltip("mean_signed:Q", title=f"Mean push ({unit})", format="+.3~g")],
     ).properties(width=WIDTH, height=alt.Step(22))
 
 
@@ -193,7 +254,7 @@ def _privacy_colour(categories: pd.Series) -> alt.Color:
                      legend=alt.Legend(orient="bottom"))
 
 
-def privacy_chart(privacy: pd.DataFrame) -> alt.Chart:
+def privacy_chart(privacy: pd.DataFrame, *, roles: Roles | None = None) -> alt.Chart:
     """Bars of the points each privacy category moves a score, on average.
 
     Parameters
@@ -201,25 +262,30 @@ def privacy_chart(privacy: pd.DataFrame) -> alt.Chart:
     privacy : pandas.DataFrame
         ``privacy``, ``n_features``, ``mean_abs_points``, ``share`` (from
         ``figures.drivers.influence_by_privacy``).
+    roles : Roles, optional
+        The run's roles, for the score's unit (score points when not given).
 
     Returns
     -------
     altair.Chart
         One bar per category.
     """
-    data = privacy.assign(percent=privacy["share"] * 100)
+    unit = change_unit(roles)
+    data = privacy.assign(percent=privacy["share"] * 100,
+                          mean_abs=privacy["mean_abs_points"] * change_scale(roles))
     return alt.Chart(data, title="Which kinds of personal data move scores?").mark_bar().encode(
         y=alt.Y("privacy:N", title=None, sort=list(data["privacy"])),
-        x=alt.X("mean_abs_points:Q", title=f"Average push, up or down ({POINTS})"),
+        x=alt.X("mean_abs:Q", title=f"Average push, up or down ({unit})"),
         color=_privacy_colour(privacy["privacy"]),
         tooltip=[alt.Tooltip("privacy:N", title="Privacy category"),
                  alt.Tooltip("n_features:Q", title="Features"),
-                 alt.Tooltip("mean_abs_points:Q", title="Mean |push| (points)", format=".1f"),
+                 alt.Tooltip("mean_abs:Q", title=f"Mean |push| ({unit})", format=".3~g"),
                  alt.Tooltip("percent:Q", title="Share of all pushes (%)", format=".0f")],
     ).properties(width=WIDTH, height=alt.Step(30))
 
 
-def beeswarm_chart(points: pd.DataFrame, n_sampled: int) -> alt.Chart:
+def beeswarm_chart(points: pd.DataFrame, n_sampled: int, *,
+                   roles: Roles | None = None) -> alt.Chart:
     """A beeswarm: each dot one sampled person, placed by the feature's push on their score.
 
     Parameters
@@ -229,6 +295,8 @@ def beeswarm_chart(points: pd.DataFrame, n_sampled: int) -> alt.Chart:
         ``figures.drivers.beeswarm_data``).
     n_sampled : int
         People drawn, shown in the title.
+    roles : Roles, optional
+        The run's roles, for the score's unit (score points when not given).
 
     Returns
     -------
@@ -238,21 +306,24 @@ def beeswarm_chart(points: pd.DataFrame, n_sampled: int) -> alt.Chart:
     order = list(points.sort_values("order")["label"].drop_duplicates())
     title = alt.Title("How does each feature push each person's score?",
                       subtitle=f"{n_sampled:,} people drawn at random")
-    return alt.Chart(points, title=title).mark_circle(size=9, opacity=0.7).encode(
+    unit = change_unit(roles)
+    data = points.assign(push=points["points"] * change_scale(roles))
+    return alt.Chart(data, title=title).mark_circle(size=9, opacity=0.7).encode(
         y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
         yOffset=alt.YOffset("offset:Q", scale=alt.Scale(domain=[-1.2, 1.2])),
-        x=alt.X("points:Q", title=f"Push on the score ({POINTS})"),
+        x=alt.X("push:Q", title=f"Push on the score ({unit})"),
         color=alt.Color("value_rank:Q", title="Feature value",
                         scale=alt.Scale(scheme=VALUE_SCHEME, domain=[0, 1]),
                         legend=alt.Legend(values=[0, 1], labelExpr=
                                           "datum.value == 0 ? 'low' : 'high'")),
         tooltip=[alt.Tooltip("label:N", title="Feature"),
-                 alt.Tooltip("points:Q", title="Push (points)", format="+.1f")],
+                 alt.Tooltip("push:Q", title=f"Push ({unit})", format="+.3~g")],
     ).properties(width=WIDTH, height=alt.Step(36))
 
 
 def dependence_chart(points: pd.DataFrame, *, feature_label: str, categorical: bool,
-                     colour_label: str | None = None) -> alt.Chart:
+                     colour_label: str | None = None, roles: Roles | None = None
+                     ) -> alt.Chart:
     """Dots of a feature's value against its push on the score, optionally by group.
 
     Parameters
@@ -266,6 +337,8 @@ def dependence_chart(points: pd.DataFrame, *, feature_label: str, categorical: b
         Whether the values are categories (then jittered within each category).
     colour_label : str, optional
         Label of the grouping column, when ``points`` has ``group``.
+    roles : Roles, optional
+        The run's roles, for the score's unit (score points when not given).
 
     Returns
     -------
@@ -274,12 +347,14 @@ def dependence_chart(points: pd.DataFrame, *, feature_label: str, categorical: b
     """
     title = alt.Title(f"How does {feature_label.lower()} push the score?",
                       subtitle=f"{len(points):,} people drawn at random")
-    chart = alt.Chart(points, title=title).mark_circle(size=14, opacity=0.6)
+    unit = change_unit(roles)
+    chart = alt.Chart(points.assign(push=points["points"] * change_scale(roles)),
+                      title=title).mark_circle(size=14, opacity=0.6)
     x = (alt.X("value:N", title=feature_label) if categorical
          else alt.X("value:Q", title=feature_label, scale=alt.Scale(zero=False)))
-    encoding = {"x": x, "y": alt.Y("points:Q", title=f"Push on the score ({POINTS})"),
+    encoding = {"x": x, "y": alt.Y("push:Q", title=f"Push on the score ({unit})"),
                 "tooltip": [alt.Tooltip("value:N", title=feature_label),
-                            alt.Tooltip("points:Q", title="Push (points)", format="+.1f")]}
+                            alt.Tooltip("push:Q", title=f"Push ({unit})", format="+.3~g")]}
     if categorical:
         chart = chart.transform_calculate(jitter="random()")
         encoding["xOffset"] = alt.XOffset("jitter:Q")

@@ -11,6 +11,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from sesame_audit.app.charts import level_unit, threshold_text
+from sesame_audit.model.core.roles import Roles
+
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000")
 AGREE_LINE = 0.95
@@ -166,7 +169,8 @@ def drivers(frame: pd.DataFrame, *, top: int = 10) -> alt.Chart:
     ).properties(title="Which features drive the score under each set of rules?")
 
 
-def recourse_burden(table: pd.DataFrame, attribute_label: str) -> alt.Chart:
+def recourse_burden(table: pd.DataFrame, attribute_label: str, *,
+                    roles: Roles | None = None) -> alt.Chart:
     """Share of people below each tier who could reach it, by group.
 
     Parameters
@@ -175,6 +179,8 @@ def recourse_burden(table: pd.DataFrame, attribute_label: str) -> alt.Chart:
         Output of :func:`audit.recourse_burden.recourse_burden`.
     attribute_label : str
         Label of the grouping attribute.
+    roles : Roles, optional
+        The run's roles, to write thresholds as typed (without decimals when not given).
 
     Returns
     -------
@@ -183,11 +189,12 @@ def recourse_burden(table: pd.DataFrame, attribute_label: str) -> alt.Chart:
     """
     data = table[~table["suppressed"]].assign(
         tier_label=lambda d: d["tier"].astype(str).str.replace("_", " ") + " ("
-        + d["min_score"].map("{:.0f}".format).astype(str) + ")")
+        + d["min_score"].map(lambda v: threshold_text(v, roles)).astype(str) + ")")
     order = list(dict.fromkeys(data.sort_values("min_score")["tier_label"]))
     groups = sorted(data["group"].unique())
     return alt.Chart(data).mark_line(point=True, strokeWidth=2).encode(
-        x=alt.X("tier_label:N", title="Tier to reach (minimum score, points)", sort=order),
+        x=alt.X("tier_label:N", title=f"Tier to reach (minimum score, {level_unit(roles)})",
+                sort=order),
         y=alt.Y("share_with_recourse:Q", title="Share who can reach it by acting",
                 axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("group:N", title=attribute_label, scale=_palette(groups)),

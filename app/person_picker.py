@@ -6,7 +6,8 @@ from typing import Any
 
 import streamlit as st
 
-from sesame_audit.model.core.roles import BELOW_ALL_TIERS
+from sesame_audit.model.core import units
+from sesame_audit.model.core.roles import BELOW_ALL_TIERS, Roles
 from sesame_audit.model.person.finder import FinderError, find_people, nearest_person
 from sesame_audit.model.runs.run import Run
 from sesame_audit.model.runs.stored import profiles
@@ -43,12 +44,13 @@ def _search(run: Run) -> str | None:
         st.info("Nobody matches these filters.")
         return None
     return str(st.selectbox("Person", matches[roles.id].tolist(), key="search_pick",
-                            format_func=lambda p: _describe(matches, roles.id, p)))
+                            format_func=lambda p: _describe(matches, roles, p)))
 
 
-def _describe(matches: Any, id_column: str, person: Any) -> str:
-    row = matches[matches[id_column] == person].iloc[0]
-    return f"{person}: score {row['score']:.0f}, {str(row['tier']).replace('_', ' ')}"
+def _describe(matches: Any, roles: Roles, person: Any) -> str:
+    row = matches[matches[roles.id] == person].iloc[0]
+    return (f"{person}: score {units.format_value(row['score'], roles)}, "
+            f"{str(row['tier']).replace('_', ' ')}")
 
 
 def _like_me(run: Run) -> str | None:

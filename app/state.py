@@ -8,12 +8,14 @@ are imported by the loaders that need them, so that the Overview opens without t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
+from sesame_audit.app.run_banner import show_run
 from sesame_audit.datasets.policy import PRESETS
 from sesame_audit.model.figures import drivers
 from sesame_audit.model.figures.suppress import DEFAULT_K
@@ -31,6 +33,14 @@ if TYPE_CHECKING:
 DEFAULT_RUN = "social-credit-n20000-s0"
 RUN_KEY = "run_name"
 NEXT_RUN_KEY = "run_name_next"
+PICKER_KEY = "run_picker"
+URL_RUN_KEY = "run_name_in_address"
+QUERY_RUN = "run"
+# Session-state keys of choices that belong to one run (people, edits, filters, reports).
+RUN_BOUND = ("person_", "search_", "like_", "wi_", "ego_", "recourse_", "fair_", "friends_",
+             "proxy_", "flip_", "minimise_", "joint_", "dep_", "fidelity_", "edit_", "on_",
+             "w_", "unfriend_", "lessons_", "own_report", "own_download")
+_LINK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}")
 BUILD_N = 5_000
 
 
@@ -90,8 +100,56 @@ def offer_build(container: Any = None) -> None:
         st.rerun()
 
 
+def _forget_run_choices() -> None:
+    """Forget what belonged to the previous run: person, what-if edits, filters, reports."""
+    for key in [k for k in st.session_state if str(k).startswith(RUN_BOUND)]:
+        del st.session_state[key]
+
+
+def choose_run(name: str) -> None:
+    """Make ``name`` the run every page shows until the user chooses another.
+
+    The choice is kept in a plain session-state key (a widget's own key is dropped when its
+    page is not drawn) and written to the ``?run=`` query parameter, so the address can be
+    shared. Switching forgets the person, edits and filters chosen on the previous run.
+
+    Parameters
+    ----------
+    name : str
+        A run folder's name.
+    """
+    if st.session_state.get(RUN_KEY) != name:
+        _forget_run_choices()
+    st.session_state[RUN_KEY] = name
+    st.session_state[URL_RUN_KEY] = name
+    if st.query_params.get(QUERY_RUN) != name:
+        st.query_params[QUERY_RUN] = name
+
+
+def _picked() -> None:
+    choose_run(st.session_state[PICKER_KEY])
+
+
+def _run_in_address(names: list[str]) -> None:
+    """Follow a ``?run=`` the dashboard did not write itself (a link), or say why not."""
+    asked = st.query_params.get(QUERY_RUN)
+    if asked is None or asked == st.session_state.get(URL_RUN_KEY):
+        return
+    if asked in names:
+        choose_run(asked)
+        return
+    st.session_state[URL_RUN_KEY] = asked
+    named = f"`{asked}`" if _LINK_NAME.fullmatch(asked) else "a name that is not a run name"
+    st.warning(f"The address asks for run {named}, which is not in the runs folder; "
+               "showing the default run instead.")
+    choose_run(DEFAULT_RUN if DEFAULT_RUN in names else names[0])
+
+
 def select_run() -> Run | None:
-    """Draw the run picker in the sidebar and return the chosen run, or None with a message.
+    """Draw the run picker in the sidebar and the chosen run's identity; return the run.
+
+    The run chosen (in the picker, by a ``?run=`` link, by a build or an import) stays
+    chosen on every page until the user chooses another.
 
     Returns
     -------
@@ -107,20 +165,27 @@ def select_run() -> Run | None:
         return None
     pending = st.session_state.pop(NEXT_RUN_KEY, None)
     if pending in names:
-        st.session_state[RUN_KEY] = pending
+        choose_run(pending)
+    _run_in_address(names)
     if st.session_state.get(RUN_KEY) not in names:
-        st.session_state[RUN_KEY] = DEFAULT_RUN if DEFAULT_RUN in names else names[0]
-    name = st.sidebar.selectbox("Run (scenario)", names, key=RUN_KEY,
-                                help="Each run is a population scored by one set of hidden "
-                                     "rules. Build more with `sesame-audit build`.")
+        choose_run(DEFAULT_RUN if DEFAULT_RUN in names else names[0])
+    name = st.session_state[RUN_KEY]
+    choose_run(name)  # the address loses ?run= when the user moves to another page
+    st.session_state[PICKER_KEY] = name
+    st.sidebar.selectbox("Run (scenario)", names, key=PICKER_KEY, on_change=_picked,
+                         help="Each run is a population scored by one set of hidden "
+                              "rules, or a model you imported. Build more with "
+                              "`sesame-audit build`.")
     offer_build()
     path = runs_root() / name
     try:
         manifest = read_manifest(path)
-        return _load(str(path), _files_key(path, manifest))
+        run = _load(str(path), _files_key(path, manifest))
     except RunError as exc:
         st.error(f"This run cannot be loaded: {exc}")
         return None
+    show_run(run)
+    return run
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -7,6 +7,8 @@ from typing import Any
 import streamlit as st
 
 from sesame_audit.app import charts, state
+from sesame_audit.app.run_banner import show_chart
+from sesame_audit.model.core import units
 from sesame_audit.model.person.explained import PersonExplanation, WhatIfError
 from sesame_audit.model.person.waterfall import compare_explanations, waterfall_data
 from sesame_audit.model.runs.run import Run
@@ -61,14 +63,15 @@ def what_if_panel(run: Run, person: PersonExplanation) -> None:
         st.error(f"Cannot ask the model about this edit: {exc}")
         return
     before_steps, after_steps = waterfall_data(person, roles), waterfall_data(after, roles)
-    domain = charts.waterfall_domain(before_steps, after_steps)
-    st.metric("Score after the edit", f"{after.score:.0f} points",
-              delta=f"{after.score - person.score:+.1f} points")
+    domain = charts.waterfall_domain(before_steps, after_steps,
+                                     pad=0.8 * units.band_width(roles))
+    st.metric("Score after the edit", units.format_value(after.score, roles),
+              delta=units.format_change(after.score - person.score, roles))
     left, right = st.columns(2)
-    left.altair_chart(charts.waterfall_chart(before_steps, title="As recorded", domain=domain),
-                      width="stretch")
-    right.altair_chart(charts.waterfall_chart(after_steps, title="After the edit",
-                                              domain=domain), width="stretch")
+    show_chart(run, charts.waterfall_chart(before_steps, title="As recorded", domain=domain,
+                                           roles=roles), left, width="stretch")
+    show_chart(run, charts.waterfall_chart(after_steps, title="After the edit", domain=domain,
+                                           roles=roles), right, width="stretch")
     st.caption("Compare the bar lengths: an edit changes its own feature's push and, through "
                "interactions in the model, sometimes others.")
     with st.expander("Numbers: contributions before and after"):

@@ -91,7 +91,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     """Explain one person's score."""
+    from sesame_audit.model.core import units
     from sesame_audit.model.person.explained import explain_person
+    from sesame_audit.model.runs.identity import identity_line, run_identity
 
     run = load_run(args.run)
     try:
@@ -99,6 +101,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     except KeyError as exc:
         raise CliError(str(exc).strip("'\"")) from None
     data = {
+        "run": run_identity(run),
+        "unit": units.unit_label(run.roles),
         "person": person.person,
         "score": person.score,
         "recorded_score": person.recorded_score,
@@ -111,11 +115,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
     }
 
     def text() -> str:
-        lines = [f"Person {person.person}: score {person.score:.0f} (tier {person.tier})",
-                 f"  average score {person.base:.0f}"]
+        roles = run.roles
+        lines = [identity_line(run_identity(run)),
+                 f"Person {person.person}: score {units.format_value(person.score, roles)} "
+                 f"(tier {person.tier})",
+                 f"  average score {units.format_value(person.base, roles)}",
+                 f"Contributions ({units.change_label(roles)}):"]
         for feature, points in sorted(person.contributions.items(), key=lambda kv: kv[1]):
-            if abs(points) >= 0.5:
-                lines.append(f"  {points:+7.1f}  {run.roles.label(feature)}")
+            if abs(points) >= units.smallest_reason(roles):
+                lines.append(f"  {units.number(points, roles, change=True):>8}  "
+                             f"{roles.label(feature)}")
         lines += ["Principal reasons:"] + [f"  - {r.text}" for r in person.reasons]
         return "\n".join(lines)
 

@@ -32,7 +32,7 @@ def _open(page: str, run_name: str | None = None) -> AppTest:
     at.switch_page(f"views/{page}.py")
     at.run()
     if run_name is not None:
-        at.selectbox(key="run_name").set_value(run_name).run()
+        at.selectbox(key="run_picker").set_value(run_name).run()
     return at
 
 

@@ -65,7 +65,7 @@ def test_overview(social: AppTest, social_run) -> None:
     metrics = {m.label: m.value for m in social.metric}
     assert metrics["People"] == f"{len(social_run.people):,}"
     assert metrics["Model accuracy (held-out R²)"] == f"{social_run.manifest['metrics']['r2']:.3f}"
-    assert social.selectbox(key="run_name").value == social_run.path.name
+    assert social.selectbox(key="run_picker").value == social_run.path.name
     text = " ".join(m.value for m in social.markdown)
     assert "Credit history" in text and "Interpersonal relationships" in text
     assert any("below 550" in w.value for w in social.warning)

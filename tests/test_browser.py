@@ -7,6 +7,7 @@ covered too. Screenshots go to ``tests/artifacts/``.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import socket
@@ -194,3 +195,72 @@ def test_person_picker_and_what_if(page: object) -> None:
     _settle(page)
     assert page.get_by_text("outside the range seen").count() == 1
     _no_exception(page, "what-if out of range")
+
+
+@pytest.fixture(scope="module")
+def three_runs(runs_dir: Path, social_path: Path) -> list[str]:
+    """The social-credit run and two imported ones (named to sort after it)."""
+    from own_inputs import CLASSIFIER_ROLES, ROLES, classifier, regressor, skops_bytes, table
+
+    from sesame_audit.model.importing.importer import import_files
+
+    folder = runs_dir.parent / f"{runs_dir.name}-inputs"
+    folder.mkdir(exist_ok=True)
+    frame = table()
+    (folder / "t.csv").write_bytes(frame.to_csv(index=False).encode())
+    (folder / "c.skops").write_bytes(skops_bytes(classifier(frame)))
+    (folder / "r.skops").write_bytes(skops_bytes(regressor(frame)))
+    (folder / "c.toml").write_text(CLASSIFIER_ROLES)
+    (folder / "r.toml").write_text('unit = "EUR"\n' + ROLES)
+    names = [social_path.name, "zz-browser-approvals", "zz-browser-prices"]
+    for name, model, roles in ((names[1], "c.skops", "c.toml"), (names[2], "r.skops", "r.toml")):
+        if not (runs_dir / name / "manifest.json").is_file():
+            import_files(folder / "t.csv", folder / model, folder / roles, runs_dir / name)
+    return names
+
+
+def _names_run(tab: object, name: str, where: str) -> None:
+    caption = tab.locator("[data-testid=stMain] [data-testid=stCaptionContainer]",
+                          has_text=f"Run {name} ·")
+    assert caption.count() >= 1, f"{where}: the page does not name run {name}"
+    assert f"run={name}" in tab.url, f"{where}: the address lost the run ({tab.url})"
+
+
+def _every_page_names(tab: object, name: str, how: str) -> None:
+    for title in _nav_names(tab):
+        _go(tab, title)
+        _no_exception(tab, f"{title} on {name}")
+        _names_run(tab, name, f"{title} ({how})")
+
+
+def _pick_in_sidebar(tab: object, name: str) -> None:
+    box = tab.locator("[data-testid=stSidebar] [data-testid=stSelectbox]",
+                      has_text="Run (scenario)")
+    box.get_by_role("combobox").click()
+    tab.get_by_role("option", name=name, exact=True).click()
+    _settle(tab)
+
+
+def test_the_chosen_run_stays_on_every_page(page: object, server: str,
+                                            three_runs: list[str]) -> None:
+    page.set_default_timeout(3 * STEP_MS)  # 36 page visits, some searching recourse
+    for name in three_runs:  # by address
+        page.goto(f"{server}/?run={name}")
+        _settle(page)
+        _every_page_names(page, name, "link")
+    page.goto(server)
+    _settle(page)
+    for name in reversed(three_runs):  # by the sidebar
+        _pick_in_sidebar(page, name)
+        _names_run(page, name, "after choosing")
+        _every_page_names(page, name, "sidebar")
+        _go(page, "Person")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download this explanation (JSON)").click()
+        assert name in download.value.suggested_filename
+        saved = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+        assert saved["run"]["name"] == name and len(saved["run"]["manifest_hash"]) == 12
+    page.goto(f"{server}/?run=no-such-run")
+    _settle(page)
+    assert page.get_by_text("which is not in the runs folder").count() == 1
+    _no_exception(page, "unknown run in the address")

@@ -28,7 +28,10 @@ def test_build_and_explain_json(tmp_path, capsys) -> None:
 def test_explain_text(social_path, capsys) -> None:
     assert main(["explain", str(social_path), "--person", "0"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Person 0: score") and "Principal reasons" in out
+    first, second = out.splitlines()[:2]
+    assert first.startswith(f"Run {social_path.name} · ") and first.endswith("synthetic data")
+    assert second.startswith("Person 0: score") and " points (tier " in second
+    assert "Principal reasons" in out
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -15,7 +15,7 @@ def test_contributions_add_up_and_reasons_are_the_worst(social_run) -> None:
         assert abs(p.base + sum(p.contributions.values()) - p.score) < 1e-3
         negative = sorted((v, k) for k, v in p.contributions.items() if v < -0.5)
         assert [r.feature for r in p.reasons] == [k for _, k in negative[:4]]
-        assert all(r.points < 0 and r.label and str(round(-r.points)) in r.text
+        assert all(r.points < 0 and r.label and f"by {-r.points:.1f} points" in r.text
                    for r in p.reasons)
 
 

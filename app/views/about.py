@@ -4,38 +4,55 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sesame_audit.app.run_banner import identity_of
+from sesame_audit.app.state import select_run
 from sesame_audit.datasets.policy import PRESETS, load_policy
 from sesame_audit.datasets.tiers import RESTRICTED_NOTE, TIERS
+from sesame_audit.model.core.units import unit_label
 from sesame_audit.model.figures.suppress import DEFAULT_K
 
 st.title("What is this score, and what can this audit tell you?")
-st.markdown(
-    "A **social credit score** such as Sesame Credit rates people from 350 to 950. The "
-    "operator says it reads five pillars: credit history, the capacity to honour contracts, "
-    "identity, behaviour and preferences, and relationships. Scores open perks: deposit-free "
-    "rentals, a prominent dating profile, faster visa applications. How the score is "
-    "computed is secret.\n\n"
-    "This dashboard audits such a score. It writes **hidden rules** of its own, scores a "
-    "synthetic population with them, trains a model that reproduces the score, and explains "
-    "every score with **SHAP**: how many points each piece of data added or removed.")
+run = select_run()
+synthetic = run is None or identity_of(run)["synthetic"]
+if synthetic:
+    st.markdown(
+        "A **social credit score** such as Sesame Credit rates people from 350 to 950. The "
+        "operator says it reads five pillars: credit history, the capacity to honour "
+        "contracts, identity, behaviour and preferences, and relationships. Scores open "
+        "perks: deposit-free rentals, a prominent dating profile, faster visa applications. "
+        "How the score is computed is secret.\n\n"
+        "This dashboard audits such a score. It writes **hidden rules** of its own, scores a "
+        "synthetic population with them, trains a model that reproduces the score, and "
+        "explains every score with **SHAP**: how many points each piece of data added or "
+        "removed.")
 
-st.subheader("What press reports say reaching a score gives")
-st.dataframe([{"From (points)": t.min_score, "Tier": t.name.replace("_", " "), "Gives": t.perk,
-               "Claim": t.status, "Source": t.note} for t in TIERS],
-             hide_index=True, width="stretch")
-st.caption(f"Reported: described as operating. Speculated: claimed, never confirmed. "
-           f"{RESTRICTED_NOTE}")
+    st.subheader("What press reports say reaching a score gives")
+    st.dataframe([{"From (points)": t.min_score, "Tier": t.name.replace("_", " "),
+                   "Gives": t.perk, "Claim": t.status, "Source": t.note} for t in TIERS],
+                 hide_index=True, width="stretch")
+    st.caption(f"Reported: described as operating. Speculated: claimed, never confirmed. "
+               f"{RESTRICTED_NOTE}")
 
-st.subheader("The scenarios: three sets of hidden rules")
-for name in PRESETS:
-    policy = load_policy(name)
-    st.markdown(f"**{policy.title}** (`{name}`): {policy.description}")
+    st.subheader("The scenarios: three sets of hidden rules")
+    for name in PRESETS:
+        policy = load_policy(name)
+        st.markdown(f"**{policy.title}** (`{name}`): {policy.description}")
+else:
+    st.markdown(
+        "This dashboard audits an opaque score. It explains every score with **SHAP**: how "
+        f"much each piece of data added or removed ({unit_label(run.roles)}), and shows "
+        "which inputs and stand-ins for sensitive attributes drive decisions, and whom the "
+        "score treats unfairly. The run shown now is **your own model**, imported with its "
+        "table: its score, thresholds and groups are yours, and no hidden rules are known.")
 
 st.subheader("What this tool cannot tell you")
 st.markdown(
-    "- **How the real score works.** The rules here are written from press reports; the "
-    "population is synthetic. The findings show what such rules *would* do.\n"
-    "- **Causes.** SHAP says how the model's score moves with each input, not why a person "
+    ("- **How the real score works.** The rules here are written from press reports; the "
+     "population is synthetic. The findings show what such rules *would* do.\n"
+     if synthetic else
+     "- **How the model was built.** The audit sees the model's answers on the table "
+     "given, not its training or the world it is used in.\n")
+    + "- **Causes.** SHAP says how the model's score moves with each input, not why a person "
     "has that input, nor what would happen in the world if it changed.\n"
     "- **Everything about a model you audit.** An explanation describes the model's "
     "behaviour on the data given; features correlated with each other share credit, and a "

@@ -6,7 +6,9 @@ import streamlit as st
 
 from sesame_audit.app.audit_charts import distribution_chart, impact_heatmap, tier_access_chart
 from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.state import audit_k, fairness_tables, select_run
+from sesame_audit.model.core.units import format_threshold
 
 st.title("Whom does the score treat unfairly?")
 run = select_run()
@@ -24,7 +26,8 @@ if run is not None:
                           key="fair_second")
     attribute = (first, second) if second else first
     result = fairness_tables(run, run.key, attribute, k)
-    tiers = [(t.name, t.min_score) for t in run.roles.tiers]
+    tiers = [(t.name, t.min_score, format_threshold(t.min_score, run.roles))
+             for t in run.roles.tiers]
     flagged = result["ratios"][result["ratios"]["flagged"]]
     st.markdown(f"**{len(flagged)}** group/tier pairs fail the four-fifths rule: the group "
                 "reaches the tier less than 80% as often as the most favoured group.")
@@ -33,13 +36,13 @@ if run is not None:
         st.warning(f"Every group has fewer than {k} people (or hides one that does): "
                    "there is nothing to show. Lower the smallest group shown.")
         st.stop()
-    st.altair_chart(tier_access_chart(result["ratios"], tiers))
+    show_chart(run, tier_access_chart(result["ratios"], tiers))
     st.caption("Compare bar heights within a tier: an outlined bar marks a group that reaches "
                "the tier less than four fifths as often as the best-placed group.")
-    st.altair_chart(impact_heatmap(result["ratios"], tiers))
+    show_chart(run, impact_heatmap(result["ratios"], tiers))
     st.caption("Each cell divides a group's share by the most favoured group's share; dark "
                "cells and '!' (under 0.8) show where access is unequal.")
-    st.altair_chart(distribution_chart(result["distribution"], tiers))
+    show_chart(run, distribution_chart(result["distribution"], tiers, roles=run.roles))
     st.caption("Where a group's curve sits left of the dashed tier lines, fewer of its people "
                "get the perks.")
     table_expander(run.roles.labels, result["table"], result["parity"], tiers=tiers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sesame_audit.app.run_banner import identity_of
 from sesame_audit.app.state import lessons_of, load_folder, recourse_of, select_run
 from sesame_audit.model.build.builder import build_run
 from sesame_audit.model.course.lessons import (
@@ -16,6 +17,11 @@ from sesame_audit.model.course.lessons import (
 st.title("What can a class find out about this score?")
 run = select_run()
 if run is None:
+    st.stop()
+if not identity_of(run)["synthetic"]:
+    st.info("The lessons are written for the synthetic scenarios and their hidden rules: "
+            "choose a scenario's run in the sidebar to follow them. The other pages audit "
+            "this run.")
     st.stop()
 st.markdown("Six questions, in order. Try each one in the dashboard first, then open the "
             "answer: it is worked out from the run loaded now, so it changes with the run.")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import charts, state
+from sesame_audit.app.run_banner import identity_of, show_chart
 from sesame_audit.datasets.dictionary import PILLARS
+from sesame_audit.model.core import units
 from sesame_audit.model.runs.stored import accuracy
 
 st.title("What does this score decide, and how is it spread?")
@@ -13,42 +15,64 @@ run = state.select_run()
 if run is None:
     st.stop()
 
-manifest = run.manifest
-st.markdown(f"**Scenario:** {manifest.get('policy_title') or manifest.get('policy', run.path.name)}"
-            f" — run `{run.path.name}`")
+roles = run.roles
+synthetic = identity_of(run)["synthetic"]
 histogram, tiers, below = state.score_spread(run.key, run)
 fit = accuracy(run)
 cols = st.columns(4)
 cols[0].metric("People", f"{run.n:,}")
-cols[1].metric("Average score", f"{run.base:.0f} points")
+cols[1].metric("Average score", units.format_value(run.base, roles))
 if "r2" in fit:
-    cols[2].metric("Model accuracy (held-out R²)", f"{fit['r2']:.3f}",
+    cols[2].metric("Model accuracy (held-out R²)" if synthetic else "Model accuracy (R²)",
+                   f"{fit['r2']:.3f}",
                    help="How much of the recorded score's variation the model reproduces "
-                        "on people it was not trained on (1 = all of it).")
-    cols[3].metric("Typical error", f"{fit['mae_points']:.1f} points",
+                        + ("on people it was not trained on (1 = all of it)." if synthetic
+                           else "on the imported table (1 = all of it)."))
+    cols[3].metric("Typical error", units.format_change(fit["mae_points"], roles, signed=False),
                    help="Mean absolute gap between the model's score and the recorded one.")
+if "accuracy" in fit:
+    cols[2].metric("Decisions matching the recorded outcome", f"{fit['accuracy']:.1%}",
+                   help="Share of people whose decision at the first threshold matches the "
+                        "recorded outcome, on the imported table.")
+    if "auc" in fit:
+        cols[3].metric("Ranking quality (AUC)", f"{fit['auc']:.3f}",
+                       help="Chance that a person with the scored outcome ranks above one "
+                            "without it (0.5 = a coin toss, 1 = always).")
+    extra = [f"recorded outcome rate {fit['positive_rate']:.1%}"] if "positive_rate" in fit \
+        else []
+    extra += [f"Brier score {fit['brier']:.3f}"] if "brier" in fit else []
+    if extra:
+        st.caption("Also: " + ", ".join(extra) + ".")
 if "r2_hidden" in fit:
     st.caption(f"Against the hidden rules without noise: R² {fit['r2_hidden']:.3f}, "
-               f"typical error {fit['mae_hidden_points']:.1f} points.")
+               f"typical error "
+               f"{units.format_change(fit['mae_hidden_points'], roles, signed=False)}.")
+if not fit:
+    st.caption("No accuracy was measured: the run has no recorded outcome to compare with.")
 
-st.altair_chart(charts.score_histogram_chart(histogram, tiers), width="stretch")
-st.caption("Each bar counts people in a 10-point band of the score under audit; dashed "
-           "lines mark where a reward tier starts.")
+show_chart(run, charts.score_histogram_chart(histogram, tiers, roles=roles), width="stretch")
+width = float(histogram["end"].iloc[0] - histogram["start"].iloc[0]) if len(histogram) else 0.0
+st.caption(f"Each bar counts people in a band of "
+           f"{units.format_change(width, roles, signed=False)} of the score under audit; "
+           "dashed lines mark where a tier starts.")
 with st.expander("Numbers: people per score band"):
     st.dataframe(histogram, hide_index=True, width="stretch")
 
-st.altair_chart(charts.tier_chart(tiers), width="stretch")
-st.caption("Look at how quickly the share of people falls for the perks press reports "
-           "describe (blue) and the ones they only speculate about (orange).")
+show_chart(run, charts.tier_chart(tiers, roles=roles), width="stretch")
+if synthetic:
+    st.caption("Look at how quickly the share of people falls for the perks press reports "
+               "describe (blue) and the ones they only speculate about (orange).")
+else:
+    st.caption("The share of people whose score reaches each threshold.")
 if below["threshold"] is not None:
     st.warning(f"{below['people']:,} people ({below['share']:.0%}) score below "
-               f"{below['threshold']:.0f}. {below['note']}")
-with st.expander("Numbers: reward tiers"):
+               f"{units.format_threshold(below['threshold'], roles)}. {below['note']}")
+with st.expander("Numbers: tiers"):
     st.dataframe(tiers, hide_index=True, width="stretch")
 
-used = set(run.roles.pillars.values())
+used = set(roles.pillars.values())
 pillars = [p for p in PILLARS if p in used] + sorted(used - set(PILLARS))
-if pillars:
+if pillars and synthetic:
     st.subheader("What the score is said to read: five pillars")
     for pillar in pillars:
         st.markdown(f"- **{pillar.capitalize()}**: {PILLARS.get(pillar, '')}")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from sesame_audit.app.state import RUN_KEY, select_run
+from sesame_audit.app.state import choose_run, select_run
 from sesame_audit.model.audit.findings import audit_findings
 from sesame_audit.model.core.bad_input import MAX_BYTES, BadInputError
 from sesame_audit.model.importing.importer import import_run, read_model
@@ -103,7 +103,7 @@ else:
                 import_run(table, model_file, spec, out, table_name=files["table"][0],
                            table_sha256=hashlib.sha256(files["table"][1]).hexdigest(),
                            replace=overwrite)
-            st.session_state[RUN_KEY] = out.name
+            choose_run(out.name)
             st.success(f"Imported as run '{out.name}': every page now audits it.")
     except BadInputError as exc:
         st.error(str(exc))

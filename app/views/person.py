@@ -6,7 +6,9 @@ import streamlit as st
 
 from sesame_audit.app import charts, state
 from sesame_audit.app.person_picker import pick_person
+from sesame_audit.app.run_banner import identity_of, in_unit, show_chart
 from sesame_audit.app.what_if_panel import what_if_panel
+from sesame_audit.model.core import units
 from sesame_audit.model.person.explained import explain_person
 from sesame_audit.model.person.subject_access import (
     person_data,
@@ -29,34 +31,42 @@ except KeyError as exc:
     st.error(f"{exc.args[0]}. Type an id from the run, or search with filters.")
     st.stop()
 
+roles = run.roles
 cols = st.columns(3)
-cols[0].metric("Score", f"{person.score:.0f} points",
-               delta=f"{person.score - person.base:+.0f} vs average", delta_color="off")
+cols[0].metric("Score", units.format_value(person.score, roles),
+               delta=f"{units.format_change(person.score - person.base, roles)} vs average",
+               delta_color="off")
 cols[1].metric("Tier reached", person.tier.replace("_", " "))
 if person.next_tier is not None:
     cols[2].metric(f"Next tier: {person.next_tier.name.replace('_', ' ')}",
-                   f"{person.points_to_next:.0f} points away", help=person.next_tier.perk)
+                   f"{units.format_change(person.points_to_next, roles, signed=False)} away",
+                   help=person.next_tier.perk)
     st.caption(f"The next tier would give: {person.next_tier.perk}.")
 
-steps = waterfall_data(person, run.roles)
-st.altair_chart(charts.waterfall_chart(steps), width="stretch")
+steps = waterfall_data(person, roles)
+domain = charts.waterfall_domain(steps, pad=0.8 * units.band_width(roles))
+show_chart(run, charts.waterfall_chart(steps, roles=roles, domain=domain), width="stretch")
 st.caption("Read from the top: the average score, then each feature's push up (blue) or "
            "down (red-orange), ending at this person's score.")
 with st.expander("Numbers: the waterfall"):
-    st.dataframe(steps[["step", "points", "start", "end"]], hide_index=True, width="stretch")
+    st.dataframe(in_unit(steps[["step", "points", "start", "end"]], roles), hide_index=True,
+                 width="stretch")
 
 st.subheader("Principal reasons")
 for reason in person.reasons:
     st.markdown(f"- {reason.text}")
 if not person.reasons:
-    st.markdown("No feature lowered this score by more than half a point.")
+    st.markdown("No feature lowered this score by more than "
+                f"{units.format_change(units.smallest_reason(roles), roles, signed=False)}.")
 
 st.subheader("What could this person change to reach the next tier?")
 found = state.person_recourse(run, run.key, str(chosen))
 (st.success if found.reachable else st.warning)(found.text)
-st.caption("Only what a person can change is searched, never ethnicity, age, hukou, district, "
-           "education, credit history or past defaults; each proposal is re-scored by the "
-           "model. The Recourse page compares groups.")
+st.caption(("Only what a person can change is searched, never ethnicity, age, hukou, "
+            "district, education, credit history or past defaults; "
+            if identity_of(run)["synthetic"] else
+            "Only the inputs the roles file lists as actionable are searched; ")
+           + "each proposal is re-scored by the model. The Recourse page compares groups.")
 
 st.subheader("What the run holds about this person")
 data = person_data(run, chosen)
@@ -71,8 +81,8 @@ what_if_panel(run, person)
 summary = subject_access(run, chosen)
 left, right = st.columns(2)
 left.download_button("Download this explanation (Markdown)", to_markdown(summary),
-                     file_name=f"score-explanation-{chosen}.md", mime="text/markdown",
-                     key="download_md")
+                     file_name=f"score-explanation-{run.path.name}-{chosen}.md",
+                     mime="text/markdown", key="download_md")
 right.download_button("Download this explanation (JSON)", to_json(summary),
-                      file_name=f"score-explanation-{chosen}.json",
+                      file_name=f"score-explanation-{run.path.name}-{chosen}.json",
                       mime="application/json", key="download_json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import course_charts as charts
+from sesame_audit.app.run_banner import identity_of, show_chart
 from sesame_audit.app.state import recourse_of, select_run
 from sesame_audit.model.audit.recourse_burden import SAMPLE, recourse_burden
 from sesame_audit.model.figures.suppress import DEFAULT_K
@@ -31,9 +32,12 @@ except KeyError as exc:
 if found.changes:
     st.dataframe([{"change": c.text, "cost": round(c.cost, 2), "privacy": c.privacy}
                   for c in found.changes], hide_index=True)
-st.caption("Only things a person can change are proposed; never ethnicity, age, hukou, "
-           "district, education, credit history length or past defaults. Cost: share of "
-           "the population a value moves past (0.5 for switching a category).")
+st.caption(("Only things a person can change are proposed; never ethnicity, age, hukou, "
+            "district, education, credit history length or past defaults. "
+            if identity_of(run)["synthetic"] else
+            "Only the inputs the roles file lists as actionable are proposed. ")
+           + "Cost: share of the population a value moves past (0.5 for switching a "
+             "category).")
 
 st.subheader("Every group")
 attribute = st.selectbox("Group people by", run.roles.sensitive, key="recourse_attribute",
@@ -49,7 +53,8 @@ if st.session_state.get("recourse_searched"):
         st.info(f"Every group of this sample is under {DEFAULT_K} people and stays hidden: "
                 "sample more.")
         st.stop()
-    st.altair_chart(charts.recourse_burden(table, run.roles.label(attribute)), width="stretch")
+    show_chart(run, charts.recourse_burden(table, run.roles.label(attribute), roles=run.roles),
+               width="stretch")
     st.caption(f"Of the people below each tier in a random sample of "
                f"{min(int(sample), run.n):,}, the share who could reach it by "
                f"changing only what they control; groups under {DEFAULT_K} people are hidden.")

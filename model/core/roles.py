@@ -14,6 +14,9 @@ from typing import Any, Literal
 import numpy as np
 
 Task = Literal["regression", "classification"]
+POINTS = "points"
+PROBABILITY = "probability"
+LOG_ODDS = "log_odds"
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,10 @@ class Roles:
     below_note : str
         What is said of scores under the lowest tier (the synthetic world's speculated
         restrictions); empty for a user's own table.
+    unit : str
+        What the score is in: ``points`` (the synthetic worlds), ``probability`` or
+        ``log_odds`` (a classifier), or a regressor's own unit (e.g. ``EUR``; empty when
+        not declared). See :mod:`core.units`.
     """
 
     id: str
@@ -79,6 +86,7 @@ class Roles:
     pillars: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
     below_note: str = ""
+    unit: str = POINTS
 
     def label(self, column: str) -> str:
         """Return the human label of ``column`` (the name itself when unlabelled)."""
@@ -106,6 +114,9 @@ class Roles:
         data["tiers"] = tuple(TierSpec(**t) for t in data.get("tiers", ()))
         for key in ("inputs", "sensitive", "categorical", "actionable"):
             data[key] = tuple(data.get(key, ()))
+        if "unit" not in data and data.get("task") == "classification":  # older manifests
+            probability = (data.get("score_min"), data.get("score_max")) == (0.0, 1.0)
+            data["unit"] = PROBABILITY if probability else LOG_ODDS
         return cls(**data)
 
     @property

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from sesame_audit.model.core.columns import RESERVED_PREFIX
-from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.core.roles import POINTS, Roles
+from sesame_audit.model.core.units import band_width
 from sesame_audit.model.figures import drivers
 from sesame_audit.model.figures.groups import (
     SEPARATOR,
@@ -127,6 +128,12 @@ def by_group(people: pd.DataFrame, score: np.ndarray, roles: Roles,
     return _table(coded, columns, np.asarray(score, dtype=float), roles)
 
 
+def distribution_width(roles: Roles) -> float:
+    """Width of the bins of the score's distribution within groups: 25 points, else 2.5
+    histogram bands (see :func:`core.units.band_width`)."""
+    return DISTRIBUTION_WIDTH if roles.unit == POINTS else 2.5 * band_width(roles)
+
+
 def _bins(coded: list[Coded], binned: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
     key, sizes = _key(coded)
     edges, column = binned
@@ -145,8 +152,8 @@ def _bins(coded: list[Coded], binned: tuple[np.ndarray, np.ndarray]) -> pd.DataF
 
 
 def group_bins(people: pd.DataFrame, score: np.ndarray, roles: Roles, attribute: Attribute,
-               width: float = DISTRIBUTION_WIDTH) -> pd.DataFrame:
-    """People per score bin of ``width`` points, for every group.
+               width: float | None = None) -> pd.DataFrame:
+    """People per score bin of ``width``, for every group.
 
     Parameters
     ----------
@@ -158,8 +165,9 @@ def group_bins(people: pd.DataFrame, score: np.ndarray, roles: Roles, attribute:
         The score's range.
     attribute : str or tuple of two str
         Column(s) defining the groups.
-    width : float
-        Bin width in points; bins start at ``roles.score_min``.
+    width : float, optional
+        Bin width in the score's unit (:func:`distribution_width` by default); bins start
+        at ``roles.score_min``.
 
     Returns
     -------
@@ -168,6 +176,7 @@ def group_bins(people: pd.DataFrame, score: np.ndarray, roles: Roles, attribute:
         ``people``; every bin of every non-empty group, groups sorted by label.
     """
     coded = [code_groups(people, c) for c in attribute_columns(attribute)]
+    width = distribution_width(roles) if width is None else width
     return _bins(coded, score_bins(np.asarray(score, dtype=float), roles, width))
 
 
@@ -201,7 +210,7 @@ def attribute_tables(coded: dict[str, Coded], score: np.ndarray, roles: Roles
         :func:`group_bins` of each attribute, with an ``attribute`` column (its key).
     """
     score = np.asarray(score, dtype=float)
-    binned = score_bins(score, roles, DISTRIBUTION_WIDTH)
+    binned = score_bins(score, roles, distribution_width(roles))
     tables, bins = [], []
     for attribute in attributes_stored(roles, list(coded)):
         keys = attribute_columns(attribute)

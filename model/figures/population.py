@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from sesame_audit.model.core.roles import BELOW_ALL_TIERS, Roles
+from sesame_audit.model.core.units import band_width
 
 if TYPE_CHECKING:
     pass
@@ -26,7 +28,7 @@ def score_bins(score: np.ndarray, roles: Roles, width: float) -> tuple[np.ndarra
     roles : Roles
         The score's range (``score_min`` to ``score_max``).
     width : float
-        Width of a band in points.
+        Width of a band, in the score's unit.
 
     Returns
     -------
@@ -35,15 +37,16 @@ def score_bins(score: np.ndarray, roles: Roles, width: float) -> tuple[np.ndarra
     band : numpy.ndarray of int
         Each score's band, from 0 to ``len(edges) - 2``.
     """
-    edges = np.arange(roles.score_min, roles.score_max + width, width)
+    bands = max(1, math.ceil((roles.score_max - roles.score_min) / width - 1e-9))
+    edges = roles.score_min + width * np.arange(bands + 1)
     clipped = np.clip(score, roles.score_min, roles.score_max)
     band = np.minimum(np.searchsorted(edges, clipped, side="right") - 1, len(edges) - 2)
     return edges, band
 
 
 def score_histogram(scores: np.ndarray | pd.Series, roles: Roles, *,
-                    width: float = 10.0) -> pd.DataFrame:
-    """Count people per band of ``width`` points over the score's range.
+                    width: float | None = None) -> pd.DataFrame:
+    """Count people per band of ``width`` over the score's range.
 
     Parameters
     ----------
@@ -51,20 +54,22 @@ def score_histogram(scores: np.ndarray | pd.Series, roles: Roles, *,
         Scores.
     roles : Roles
         The score's range (``score_min`` to ``score_max``).
-    width : float
-        Width of a band in points.
+    width : float, optional
+        Width of a band, in the score's unit; :func:`core.units.band_width` by default
+        (10 points, else 1/50 of the score's range).
 
     Returns
     -------
     pandas.DataFrame
-        ``start``, ``end`` (points) and ``people``; scores outside the range fall in the
-        first or last band.
+        ``start``, ``end`` (in the score's unit) and ``people``; scores outside the range
+        fall in the first or last band.
 
     Raises
     ------
     ValueError
         When ``width`` is not positive.
     """
+    width = band_width(roles) if width is None else width
     if not width > 0:
         raise ValueError(f"band width must be positive, got {width!r}")
     edges, index = score_bins(np.asarray(scores, dtype=float), roles, width)

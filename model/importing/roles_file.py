@@ -12,6 +12,7 @@ score's range and tiers (or decision thresholds)::
     output = "probability"             # classifiers: "probability" or "log_odds"
     score_min = 0.0                    # optional: the score's range
     score_max = 1.0
+    unit = "EUR"                       # regressors: the score's unit (optional)
     thresholds = [0.5]                 # or [[tiers]] tables with name, min_score, perk
     [bands]                            # numeric sensitive attributes cut into groups
     age = [25, 40, 60]
@@ -41,7 +42,8 @@ Output = Literal["probability", "log_odds"]
 UNSPECIFIED = "unspecified"
 _KEYS = {"id", "target", "inputs", "sensitive", "task", "positive_class", "output",
          "score_min", "score_max", "thresholds", "tiers", "bands", "labels", "privacy",
-         "actionable"}
+         "actionable", "unit"}
+_UNIT = re.compile(r"(?:[^\W_]|[ €£¥%/°]){1,20}")
 _SENSITIVE_NAMES = re.compile(
     r"(sex|gender|age|race|ethnic|religio|nationality|foreign|marital|personal_status|"
     r"disab|politic|hukou|pregnan|orientation)", re.IGNORECASE)
@@ -74,6 +76,7 @@ class RolesSpec:
     labels: dict[str, str] = field(default_factory=dict)
     privacy: dict[str, str] = field(default_factory=dict)
     actionable: tuple[str, ...] = ()
+    unit: str | None = None
 
 
 def _names(raw: dict[str, Any], key: str) -> tuple[str, ...] | None:
@@ -199,6 +202,10 @@ def parse_roles(text: str) -> RolesSpec:
     positive = raw.get("positive_class")
     if positive is not None:
         check_text(str(positive), "roles: positive_class", error=RolesError)
+    unit = check_unit(_text(raw, "unit"))
+    if unit is not None and (task == "classification" or output is not None):
+        raise RolesError("roles: 'unit' is for regressors; a classifier's score is its "
+                         "probability or log-odds")
     return RolesSpec(
         sensitive=_names(raw, "sensitive") or (),
         id=_text(raw, "id"),
@@ -214,7 +221,35 @@ def parse_roles(text: str) -> RolesSpec:
         labels=labels,
         privacy=privacy,
         actionable=_names(raw, "actionable") or (),
+        unit=unit,
     )
+
+
+def check_unit(unit: str | None) -> str | None:
+    """Check a regressor's unit: 1-20 letters, digits, spaces or one of ``€£¥%/°``.
+
+    Parameters
+    ----------
+    unit : str or None
+        The unit as declared (surrounding spaces ignored); None or empty when not declared.
+
+    Returns
+    -------
+    str or None
+        The unit, or None when not declared.
+
+    Raises
+    ------
+    RolesError
+        For any other text (it is shown in sentences and charts).
+    """
+    if unit is None or not unit.strip():
+        return None
+    unit = unit.strip()
+    if not _UNIT.fullmatch(unit):
+        raise RolesError(f"roles: unit {unit!r} must be 1-20 letters, digits, spaces or "
+                         "one of € £ ¥ % / °")
+    return unit
 
 
 def parse_roles_bytes(data: bytes, name: str) -> RolesSpec:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import plain
 from sesame_audit.model.core.roles import Roles, TierSpec, next_tier, tier_of
 from sesame_audit.model.runs.run import Run
@@ -124,16 +125,17 @@ def principal_reasons(contributions: pd.Series, values: pd.Series, roles: Roles,
     Returns
     -------
     list of Reason
-        Negative contributions, most negative first; none below 0.5 points in size.
+        Negative contributions, most negative first; none smaller than
+        :func:`core.units.smallest_reason` (half a point on the 350-950 scale).
     """
-    negative = contributions[contributions < -0.5].sort_values()
+    negative = contributions[contributions < -units.smallest_reason(roles)].sort_values()
     reasons = []
     for feature, points in negative.head(k).items():
         shown = format_value(values[feature], roles.kinds.get(feature, ""))
         label = roles.label(feature)
         reasons.append(Reason(feature=feature, label=label, value=shown, points=float(points),
                               text=f"{label} ({shown}) lowered the score by "
-                                   f"{abs(points):.0f} points"))
+                                   f"{units.format_change(abs(points), roles, signed=False)}"))
     return reasons
 
 

@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import plain
-from sesame_audit.model.core.roles import TierSpec, next_tier
+from sesame_audit.model.core.roles import POINTS, TierSpec, next_tier
 from sesame_audit.model.figures.profile import ColumnProfile
 from sesame_audit.model.person.explained import format_value
 from sesame_audit.model.runs.run import Run
@@ -334,21 +335,26 @@ def find_recourse(run: Run, person_id: Any, *, target: str | None = None) -> Rec
     if tier is None:
         return Recourse(person, score, None, True, (), score, 0.0,
                         "This score already reaches every tier.")
+    roles = run.roles
+    threshold = units.format_threshold(tier.min_score, roles)
     if score >= tier.min_score:
         return Recourse(person, score, tier, True, (), score, 0.0,
-                        f"This score ({score:.0f}) already reaches {tier.name} "
-                        f"({tier.min_score:g}).")
+                        f"This score ({units.format_value(score, roles)}) already reaches "
+                        f"{tier.name} ({threshold}).")
     changed, scores, reached = search(run, inputs, np.array([tier.min_score]))
     space = action_space(run)
-    aim = f"{tier.name.replace('_', ' ')} ({tier.min_score:g} points)"
+    aim = f"{tier.name.replace('_', ' ')} ({threshold}" + (
+        " points)" if roles.unit == POINTS else ")")
+    gives = (f"{units.format_value(scores[0], roles)}, from "
+             f"{units.format_value(score, roles)}")
     if not reached[0]:
-        names = _join([run.roles.label(f) for f in space.features]) if space.features else ""
+        names = _join([roles.label(f) for f in space.features]) if space.features else ""
         text = (f"No change to what this person can act on reaches {aim}: the best found "
-                f"gives {scores[0]:.0f} points, from {score:.0f}."
+                f"gives {gives}."
                 if names else f"This run lists no actionable input, so nothing reaches {aim}.")
         return Recourse(person, score, tier, False, (), float(scores[0]), float("nan"), text)
     changes = _changes(run, space, inputs.iloc[0], changed.iloc[0])
     text = (f"To reach {aim}: {_join([c.text for c in changes])}. The model then gives "
-            f"{scores[0]:.0f} points, from {score:.0f}.")
+            f"{gives}.")
     return Recourse(person, score, tier, True, tuple(changes), float(scores[0]),
                     float(sum(c.cost for c in changes)), text)

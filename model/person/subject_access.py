@@ -12,9 +12,11 @@ from typing import Any
 
 import pandas as pd
 
+from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import plain
-from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.core.roles import POINTS, Roles
 from sesame_audit.model.person.explained import PersonExplanation, explain_person, format_value
+from sesame_audit.model.runs.identity import identity_line, run_identity
 from sesame_audit.model.runs.run import Run
 
 UNCATEGORISED = "uncategorised"
@@ -82,10 +84,13 @@ def subject_access(run: Run, person_id: Any) -> dict[str, Any]:
     Returns
     -------
     dict
-        JSON-ready: ``person``, ``run`` (name and policy), ``score`` (rounded points),
-        ``average_score``, ``tier``, ``next_tier`` (name, perk, points missing) or None,
-        ``reasons`` (plain sentences), ``contributions`` (label -> points, largest first)
-        and ``data`` (privacy category -> list of {label, value, use}).
+        JSON-ready: ``person``, ``run`` (name, policy and the rest of
+        :func:`runs.identity.run_identity`, with ``line``, its one-line text), ``unit``
+        (see :func:`core.units.unit_label`), ``score`` (rounded: to 0.1 point, else to six
+        decimals), ``score_text`` (written in the unit), ``average_score``, ``tier``,
+        ``next_tier`` (name, perk, ``points_missing`` in the score's unit) or None,
+        ``reasons`` (plain sentences), ``contributions`` (label -> push in the score's unit,
+        largest first) and ``data`` (privacy category -> list of {label, value, use}).
 
     Raises
     ------
@@ -97,30 +102,40 @@ def subject_access(run: Run, person_id: Any) -> dict[str, Any]:
     for record in person_data(run, person_id).itertuples():
         data.setdefault(record.privacy, []).append(
             {"label": record.label, "value": record.value, "use": record.use})
+    identity = run_identity(run)
+    roles = run.roles
     return {
         "person": plain(person.person),
-        "run": {"name": run.path.name, "policy": run.manifest.get("policy_title",
-                                                                  run.manifest.get("policy"))},
-        "score": round(person.score, 1),
-        "average_score": round(person.base, 1),
+        "run": {**identity, "line": identity_line(identity),
+                "policy": run.manifest.get("policy_title", run.manifest.get("policy"))},
+        "unit": units.unit_label(roles),
+        "score": _round(person.score, roles),
+        "score_text": units.format_value(person.score, roles),
+        "average_score": _round(person.base, roles),
+        "average_text": units.format_value(person.base, roles),
         "tier": person.tier,
-        "next_tier": _next(person),
+        "next_tier": _next(person, roles),
         "reasons": [r.text for r in person.reasons],
-        "contributions": _contributions(person, run.roles),
+        "contributions": _contributions(person, roles),
         "data": data,
     }
 
 
-def _next(person: PersonExplanation) -> dict[str, Any] | None:
+def _round(value: float, roles: Roles) -> float:
+    return round(value, 1 if roles.unit == POINTS else 6)
+
+
+def _next(person: PersonExplanation, roles: Roles) -> dict[str, Any] | None:
     if person.next_tier is None or person.points_to_next is None:
         return None
     return {"name": person.next_tier.name, "perk": person.next_tier.perk,
-            "points_missing": round(person.points_to_next, 1)}
+            "points_missing": _round(person.points_to_next, roles),
+            "missing_text": units.format_change(person.points_to_next, roles, signed=False)}
 
 
 def _contributions(person: PersonExplanation, roles: Roles) -> dict[str, float]:
     ordered = sorted(person.contributions.items(), key=lambda kv: -abs(kv[1]))
-    return {roles.label(f): round(v, 1) for f, v in ordered}
+    return {roles.label(f): _round(v, roles) for f, v in ordered}
 
 
 def to_json(summary: dict[str, Any]) -> str:
@@ -153,19 +168,19 @@ def to_markdown(summary: dict[str, Any]) -> str:
         Markdown text with sections "My score", "Why", "What moved my score" and "My data".
     """
     lines = [f"# Score explanation for person {summary['person']}", "",
-             f"Run: {summary['run']['name']} ({summary['run']['policy']})", "",
+             f"Run: {summary['run']['line']}", "",
              "## My score", "",
-             f"- Score: {summary['score']:.0f} points "
-             f"(average of everyone: {summary['average_score']:.0f})",
+             f"- Score: {summary['score_text']} "
+             f"(average of everyone: {summary['average_text']})",
              f"- Tier reached: {summary['tier'].replace('_', ' ')}"]
     upcoming = summary["next_tier"]
     if upcoming is not None:
         lines.append(f"- Next tier: {upcoming['name'].replace('_', ' ')} ({upcoming['perk']}), "
-                     f"{upcoming['points_missing']:.0f} points away")
+                     f"{upcoming['missing_text']} away")
     lines += ["", "## Why (principal reasons)", ""]
     lines += [f"- {text}" for text in summary["reasons"]] or ["- No feature lowered the score."]
-    lines += ["", "## What moved my score (points)", ""]
-    lines += [f"- {label}: {points:+.1f}" for label, points in summary["contributions"].items()]
+    lines += ["", f"## What moved my score ({summary['unit']})", ""]
+    lines += [f"- {label}: {points:+g}" for label, points in summary["contributions"].items()]
     lines += ["", "## My data", ""]
     for category, records in summary["data"].items():
         lines.append(f"### {category.capitalize()}")

@@ -26,9 +26,11 @@ import pandas as pd
 import vl_convert as vlc
 
 from sesame_audit.model.audit.fairness import FOUR_FIFTHS
+from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import strict
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.importing.cells import printable
+from sesame_audit.model.runs.identity import identity_line, run_identity
 from sesame_audit.model.runs.run import Run
 
 TEMPLATE = "report.html.j2"  # Jinja2, autoescaped: data never becomes markup
@@ -203,9 +205,13 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
     privacy["share"] = privacy["mean_abs"] / total if total > 0 else 0.0
     tiers, fairness, lowest = _fairness(findings)
     source = manifest.get("source", "synthetic")
+    identity = run_identity(run)
     rows = [("run", run.path.name), ("source", source), ("people", f"{len(run.people):,}"),
-            ("score explained", explains),
-            ("tiers", ", ".join(f"{t.name} ≥ {t.min_score:g}" for t in run.roles.tiers)),
+            ("manifest sha256", identity["manifest_sha256"]),
+            ("population", "synthetic" if identity["synthetic"] else "imported"),
+            ("score explained", explains), ("unit", units.unit_label(run.roles)),
+            ("tiers", ", ".join(f"{t.name} ≥ {units.format_threshold(t.min_score, run.roles)}"
+                                for t in run.roles.tiers)),
             ("sensitive attributes", ", ".join(run.roles.sensitive)),
             ("SHAP method", manifest.get("shap", {}).get("note", "exact TreeSHAP"))]
     if source == "imported":
@@ -214,8 +220,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
                   ), ("estimator", manifest["model"]["estimator"])]
     else:
         rows += [("policy", str(manifest.get("policy"))), ("seed", str(manifest.get("seed")))]
-    unit = "points" if manifest.get("shap", {}).get("output", "score") == "score" else \
-        manifest["shap"]["output"].replace("_", "-")
+    unit = units.change_label(run.roles)
     try:
         tool_version = metadata.version("sesame-audit")
     except metadata.PackageNotFoundError:
@@ -224,6 +229,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
         "k": k,
         "explains": explains,
         "what": {"run": run.path.name, "title": f"{run.path.name} ({source})",
+                 "identity": identity_line(identity), "synthetic": identity["synthetic"],
                  "generated": when, "tool_version": tool_version, "rows": rows,
                  "files": sorted(manifest.get("files", {}).items()),
                  "versions": sorted(manifest.get("versions", {}).items())},
@@ -306,7 +312,10 @@ def report_json(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K) -> di
         versions) and ``findings``.
     """
     manifest = run.manifest
+    identity = run_identity(run)
     return {
+        "identity": {**identity, "line": identity_line(identity),
+                     "unit": units.unit_label(run.roles)},
         "audited": {"run": run.path.name, "source": manifest.get("source", "synthetic"),
                     "people": len(run.people), "k": k,
                     "data": manifest.get("data"), "model": manifest.get("model"),

@@ -207,10 +207,13 @@ def accuracy(run: Run) -> dict[str, float]:
     Returns
     -------
     dict
-        ``r2`` and ``mae_points`` against the recorded score, plus ``r2_hidden`` and
-        ``mae_hidden_points`` against the noise-free hidden score when it was known; only the
-        entries present in the manifest.
+        ``r2`` and ``mae_points`` (in the score's unit) against the recorded score, plus
+        ``r2_hidden`` and ``mae_hidden_points`` against the noise-free hidden score when it
+        was known; for a classifier ``accuracy`` (of the decision at the first threshold),
+        ``auc``, ``brier`` (probabilities only) and ``positive_rate``; only the entries
+        present in the manifest.
     """
     metrics = run.manifest.get("metrics", {})
-    wanted = ("r2", "mae_points", "r2_hidden", "mae_hidden_points")
+    wanted = ("r2", "mae_points", "r2_hidden", "mae_hidden_points", "accuracy", "auc", "brier",
+              "positive_rate")
     return {k: float(metrics[k]) for k in wanted if k in metrics}

@@ -44,8 +44,8 @@ from sesame_audit.model.runs.store import manifest_digest, sha256_file
 
 PART_ROWS = 250_000
 ROW_GROUP = 16_384
-_PACKAGES = ("numpy", "pandas", "scikit-learn", "shap", "skops", "pyarrow", "streamlit",
-             "fairlearn", "numba")
+_PACKAGES = ("sesame-audit", "numpy", "pandas", "scikit-learn", "shap", "skops", "pyarrow",
+             "streamlit", "fairlearn", "numba")
 
 
 def write_part(frame: pd.DataFrame, folder: Path, table: str, index: int) -> None:

@@ -1,0 +1,207 @@
+"""The unit of a run's score, and how every page, sentence and export writes its values.
+
+A synthetic world's score is in points; an imported regressor's score is in the user's own
+unit (``unit = "EUR"`` in the roles file, or none); a classifier's score is a probability
+(written as a percentage) or log-odds (two decimals). Thresholds are written as the user
+typed them: a classifier's as probabilities, even when the score is in log-odds.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sesame_audit.model.core.roles import LOG_ODDS, POINTS, PROBABILITY, Roles
+
+BANDS = 50
+REASON_SHARE = 1 / 1200  # of the score's range: half a point on a 600-point scale
+
+
+def _span(roles: Roles) -> float:
+    return float(roles.score_max - roles.score_min)
+
+
+def decimals(roles: Roles) -> int:
+    """Return the decimals a value in the user's unit is written with (0 to 4).
+
+    Parameters
+    ----------
+    roles : Roles
+        The score's range.
+
+    Returns
+    -------
+    int
+        Enough decimals to tell apart a hundredth of the score's range.
+    """
+    span = _span(roles)
+    if not span > 0 or not math.isfinite(span):
+        return 2
+    return int(min(4, max(0, 2 - math.floor(math.log10(span)))))
+
+
+def unit_label(roles: Roles) -> str:
+    """Return the unit as written in axis titles and column headers.
+
+    Parameters
+    ----------
+    roles : Roles
+        The run's roles.
+
+    Returns
+    -------
+    str
+        ``points``, ``probability``, ``log-odds``, the user's unit, or ``score units``
+        when an imported regressor declares none.
+    """
+    if roles.unit == LOG_ODDS:
+        return "log-odds"
+    return roles.unit or "score units"
+
+
+def change_label(roles: Roles) -> str:
+    """Return the unit of a change of the score (a SHAP value, a gap between groups).
+
+    Parameters
+    ----------
+    roles : Roles
+        The run's roles.
+
+    Returns
+    -------
+    str
+        As :func:`unit_label`, but ``percentage points`` for a probability.
+    """
+    return "percentage points" if roles.unit == PROBABILITY else unit_label(roles)
+
+
+def number(value: float, roles: Roles, *, change: bool = False) -> str:
+    """Write a score, or a change of it, as a number without its unit's name.
+
+    Parameters
+    ----------
+    value : float
+        A score, or a difference of two scores when ``change``.
+    roles : Roles
+        The run's roles.
+    change : bool
+        Whether ``value`` is a change (written with its sign, a probability's in
+        percentage points).
+
+    Returns
+    -------
+    str
+        E.g. ``512`` or ``+12.3`` (points), ``43.2%`` or ``+4.1`` (probability), ``-1.37``
+        (log-odds), ``1,250.50`` (a user's unit, decimals after its range).
+    """
+    value = float(value)
+    sign = "+" if change else ""
+    if roles.unit == POINTS:
+        return f"{value:{sign},.{1 if change else 0}f}"
+    if roles.unit == PROBABILITY:
+        return f"{value * 100:+.1f}" if change else f"{value:.1%}"
+    if roles.unit == LOG_ODDS:
+        return f"{value:{sign}.2f}"
+    return f"{value:{sign},.{decimals(roles) + (1 if change else 0)}f}"
+
+
+def format_value(value: float, roles: Roles) -> str:
+    """Write a score (a level, not a change) in the run's unit.
+
+    Parameters
+    ----------
+    value : float
+        A score.
+    roles : Roles
+        The run's roles.
+
+    Returns
+    -------
+    str
+        E.g. ``512 points``, ``43.2%``, ``-1.37 log-odds``, ``1,250.50 EUR``.
+    """
+    text = number(value, roles)
+    if roles.unit == PROBABILITY or not roles.unit:
+        return text
+    return f"{text} {unit_label(roles)}"
+
+
+def format_change(value: float, roles: Roles, *, signed: bool = True) -> str:
+    """Write a change of the score (a push, a gap, a distance) in the run's unit.
+
+    Parameters
+    ----------
+    value : float
+        A difference of two scores.
+    roles : Roles
+        The run's roles.
+    signed : bool
+        Whether to write the sign of a positive change.
+
+    Returns
+    -------
+    str
+        E.g. ``+12.3 points``, ``-4.1 percentage points``, ``+0.35 log-odds``.
+    """
+    text = number(value, roles, change=True)
+    if not signed and text.startswith("+"):
+        text = text[1:]
+    return f"{text} {change_label(roles)}" if roles.unit else text
+
+
+def format_threshold(value: float, roles: Roles) -> str:
+    """Write a tier's threshold as the user typed it.
+
+    Parameters
+    ----------
+    value : float
+        The threshold on the score's scale.
+    roles : Roles
+        The run's roles.
+
+    Returns
+    -------
+    str
+        Points without decimals; a classifier's threshold as the probability typed (also
+        for a score in log-odds, whose threshold is stored as log-odds); else as typed.
+    """
+    value = float(value)
+    if roles.unit == POINTS:
+        return f"{value:.0f}"
+    if roles.unit == LOG_ODDS:
+        return f"probability {1 / (1 + math.exp(-value)):.6g}"
+    return f"{value:g}"
+
+
+def band_width(roles: Roles) -> float:
+    """Return the width of a histogram band: 10 points, else 1/50 of the score's range.
+
+    Parameters
+    ----------
+    roles : Roles
+        The run's roles.
+
+    Returns
+    -------
+    float
+        A positive width on the score's scale.
+    """
+    if roles.unit == POINTS:
+        return 10.0
+    span = _span(roles)
+    return span / BANDS if span > 0 else 1.0
+
+
+def smallest_reason(roles: Roles) -> float:
+    """Return the smallest push down that counts as a principal reason.
+
+    Parameters
+    ----------
+    roles : Roles
+        The run's roles.
+
+    Returns
+    -------
+    float
+        1/1200 of the score's range (half a point on the 350-950 scale).
+    """
+    return _span(roles) * REASON_SHARE
