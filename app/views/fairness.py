@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app.audit_charts import distribution_chart, impact_heatmap, tier_access_chart
-from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.audit_widgets import plain_markdown, table_expander
 from sesame_audit.app.state import audit_k, fairness_tables, select_run
+from sesame_audit.model.audit.fairness import four_fifths_headline
 
 st.title("Whom does the score treat unfairly?")
 run = select_run()
@@ -25,21 +26,23 @@ if run is not None:
     attribute = (first, second) if second else first
     result = fairness_tables(run, run.key, attribute, k)
     tiers = [(t.name, t.min_score) for t in run.roles.tiers]
-    flagged = result["ratios"][result["ratios"]["flagged"]]
-    st.markdown(f"**{len(flagged)}** group/tier pairs fail the four-fifths rule: the group "
-                "reaches the tier less than 80% as often as the most favoured group.")
+    st.markdown(plain_markdown(four_fifths_headline(result["ratios"])))
     st.caption(result["note"])
     if result["table"]["suppressed"].all():
         st.warning(f"Every group has fewer than {k} people (or hides one that does): "
                    "there is nothing to show. Lower the smallest group shown.")
         st.stop()
     st.altair_chart(tier_access_chart(result["ratios"], tiers))
-    st.caption("Compare bar heights within a tier: an outlined bar marks a group that reaches "
-               "the tier less than four fifths as often as the best-placed group.")
+    st.caption("Compare bar heights within a tier; black whiskers are 95% intervals. A "
+               "bar outlined in orange reaches the tier clearly less than four fifths as "
+               "often as the reference group; a dashed outline, under four fifths but with "
+               "too few people to be sure.")
     st.altair_chart(impact_heatmap(result["ratios"], tiers))
-    st.caption("Each cell divides a group's share by the most favoured group's share; dark "
-               "cells and '!' (under 0.8) show where access is unequal.")
+    st.caption("Each cell divides a group's share by the reference group's share; '!' marks "
+               "a ratio whose whole 95% interval lies under 0.8, '?' one under 0.8 whose "
+               "interval reaches 0.8.")
     st.altair_chart(distribution_chart(result["distribution"], tiers))
     st.caption("Where a group's curve sits left of the dashed tier lines, fewer of its people "
                "get the perks.")
-    table_expander(run.roles.labels, result["table"], result["parity"], tiers=tiers)
+    table_expander(run.roles.labels, result["ratios"], result["table"], result["parity"],
+                   tiers=tiers)

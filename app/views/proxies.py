@@ -6,7 +6,8 @@ import streamlit as st
 
 from sesame_audit.app import audit_charts as charts
 from sesame_audit.app import state
-from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.audit_widgets import plain_markdown, table_expander
+from sesame_audit.model.audit.proxies import direct_use_lines, unawareness_sentence
 
 st.title("Which inputs stand in for sensitive attributes?")
 run = state.select_run()
@@ -16,6 +17,9 @@ if run is not None and not sensitive:
 elif run is not None:
     k, name, labels = state.audit_k(), run.roles.label, run.roles.labels
     strength = state.proxy_strength_table(run, run.key)
+    direct = state.direct_use_table(run, run.key)
+    for line in direct_use_lines(direct.to_dict("records"), dict(labels)):
+        st.warning(plain_markdown(line))
     st.altair_chart(charts.proxy_heatmap(strength, labels))
     st.caption("Bright cells are inputs that give away a sensitive attribute on their own "
                "(0.5 = no better than a coin toss, 1 = a perfect stand-in).")
@@ -34,12 +38,12 @@ elif run is not None:
         st.caption(f"Bars left of zero are points the proxies of {name(attribute)} take away "
                    "from a group's average score.")
     if gap.favoured is not None:  # the unawareness test
-        st.markdown(f"**Unawareness test.** {name(attribute)} is "
-                    f"{'an input' if gap.is_input else 'not an input'}, yet *{gap.favoured}* "
-                    f"score {gap.gap:.0f} points above *{gap.disfavoured}* on average; "
-                    f"the proxies carry {gap.proxy_gap:.0f} of them.")
+        st.markdown("**Unawareness test.** "
+                    + plain_markdown(unawareness_sentence(gap, dict(labels))))
         st.altair_chart(charts.gap_chart(gap.by_feature, labels))
-        st.caption("Long orange bars mean the gap comes through stand-ins for the attribute.")
+        st.caption("Long orange bars mean the gap comes through stand-ins for the attribute; "
+                   "long blue bars carry it too, though no single one predicts the "
+                   "attribute strongly.")
         table_expander(labels, points.by_group, gap.by_feature)
     feature = st.selectbox("Flip test: give everyone the majority's value of", run.roles.inputs,
                            index=run.roles.inputs.index((points.proxies or run.roles.inputs)[0]),

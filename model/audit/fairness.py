@@ -298,6 +298,33 @@ def impact_ratios(run: Run, attribute: Attribute, *, k: int = DEFAULT_K,
     return long
 
 
+def four_fifths_headline(ratios: pd.DataFrame) -> str:
+    """Return the four-fifths rule's findings in one plain sentence: clear, then uncertain.
+
+    Parameters
+    ----------
+    ratios : pandas.DataFrame
+        Output of :func:`impact_ratios`.
+
+    Returns
+    -------
+    str
+        How many group/tier pairs clearly fail (the whole 95% interval under 0.8), how many
+        fall under 0.8 without certainty, and the reference group of each tier.
+    """
+    clear = int((ratios["finding"] == CLEAR).sum())
+    uncertain = int((ratios["finding"] == UNCERTAIN).sum())
+    references = ratios.drop_duplicates("tier").set_index("tier")["reference"]
+    named = "; ".join(f"{tier}: {group}" for tier, group in references.items()
+                      if isinstance(group, str))
+    text = (f"{clear} group/tier pair(s) clearly fail the four-fifths rule: the group reaches "
+            "the tier less than 80% as often as the reference group, with the whole 95% "
+            f"interval under 0.8. {uncertain} more fall under 0.8 but their interval reaches "
+            "0.8 (too few people to be sure).")
+    return text + (f" Reference groups (the most favoured with enough people): {named}."
+                   if named else " No group is large enough to serve as reference.")
+
+
 def demographic_parity(run: Run, attribute: Attribute, *, k: int = DEFAULT_K) -> pd.DataFrame:
     """Return, per tier, the gap between the groups with the highest and lowest access.
 
