@@ -186,8 +186,9 @@ def same_information(values: pd.Series, target: np.ndarray, *, categorical: bool
 
     A category (or a distinct number) determines the attribute when the normalised mutual
     information ``I(input; attribute) / H(attribute)`` is at least 0.99, and is determined by
-    it when ``I / H(input)`` is. A number is a band's source when, sorted, it changes group
-    no more often than twice the number of groups (an age and its age band).
+    it when ``I / H(input)`` is. A number is a band's source when each of its values belongs
+    to one group (all but 1% of people) and, in increasing order, its values change group no
+    more often than twice the number of groups (an age and its age band).
 
     Parameters
     ----------
@@ -209,9 +210,16 @@ def same_information(values: pd.Series, target: np.ndarray, *, categorical: bool
         shared = mutual_information(codes, target)
         entropies = [_entropy(target), _entropy(codes)]
         return any(h > 0 and shared / h >= SAME_INFORMATION for h in entropies)
-    order = np.argsort(values.to_numpy(dtype=float), kind="stable")
-    changes = int(np.count_nonzero(np.diff(target[order])))
-    return changes <= 2 * (int(target.max()) + 1)
+    numbers = values.to_numpy(dtype=float)
+    seen = ~np.isnan(numbers)
+    distinct, index = np.unique(numbers[seen], return_inverse=True)  # sorted
+    groups = int(target.max()) + 1
+    by_value = np.bincount(index * groups + target[seen],
+                           minlength=len(distinct) * groups).reshape(-1, groups)
+    mixed = int((by_value.sum(axis=1) - by_value.max(axis=1)).sum())
+    changes = int(np.count_nonzero(np.diff(by_value.argmax(axis=1))))
+    return (mixed <= (1 - SAME_INFORMATION) * len(target)
+            and changes <= 2 * groups)
 
 
 def _direct(run: Run, feature: str, attribute: str, rows: np.ndarray,
