@@ -91,6 +91,9 @@ def test_proxies_page(runs, proxy_run) -> None:
     at.slider(key="proxy_threshold").set_value(0.95).run()
     assert not at.exception
     assert any("No input reaches a strength of 0.95" in i.value for i in at.info)
+    sentence = " ".join(m.value for m in at.markdown if "Unawareness test" in m.value)
+    assert "The largest contributors: " in sentence and "strength 0\\." in sentence
+    assert "No input reaches a strength of 0\\.95 for Gender" in sentence
     at.selectbox(key="flip_feature").set_value("device").run()
     assert not at.exception
     at.multiselect(key="minimise_drop").set_value(["social graph"]).run()
