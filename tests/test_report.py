@@ -12,7 +12,7 @@ import pytest
 from own_inputs import ROLES, regressor, skops_bytes, table
 
 from sesame_audit.model.importing.importer import import_files
-from sesame_audit.model.report.document import build_report, write_report
+from sesame_audit.model.report.document import build_report, report_context, write_report
 from sesame_audit.model.runs.store import load_run
 
 SECTIONS = {"summary", "audited", "accuracy", "drivers", "fairness", "proxies", "friends",
@@ -113,14 +113,22 @@ def test_html_has_every_section_offline_and_escaped(imported) -> None:
     text = " ".join(page.text)
     assert "Generated 2026-01-02 03:04 UTC" in text
     assert "2 group-by-tier comparison(s) clearly fail the four-fifths rule" in text
-    assert ("sex = female (120 people, 33 reaching) reaches tier at_least_600 at 0.55 times "
-            "the rate of male (95% interval 0.41 to 0.72)") in text
+    assert ("interval): sex = female (120 people, 33 reaching) reaches tier at_least_600 at "
+            "0.55 times the rate of male (95% interval 0.41 to 0.72)") in text
     assert "1 more comparison(s) fall under 0.8" in text
     assert "0.55 [0.41, 0.72], 33/120" in text and "0.74 [0.52, 1.04], 44/100" in text
     assert "Direct use: the model reads sex, which is the sensitive attribute sex" in text
     assert "12% of all movement" in text
     assert "(in-sample)" in text  # an imported run's R² may include its training rows
     assert text.count("suppressed") >= 2
+
+
+def test_the_largest_gap_is_the_surest_not_the_rarest(imported) -> None:
+    _, run, _ = imported
+    findings = findings_for(run)
+    findings["flags"][0]["high"] = 0.795  # 0.55, but from few people: a wide interval
+    summary = " ".join(report_context(run, findings)["summary"])
+    assert "sex = female (120 people, 60 reaching) reaches tier at_least_500 at 0.71" in summary
 
 
 def test_no_person_row_appears(imported) -> None:

@@ -164,10 +164,11 @@ def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
     flags, uncertain = findings.get("flags") or [], findings.get("uncertain") or []
     minimum = findings.get("reference_min")
     if flags:
-        worst = min(flags, key=lambda f: f["impact_ratio"])
+        worst = min(flags, key=lambda f: (f["high"], f["impact_ratio"]))  # surest, not rarest
         lines.append(
             f"{len(flags)} group-by-tier comparison(s) clearly fail the four-fifths rule (the "
-            f"whole 95% interval under 0.8). The largest gap: {worst['attribute']} = "
+            f"whole 95% interval under 0.8). The largest gap (lowest upper end of the "
+            f"interval): {worst['attribute']} = "
             f"{worst['group']} ({worst['n']:,} people, {worst['reached']:,} reaching) reaches "
             f"tier {worst['tier']} at {worst['impact_ratio']:.2f} times the rate of "
             f"{worst['reference']} (95% interval {worst['low']:.2f} to {worst['high']:.2f}).")
