@@ -48,8 +48,12 @@ def test_findings_are_json_and_consistent(proxy_run) -> None:
     assert list(findings["drivers"]) == drivers.sort_values(ascending=False).index.tolist()
     points = proxy_run.explanation.values["friends_mean_score"].to_numpy()
     minority = (proxy_run.people["ethnicity"] == "minority_a").to_numpy()
-    assert findings["friends"]["ethnicity"]["minority_a"] == pytest.approx(
-        float(np.mean(points[minority])), abs=1e-4)
+    cell = findings["friends"]["ethnicity"]["minority_a"]
+    assert cell["points"] == pytest.approx(float(np.mean(points[minority])), abs=1e-4)
+    half = 1.959963984540054 * points[minority].std(ddof=1) / np.sqrt(minority.sum())
+    assert (cell["low"], cell["high"]) == pytest.approx(
+        (cell["points"] - half, cell["points"] + half), abs=1e-4)
+    assert cell["n"] == int(minority.sum())
     assert findings["accuracy"]["r2"] == proxy_run.manifest["metrics"]["r2"]
 
 
@@ -60,7 +64,7 @@ def test_large_k_hides_groups_and_counts_them(proxy_run) -> None:
     hidden = [g for g, tiers in findings["impact_ratios"]["ethnicity"].items()
               if all(set(c.values()) == {None} for c in tiers.values())]
     assert sorted(hidden) == sorted(counts.index[counts < k])
-    assert findings["friends"]["ethnicity"][hidden[0]] is None
+    assert set(findings["friends"]["ethnicity"][hidden[0]].values()) == {None}
     assert findings["suppressed_cells"] >= 2
     assert not any(f["attribute"] == "ethnicity" for f in findings["flags"])
 

@@ -72,7 +72,8 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
         list of ``{feature, attribute, strength, mutual_information}``, the attribute
         itself and its bands left out), ``direct_use`` (sensitive attributes read by the
         model, see :func:`audit.proxies.direct_use`), ``suppressed_cells`` (groups hidden
-        over every table), ``friends`` (attribute -> group -> mean points from friends,
+        over every table), ``friends`` (attribute -> group -> ``{points, low, high, n}``:
+        mean points from friends with its 95% interval and the group's people, every field
         None when hidden; None when friends' scores are not an input), ``accuracy`` (the
         manifest's metrics, with ``measured_on`` when recorded) and ``drivers`` (feature
         -> mean absolute SHAP value in points, largest first).
@@ -101,13 +102,17 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
                 (flags if row["finding"] == CLEAR else uncertain).append(found)
     for found in (flags, uncertain):
         found.sort(key=lambda f: (f["impact_ratio"], f["attribute"], f["group"], f["tier"]))
-    friends: dict[str, dict[str, float | None]] | None = None
+    friends: dict[str, dict[str, dict[str, Any]]] | None = None
     if FRIENDS_FEATURE in run.roles.inputs:
         friends = {}
         for attribute in sensitive:
             table = friends_by_group(run, attribute, k=k)
-            friends[attribute] = {g: _number(p) for g, p in zip(table["group"], table["points"],
-                                                                 strict=True)}
+            friends[attribute] = {
+                row["group"]: {"points": _number(row["points"]),
+                               "low": _number(row["points_lower"]),
+                               "high": _number(row["points_upper"]),
+                               "n": _count(row["count"])}
+                for row in table.to_dict("records")}
     drivers = run.explanation.values.abs().mean().astype(float).sort_values(ascending=False)
     metrics = run.manifest.get("metrics", {})
     return {
@@ -183,8 +188,9 @@ def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None
     else:
         lines.append("Mean points from friends' scores, by group:")
         for attribute, groups in findings["friends"].items():
-            shown = ", ".join(f"{g} {p:+.1f}" if p is not None else f"{g} hidden"
-                              for g, p in groups.items())
+            shown = ", ".join(f"{g} {c['points']:+.1f} [{c['low']:+.1f}, {c['high']:+.1f}]"
+                              if c["points"] is not None else f"{g} hidden"
+                              for g, c in groups.items())
             lines.append(f"  {name(attribute, attribute)}: {shown}")
     lines.append("Largest drivers (mean |SHAP|, points):")
     for feature, points in list(findings["drivers"].items())[:top]:

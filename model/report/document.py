@@ -197,8 +197,10 @@ def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
 
 def _friends(findings: dict[str, Any]) -> list[tuple[str, str, str]]:
     friends = findings.get("friends") or {}
-    return [(attribute, str(group), "suppressed" if points is None else f"{points:+.1f}")
-            for attribute, groups in friends.items() for group, points in groups.items()]
+    return [(attribute, str(group), "suppressed" if cell["points"] is None else
+             f"{cell['points']:+.1f} [{cell['low']:+.1f}, {cell['high']:+.1f}], "
+             f"{cell['n']:,} people")
+            for attribute, groups in friends.items() for group, cell in groups.items()]
 
 
 def report_context(run: Run, findings: dict[str, Any], *, k: int = 11,
