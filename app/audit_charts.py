@@ -49,8 +49,13 @@ def _palette(n: int) -> list[str]:
     return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(n)]
 
 
-def tier_access_chart(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) -> alt.Chart:
-    """Share of each group reaching each tier, with four-fifths flags.
+STATUS = {"clear": "clearly under 4/5 of the reference", "uncertain": "under 4/5, uncertain",
+          "none": "at or above 4/5"}
+
+
+def tier_access_chart(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]
+                      ) -> alt.LayerChart:
+    """Share of each group reaching each tier, with 95% intervals and four-fifths findings.
 
     Parameters
     ----------
@@ -61,31 +66,44 @@ def tier_access_chart(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) 
 
     Returns
     -------
-    altair.Chart
-        Grouped bars; groups under four fifths of the most favoured one are outlined.
+    altair.LayerChart
+        Grouped bars with error bars (Wilson intervals); a clear finding is outlined in
+        orange, an uncertain one dashed.
     """
     names = tier_labels(tiers)
     data = ratios[~ratios["suppressed"]].assign(
         tier_label=lambda d: d["tier"].map(names), group=lambda d: d["group"].map(readable),
-        status=lambda d: d["flagged"].map({True: "under 4/5 of the most favoured",
-                                           False: "at or above 4/5"}))
+        status=lambda d: d["finding"].map(STATUS))
     groups = sorted(data["group"].unique())
-    return alt.Chart(data, width=WIDTH, title="Share of each group reaching each tier").mark_bar(
-        strokeWidth=2).encode(
+    base = alt.Chart(data, width=WIDTH, title="Share of each group reaching each tier").encode(
         x=alt.X("tier_label:N", sort=list(names.values()), title="Tier (score threshold)"),
-        xOffset=alt.XOffset("group:N", sort=groups),
-        y=alt.Y("share:Q", title="People reaching the tier (%)", axis=alt.Axis(format="%")),
+        xOffset=alt.XOffset("group:N", sort=groups))
+    bars = base.mark_bar(strokeWidth=2).encode(
+        y=alt.Y("share:Q", title="People reaching the tier (%, 95% interval)",
+                axis=alt.Axis(format="%")),
         color=alt.Color("group:N", sort=groups, title="Group",
                         scale=alt.Scale(range=_palette(len(groups)))),
         stroke=alt.Stroke("status:N", title="Four-fifths rule",
                           legend=alt.Legend(symbolFillColor="white"),
-                          scale=alt.Scale(domain=["under 4/5 of the most favoured",
-                                                  "at or above 4/5"],
-                                          range=[FLAG_COLOUR, "transparent"])),
+                          scale=alt.Scale(domain=list(STATUS.values()),
+                                          range=[FLAG_COLOUR, FLAG_COLOUR, "transparent"])),
+        strokeDash=alt.StrokeDash("status:N", legend=None,
+                                  scale=alt.Scale(domain=list(STATUS.values()),
+                                                  range=[[1, 0], [4, 3], [1, 0]])),
         tooltip=[alt.Tooltip("group:N", title="Group"),
                  alt.Tooltip("tier_label:N", title="Tier"),
+                 alt.Tooltip("count:Q", title="People", format=","),
+                 alt.Tooltip("reached:Q", title="Reaching", format=","),
                  alt.Tooltip("share:Q", title="Share reaching", format=".1%"),
-                 alt.Tooltip("impact_ratio:Q", title="Impact ratio", format=".2f")])
+                 alt.Tooltip("share_lower:Q", title="95% interval from", format=".1%"),
+                 alt.Tooltip("share_upper:Q", title="95% interval to", format=".1%"),
+                 alt.Tooltip("impact_ratio:Q", title="Impact ratio", format=".2f"),
+                 alt.Tooltip("impact_lower:Q", title="Ratio's interval from", format=".2f"),
+                 alt.Tooltip("impact_upper:Q", title="Ratio's interval to", format=".2f"),
+                 alt.Tooltip("reference:N", title="Reference group"),
+                 alt.Tooltip("status:N", title="Four-fifths rule")])
+    whiskers = base.mark_rule(color="black").encode(y="share_lower:Q", y2="share_upper:Q")
+    return bars + whiskers
 
 
 def impact_heatmap(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) -> alt.LayerChart:
@@ -101,13 +119,14 @@ def impact_heatmap(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) -> 
     Returns
     -------
     altair.LayerChart
-        Cells coloured from 0 to 1; values under 0.8 marked with "!".
+        Cells coloured from 0 to 1; clear findings marked with "!", uncertain ones with
+        "?".
     """
     names = tier_labels(tiers)
     data = ratios[~ratios["suppressed"] & ratios["impact_ratio"].notna()].assign(
         tier_label=lambda d: d["tier"].map(names), group=lambda d: d["group"].map(readable),
         text=lambda d: d["impact_ratio"].map("{:.2f}".format).astype(str)
-        + d["flagged"].map({True: " !", False: ""}).astype(str))
+        + d["finding"].map({"clear": " !", "uncertain": " ?", "none": ""}).astype(str))
     base = alt.Chart(data, width=WIDTH,
                      title="Impact ratio: share reaching the tier over the most favoured "
                            "group's").encode(
@@ -118,7 +137,11 @@ def impact_heatmap(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) -> 
                         scale=alt.Scale(scheme="viridis", domain=[0, 1])),
         tooltip=[alt.Tooltip("group:N", title="Group"),
                  alt.Tooltip("tier_label:N", title="Tier"),
-                 alt.Tooltip("impact_ratio:Q", title="Impact ratio", format=".2f")])
+                 alt.Tooltip("impact_ratio:Q", title="Impact ratio", format=".2f"),
+                 alt.Tooltip("impact_lower:Q", title="95% interval from", format=".2f"),
+                 alt.Tooltip("impact_upper:Q", title="95% interval to", format=".2f"),
+                 alt.Tooltip("count:Q", title="People", format=","),
+                 alt.Tooltip("reference:N", title="Reference group")])
     text = base.mark_text(fontWeight="bold").encode(
         text="text:N",
         color=alt.condition("datum.impact_ratio > 0.6", alt.value("black"), alt.value("white")))
@@ -249,7 +272,8 @@ def gap_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *, top: int =
     Parameters
     ----------
     by_feature : pandas.DataFrame
-        ``UnawarenessGap.by_feature``: ``feature``, ``gap_points``, ``is_proxy``.
+        ``UnawarenessGap.by_feature``: ``feature``, ``gap_points``, ``strength``,
+        ``is_proxy``.
     labels : mapping
         Column -> label.
     top : int
@@ -276,7 +300,8 @@ def gap_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *, top: int =
                         scale=alt.Scale(domain=["proxy of the attribute", "other input"],
                                         range=[FLAG_COLOUR, "#56B4E9"])),
         tooltip=[alt.Tooltip("feature_label:N", title="Input"),
-                 alt.Tooltip("gap:Q", title=unit.capitalize(), format="+.3~g")])
+                 alt.Tooltip("gap:Q", title=unit.capitalize(), format="+.3~g"),
+                 alt.Tooltip("strength:Q", title="Strength as a proxy (AUC)", format=".2f")])
 
 
 def before_after_chart(by_group: pd.DataFrame, *, title: str, value_title: str
@@ -406,7 +431,8 @@ def display_table(frame: pd.DataFrame, labels: Mapping[str, str],
         Column -> label, for columns naming inputs or attributes (and for their values in
         ``feature`` and ``attribute`` columns).
     tiers : sequence of (name, threshold)
-        Tiers, to name ``share_<tier>`` and ``impact_ratio_<tier>`` columns.
+        Tiers, to name ``share_<tier>``, ``impact_ratio_<tier>``, ``reached_<tier>`` and
+        the interval columns of each tier.
 
     Returns
     -------
@@ -416,7 +442,12 @@ def display_table(frame: pd.DataFrame, labels: Mapping[str, str],
     names = tier_labels(tiers)
     renamed = {}
     for column in frame.columns:
-        for prefix, words in (("share_", "Share reaching"), ("impact_ratio_", "Impact ratio,")):
+        for prefix, words in (("share_", "Share reaching"), ("impact_ratio_", "Impact ratio,"),
+                              ("reached_", "People reaching"),
+                              ("share_lower_", "95% interval from, share reaching"),
+                              ("share_upper_", "95% interval to, share reaching"),
+                              ("impact_lower_", "95% interval from, impact ratio,"),
+                              ("impact_upper_", "95% interval to, impact ratio,")):
             if column.startswith(prefix) and column[len(prefix):] in names:
                 renamed[column] = f"{words} {names[column[len(prefix):]]}"
         if column not in renamed:

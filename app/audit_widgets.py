@@ -26,3 +26,20 @@ def table_expander(labels: Mapping[str, str], *frames: pd.DataFrame,
     with st.expander("The numbers, as a table"):
         for frame in frames:
             st.dataframe(display_table(frame, labels, tiers), hide_index=True)
+
+
+def plain_markdown(text: str) -> str:
+    """Return ``text`` with every Markdown and HTML sign escaped, to show data as written.
+
+    Parameters
+    ----------
+    text : str
+        Text that may hold names from data (groups, columns, labels).
+
+    Returns
+    -------
+    str
+        The text, each of ``\\ ` * _ { } [ ] ( ) # + - . ! | < > ~ $`` preceded by a
+        backslash, so that ``st.markdown`` shows it literally.
+    """
+    return "".join(f"\\{c}" if c in "\\`*_{}[]()#+-.!|<>~$" else c for c in text)

@@ -259,6 +259,15 @@ def proxy_strength_table(_run: Run, key: str) -> object:
     return proxy_strength(_run)
 
 
+@st.cache_data(max_entries=8, show_spinner="Looking for sensitive attributes read directly…")
+def direct_use_table(_run: Run, key: str) -> object:
+    """The sensitive attributes a run's model reads directly (see ``proxies.direct_use``)."""
+    from sesame_audit.model.audit.proxies import direct_use
+
+    del key
+    return direct_use(_run)
+
+
 @st.cache_data(max_entries=32, show_spinner="Following the score through the proxies…")
 def proxy_audit(_run: Run, key: str, attribute: str, threshold: float, k: int
                 ) -> dict[str, object]:

@@ -230,11 +230,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     """Audit a run: tier access by group, four-fifths flags, proxies, friends, drivers.
 
-    With ``--fail-on`` gates (see :mod:`audit.gates`), exit 1 when a finding crosses one,
-    printing each crossing on stderr.
+    With ``--fail-on`` gates (see :mod:`audit.gates`), exit 1 when a clear finding crosses
+    one, printing each crossing on stderr, and the uncertain ones apart.
     """
     from sesame_audit.model.audit.findings import audit_findings, findings_text
-    from sesame_audit.model.audit.gates import evaluate_gates, parse_gate
+    from sesame_audit.model.audit.gates import evaluate_gates, parse_gate, uncertain_crossings
 
     gates = [parse_gate(text) for text in args.fail_on]
     run = load_run(args.run)
@@ -244,6 +244,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     breaches = evaluate_gates(findings, gates)
     for breach in breaches:
         print(f"FAILED {breach.text}", file=sys.stderr)
+    for crossing in uncertain_crossings(findings, gates):
+        print(f"uncertain (does not fail) {crossing.text}", file=sys.stderr)
     if gates and not breaches:
         print(f"passed {len(gates)} gate(s): {', '.join(g.text for g in gates)}",
               file=sys.stderr)

@@ -61,8 +61,14 @@ def test_fairness_page(runs, proxy_run) -> None:
     assert not at.exception
     assert at.title[0].value == "Whom does the score treat unfairly?"
     assert len(at.get("vega_lite_chart")) == 3
-    flagged = int(impact_ratios(proxy_run, "ethnicity")["flagged"].sum())
-    assert at.markdown[0].value.startswith(f"**{flagged}** group/tier pairs")
+    ratios = impact_ratios(proxy_run, "ethnicity")
+    clear = int((ratios["finding"] == "clear").sum())
+    uncertain = int((ratios["finding"] == "uncertain").sum())
+    headline = at.markdown[0].value
+    assert headline.startswith(f"{clear} group/tier pair\\(s\\) clearly fail")
+    assert f"{uncertain} more fall under 0\\.8" in headline
+    assert f"deposit\\_free: {ratios.loc[ratios['tier'] == 'deposit_free', 'reference'].iloc[0]}" \
+        in headline
     titles = [t for spec in _specs(at) for t in _titles(spec)]
     assert "Tier (score threshold)" in titles and "Score under audit (points)" in titles
     assert not [t for t in titles if "_" in t]
@@ -85,6 +91,9 @@ def test_proxies_page(runs, proxy_run) -> None:
     at.slider(key="proxy_threshold").set_value(0.95).run()
     assert not at.exception
     assert any("No input reaches a strength of 0.95" in i.value for i in at.info)
+    sentence = " ".join(m.value for m in at.markdown if "Unawareness test" in m.value)
+    assert "The largest contributors: " in sentence and "strength 0\\." in sentence
+    assert "No input reaches a strength of 0\\.95 for Gender" in sentence
     at.selectbox(key="flip_feature").set_value("device").run()
     assert not at.exception
     at.multiselect(key="minimise_drop").set_value(["social graph"]).run()
@@ -131,7 +140,10 @@ def test_charts_use_labels_units_and_hide_small_groups(proxy_run) -> None:
     counts = proxy_run.people["ethnicity"].value_counts()
     ratios = impact_ratios(proxy_run, "ethnicity", k=int(counts.min()) + 1)
     spec = tier_access_chart(ratios, tiers).to_dict()
-    assert spec["encoding"]["y"]["title"] == "People reaching the tier (%)"
+    bars, whiskers = spec["layer"]
+    assert bars["encoding"]["y"]["title"] == "People reaching the tier (%, 95% interval)"
+    assert (whiskers["encoding"]["y"]["field"], whiskers["encoding"]["y2"]["field"]) == (
+        "share_lower", "share_upper")
     shown = {row["group"] for row in spec["datasets"][spec["data"]["name"]]}
     assert counts.idxmin().replace("_", " ") not in shown and "majority" in shown
     heat = proxy_heatmap(proxy_strength(proxy_run), proxy_run.roles.labels).to_dict()
@@ -140,3 +152,4 @@ def test_charts_use_labels_units_and_hide_small_groups(proxy_run) -> None:
     assert {r["attribute_label"] for r in rows} >= {"Ethnicity", "Political opinion"}
     table = display_table(ratios, proxy_run.roles.labels, tiers)
     assert "Impact ratio" in table.columns and "impact_ratio" not in table.columns
+    assert {"Share lower", "Impact upper", "Reference", "Finding"} <= set(table.columns)

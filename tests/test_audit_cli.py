@@ -16,22 +16,44 @@ def test_findings_are_json_and_consistent(proxy_run) -> None:
     text = json.dumps(findings, allow_nan=False)
     assert json.loads(text)["people"] == len(proxy_run.people)
     flagged = {(f["attribute"], f["group"], f["tier"]) for f in findings["flags"]}
+    uncertain = {(f["attribute"], f["group"], f["tier"]) for f in findings["uncertain"]}
+    score = proxy_run.explanation.prediction
     for attribute, groups in findings["impact_ratios"].items():
+        labels = proxy_run.people[attribute].astype(str).to_numpy()
         for group, tiers in groups.items():
-            for tier, ratio in tiers.items():
-                assert ((attribute, group, tier) in flagged) == (ratio is not None and ratio < 0.8)
+            mask = labels == group
+            for tier, cell in tiers.items():
+                ratio, high = cell["ratio"], cell["high"]
+                assert ((attribute, group, tier) in flagged) == (ratio is not None and high < 0.8)
+                assert ((attribute, group, tier) in uncertain) == (
+                    ratio is not None and ratio < 0.8 <= high)
+                if cell["n"] is None:
+                    continue
+                reached = int(np.sum(score[mask] >= findings["tiers"][tier]))
+                assert (cell["n"], cell["reached"]) == (int(mask.sum()), reached)
+                reference = findings["references"][attribute][tier]
+                ref = labels == reference
+                assert ref.sum() >= findings["reference_min"] == 30
+                expected = (reached / mask.sum()) / np.mean(score[ref] >= findings["tiers"][tier])
+                assert ratio == pytest.approx(expected)
+                assert cell["low"] <= ratio <= cell["high"]
     ratios = [f["impact_ratio"] for f in findings["flags"]]
     assert ratios == sorted(ratios)
     strengths = [p["strength"] for p in findings["proxies"]]
     assert strengths == sorted(strengths, reverse=True)
     assert len(findings["proxies"]) == len(proxy_run.roles.inputs) * len(proxy_run.roles.sensitive)
+    assert findings["direct_use"] == []  # the proxy preset reads no sensitive attribute
     drivers = proxy_run.explanation.values.abs().mean()
     assert findings["drivers"]["district"] == pytest.approx(float(drivers["district"]))
     assert list(findings["drivers"]) == drivers.sort_values(ascending=False).index.tolist()
     points = proxy_run.explanation.values["friends_mean_score"].to_numpy()
     minority = (proxy_run.people["ethnicity"] == "minority_a").to_numpy()
-    assert findings["friends"]["ethnicity"]["minority_a"] == pytest.approx(
-        float(np.mean(points[minority])), abs=1e-4)
+    cell = findings["friends"]["ethnicity"]["minority_a"]
+    assert cell["points"] == pytest.approx(float(np.mean(points[minority])), abs=1e-4)
+    half = 1.959963984540054 * points[minority].std(ddof=1) / np.sqrt(minority.sum())
+    assert (cell["low"], cell["high"]) == pytest.approx(
+        (cell["points"] - half, cell["points"] + half), abs=1e-4)
+    assert cell["n"] == int(minority.sum())
     assert findings["accuracy"]["r2"] == proxy_run.manifest["metrics"]["r2"]
 
 
@@ -40,9 +62,9 @@ def test_large_k_hides_groups_and_counts_them(proxy_run) -> None:
     k = int(counts.sort_values().iloc[1]) + 1  # hides the two smaller ethnic groups
     findings = audit_findings(proxy_run, k=k)
     hidden = [g for g, tiers in findings["impact_ratios"]["ethnicity"].items()
-              if all(r is None for r in tiers.values())]
+              if all(set(c.values()) == {None} for c in tiers.values())]
     assert sorted(hidden) == sorted(counts.index[counts < k])
-    assert findings["friends"]["ethnicity"][hidden[0]] is None
+    assert set(findings["friends"]["ethnicity"][hidden[0]].values()) == {None}
     assert findings["suppressed_cells"] >= 2
     assert not any(f["attribute"] == "ethnicity" for f in findings["flags"])
 
@@ -61,11 +83,13 @@ def test_audit_command_text_and_json(proxy_run, capsys) -> None:
 
 
 def test_text_says_when_friends_are_not_available() -> None:
-    findings = {"run": "mine", "people": 30, "k": 11, "suppressed_cells": 0, "accuracy": {},
+    findings = {"run": "mine", "people": 30, "k": 11, "suppressed_cells": 0,
+                "accuracy": {"r2": 0.5, "measured_on": "the imported table"},
                 "flags": [], "proxies": [], "friends": None, "drivers": {"x": 2.0}}
     text = findings_text(findings, {"x": "Income"})
     assert "Points from friends: not available for this run" in text
     assert "2.0  Income" in text
+    assert "in-sample R²" in text and "held-out" not in text
 
 
 @pytest.mark.parametrize(("argv", "message"), [

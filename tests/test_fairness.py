@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,8 +30,21 @@ def _hand_run():
                     prediction=np.asarray(scores, dtype=float))
 
 
+def _wilson(k: int, n: int) -> tuple[float, float]:
+    z = 1.959963984540054
+    p = k / n
+    middle, spread = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (middle - spread) / (1 + z * z / n), (middle + spread) / (1 + z * z / n)
+
+
+def _katz(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float, float]:
+    ratio = (k1 / n1) / (k2 / n2)
+    spread = 1.959963984540054 * math.sqrt(1 / k1 - 1 / n1 + 1 / k2 - 1 / n2)
+    return ratio, ratio * math.exp(-spread), ratio * math.exp(spread)
+
+
 def test_tier_table_by_hand() -> None:
-    table = tier_table(_hand_run(), "group").set_index("group")
+    table = tier_table(_hand_run(), "group", min_reference=12).set_index("group")
     assert table.loc["A", "count"] == 12 and table.loc["B", "count"] == 12
     assert table.loc["A", "mean_score"] == pytest.approx(562.5)
     assert table.loc["B", "mean_score"] == pytest.approx(500.0)
@@ -43,13 +58,34 @@ def test_tier_table_by_hand() -> None:
     assert table.loc["B", "impact_ratio_low"] == pytest.approx(2 / 3)
     assert table.loc["B", "impact_ratio_high"] == pytest.approx(0.5)
     assert not table["suppressed"].any()
+    assert table.loc["A", "reached_low"] == 9 and table.loc["B", "reached_high"] == 3
+    low, high = _wilson(9, 12)
+    assert table.loc["A", "share_lower_low"] == pytest.approx(low)
+    assert table.loc["A", "share_upper_low"] == pytest.approx(high)
+    _, low, high = _katz(6, 12, 9, 12)
+    assert table.loc["B", "impact_lower_low"] == pytest.approx(low)
+    assert table.loc["B", "impact_upper_low"] == pytest.approx(high)
+    assert table.loc["A", "impact_lower_low"] == table.loc["A", "impact_upper_low"] == 1.0
+    scores_a = np.array([650] * 6 + [550] * 3 + [400] * 3, dtype=float)
+    half = 1.959963984540054 * scores_a.std(ddof=1) / math.sqrt(12)
+    assert table.loc["A", "mean_lower"] == pytest.approx(562.5 - half)
+    assert table.loc["A", "mean_upper"] == pytest.approx(562.5 + half)
+
+
+def test_no_ratio_without_a_reference_group_large_enough() -> None:
+    long = impact_ratios(_hand_run(), "group")  # 12 people a group, under max(11, 30)
+    assert long["impact_ratio"].isna().all() and long["reference"].isna().all()
+    assert not long["flagged"].any() and set(long["finding"]) == {"none"}
 
 
 def test_impact_ratios_and_parity_by_hand() -> None:
     run = _hand_run()
-    long = impact_ratios(run, "group").set_index(["group", "tier"])
-    assert bool(long.loc[("B", "low"), "flagged"]) and bool(long.loc[("B", "high"), "flagged"])
-    assert not long.loc[("A", "low"), "flagged"]
+    long = impact_ratios(run, "group", min_reference=12).set_index(["group", "tier"])
+    # 6 of 12 against 9 of 12 and 3 of 12 against 6 of 12: under 0.8, yet intervals reach it
+    assert set(long.loc["B", "finding"]) == {"uncertain"} and not long["flagged"].any()
+    assert long.loc[("B", "low"), "impact_upper"] == pytest.approx(_katz(6, 12, 9, 12)[2])
+    assert set(long["reference"]) == {"A"}
+    assert long.loc[("A", "low"), "finding"] == "none"
     assert long.loc[("B", "high"), "share"] == pytest.approx(0.25)
     parity = demographic_parity(run, "group").set_index("tier")
     assert parity.loc["low", "difference"] == pytest.approx(0.25)
@@ -87,15 +123,43 @@ def test_tier_table_hides_small_groups_and_their_complement() -> None:
                            "group": ["A"] * 20 + ["B"] * 15 + ["C"] * 4, "x": 0.0,
                            "score": scores})
     run = tiny_run(people, inputs=("x",), sensitive=("group",), prediction=scores)
-    table, hidden = tier_table_with_suppression(run, "group", k=11)
+    table, hidden = tier_table_with_suppression(run, "group", k=11, min_reference=20)
     table = table.set_index("group")
     assert table["suppressed"].to_dict() == {"A": False, "B": True, "C": True}
     assert table.loc[["B", "C"], ["count", "mean_score", "share_low"]].isna().all().all()
     assert table.loc["A", "impact_ratio_low"] == pytest.approx(1.0)
     assert hidden.cells == 2
-    long = impact_ratios(run, "group", k=11)
+    long = impact_ratios(run, "group", k=11, min_reference=20)
     assert not long.loc[long["suppressed"], "flagged"].any()
+    assert long.loc[long["suppressed"], ["count", "impact_ratio", "impact_upper"]].isna().all(
+        axis=None)
     assert set(score_distribution(run, "group", k=11)["group"]) == {"A"}
+
+
+def test_reference_is_the_most_favoured_large_group_and_findings_split() -> None:
+    # big: 400 people, 240 reach "low"; poor: 400, 120 reach; mid: 40, 18 reach;
+    # tiny: 12, all reach (the most favoured, but too small to be the reference)
+    sizes, reach = {"big": 400, "poor": 400, "mid": 40, "tiny": 12}, \
+        {"big": 240, "poor": 120, "mid": 18, "tiny": 12}
+    groups = [g for g, n in sizes.items() for _ in range(n)]
+    scores = np.concatenate([np.r_[np.full(reach[g], 550.0), np.full(sizes[g] - reach[g], 450.0)]
+                             for g in sizes])
+    people = pd.DataFrame({"person_id": np.arange(len(groups)), "group": groups, "x": 0.0,
+                           "score": scores})
+    run = tiny_run(people, inputs=("x",), sensitive=("group",), prediction=scores)
+    long = impact_ratios(run, "group").set_index(["group", "tier"])
+    low = long.xs("low", level="tier")
+    assert set(low["reference"]) == {"big"}
+    assert low.loc["tiny", "impact_ratio"] == pytest.approx(1.0 / 0.6)
+    ratio, lower, upper = _katz(120, 400, 240, 400)
+    assert (low.loc["poor", "impact_ratio"], low.loc["poor", "impact_lower"],
+            low.loc["poor", "impact_upper"]) == pytest.approx((ratio, lower, upper))
+    assert upper < 0.8 and low.loc["poor", "finding"] == "clear" and low.loc["poor", "flagged"]
+    ratio, lower, upper = _katz(18, 40, 240, 400)
+    assert ratio < 0.8 <= upper
+    assert low.loc["mid", "finding"] == "uncertain" and not low.loc["mid", "flagged"]
+    assert (low.loc["mid", "count"], low.loc["mid", "reached"]) == (40, 18)
+    assert low.loc["big", "finding"] == "none" and low.loc["tiny", "finding"] == "none"
 
 
 def test_tier_table_matches_pandas_masks(social_run) -> None:
@@ -105,7 +169,7 @@ def test_tier_table_matches_pandas_masks(social_run) -> None:
         table = tier_table(social_run, attribute, k=11)
         columns = [attribute] if isinstance(attribute, str) else list(attribute)
         shown = table[~table["suppressed"]]
-        best = {t.name: 0.0 for t in social_run.roles.tiers}
+        best = {t.name: (0.0, 0, 0) for t in social_run.roles.tiers}
         for row in shown.itertuples():
             mask = np.ones(len(people), dtype=bool)
             for column, value in zip(columns, row.group.split(" & "), strict=True):
@@ -115,11 +179,21 @@ def test_tier_table_matches_pandas_masks(social_run) -> None:
             for t in social_run.roles.tiers:
                 share = float(np.mean(score[mask] >= t.min_score))
                 assert getattr(row, f"share_{t.name}") == pytest.approx(share)
-                best[t.name] = max(best[t.name], share)
+                reached = int(np.sum(score[mask] >= t.min_score))
+                assert getattr(row, f"reached_{t.name}") == reached
+                if mask.sum() >= 30 and share > best[t.name][0]:
+                    best[t.name] = (share, reached, int(mask.sum()))
         for t in social_run.roles.tiers:
-            if best[t.name] > 0:
-                expected = shown[f"share_{t.name}"] / best[t.name]
+            top, top_reached, top_n = best[t.name]
+            if top > 0:
+                expected = shown[f"share_{t.name}"] / top
                 assert np.allclose(shown[f"impact_ratio_{t.name}"], expected)
+                row = shown.iloc[int(np.argmin(shown[f"share_{t.name}"]))]
+                if row[f"reached_{t.name}"] > 0 and row[f"share_{t.name}"] < top:
+                    _, low, high = _katz(int(row[f"reached_{t.name}"]), int(row["count"]),
+                                         top_reached, top_n)
+                    assert row[f"impact_lower_{t.name}"] == pytest.approx(low)
+                    assert row[f"impact_upper_{t.name}"] == pytest.approx(high)
 
 
 def test_metricframe_agrees_with_fairlearn_scalars(social_run) -> None:

@@ -99,6 +99,7 @@ def test_german_credit_forest_explains_the_probability(german_forest) -> None:
 def test_imported_person_is_explained(german_forest) -> None:
     _, _, run = german_forest
     person = explain_person(run, 3)
+    assert isinstance(person.person, int) and str(person.person) == "3"  # never "3.0"
     assert person.recorded_score in (0.0, 1.0)
     assert person.score == pytest.approx(run.explanation.prediction[3])
 
@@ -179,13 +180,25 @@ def test_german_credit_audit_findings(german_forest) -> None:
     groups = run.people["foreign_worker"]
     sizes = groups.value_counts()
     rates = reach.groupby(groups).mean()[sizes >= 11]
+    best = rates[sizes[rates.index] >= 30].max()  # the reference has at least 30 people
     for group, rate in rates.items():
-        assert findings["impact_ratios"]["foreign_worker"][group]["at_least_0.5"] == \
-            pytest.approx(rate / rates.max())
+        cell = findings["impact_ratios"]["foreign_worker"][group]["at_least_0.5"]
+        assert cell["ratio"] == pytest.approx(rate / best)
+        assert (cell["n"], cell["reached"]) == (sizes[group], reach[groups == group].sum())
     assert findings["friends"] is None
     assert set(findings["drivers"]) == set(run.roles.inputs)
     assert findings["proxies"] and {p["attribute"] for p in findings["proxies"]} <= set(
         run.roles.sensitive)
+    # the attributes the model reads are direct use, never their own proxies
+    direct = {(d["attribute"], d["feature"]) for d in findings["direct_use"]}
+    assert direct == {("age_in_years_band", "age_in_years")}  # the model reads age
+    ranked = {(p["attribute"], p["feature"]) for p in findings["proxies"]}
+    assert not direct & ranked
+    assert all(p["feature"] != p["attribute"] for p in findings["proxies"])
+    assert max(p["strength"] for p in findings["proxies"]) < 0.99
+    drivers = run.explanation.values.abs().mean()
+    for entry in findings["direct_use"]:
+        assert entry["shap_share"] == pytest.approx(drivers[entry["feature"]] / drivers.sum())
     assert findings["accuracy"]["accuracy"] == run.manifest["metrics"]["accuracy"]
 
 

@@ -83,6 +83,10 @@ def test_friends_points_and_groups_by_hand() -> None:
     table = friends_by_group(run, "group", k=1).set_index("group")
     a = (run.people["group"] == "a").to_numpy()
     assert table.loc["a", "points"] == pytest.approx(points.to_numpy()[a].mean())
+    mine = points.to_numpy()[a]
+    half = 1.959963984540054 * mine.std(ddof=1) / np.sqrt(len(mine))
+    assert (table.loc["a", "points_lower"], table.loc["a", "points_upper"]) == pytest.approx(
+        (mine.mean() - half, mine.mean() + half))
     assert table.loc["b", "share_pulled_down"] == pytest.approx(
         np.mean(points.to_numpy()[~a] < 0))
     assert friends_by_group(run, "group", k=11)["suppressed"].all()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
+from tiny_runs import tiny_run
 
 from sesame_audit.model.core.roles import tier_of
 from sesame_audit.model.person.explained import explain_person, what_if
@@ -98,6 +100,19 @@ def test_person_data_marks_sensitive_attributes(social_run) -> None:
     assert data["privacy"].is_monotonic_increasing
     assert data.loc[data["column"] == "ethnicity", "value"].item() == str(
         social_run.people.loc[5, "ethnicity"]).replace("_", " ")
+
+
+def test_a_sensitive_input_is_marked_as_read_and_ids_stay_integers() -> None:
+    people = pd.DataFrame({"person_id": np.arange(40), "sex": np.tile([0.0, 1.0], 20),
+                           "income": np.linspace(1.0, 2.0, 40), "score": 600.0})
+    run = tiny_run(people, inputs=("sex", "income"), sensitive=("sex",),
+                   prediction=np.full(40, 600.0))
+    data = person_data(run, 7)
+    assert data["column"].tolist().count("sex") == 1
+    assert data.loc[data["column"] == "sex", "use"].item() == "⚠ sensitive, read by the model"
+    assert data.loc[data["column"] == "income", "use"].item() == "model input"
+    person = explain_person(run, 7)  # every column is a number: the id must stay 7, not 7.0
+    assert isinstance(person.person, int) and f"Person {person.person}" == "Person 7"
 
 
 def test_subject_access_summary(social_run) -> None:

@@ -9,21 +9,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import mutual_info_score, roc_auc_score
 from tiny_runs import LinearModel, tiny_run
 
 from sesame_audit.model.audit.counterfactuals import flip_test, minimise, resolve_drop
 from sesame_audit.model.audit.fairness import impact_ratios
 from sesame_audit.model.audit.proxies import (
     binary_auc,
+    direct_use,
     feature_codes,
     joint_strength,
     mutual_information,
     one_feature_auc,
     proxies_of,
     proxy_strength,
+    same_information,
+    same_name,
     score_through_proxies,
     unawareness_gap,
+    unawareness_sentence,
 )
 from sesame_audit.model.build.builder import build_run
 from sesame_audit.model.build.train import fit_score_model
@@ -91,11 +95,13 @@ def test_feature_codes_bins_numbers_and_keeps_categories() -> None:
 def _proxy_world(n: int = 400):
     rng = np.random.default_rng(7)
     group = np.where(np.arange(n) % 4 == 0, "minority", "majority")
-    district = np.where(group == "minority", "east", "west")
+    # every minority person lives east, and 1 in 30 of the majority: a strong proxy that
+    # does not carry the same information as the group
+    district = np.where((group == "minority") | (np.arange(n) % 40 == 1), "east", "west")
     noise = rng.normal(size=n)
     people = pd.DataFrame({"person_id": np.arange(n), "group": group, "district": district,
                            "noise": noise, "score": 0.0})
-    shap = pd.DataFrame({"district": np.where(group == "minority", -30.0, 10.0),
+    shap = pd.DataFrame({"district": np.where(district == "east", -30.0, 10.0),
                          "noise": noise})
     prediction = 600 + shap.sum(axis=1).to_numpy()
     model = LinearModel(600.0, {"noise": 1.0}, {"district": {"east": -30.0, "west": 10.0}})
@@ -103,18 +109,78 @@ def _proxy_world(n: int = 400):
                     prediction=prediction, shap=shap, model=model, categorical=("district",))
 
 
-def test_proxy_strength_ranks_a_perfect_stand_in_first() -> None:
+def test_proxy_strength_ranks_a_strong_stand_in_first() -> None:
     run = _proxy_world()
     strength = proxy_strength(run)
     top = strength.iloc[0]
     assert (top["feature"], top["attribute"]) == ("district", "group")
-    assert top["strength"] == pytest.approx(1.0)
-    # district is the group: mutual information equals the group's entropy in bits
-    p = np.array([0.25, 0.75])
-    assert top["mutual_information"] == pytest.approx(-(p * np.log2(p)).sum())
+    # east holds all 100 minority people and 10 of the 300 majority: the AUC of the
+    # district's rates is P(minority east) * P(majority west) + ties / 2
+    assert top["strength"] == pytest.approx(1.0 * 290 / 300 + 0.5 * 10 / 300, abs=0.01)
+    assert top["mutual_information"] == pytest.approx(
+        mutual_info_score(run.people["group"], run.people["district"]) / np.log(2))
     noise = strength[strength["feature"] == "noise"].iloc[0]
     assert 0.35 < noise["strength"] < 0.65
     assert proxies_of(strength, "group", 0.7) == ["district"]
+    assert direct_use(run).empty
+
+
+def _direct_world(n: int = 600):
+    rng = np.random.default_rng(5)
+    age = rng.integers(18, 80, n)
+    band = np.where(age < 30, "18-29", np.where(age < 50, "30-49", "50+"))
+    sex = np.where(rng.random(n) < 0.5, "female", "male")
+    code = np.where(sex == "female", "F", "M")  # a recoding of sex
+    income = rng.normal(size=n) + 0.3 * (sex == "male")
+    people = pd.DataFrame({"person_id": np.arange(n), "sex": sex, "age": age.astype(float),
+                           "age_band": band, "sex_code": code, "income": income,
+                           "score": 0.0})
+    shap = pd.DataFrame({"sex": np.where(sex == "male", 6.0, -6.0), "age": (age - 49) / 10,
+                         "sex_code": 0.0, "income": 3 * income})
+    return tiny_run(people, inputs=("sex", "age", "sex_code", "income"),
+                    sensitive=("sex", "age_band"), prediction=600 + shap.sum(axis=1).to_numpy(),
+                    shap=shap, categorical=("sex", "sex_code"))
+
+
+def test_an_attribute_read_directly_is_never_its_own_proxy() -> None:
+    run = _direct_world()
+    strength = proxy_strength(run)
+    pairs = set(zip(strength["feature"], strength["attribute"], strict=True))
+    assert pairs == {("income", "sex"), ("income", "age_band"), ("sex", "age_band"),
+                     ("sex_code", "age_band"), ("age", "sex")}
+    direct = direct_use(run).set_index(["attribute", "feature"])
+    assert set(direct.index) == {("sex", "sex"), ("sex", "sex_code"), ("age_band", "age")}
+    assert direct.loc[("sex", "sex"), "relation"] == "the attribute itself"
+    assert direct.loc[("age_band", "age"), "relation"] == "same information"
+    mean_abs = run.explanation.values.abs().mean()
+    assert direct.loc[("sex", "sex"), "mean_abs_points"] == pytest.approx(6.0)
+    assert direct.loc[("sex", "sex"), "shap_share"] == pytest.approx(6.0 / mean_abs.sum())
+    # the band test: sorted by age, the band changes twice
+    assert same_information(run.people["age"], pd.factorize(run.people["age_band"])[0],
+                            categorical=False)
+    assert not same_information(run.people["income"], pd.factorize(run.people["sex"])[0],
+                                categorical=False)
+    assert same_name("age", "age_band") and not same_name("age", "agency")
+
+
+def test_unawareness_names_the_largest_contributors_whatever_their_strength() -> None:
+    run = _proxy_world()
+    gap = unawareness_gap(run, "group", threshold=0.99)  # district (about 0.98) is no proxy
+    assert gap.proxies == [] and gap.proxy_gap == 0.0
+    top = gap.contributors()
+    assert top["feature"].iloc[0] == "district"
+    assert top["strength"].iloc[0] == pytest.approx(
+        proxy_strength(run).set_index("feature").loc["district", "strength"])
+    sentence = unawareness_sentence(gap)
+    assert "district (+39 points, strength 0.98)" in sentence
+    assert "No input reaches a strength of 0.99 for group" in sentence
+    minority = (run.people["group"] == "minority").to_numpy()
+    score = run.explanation.prediction
+    se = np.sqrt(score[~minority].var(ddof=1) / 300 + score[minority].var(ddof=1) / 100)
+    assert (gap.gap_low, gap.gap_high) == pytest.approx((gap.gap - 1.959964 * se,
+                                                         gap.gap + 1.959964 * se))
+    assert (gap.n_favoured, gap.n_disfavoured) == (300, 100)
+    assert f"(95% interval {gap.gap_low:.0f} to {gap.gap_high:.0f})" in sentence
 
 
 def test_score_through_proxies_and_unawareness_by_hand() -> None:
@@ -124,7 +190,7 @@ def test_score_through_proxies_and_unawareness_by_hand() -> None:
     assert np.allclose(found.per_person.to_numpy(), run.explanation.values["district"])
     by_group = found.by_group.set_index("group")
     assert by_group.loc["minority", "points"] == pytest.approx(-30.0)
-    assert by_group.loc["majority", "points"] == pytest.approx(10.0)
+    assert by_group.loc["majority", "points"] == pytest.approx((290 * 10.0 - 10 * 30.0) / 300)
     gap = unawareness_gap(run, "group")
     minority = (run.people["group"] == "minority").to_numpy()
     expected = (run.explanation.prediction[~minority].mean()
@@ -132,7 +198,7 @@ def test_score_through_proxies_and_unawareness_by_hand() -> None:
     assert (gap.favoured, gap.disfavoured) == ("majority", "minority")
     assert gap.gap == pytest.approx(expected)
     assert gap.by_feature["gap_points"].sum() == pytest.approx(gap.gap)
-    assert gap.proxy_gap == pytest.approx(40.0)
+    assert gap.proxy_gap == pytest.approx((290 * 10.0 - 10 * 30.0) / 300 + 30.0)
     assert not gap.is_input
 
 
@@ -142,7 +208,7 @@ def test_flip_test_by_hand() -> None:
     assert (flipped.majority, flipped.value) == ("majority", "west")
     by_group = flipped.by_group.set_index("group")
     assert by_group.loc["minority", "change"] == pytest.approx(40.0)
-    assert by_group.loc["majority", "change"] == pytest.approx(0.0)
+    assert by_group.loc["majority", "change"] == pytest.approx(10 * 40.0 / 300)
     noise = run.people["noise"].to_numpy()
     minority = (run.people["group"] == "minority").to_numpy()
     assert flipped.gap_after == pytest.approx(abs(noise[~minority].mean() - noise[minority].mean()))

@@ -14,7 +14,7 @@ import pytest
 from own_inputs import ROLES, regressor, skops_bytes, table
 
 from sesame_audit.model.importing.importer import import_files
-from sesame_audit.model.report.document import build_report, write_report
+from sesame_audit.model.report.document import build_report, report_context, write_report
 from sesame_audit.model.runs.store import load_run
 
 SECTIONS = {"summary", "audited", "accuracy", "drivers", "fairness", "proxies", "friends",
@@ -22,19 +22,38 @@ SECTIONS = {"summary", "audited", "accuracy", "drivers", "fairness", "proxies", 
 EVIL = "<script>alert('x')</script>"
 
 
+def _cell(ratio, low, high, n, reached) -> dict:
+    return {"ratio": ratio, "low": low, "high": high, "n": n, "reached": reached}
+
+
 def findings_for(run) -> dict:
     """Findings shaped like ``audit.findings.audit_findings``, with a hostile group name."""
     drivers = run.explanation.values.abs().mean().sort_values(ascending=False)
     return {
         "run": run.path.name, "people": len(run.people), "k": 11,
-        "impact_ratios": {"sex": {"female": {"at_least_500": 0.71, "at_least_600": 0.55},
-                                  "male": {"at_least_500": 1.0, "at_least_600": 1.0}},
-                          "age_band": {EVIL: {"at_least_500": None, "at_least_600": None},
-                                       "30-50": {"at_least_500": 0.93, "at_least_600": 1.0}}},
+        "reference_min": 30,
+        "references": {"sex": {"at_least_500": "male", "at_least_600": "male"},
+                       "age_band": {"at_least_500": "30-50", "at_least_600": "30-50"}},
+        "impact_ratios": {
+            "sex": {"female": {"at_least_500": _cell(0.71, 0.6, 0.79, 120, 60),
+                               "at_least_600": _cell(0.55, 0.41, 0.72, 120, 33)},
+                    "male": {"at_least_500": _cell(1.0, 1.0, 1.0, 150, 127),
+                             "at_least_600": _cell(1.0, 1.0, 1.0, 150, 90)}},
+            "age_band": {EVIL: {"at_least_500": _cell(None, None, None, None, None),
+                                "at_least_600": _cell(None, None, None, None, None)},
+                         "30-50": {"at_least_500": _cell(0.93, 0.8, 1.05, 100, 79),
+                                   "at_least_600": _cell(0.74, 0.52, 1.04, 100, 44)}}},
         "flags": [{"attribute": "sex", "group": "female", "tier": "at_least_600",
-                   "impact_ratio": 0.55},
+                   "impact_ratio": 0.55, "low": 0.41, "high": 0.72, "n": 120, "reached": 33,
+                   "reference": "male"},
                   {"attribute": "sex", "group": "female", "tier": "at_least_500",
-                   "impact_ratio": 0.71}],
+                   "impact_ratio": 0.71, "low": 0.6, "high": 0.79, "n": 120, "reached": 60,
+                   "reference": "male"}],
+        "uncertain": [{"attribute": "age_band", "group": "30-50", "tier": "at_least_600",
+                       "impact_ratio": 0.74, "low": 0.52, "high": 1.04, "n": 100,
+                       "reached": 44, "reference": "30-50"}],
+        "direct_use": [{"attribute": "sex", "feature": "sex", "relation": "the attribute itself",
+                        "mean_abs_points": 4.2, "shap_share": 0.12}],
         "proxies": [{"feature": "district", "attribute": "sex", "strength": 0.62}],
         "suppressed_cells": 2,
         "friends": None,
@@ -50,6 +69,7 @@ class _Page(HTMLParser):
         self.tags: list[str] = []
         self.urls: list[str] = []
         self.flagged = 0
+        self.uncertain = 0
         self.text: list[str] = []
 
     def handle_starttag(self, tag, attrs) -> None:
@@ -60,6 +80,8 @@ class _Page(HTMLParser):
         self.urls += [v for k, v in attrs.items() if k in ("src", "href") and v]
         if "flag" in (attrs.get("class") or "").split():
             self.flagged += 1
+        if "uncertain" in (attrs.get("class") or "").split():
+            self.uncertain += 1
 
     def handle_data(self, data) -> None:
         self.text.append(data)
@@ -89,11 +111,17 @@ def test_html_has_every_section_offline_and_escaped(imported) -> None:
     assert "script" not in page.tags and "link" not in page.tags
     assert page.urls and all(u.startswith("data:image/svg+xml;base64,") for u in page.urls)
     assert "&lt;script&gt;" in html and EVIL not in html
-    assert page.flagged == 2
+    assert page.flagged == 2 and page.uncertain == 1
     text = " ".join(page.text)
     assert "Generated 2026-01-02 03:04 UTC" in text
-    assert "2 group-by-tier comparison(s) fail the four-fifths rule" in text
-    assert "sex = female reaches tier at_least_600 at 0.55" in text
+    assert "2 group-by-tier comparison(s) clearly fail the four-fifths rule" in text
+    assert ("interval): sex = female (120 people, 33 reaching) reaches tier at_least_600 at "
+            "0.55 times the rate of male (95% interval 0.41 to 0.72)") in text
+    assert "1 more comparison(s) fall under 0.8" in text
+    assert "0.55 [0.41, 0.72], 33/120" in text and "0.74 [0.52, 1.04], 44/100" in text
+    assert "Direct use: the model reads sex, which is the sensitive attribute sex" in text
+    assert "12% of all movement" in text
+    assert "(in-sample)" in text  # an imported run's R² may include its training rows
     assert text.count("suppressed") >= 2
 
 
@@ -124,6 +152,12 @@ def test_control_characters_in_group_names_do_not_abort_the_pdf(imported, tmp_pa
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", html)
     assert "female[31m reaches tier at_least_600" in html
     assert (tmp_path / "hostile.pdf").read_bytes()[:5] == b"%PDF-"
+def test_the_largest_gap_is_the_surest_not_the_rarest(imported) -> None:
+    _, run, _ = imported
+    findings = findings_for(run)
+    findings["flags"][0]["high"] = 0.795  # 0.55, but from few people: a wide interval
+    summary = " ".join(report_context(run, findings)["summary"])
+    assert "sex = female (120 people, 60 reaching) reaches tier at_least_500 at 0.71" in summary
 
 
 def test_no_person_row_appears(imported) -> None:
@@ -145,7 +179,8 @@ def test_json_is_strict_and_names_what_was_audited(imported) -> None:
     assert data["audited"]["data"]["sha256"] == table_hash
     assert data["audited"]["model"]["estimator"] == "Pipeline"
     assert data["findings"]["accuracy"]["mae_points"] is None
-    assert data["findings"]["impact_ratios"]["sex"]["female"]["at_least_600"] == 0.55
+    assert data["findings"]["impact_ratios"]["sex"]["female"]["at_least_600"] == {
+        "ratio": 0.55, "low": 0.41, "high": 0.72, "n": 120, "reached": 33}
 
 
 def test_pdf_has_pages_and_renders(imported, tmp_path) -> None:
@@ -181,10 +216,12 @@ def test_report_of_a_synthetic_run_with_real_findings(social_run, tmp_path) -> N
     page = _Page()
     page.feed(html)
     assert page.sections >= SECTIONS
-    expected_flags = sum(r is not None and r < 0.8 for groups in
-                         findings["impact_ratios"].values() for tiers in groups.values()
-                         for r in tiers.values())
+    cells = [c for groups in findings["impact_ratios"].values() for tiers in groups.values()
+             for c in tiers.values() if c["ratio"] is not None]
+    expected_flags = sum(c["high"] < 0.8 for c in cells)
     assert page.flagged == expected_flags == len(findings["flags"])
+    assert page.uncertain == sum(c["ratio"] < 0.8 <= c["high"] for c in cells) == len(
+        findings["uncertain"])
     assert "points from friends" in html and "not measured" not in html
     out = write_report(social_run, findings, "pdf", tmp_path / "social.pdf")
     subprocess.run(["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-png", str(out),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app.audit_charts import distribution_chart, impact_heatmap, tier_access_chart
-from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.audit_widgets import plain_markdown, table_expander
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.state import audit_k, fairness_tables, select_run
+from sesame_audit.model.audit.fairness import four_fifths_headline
 from sesame_audit.model.core.units import format_threshold
 
 st.title("Whom does the score treat unfairly?")
@@ -28,21 +29,23 @@ if run is not None:
     result = fairness_tables(run, run.key, attribute, k)
     tiers = [(t.name, t.min_score, format_threshold(t.min_score, run.roles))
              for t in run.roles.tiers]
-    flagged = result["ratios"][result["ratios"]["flagged"]]
-    st.markdown(f"**{len(flagged)}** group/tier pairs fail the four-fifths rule: the group "
-                "reaches the tier less than 80% as often as the most favoured group.")
+    st.markdown(plain_markdown(four_fifths_headline(result["ratios"])))
     st.caption(result["note"])
     if result["table"]["suppressed"].all():
         st.warning(f"Every group has fewer than {k} people (or hides one that does): "
                    "there is nothing to show. Lower the smallest group shown.")
         st.stop()
     show_chart(run, tier_access_chart(result["ratios"], tiers))
-    st.caption("Compare bar heights within a tier: an outlined bar marks a group that reaches "
-               "the tier less than four fifths as often as the best-placed group.")
+    st.caption("Compare bar heights within a tier; black whiskers are 95% intervals. A "
+               "bar outlined in orange reaches the tier clearly less than four fifths as "
+               "often as the reference group; a dashed outline, under four fifths but with "
+               "too few people to be sure.")
     show_chart(run, impact_heatmap(result["ratios"], tiers))
-    st.caption("Each cell divides a group's share by the most favoured group's share; dark "
-               "cells and '!' (under 0.8) show where access is unequal.")
+    st.caption("Each cell divides a group's share by the reference group's share; '!' marks "
+               "a ratio whose whole 95% interval lies under 0.8, '?' one under 0.8 whose "
+               "interval reaches 0.8.")
     show_chart(run, distribution_chart(result["distribution"], tiers, roles=run.roles))
     st.caption("Where a group's curve sits left of the dashed tier lines, fewer of its people "
                "get the perks.")
-    table_expander(run.roles.labels, result["table"], result["parity"], tiers=tiers)
+    table_expander(run.roles.labels, result["ratios"], result["table"], result["parity"],
+                   tiers=tiers)

@@ -8,7 +8,7 @@ from sesame_audit.app import charts, state
 from sesame_audit.app.run_banner import identity_of, show_chart
 from sesame_audit.datasets.dictionary import PILLARS
 from sesame_audit.model.core import units
-from sesame_audit.model.runs.stored import accuracy
+from sesame_audit.model.runs.stored import accuracy, r2_label
 
 st.title("What does this score decide, and how is it spread?")
 run = state.select_run()
@@ -23,11 +23,12 @@ cols = st.columns(4)
 cols[0].metric("People", f"{run.n:,}")
 cols[1].metric("Average score", units.format_value(run.base, roles))
 if "r2" in fit:
-    cols[2].metric("Model accuracy (held-out R²)" if synthetic else "Model accuracy (R²)",
-                   f"{fit['r2']:.3f}",
+    measured = r2_label(run.manifest.get("metrics", {}))
+    cols[2].metric(f"Model accuracy ({measured})", f"{fit['r2']:.3f}",
                    help="How much of the recorded score's variation the model reproduces "
-                        + ("on people it was not trained on (1 = all of it)." if synthetic
-                           else "on the imported table (1 = all of it)."))
+                        + ("on people it was not trained on" if measured.startswith("held")
+                           else "on the audited table, which may include the people it was "
+                                "trained on") + " (1 = all of it).")
     cols[3].metric("Typical error", units.format_change(fit["mae_points"], roles, signed=False),
                    help="Mean absolute gap between the model's score and the recorded one.")
 if "accuracy" in fit:

@@ -70,8 +70,11 @@ st.caption(("Only what a person can change is searched, never ethnicity, age, hu
 
 st.subheader("What the run holds about this person")
 data = person_data(run, chosen)
+read = [run.roles.label(c) for c in run.roles.sensitive if c in run.roles.inputs]
 st.caption("Grouped by privacy category. Sensitive attributes are kept for the audit; "
-           "the model does not read them, but it may read their proxies.")
+           + ("the model does not read them, but it may read their proxies." if not read
+              else "the model reads some of them directly (marked 'read by the model'); "
+                   "the others it may read through their proxies."))
 st.dataframe(data[["privacy", "label", "value", "use"]], hide_index=True, width="stretch",
              height=36 * (len(data) + 1))
 

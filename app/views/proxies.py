@@ -6,8 +6,9 @@ import streamlit as st
 
 from sesame_audit.app import audit_charts as charts
 from sesame_audit.app import state
-from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.audit_widgets import plain_markdown, table_expander
 from sesame_audit.app.run_banner import show_chart
+from sesame_audit.model.audit.proxies import direct_use_lines, unawareness_sentence
 from sesame_audit.model.core import units
 
 st.title("Which inputs stand in for sensitive attributes?")
@@ -18,6 +19,9 @@ if run is not None and not sensitive:
 elif run is not None:
     k, name, labels, roles = state.audit_k(), run.roles.label, run.roles.labels, run.roles
     strength = state.proxy_strength_table(run, run.key)
+    direct = state.direct_use_table(run, run.key)
+    for line in direct_use_lines(direct.to_dict("records"), dict(labels)):
+        st.warning(plain_markdown(line))
     show_chart(run, charts.proxy_heatmap(strength, labels))
     st.caption("Bright cells are inputs that give away a sensitive attribute on their own "
                "(0.5 = no better than a coin toss, 1 = a perfect stand-in).")
@@ -36,13 +40,12 @@ elif run is not None:
         st.caption(f"Bars left of zero are what the proxies of {name(attribute)} take away "
                    "from a group's average score.")
     if gap.favoured is not None:  # the unawareness test
-        st.markdown(f"**Unawareness test.** {name(attribute)} is "
-                    f"{'an input' if gap.is_input else 'not an input'}, yet *{gap.favoured}* "
-                    f"score {units.format_change(gap.gap, roles, signed=False)} above "
-                    f"*{gap.disfavoured}* on average; the proxies carry "
-                    f"{units.format_change(gap.proxy_gap, roles, signed=False)} of it.")
+        st.markdown("**Unawareness test.** "
+                    + plain_markdown(unawareness_sentence(gap, dict(labels))))
         show_chart(run, charts.gap_chart(gap.by_feature, labels, roles=roles))
-        st.caption("Long orange bars mean the gap comes through stand-ins for the attribute.")
+        st.caption("Long orange bars mean the gap comes through stand-ins for the attribute; "
+                   "long blue bars carry it too, though no single one predicts the "
+                   "attribute strongly.")
         table_expander(labels, points.by_group, gap.by_feature)
     feature = st.selectbox("Flip test: give everyone the majority's value of", run.roles.inputs,
                            index=run.roles.inputs.index((points.proxies or run.roles.inputs)[0]),

@@ -3,10 +3,13 @@
 The score audited is the score under audit, the model's prediction. A person "reaches" a
 tier at or above its threshold; a group's share reaching a tier is fairlearn's selection
 rate (fairlearn's ``MetricFrame`` gives the same numbers, see :func:`score_frame`). The
-impact ratio of a group is its share divided by the share of the most favoured
-group (the highest share among the groups shown); under 0.8 it fails the four-fifths rule.
-Groups with fewer than ``k`` people are hidden (see :mod:`figures.suppress`) and take no
-part in finding the most favoured group.
+impact ratio of a group is its share divided by the share of the reference group: the most
+favoured group (highest share) among the groups shown with at least ``max(k, 30)`` people,
+so that a handful of people never sets the bar. Every share and ratio carries the people
+behind it and a 95% interval (see :mod:`figures.intervals`). Under 0.8 a ratio fails the
+four-fifths rule: the finding is *clear* when its whole interval lies under 0.8 and
+*uncertain* when the interval reaches 0.8. Groups with fewer than ``k`` people are hidden
+(see :mod:`figures.suppress`) and take no part in choosing the reference.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from fairlearn.metrics import MetricFrame, count, selection_rate
 
 from sesame_audit.model.figures import group_tables
 from sesame_audit.model.figures.groups import Attribute, attribute_name, group_frame
+from sesame_audit.model.figures.intervals import mean_interval, ratio_interval, wilson
 from sesame_audit.model.figures.suppress import DEFAULT_K, Suppression, suppression
 from sesame_audit.model.runs import stored
 from sesame_audit.model.runs.run import Run
 
 FOUR_FIFTHS = 0.8
+MIN_REFERENCE = 30
+CLEAR, UNCERTAIN, NO_FINDING = "clear", "uncertain", "none"
 Metric = Callable[[np.ndarray, np.ndarray], float]
 
 
@@ -85,8 +91,66 @@ def _join(index: pd.Index) -> list[str]:
     return [str(key) for key in index]
 
 
+def reference_size(k: int = DEFAULT_K, min_reference: int = MIN_REFERENCE) -> int:
+    """Return the fewest people a reference group must have: ``max(k, min_reference)``."""
+    return max(k, min_reference)
+
+
+def reference_groups(table: pd.DataFrame, tiers: list[str], minimum: int
+                     ) -> dict[str, str | None]:
+    """Return the reference group of every tier: the most favoured of the large groups shown.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table with ``group``, ``count``, ``suppressed`` and ``share_<tier>`` columns (see
+        :func:`tier_table`).
+    tiers : list of str
+        Tier names.
+    minimum : int
+        Fewest people a reference group has (see :func:`reference_size`).
+
+    Returns
+    -------
+    dict
+        Tier -> group with the highest share among the groups shown with at least
+        ``minimum`` people (the first by name on ties); None when no such group reaches
+        the tier.
+    """
+    large = table[~table["suppressed"].astype(bool)
+                  & (table["count"].astype(float).fillna(0) >= minimum)]
+    found: dict[str, str | None] = {}
+    for tier in tiers:
+        share = large.set_index("group")[f"share_{tier}"].astype(float)
+        found[tier] = str(share.idxmax()) if len(share) and share.max() > 0 else None
+    return found
+
+
+def four_fifths_finding(ratio: np.ndarray | pd.Series, high: np.ndarray | pd.Series
+                        ) -> np.ndarray:
+    """Classify impact ratios by the four-fifths rule, taking their intervals into account.
+
+    Parameters
+    ----------
+    ratio : array-like
+        Impact ratios (NaN when hidden or undefined).
+    high : array-like
+        Upper ends of their 95% intervals.
+
+    Returns
+    -------
+    numpy.ndarray of str
+        ``"clear"`` where the whole interval lies under 0.8, ``"uncertain"`` where the ratio
+        is under 0.8 but its interval reaches 0.8, ``"none"`` otherwise.
+    """
+    ratio, high = np.asarray(ratio, dtype=float), np.asarray(high, dtype=float)
+    under = ratio < FOUR_FIFTHS
+    return np.select([under & (high < FOUR_FIFTHS), under], [CLEAR, UNCERTAIN], NO_FINDING)
+
+
 def tier_table_with_suppression(run: Run, attribute: Attribute, *, k: int = DEFAULT_K,
-                                score: np.ndarray | None = None
+                                score: np.ndarray | None = None,
+                                min_reference: int = MIN_REFERENCE
                                 ) -> tuple[pd.DataFrame, Suppression]:
     """Return :func:`tier_table` and the suppression decision behind it.
 
@@ -96,10 +160,12 @@ def tier_table_with_suppression(run: Run, attribute: Attribute, *, k: int = DEFA
         A loaded run.
     attribute : str or tuple of two str
         Column(s) defining the groups.
-    k : int
+    k : int, default=11
         Smallest group size shown.
     score : numpy.ndarray, optional
         Scores to audit instead of the score under audit.
+    min_reference : int, default=30
+        Fewest people of a reference group, besides ``k`` (see :func:`reference_size`).
 
     Returns
     -------
@@ -108,24 +174,42 @@ def tier_table_with_suppression(run: Run, attribute: Attribute, *, k: int = DEFA
     suppressed : Suppression
         Which groups were hidden and why.
     """
+    tiers = run.roles.tier_names
     by_group = _by_group(run, attribute, score)
+    if "sd_score" not in by_group.columns:  # stored before spreads were kept
+        by_group = by_group.assign(sd_score=np.nan)
     hidden = suppression(by_group["count"], k=k)
-    table = by_group[["count", "mean_score", "median_score",
-                      *(f"share_{t}" for t in run.roles.tier_names)]].reset_index(drop=True)
+    table = by_group[["count", "mean_score", "sd_score", "median_score",
+                      *(f"share_{t}" for t in tiers)]].reset_index(drop=True)
     table.insert(0, "group", _join(by_group.index))
     mask = hidden.mask.to_numpy()
     value_columns = [c for c in table.columns if c != "group"]
     table.loc[mask, value_columns] = np.nan
+    n = table["count"].to_numpy(float)
+    low, high = mean_interval(table["mean_score"], table["sd_score"], n)
+    table.insert(3, "mean_lower", low)
+    table.insert(4, "mean_upper", high)
     table["count"] = pd.array(table["count"].round(), dtype="Int64")
-    for tier in run.roles.tier_names:
-        share = table[f"share_{tier}"]
-        best = share.max()
-        table[f"impact_ratio_{tier}"] = share / best if best > 0 else np.nan
     table["suppressed"] = mask
+    reference = reference_groups(table, tiers, reference_size(k, min_reference))
+    for tier in tiers:
+        reached = np.round(table[f"share_{tier}"].to_numpy(float) * n)
+        table[f"reached_{tier}"] = pd.array(reached, dtype="Int64")
+        table[f"share_lower_{tier}"], table[f"share_upper_{tier}"] = wilson(reached, n)
+        if reference[tier] is None:
+            ratio = low = high = np.full(len(table), np.nan)
+        else:
+            ref = int(np.flatnonzero(table["group"].to_numpy() == reference[tier])[0])
+            ratio, low, high = ratio_interval(reached, n, reached[ref], n[ref])
+            low[ref] = high[ref] = ratio[ref]  # a group compared with itself: exactly 1
+        table[f"impact_ratio_{tier}"] = ratio
+        table[f"impact_lower_{tier}"], table[f"impact_upper_{tier}"] = low, high
+    table["suppressed"] = table.pop("suppressed")
     return table, hidden
 
 
-def tier_table(run: Run, attribute: Attribute, *, k: int = DEFAULT_K) -> pd.DataFrame:
+def tier_table(run: Run, attribute: Attribute, *, k: int = DEFAULT_K,
+               min_reference: int = MIN_REFERENCE) -> pd.DataFrame:
     """Return score and tier access by group, with impact ratios and small groups hidden.
 
     Parameters
@@ -135,27 +219,37 @@ def tier_table(run: Run, attribute: Attribute, *, k: int = DEFAULT_K) -> pd.Data
     attribute : str or tuple of two str
         A column of ``run.people`` (usually in ``run.roles.sensitive``) or two of them,
         whose intersections form the groups.
-    k : int
-        Smallest group size shown (default 11).
+    k : int, default=11
+        Smallest group size shown.
+    min_reference : int, default=30
+        Fewest people of a reference group, besides ``k``.
 
     Returns
     -------
     pandas.DataFrame
         One row per non-empty group: ``group`` (``"a & b"`` for intersections), ``count``,
-        ``mean_score``, ``median_score``, ``share_<tier>`` for every tier (share reaching
-        it), ``impact_ratio_<tier>`` (share over the highest share shown) and
-        ``suppressed``. Values of hidden groups are missing.
+        ``mean_score`` with its 95% interval ``mean_lower``/``mean_upper``, ``sd_score``,
+        ``median_score``; for every tier ``share_<tier>``, ``reached_<tier>`` (people
+        reaching it), the Wilson interval ``share_lower_<tier>``/``share_upper_<tier>``,
+        ``impact_ratio_<tier>`` (share over the reference group's, see
+        :func:`reference_groups`) with its interval ``impact_lower_<tier>``/
+        ``impact_upper_<tier>``; and ``suppressed``. Values of hidden groups are missing.
 
     Raises
     ------
     ValueError
         For an unknown attribute or a bad ``k``.
+
+    See Also
+    --------
+    impact_ratios : the same figures as a long table, with the four-fifths findings.
     """
-    return tier_table_with_suppression(run, attribute, k=k)[0]
+    return tier_table_with_suppression(run, attribute, k=k, min_reference=min_reference)[0]
 
 
-def impact_ratios(run: Run, attribute: Attribute, *, k: int = DEFAULT_K) -> pd.DataFrame:
-    """Return the impact ratio of every group at every tier, flagged by the four-fifths rule.
+def impact_ratios(run: Run, attribute: Attribute, *, k: int = DEFAULT_K,
+                  min_reference: int = MIN_REFERENCE) -> pd.DataFrame:
+    """Return the impact ratio of every group at every tier, classified by the four-fifths rule.
 
     Parameters
     ----------
@@ -163,30 +257,72 @@ def impact_ratios(run: Run, attribute: Attribute, *, k: int = DEFAULT_K) -> pd.D
         A loaded run.
     attribute : str or tuple of two str
         Column(s) defining the groups.
-    k : int
+    k : int, default=11
         Smallest group size shown.
+    min_reference : int, default=30
+        Fewest people of a reference group, besides ``k``.
 
     Returns
     -------
     pandas.DataFrame
-        Long table: ``attribute``, ``group``, ``tier``, ``share``, ``impact_ratio``,
-        ``flagged`` (impact ratio under 0.8) and ``suppressed``; tiers lowest first.
+        Long table: ``attribute``, ``group``, ``tier``, ``count``, ``reached``, ``share``,
+        ``share_lower``, ``share_upper``, ``impact_ratio``, ``impact_lower``,
+        ``impact_upper``, ``reference`` (the tier's reference group), ``finding``
+        (``clear``, ``uncertain`` or ``none``, see :func:`four_fifths_finding`),
+        ``flagged`` (a clear finding) and ``suppressed``; tiers lowest first.
     """
-    table = tier_table(run, attribute, k=k)
+    table = tier_table(run, attribute, k=k, min_reference=min_reference)
+    reference = reference_groups(table, run.roles.tier_names, reference_size(k, min_reference))
     rows = [
         pd.DataFrame({
             "attribute": attribute_name(attribute),
             "group": table["group"],
             "tier": tier,
+            "count": table["count"],
+            "reached": table[f"reached_{tier}"],
             "share": table[f"share_{tier}"],
+            "share_lower": table[f"share_lower_{tier}"],
+            "share_upper": table[f"share_upper_{tier}"],
             "impact_ratio": table[f"impact_ratio_{tier}"],
+            "impact_lower": table[f"impact_lower_{tier}"],
+            "impact_upper": table[f"impact_upper_{tier}"],
+            "reference": reference[tier],
             "suppressed": table["suppressed"],
         })
         for tier in run.roles.tier_names
     ]
     long = pd.concat(rows, ignore_index=True)
-    long.insert(5, "flagged", (long["impact_ratio"] < FOUR_FIFTHS).fillna(False).astype(bool))
+    finding = four_fifths_finding(long["impact_ratio"], long["impact_upper"])
+    long.insert(len(long.columns) - 1, "finding", finding)
+    long.insert(len(long.columns) - 1, "flagged", finding == CLEAR)
     return long
+
+
+def four_fifths_headline(ratios: pd.DataFrame) -> str:
+    """Return the four-fifths rule's findings in one plain sentence: clear, then uncertain.
+
+    Parameters
+    ----------
+    ratios : pandas.DataFrame
+        Output of :func:`impact_ratios`.
+
+    Returns
+    -------
+    str
+        How many group/tier pairs clearly fail (the whole 95% interval under 0.8), how many
+        fall under 0.8 without certainty, and the reference group of each tier.
+    """
+    clear = int((ratios["finding"] == CLEAR).sum())
+    uncertain = int((ratios["finding"] == UNCERTAIN).sum())
+    references = ratios.drop_duplicates("tier").set_index("tier")["reference"]
+    named = "; ".join(f"{tier}: {group}" for tier, group in references.items()
+                      if isinstance(group, str))
+    text = (f"{clear} group/tier pair(s) clearly fail the four-fifths rule: the group reaches "
+            "the tier less than 80% as often as the reference group, with the whole 95% "
+            f"interval under 0.8. {uncertain} more fall under 0.8 but their interval reaches "
+            "0.8 (too few people to be sure).")
+    return text + (f" Reference groups (the most favoured with enough people): {named}."
+                   if named else " No group is large enough to serve as reference.")
 
 
 def demographic_parity(run: Run, attribute: Attribute, *, k: int = DEFAULT_K) -> pd.DataFrame:

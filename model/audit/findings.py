@@ -5,66 +5,115 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from sesame_audit.model.audit.fairness import FOUR_FIFTHS, tier_table_with_suppression
+from sesame_audit.model.audit.fairness import (
+    CLEAR,
+    MIN_REFERENCE,
+    UNCERTAIN,
+    impact_ratios,
+    reference_size,
+    tier_table_with_suppression,
+)
 from sesame_audit.model.audit.network import FRIENDS_FEATURE, friends_by_group
-from sesame_audit.model.audit.proxies import proxy_strength
+from sesame_audit.model.audit.proxies import direct_use, direct_use_lines, proxy_strength
 from sesame_audit.model.core.jsonable import strict
 from sesame_audit.model.figures.drivers import mean_abs_shap
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
+from sesame_audit.model.runs.stored import r2_label
 
 
 def _finite_or_none(value: Any) -> float | None:
     return strict(float(value))
 
 
-def audit_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any]:
-    """Audit a run: tier access by group, four-fifths flags, proxies, friends, drivers.
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{name: (float(v) if isinstance(v, float | np.floating) else v)
+             for name, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _count(value: Any) -> int | None:
+    return None if value is None or value is pd.NA or pd.isna(value) else int(value)
+
+
+def _cell(row: dict[str, Any]) -> dict[str, Any]:
+    """One impact ratio as JSON: the ratio, its 95% interval and the people behind it."""
+    return {"ratio": _finite_or_none(row["impact_ratio"]),
+            "low": _finite_or_none(row["impact_lower"]),
+            "high": _finite_or_none(row["impact_upper"]), "n": _count(row["count"]),
+            "reached": _count(row["reached"])}
+
+
+def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REFERENCE
+                   ) -> dict[str, Any]:
+    """Audit a run: tier access by group, four-fifths findings, proxies, friends, drivers.
 
     Parameters
     ----------
     run : Run
         A loaded run.
-    k : int
-        Smallest group size shown (default 11).
+    k : int, default=11
+        Smallest group size shown.
+    min_reference : int, default=30
+        Fewest people of a reference group, besides ``k``.
 
     Returns
     -------
     dict
         JSON-ready: ``run`` (name), ``people``, ``k``, ``tiers`` (name -> threshold),
-        ``impact_ratios`` (attribute -> group -> tier -> ratio, None when hidden),
-        ``flags`` (list of ``{attribute, group, tier, impact_ratio}`` under 0.8, lowest
-        first), ``proxies`` (ranked list of ``{feature, attribute, strength,
-        mutual_information}``), ``suppressed_cells`` (groups hidden over every table),
-        ``friends`` (attribute -> group -> mean points from friends, None when hidden; None
-        when friends' scores are not an input), ``accuracy`` (the manifest's held-out
-        metrics) and ``drivers`` (feature -> mean absolute SHAP value in points, largest
-        first).
+        ``reference_min`` (fewest people of a reference group), ``references`` (attribute
+        -> tier -> reference group, None when no group is large enough),
+        ``impact_ratios`` (attribute -> group -> tier -> ``{ratio, low, high, n,
+        reached}``: the ratio, its 95% interval, the group's people and how many reach the
+        tier; every field None when the group is hidden), ``flags`` (clear four-fifths
+        findings: the whole interval under 0.8, as ``{attribute, group, tier,
+        impact_ratio, low, high, n, reached, reference}``, lowest first), ``uncertain``
+        (ratios under 0.8 whose interval reaches 0.8, same fields), ``proxies`` (ranked
+        list of ``{feature, attribute, strength, mutual_information}``, the attribute
+        itself and its bands left out), ``direct_use`` (sensitive attributes read by the
+        model, see :func:`audit.proxies.direct_use`), ``suppressed_cells`` (groups hidden
+        over every table), ``friends`` (attribute -> group -> ``{points, low, high, n}``:
+        mean points from friends with its 95% interval and the group's people, every field
+        None when hidden; None when friends' scores are not an input), ``accuracy`` (the
+        manifest's metrics, with ``measured_on`` when recorded) and ``drivers`` (feature
+        -> mean absolute SHAP value in points, largest first).
     """
-    ratios: dict[str, dict[str, dict[str, float | None]]] = {}
+    ratios: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
+    references: dict[str, dict[str, str | None]] = {}
     flags: list[dict[str, Any]] = []
+    uncertain: list[dict[str, Any]] = []
     suppressed = 0
     sensitive = [a for a in run.roles.sensitive if a in run.people.columns]
     for attribute in sensitive:
-        table, hidden = tier_table_with_suppression(run, attribute, k=k)
-        suppressed += hidden.cells
-        ratios[attribute] = {}
-        for row in table.to_dict("records"):
-            ratios[attribute][row["group"]] = {
-                t: _finite_or_none(row[f"impact_ratio_{t}"]) for t in run.roles.tier_names}
-            flags += [{"attribute": attribute, "group": row["group"], "tier": t,
-                       "impact_ratio": float(ratio)}
-                      for t, ratio in ratios[attribute][row["group"]].items()
-                      if ratio is not None and ratio < FOUR_FIFTHS]
-    flags.sort(key=lambda f: (f["impact_ratio"], f["attribute"], f["group"], f["tier"]))
-    friends: dict[str, dict[str, float | None]] | None = None
+        suppressed += tier_table_with_suppression(run, attribute, k=k,
+                                                  min_reference=min_reference)[1].cells
+        long = impact_ratios(run, attribute, k=k, min_reference=min_reference)
+        ratios[attribute], references[attribute] = {}, {}
+        for row in long.to_dict("records"):
+            cell = _cell(row)
+            ratios[attribute].setdefault(row["group"], {})[row["tier"]] = cell
+            references[attribute][row["tier"]] = (None if pd.isna(row["reference"])
+                                                  else str(row["reference"]))
+            if row["finding"] in (CLEAR, UNCERTAIN):
+                found = {"attribute": attribute, "group": row["group"], "tier": row["tier"],
+                         "impact_ratio": cell["ratio"], "low": cell["low"],
+                         "high": cell["high"], "n": cell["n"], "reached": cell["reached"],
+                         "reference": references[attribute][row["tier"]]}
+                (flags if row["finding"] == CLEAR else uncertain).append(found)
+    for found in (flags, uncertain):
+        found.sort(key=lambda f: (f["impact_ratio"], f["attribute"], f["group"], f["tier"]))
+    friends: dict[str, dict[str, dict[str, Any]]] | None = None
     if FRIENDS_FEATURE in run.roles.inputs:
         friends = {}
         for attribute in sensitive:
             table = friends_by_group(run, attribute, k=k)
-            friends[attribute] = {g: _finite_or_none(p)
-                                  for g, p in zip(table["group"], table["points"], strict=True)}
+            friends[attribute] = {
+                row["group"]: {"points": _finite_or_none(row["points"]),
+                               "low": _finite_or_none(row["points_lower"]),
+                               "high": _finite_or_none(row["points_upper"]),
+                               "n": _count(row["count"])}
+                for row in table.to_dict("records")}
     drivers = mean_abs_shap(run.explanation.values).sort_values(ascending=False)
     metrics = run.manifest.get("metrics", {})
     return {
@@ -72,17 +121,27 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any]:
         "people": len(run.people),
         "k": k,
         "tiers": {t.name: t.min_score for t in run.roles.tiers},
+        "reference_min": reference_size(k, min_reference),
+        "references": references,
         "impact_ratios": ratios,
         "flags": flags,
-        "proxies": [{name: (float(v) if isinstance(v, float | np.floating) else v)
-                     for name, v in row.items()}
-                    for row in proxy_strength(run).to_dict("records")],
+        "uncertain": uncertain,
+        "proxies": _records(proxy_strength(run)),
+        "direct_use": _records(direct_use(run)),
         "suppressed_cells": int(suppressed),
         "friends": friends,
-        "accuracy": {m: float(v) for m, v in metrics.items()
-                     if isinstance(v, int | float) and not isinstance(v, bool)},
+        "accuracy": {m: (v if m == "measured_on" else float(v)) for m, v in metrics.items()
+                     if (m == "measured_on" and isinstance(v, str))
+                     or (isinstance(v, int | float) and not isinstance(v, bool))},
         "drivers": {f: float(v) for f, v in drivers.items()},
     }
+
+
+def _flag_line(flag: dict[str, Any], name: Any) -> str:
+    return (f"  {flag['impact_ratio']:5.2f} [{flag['low']:.2f}, {flag['high']:.2f}]  "
+            f"{name(flag['attribute'], flag['attribute'])} = {flag['group']}, tier "
+            f"{flag['tier']} ({flag['reached']} of {flag['n']} people; reference "
+            f"{flag['reference']})")
 
 
 def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None,
@@ -108,13 +167,19 @@ def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None
              f"{findings['k']} people hidden: {findings['suppressed_cells']})"]
     accuracy = findings["accuracy"]
     if "r2" in accuracy:
-        lines.append(f"  model: held-out R2 {accuracy['r2']:.3f}, "
+        lines.append(f"  model: {r2_label(accuracy)} {accuracy['r2']:.3f}, "
                      f"MAE {accuracy.get('mae_points', float('nan')):.1f} points")
-    flags = findings["flags"]
-    lines.append(f"Four-fifths rule: {len(flags)} group/tier pair(s) under 0.8")
+    flags, uncertain = findings["flags"], findings.get("uncertain") or []
+    lines.append(f"Four-fifths rule: {len(flags)} clear finding(s), group/tier pairs whose "
+                 "whole 95% interval lies under 0.8 (reference: the most favoured group of "
+                 f"at least {findings.get('reference_min', '?')} people)")
     for flag in flags[:top]:
-        lines.append(f"  {flag['impact_ratio']:5.2f}  {name(flag['attribute'], flag['attribute'])}"
-                     f" = {flag['group']}, tier {flag['tier']}")
+        lines.append(_flag_line(flag, name))
+    lines.append(f"Uncertain: {len(uncertain)} pair(s) under 0.8 whose interval reaches 0.8")
+    for flag in uncertain[:top]:
+        lines.append(_flag_line(flag, name))
+    for line in direct_use_lines(findings.get("direct_use") or [], labels):
+        lines.append(line)
     lines.append("Strongest proxies (AUC of one input predicting a sensitive attribute):")
     for proxy in findings["proxies"][:top]:
         lines.append(f"  {proxy['strength']:5.2f}  {name(proxy['feature'], proxy['feature'])}"
@@ -124,8 +189,9 @@ def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None
     else:
         lines.append("Mean points from friends' scores, by group:")
         for attribute, groups in findings["friends"].items():
-            shown = ", ".join(f"{g} {p:+.1f}" if p is not None else f"{g} hidden"
-                              for g, p in groups.items())
+            shown = ", ".join(f"{g} {c['points']:+.1f} [{c['low']:+.1f}, {c['high']:+.1f}]"
+                              if c["points"] is not None else f"{g} hidden"
+                              for g, c in groups.items())
             lines.append(f"  {name(attribute, attribute)}: {shown}")
     lines.append("Largest drivers (mean |SHAP|, points):")
     for feature, points in list(findings["drivers"].items())[:top]:

@@ -12,6 +12,12 @@ finding of METRIC is OP NUMBER"::
 METRIC is ``impact_ratio``, ``proxy_strength`` or ``suppressed_cells``; OP is one of
 ``<``, ``<=``, ``>``, ``>=``; spaces are allowed. Suppressed impact ratios (groups under
 k people) never trip a gate.
+
+An impact ratio trips a gate only when its whole 95% interval crosses the threshold (for
+``<`` its upper end is under it): a clear finding. A ratio that crosses while its interval
+does not is uncertain: :func:`uncertain_crossings` lists those apart, and they never fail a
+build. A sensitive attribute read directly by the model is not a proxy of itself (see
+``audit.proxies.direct_use``), so ``proxy_strength`` never sees it.
 """
 
 from __future__ import annotations
@@ -51,16 +57,20 @@ class Gate:
 
 @dataclass(frozen=True)
 class Breach:
-    """A finding that crosses a gate."""
+    """A finding that crosses a gate, with the 95% interval of an impact ratio."""
 
     gate: Gate
     where: str
     value: float
+    low: float | None = None
+    high: float | None = None
 
     @property
     def text(self) -> str:
         """One line saying which gate and which finding."""
-        return f"{self.gate.text}: {self.where} = {self.value:.3g}"
+        interval = ("" if self.low is None or self.high is None
+                    else f" [95% interval {self.low:.3g} to {self.high:.3g}]")
+        return f"{self.gate.text}: {self.where} = {self.value:.3g}{interval}"
 
 
 def parse_gate(text: str) -> Gate:
@@ -101,26 +111,58 @@ def parse_gate(text: str) -> Gate:
     return Gate(metric, op, threshold, attribute)
 
 
-def _values(findings: dict[str, Any], gate: Gate) -> Iterable[tuple[str, float]]:
+Crossing = tuple[str, float, float | None, float | None]  # where, value, low, high
+
+
+def _values(findings: dict[str, Any], gate: Gate) -> Iterable[Crossing]:
     if gate.metric == "impact_ratio":
         for attribute, groups in (findings.get("impact_ratios") or {}).items():
             if gate.attribute not in (None, attribute):
                 continue
             for group, tiers in groups.items():
-                for tier, ratio in tiers.items():
+                for tier, cell in tiers.items():
+                    ratio = (cell or {}).get("ratio")
                     if ratio is not None and math.isfinite(ratio):
-                        yield f"{attribute}={group}, tier {tier}", float(ratio)
+                        yield (f"{attribute}={group}, tier {tier}", float(ratio),
+                               cell.get("low"), cell.get("high"))
     elif gate.metric == "proxy_strength":
         for proxy in findings.get("proxies") or []:
             if gate.attribute in (None, proxy["attribute"]) and proxy["strength"] is not None:
                 yield (f"{proxy['feature']} -> {proxy['attribute']}",
-                       float(proxy["strength"]))
+                       float(proxy["strength"]), None, None)
     else:
-        yield "suppressed cells", float(findings.get("suppressed_cells") or 0)
+        yield "suppressed cells", float(findings.get("suppressed_cells") or 0), None, None
+
+
+def _check_attributes(findings: dict[str, Any], gate: Gate) -> None:
+    if gate.attribute is None:
+        return
+    known = set(findings.get("impact_ratios") or {}) | {
+        p["attribute"] for p in findings.get("proxies") or []}
+    if gate.attribute not in known:
+        raise GateError(f"gate {gate.text!r} names attribute {gate.attribute!r}, which "
+                        f"this audit does not have ({', '.join(sorted(known))})")
+
+
+def _crossings(findings: dict[str, Any], gates: Sequence[Gate], *, clear: bool
+               ) -> list[Breach]:
+    breaches: list[Breach] = []
+    for gate in gates:
+        _check_attributes(findings, gate)
+        test = _OPERATORS[gate.op]
+        worst_first = gate.op in ("<", "<=")
+        hits = []
+        for where, value, low, high in _values(findings, gate):
+            far = high if worst_first else low  # the end of the interval nearest the gate
+            whole = far is None or not math.isfinite(far) or test(far, gate.threshold)
+            if test(value, gate.threshold) and whole == clear:
+                hits.append(Breach(gate, where, value, low, high))
+        breaches += sorted(hits, key=lambda b: b.value, reverse=not worst_first)
+    return breaches
 
 
 def evaluate_gates(findings: dict[str, Any], gates: Sequence[Gate]) -> list[Breach]:
-    """Return every finding that crosses a gate, in gate order, worst first within a gate.
+    """Return every clear finding that crosses a gate, in gate order, worst first within one.
 
     Parameters
     ----------
@@ -133,24 +175,39 @@ def evaluate_gates(findings: dict[str, Any], gates: Sequence[Gate]) -> list[Brea
     Returns
     -------
     list of Breach
-        Empty when no gate is crossed.
+        Empty when no gate is crossed. An impact ratio counts when its whole 95% interval
+        crosses the threshold.
+
+    Raises
+    ------
+    GateError
+        When a gate names an attribute the findings do not have.
+
+    See Also
+    --------
+    uncertain_crossings : impact ratios that cross a gate while their interval does not.
+    """
+    return _crossings(findings, gates, clear=True)
+
+
+def uncertain_crossings(findings: dict[str, Any], gates: Sequence[Gate]) -> list[Breach]:
+    """Return the impact ratios that cross a gate while their 95% interval does not.
+
+    Parameters
+    ----------
+    findings : dict
+        Output of ``audit.findings.audit_findings``.
+    gates : sequence of Gate
+        Parsed gates.
+
+    Returns
+    -------
+    list of Breach
+        Uncertain findings, in gate order, worst first within a gate; they fail no build.
 
     Raises
     ------
     GateError
         When a gate names an attribute the findings do not have.
     """
-    breaches: list[Breach] = []
-    for gate in gates:
-        if gate.attribute is not None:
-            known = set(findings.get("impact_ratios") or {}) | {
-                p["attribute"] for p in findings.get("proxies") or []}
-            if gate.attribute not in known:
-                raise GateError(f"gate {gate.text!r} names attribute {gate.attribute!r}, which "
-                                f"this audit does not have ({', '.join(sorted(known))})")
-        test = _OPERATORS[gate.op]
-        hits = [Breach(gate, where, value) for where, value in _values(findings, gate)
-                if test(value, gate.threshold)]
-        worst_first = gate.op in ("<", "<=")
-        breaches += sorted(hits, key=lambda b: b.value, reverse=not worst_first)
-    return breaches
+    return _crossings(findings, gates, clear=False)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from sesame_audit.model.core.jsonable import plain
 from sesame_audit.model.figures.groups import group_labels, group_means
+from sesame_audit.model.figures.intervals import mean_interval
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
 from sesame_audit.model.runs.scoring import score_rows
@@ -105,9 +106,10 @@ def friends_by_group(run: Run, attribute: str | tuple[str, str], *, k: int = DEF
     Returns
     -------
     pandas.DataFrame
-        ``group``, ``count``, ``points`` (mean points from friends), ``friends_score``
-        (mean of the friends' mean score), ``share_pulled_down`` (share of people whose
-        friends lower their score), ``suppressed``.
+        ``group``, ``count``, ``points`` (mean points from friends) with its 95% interval
+        ``points_lower``/``points_upper``, ``friends_score`` (mean of the friends' mean
+        score), ``share_pulled_down`` (share of people whose friends lower their score),
+        ``suppressed``.
     """
     points = friends_points(run).to_numpy()
     values = pd.DataFrame({
@@ -115,7 +117,14 @@ def friends_by_group(run: Run, attribute: str | tuple[str, str], *, k: int = DEF
         "friends_score": run.people[FRIENDS_FEATURE].to_numpy(dtype=float),
         "share_pulled_down": (points < 0).astype(float),
     }, index=run.people.index)
-    return group_means(values, group_labels(run.people, attribute), k=k)[0]
+    groups = group_labels(run.people, attribute)
+    table = group_means(values, groups, k=k)[0]
+    spread = pd.Series(points).groupby(groups.to_numpy()).std(ddof=1)
+    low, high = mean_interval(table["points"], spread.reindex(table["group"]).to_numpy(),
+                              table["count"].to_numpy(dtype=float, na_value=np.nan))
+    table.insert(table.columns.get_loc("points") + 1, "points_lower", low)
+    table.insert(table.columns.get_loc("points") + 2, "points_upper", high)
+    return table
 
 
 def _rescore(run: Run, rows: np.ndarray, friends_mean: np.ndarray, removed: np.ndarray

@@ -6,6 +6,11 @@ one-feature classifier predicting the attribute from it: each category (or each 
 bin of a number) is scored by the attribute's group rates within it, fitted on one half of
 the people and measured on the other, both ways. 0.5 means no information, 1.0 a perfect
 stand-in; multi-class attributes use the macro one-vs-rest AUC.
+
+An input that is the attribute itself, or carries the same information (see
+:func:`same_information`: the input determines the attribute or the attribute the input, as
+an age determines an age band), is no proxy: the model reads the attribute directly. Such
+inputs are reported apart as direct use (:func:`direct_use`), never ranked as proxies.
 """
 
 from __future__ import annotations
@@ -23,11 +28,15 @@ from sklearn.preprocessing import OrdinalEncoder
 
 from sesame_audit.model.figures.drivers import sample_rows
 from sesame_audit.model.figures.groups import group_labels, group_means
+from sesame_audit.model.figures.intervals import mean_gap_interval
 from sesame_audit.model.figures.suppress import DEFAULT_K
+from sesame_audit.model.runs import stored
 from sesame_audit.model.runs.run import Run
 
 N_BINS = 20
 PROXY_THRESHOLD = 0.7
+SAME_INFORMATION = 0.99
+TOP_CONTRIBUTORS = 3
 
 
 # The audit's own random stream, apart from any population's seed: a generator seeded like
@@ -157,8 +166,70 @@ def _targets(run: Run, rows: np.ndarray) -> dict[str, np.ndarray]:
     return found
 
 
+def _entropy(codes: np.ndarray) -> float:
+    p = np.bincount(codes) / len(codes)
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum())
+
+
+def same_name(feature: str, attribute: str) -> bool:
+    """Whether two column names share a stem: equal, or one is the other plus ``_suffix``."""
+    return (feature == attribute or attribute.startswith(f"{feature}_")
+            or feature.startswith(f"{attribute}_"))
+
+
+def same_information(values: pd.Series, target: np.ndarray, *, categorical: bool) -> bool:
+    """Whether an input and a sensitive attribute determine one another, either way.
+
+    A category (or a distinct number) determines the attribute when the normalised mutual
+    information ``I(input; attribute) / H(attribute)`` is at least 0.99, and is determined by
+    it when ``I / H(input)`` is. A number is a band's source when each of its values belongs
+    to one group (all but 1% of people) and, in increasing order, its values change group no
+    more often than twice the number of groups (an age and its age band).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The input.
+    target : numpy.ndarray of int
+        Group (0..m-1) of each person, aligned with ``values``.
+    categorical : bool
+        Whether the input holds categories.
+
+    Returns
+    -------
+    bool
+        True when the input carries the attribute's information (or the attribute the
+        input's).
+    """
+    if categorical or not pd.api.types.is_numeric_dtype(values):
+        codes = feature_codes(values, categorical=True)
+        shared = mutual_information(codes, target)
+        entropies = [_entropy(target), _entropy(codes)]
+        return any(h > 0 and shared / h >= SAME_INFORMATION for h in entropies)
+    numbers = values.to_numpy(dtype=float)
+    seen = ~np.isnan(numbers)
+    distinct, index = np.unique(numbers[seen], return_inverse=True)  # sorted
+    groups = int(target.max()) + 1
+    by_value = np.bincount(index * groups + target[seen],
+                           minlength=len(distinct) * groups).reshape(-1, groups)
+    mixed = int((by_value.sum(axis=1) - by_value.max(axis=1)).sum())
+    changes = int(np.count_nonzero(np.diff(by_value.argmax(axis=1))))
+    return (mixed <= (1 - SAME_INFORMATION) * len(target)
+            and changes <= 2 * groups)
+
+
+def _direct(run: Run, feature: str, attribute: str, rows: np.ndarray,
+            target: np.ndarray) -> bool:
+    return same_name(feature, attribute) or same_information(
+        run.people[feature].iloc[rows], target, categorical=feature in run.roles.categorical)
+
+
 def proxy_strength(run: Run, *, sample: int | None = 20_000) -> pd.DataFrame:
     """Rank every input by how well it alone predicts each sensitive attribute.
+
+    An input that is the attribute itself or carries the same information (see
+    :func:`direct_use`) is left out: it is direct use, not a proxy.
 
     Parameters
     ----------
@@ -182,6 +253,8 @@ def proxy_strength(run: Run, *, sample: int | None = 20_000) -> pd.DataFrame:
         codes = feature_codes(run.people[feature].iloc[rows],
                               categorical=feature in run.roles.categorical)
         for attribute, target in targets.items():
+            if _direct(run, feature, attribute, rows, target):
+                continue
             records.append({
                 "feature": feature,
                 "attribute": attribute,
@@ -192,6 +265,72 @@ def proxy_strength(run: Run, *, sample: int | None = 20_000) -> pd.DataFrame:
                                            "mutual_information"])
     return frame.sort_values(["strength", "feature", "attribute"],
                              ascending=[False, True, True], ignore_index=True)
+
+
+def direct_use(run: Run, *, sample: int | None = 20_000) -> pd.DataFrame:
+    """Return the sensitive attributes the model reads directly, and how much they move scores.
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+    sample : int or None
+        People used to compare an input with an attribute (a fixed random sample).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input and attribute it stands for: ``attribute``, ``feature``,
+        ``relation`` (``"the attribute itself"`` or ``"same information"``, e.g. an age for
+        an age band), ``mean_abs_points`` (the input's mean |SHAP|) and ``shap_share`` (its
+        share of all inputs' mean |SHAP|); largest share first.
+    """
+    rows = _rows(len(run.people), sample)
+    influence = stored.influence(run)[0].set_index("feature")["mean_abs_points"]
+    total = float(influence.sum())
+    records = []
+    for attribute, target in _targets(run, rows).items():
+        for feature in run.roles.inputs:
+            if not _direct(run, feature, attribute, rows, target):
+                continue
+            points = float(influence.get(feature, 0.0))
+            records.append({
+                "attribute": attribute, "feature": feature,
+                "relation": "the attribute itself" if feature == attribute
+                else "same information",
+                "mean_abs_points": points, "shap_share": points / total if total else np.nan})
+    frame = pd.DataFrame(records, columns=["attribute", "feature", "relation",
+                                           "mean_abs_points", "shap_share"])
+    return frame.sort_values(["shap_share", "attribute"], ascending=[False, True],
+                             ignore_index=True)
+
+
+def direct_use_lines(direct: list[dict], labels: dict[str, str] | None = None) -> list[str]:
+    """Return one plain sentence per sensitive attribute the model reads directly.
+
+    Parameters
+    ----------
+    direct : list of dict
+        Records of :func:`direct_use` (as in ``audit --json``'s ``direct_use``).
+    labels : dict, optional
+        Column -> label.
+
+    Returns
+    -------
+    list of str
+        E.g. "Direct use: the model reads Age, which carries the same information as Age
+        band; it moves scores by 12.3 points on average, 8% of all movement."
+    """
+    name = (labels or {}).get
+    lines = []
+    for row in direct:
+        what = ("is the sensitive attribute" if row["relation"] == "the attribute itself"
+                else "carries the same information as")
+        lines.append(f"Direct use: the model reads {name(row['feature'], row['feature'])}, "
+                     f"which {what} {name(row['attribute'], row['attribute'])}; it moves "
+                     f"scores by {row['mean_abs_points']:.1f} points on average, "
+                     f"{row['shap_share']:.0%} of all movement.")
+    return lines
 
 
 def joint_strength(run: Run, *, sample: int | None = 10_000, folds: int = 3) -> pd.DataFrame:
@@ -353,7 +492,15 @@ class UnawarenessGap:
         Inputs with strength at least the threshold for the attribute.
     by_feature : pandas.DataFrame
         ``feature``, ``gap_points`` (difference of mean SHAP values between the two
-        groups; they sum to ``gap``), ``is_proxy``, largest first.
+        groups; they sum to ``gap``), ``strength`` (the input's one-feature AUC for the
+        attribute; NaN for the attribute itself and inputs carrying its information),
+        ``is_proxy``, largest first.
+    threshold : float
+        Smallest strength that makes an input a proxy.
+    gap_low, gap_high : float
+        95% interval of ``gap`` (normal, Welch's standard error).
+    n_favoured, n_disfavoured : int
+        People in the two groups (0 when fewer than two groups are shown).
     """
 
     attribute: str
@@ -365,6 +512,70 @@ class UnawarenessGap:
     share_through_proxies: float
     proxies: list[str]
     by_feature: pd.DataFrame = field(repr=False)
+    threshold: float = PROXY_THRESHOLD
+    gap_low: float = np.nan
+    gap_high: float = np.nan
+    n_favoured: int = 0
+    n_disfavoured: int = 0
+
+    def contributors(self, top: int = TOP_CONTRIBUTORS) -> pd.DataFrame:
+        """Return the inputs carrying most of the gap, whatever their strength as proxies.
+
+        Parameters
+        ----------
+        top : int, default=3
+            Inputs returned.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The first ``top`` rows of ``by_feature`` that push the gap the way it goes
+            (``gap_points`` of the gap's sign), largest first.
+        """
+        sign = 1.0 if not self.gap < 0 else -1.0
+        pushing = self.by_feature[self.by_feature["gap_points"] * sign > 0]
+        return pushing.head(top).reset_index(drop=True)
+
+
+def unawareness_sentence(gap: UnawarenessGap, label: dict[str, str] | None = None) -> str:
+    """Return the unawareness test in words: the gap, its interval, who carries it.
+
+    Parameters
+    ----------
+    gap : UnawarenessGap
+        Output of :func:`unawareness_gap`, with two groups compared.
+    label : dict, optional
+        Column -> label, for the attribute and the inputs named.
+
+    Returns
+    -------
+    str
+        Plain text (no Markdown): the attribute, whether it is an input, the gap with its
+        95% interval and group sizes, the inputs that carry most of it with their points
+        and strength, and how much the proxies carry, or that no input reaches the
+        threshold.
+    """
+    name = (label or {}).get
+    attribute = name(gap.attribute, gap.attribute)
+    text = (f"{attribute} is {'an input' if gap.is_input else 'not an input'}, yet "
+            f"'{gap.favoured}' ({gap.n_favoured:,} people) score {gap.gap:.0f} points "
+            f"(95% interval {gap.gap_low:.0f} to {gap.gap_high:.0f}) above "
+            f"'{gap.disfavoured}' ({gap.n_disfavoured:,} people) on average.")
+    parts = []
+    for row in gap.contributors().itertuples():
+        strength = ("" if pd.isna(row.strength) else f", strength {row.strength:.2f}")
+        parts.append(f"{name(row.feature, row.feature)} ({row.gap_points:+.0f} points"
+                     f"{strength})")
+    if parts:
+        text += " The largest contributors: " + "; ".join(parts) + "."
+    if gap.proxies:
+        text += (f" The inputs with strength at least {gap.threshold:.2f} (proxies) carry "
+                 f"{gap.proxy_gap:.0f} of the {gap.gap:.0f} points.")
+    else:
+        text += (f" No input reaches a strength of {gap.threshold:.2f} for {attribute}, "
+                 "so none counts as a proxy; the contributors above carry the gap "
+                 "nonetheless.")
+    return text
 
 
 def unawareness_gap(run: Run, attribute: str, *, k: int = DEFAULT_K,
@@ -392,7 +603,7 @@ def unawareness_gap(run: Run, attribute: str, *, k: int = DEFAULT_K,
     Returns
     -------
     UnawarenessGap
-        The gap and its decomposition.
+        The gap, its 95% interval and its decomposition.
     """
     check_sensitive(run, attribute)
     strength = proxy_strength(run) if strength is None else strength
@@ -402,20 +613,28 @@ def unawareness_gap(run: Run, attribute: str, *, k: int = DEFAULT_K,
     score = pd.Series(run.explanation.prediction, index=shap.index, name="__score")
     table, _ = group_means(pd.concat([shap, score], axis=1), groups, k=k)
     shown = table[~table["suppressed"]].set_index("group")
+    is_input = attribute in run.roles.inputs
     if len(shown) < 2:
-        empty = pd.DataFrame(columns=["feature", "gap_points", "is_proxy"])
-        return UnawarenessGap(attribute, attribute in run.roles.inputs, None, None, np.nan,
-                              np.nan, np.nan, proxies, empty)
+        empty = pd.DataFrame(columns=["feature", "gap_points", "strength", "is_proxy"])
+        return UnawarenessGap(attribute, is_input, None, None, np.nan, np.nan, np.nan,
+                              proxies, empty, threshold)
     favoured, disfavoured = shown["__score"].idxmax(), shown["__score"].idxmin()
     diff = shown.loc[favoured, list(shap.columns)] - shown.loc[disfavoured, list(shap.columns)]
+    auc = strength[strength["attribute"] == attribute].set_index("feature")["strength"]
     by_feature = pd.DataFrame({"feature": diff.index, "gap_points": diff.to_numpy(float),
+                               "strength": auc.reindex(diff.index).to_numpy(float),
                                "is_proxy": [f in proxies for f in diff.index]})
     by_feature = by_feature.reindex(by_feature["gap_points"].abs()
                                     .sort_values(ascending=False).index).reset_index(drop=True)
-    gap = float(shown.loc[favoured, "__score"] - shown.loc[disfavoured, "__score"])
+    spread = score.groupby(groups.to_numpy()).std(ddof=1)
+    sizes = shown["count"].astype(int)
+    gap, low, high = mean_gap_interval(
+        shown.loc[favoured, "__score"], spread[favoured], sizes[favoured],
+        shown.loc[disfavoured, "__score"], spread[disfavoured], sizes[disfavoured])
     proxy_gap = float(diff[proxies].sum())
     return UnawarenessGap(
-        attribute=attribute, is_input=attribute in run.roles.inputs, favoured=str(favoured),
+        attribute=attribute, is_input=is_input, favoured=str(favoured),
         disfavoured=str(disfavoured), gap=gap, proxy_gap=proxy_gap,
         share_through_proxies=proxy_gap / gap if gap else np.nan, proxies=proxies,
-        by_feature=by_feature)
+        by_feature=by_feature, threshold=threshold, gap_low=low, gap_high=high,
+        n_favoured=int(sizes[favoured]), n_disfavoured=int(sizes[disfavoured]))

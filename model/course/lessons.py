@@ -310,15 +310,16 @@ def compare_presets(run: Run, other: Run | None, *, tier: str | None = None,
     at = _tier(run, tier)
     mine, theirs = audit_findings(run, k=k), audit_findings(other, k=k)
     counts = {this: len(mine["flags"]), that: len(theirs["flags"])}
-    answer = "; ".join(f"'{name}': {n} group-tier pairs under 0.8" for name, n in counts.items())
+    answer = "; ".join(f"'{name}': {n} group-tier pairs clearly under 0.8"
+                       for name, n in counts.items())
     figures: dict[str, Any] = {"flags": counts}
     changes = [(theirs_ratio - ratio, attribute, group, tier, ratio, theirs_ratio)
                for attribute, groups in mine["impact_ratios"].items()
                for group, tiers in groups.items()
-               for tier, ratio in tiers.items()
-               if tier == at and ratio is not None and (theirs_ratio := theirs["impact_ratios"]
-                                         .get(attribute, {}).get(group, {}).get(tier))
-               is not None]
+               for tier, cell in tiers.items()
+               if tier == at and (ratio := cell["ratio"]) is not None
+               and (theirs_ratio := (theirs["impact_ratios"].get(attribute, {}).get(group, {})
+                                     .get(tier) or {}).get("ratio")) is not None]
     if changes:
         drop, attribute, group, tier, ratio, theirs_ratio = max(changes, key=lambda c: abs(c[0]))
         answer += (f". The biggest difference: {run.roles.label(attribute)} '{group}' at "

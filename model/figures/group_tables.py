@@ -6,7 +6,8 @@ A run folder keeps, under ``aggregates/``, everything the Overview, Drivers and 
 views need: the score histogram and tiers, influence by feature and privacy category, the
 beeswarm points, a fixed random sample of people for dependence plots, the profile of every
 column, and for every sensitive attribute and ordered pair of them the by-group table
-(count, mean, median, share reaching each tier) and a binned score distribution per group.
+(count, mean, standard deviation, median, share reaching each tier) and a binned score
+distribution per group.
 They are small (kilobytes), so opening a run of a million people reads kilobytes, not the
 population. Small groups are stored with their counts and hidden when shown (the threshold
 ``k`` is the viewer's choice); counts alone identify no one.
@@ -92,7 +93,12 @@ def _table(coded: list[Coded], columns: list[str], score: np.ndarray,
     found = count[present].astype(float)
     table = pd.DataFrame({"count": found}, index=present)
     table["median_score"] = pd.Series(score).groupby(key, sort=True).median().to_numpy()
-    table["mean_score"] = np.bincount(key, weights=score, minlength=space)[present] / found
+    mean = np.bincount(key, weights=score, minlength=space)
+    mean[present] /= found
+    table["mean_score"] = mean[present]
+    squares = np.bincount(key, weights=(score - mean[key]) ** 2, minlength=space)[present]
+    with np.errstate(invalid="ignore", divide="ignore"):  # one person: no spread measured
+        table["sd_score"] = np.sqrt(squares / (found - 1))
     for t in roles.tiers:  # sums of 0/1 are exact, so the shares are too
         reached = np.bincount(key, weights=score >= t.min_score, minlength=space)
         table[f"share_{t.name}"] = reached[present] / found
@@ -121,7 +127,8 @@ def by_group(people: pd.DataFrame, score: np.ndarray, roles: Roles,
     -------
     pandas.DataFrame
         Indexed by group (one level per column, as text, sorted): ``count``,
-        ``median_score``, ``mean_score`` and ``share_<tier>``.
+        ``median_score``, ``mean_score``, ``sd_score`` (standard deviation of the score,
+        NaN for one person) and ``share_<tier>``.
     """
     columns = attribute_columns(attribute)
     coded = [code_groups(people, c) for c in columns]

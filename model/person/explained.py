@@ -179,7 +179,9 @@ def explain_person(run: Run, person_id: Any) -> PersonExplanation:
     record = run.person(person_id)
     row = record.row.iloc[0]
     recorded = float(row[run.roles.target]) if run.roles.target in row else None
-    return _explanation(row[run.roles.id], record.prediction, recorded, run.base,
+    person = record.row[run.roles.id].iloc[0]  # not row[...]: a row of numbers turns ids
+    person = person.item() if hasattr(person, "item") else person  # into floats
+    return _explanation(person, record.prediction, recorded, run.base,
                         record.values, row[list(run.roles.inputs)], run.roles)
 
 

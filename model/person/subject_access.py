@@ -1,8 +1,8 @@
 """A subject-access summary: my data, my score, my reasons, as a person would request it.
 
-Data are grouped by privacy category; sensitive attributes (kept for the audit, not read by
-the model) are marked as such. The summary is plain data (JSON-ready) and renders as
-Markdown.
+Data are grouped by privacy category; sensitive attributes (kept for the audit) are marked
+as such, and as read by the model when they are also an input. The summary is plain data
+(JSON-ready) and renders as Markdown.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from sesame_audit.model.runs.run import Run
 
 UNCATEGORISED = "uncategorised"
 SENSITIVE_USE = "⚠ sensitive, not read by the model"
+SENSITIVE_INPUT_USE = "⚠ sensitive, read by the model"
 SPECIAL_INPUT_USE = "⚠ model input, special category"
 INPUT_USE = "model input"
 
 
-def _use(sensitive: bool, privacy: str) -> str:
+def _use(sensitive: bool, privacy: str, read: bool) -> str:
     if sensitive:
-        return SENSITIVE_USE
+        return SENSITIVE_INPUT_USE if read else SENSITIVE_USE
     return SPECIAL_INPUT_USE if privacy == "special category" else INPUT_USE
 
 
@@ -46,25 +47,26 @@ def person_data(run: Run, person_id: Any) -> pd.DataFrame:
     pandas.DataFrame
         One row per input and sensitive attribute, sorted by ``privacy`` then model inputs
         first: ``column``, ``label``, ``privacy``, ``value`` (as text), ``use`` (model
-        input, model input of special-category data, or sensitive attribute kept for the
-        audit, the last two marked with ⚠) and ``sensitive`` (bool).
+        input, model input of special-category data, sensitive attribute kept for the
+        audit, or sensitive attribute read by the model, the last three marked with ⚠) and
+        ``sensitive`` (bool). A sensitive attribute that is also an input appears once.
 
     Raises
     ------
     KeyError
         When no person has this id.
     """
-    row = run.person(person_id).row.iloc[0]
+    row = run.person(person_id).row  # one row; a column keeps its type (ids stay integers)
     roles = run.roles
     records = []
-    for column, sensitive in ([(c, False) for c in roles.inputs]
-                              + [(c, True) for c in roles.sensitive if c in row.index]):
+    for column, sensitive in ([(c, False) for c in roles.inputs if c not in roles.sensitive]
+                              + [(c, True) for c in roles.sensitive if c in row.columns]):
         records.append({
             "column": column,
             "label": roles.label(column),
             "privacy": roles.privacy.get(column, UNCATEGORISED),
-            "value": format_value(plain(row[column]), roles.kinds.get(column, "")),
-            "use": _use(sensitive, roles.privacy.get(column, "")),
+            "value": format_value(plain(row[column].iloc[0]), roles.kinds.get(column, "")),
+            "use": _use(sensitive, roles.privacy.get(column, ""), column in roles.inputs),
             "sensitive": sensitive,
         })
     frame = pd.DataFrame(records)

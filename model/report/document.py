@@ -2,7 +2,8 @@
 
 The report holds aggregates only: what was audited (data, model, hashes, versions, date),
 accuracy, global drivers and their privacy categories, impact ratios by group and tier with
-the four-fifths flags, proxies, friends' influence when there is a social graph, and the
+their 95% intervals, people and the four-fifths findings (clear or uncertain), sensitive
+attributes read directly, proxies, friends' influence when there is a social graph, and the
 number of suppressed cells, under a plain-language summary. No person's row appears; cells
 of fewer than ``k`` people arrive suppressed from the audit. Charts are Altair specs
 rendered offline to SVG by vl-convert and embedded as ``data:`` images, so the HTML opens
@@ -25,13 +26,21 @@ import numpy as np
 import pandas as pd
 import vl_convert as vlc
 
-from sesame_audit.model.audit.fairness import FOUR_FIFTHS
+from sesame_audit.model.audit.fairness import (
+    CLEAR,
+    FOUR_FIFTHS,
+    NO_FINDING,
+    UNCERTAIN,
+    four_fifths_finding,
+)
+from sesame_audit.model.audit.proxies import direct_use_lines
 from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import strict
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.importing.cells import printable
 from sesame_audit.model.runs.identity import identity_line, run_identity
 from sesame_audit.model.runs.run import Run
+from sesame_audit.model.runs.stored import r2_label
 
 TEMPLATE = "report.html.j2"  # Jinja2, autoescaped: data never becomes markup
 Format = Literal["html", "pdf", "json"]
@@ -91,16 +100,28 @@ def _charts(drivers: pd.DataFrame, privacy: pd.DataFrame, lowest: pd.DataFrame,
         "fairness": "",
     }
     if len(lowest):
-        bars = alt.Chart(lowest).mark_bar().encode(
-            x=alt.X("ratio:Q", title="lowest impact ratio over tiers",
-                    scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y("who:N", sort=None, title=None, axis=_LABELS),
-            color=alt.Color("flagged:N", legend=None,
-                            scale=alt.Scale(domain=[True, False], range=["#c0392b", "#7f8c8d"])))
+        base = alt.Chart(lowest).encode(y=alt.Y("who:N", sort=None, title=None, axis=_LABELS))
+        bars = base.mark_bar().encode(
+            x=alt.X("ratio:Q", title="lowest impact ratio over tiers, with its 95% interval",
+                    scale=alt.Scale(domain=[0, 1.5], clamp=True)),
+            color=alt.Color("finding:N", legend=alt.Legend(title="four-fifths finding"),
+                            scale=alt.Scale(domain=[CLEAR, UNCERTAIN, NO_FINDING],
+                                            range=["#c0392b", "#e6a23c", "#7f8c8d"])))
+        whiskers = base.mark_rule(color="black").encode(x="low:Q", x2="high:Q")
         rule = alt.Chart(pd.DataFrame({"x": [FOUR_FIFTHS]})).mark_rule(
             strokeDash=[4, 3]).encode(x="x:Q")
-        charts["fairness"] = _svg((bars + rule).properties(width=380))
+        charts["fairness"] = _svg((bars + whiskers + rule).properties(width=380))
     return charts
+
+
+def _cell_text(cell: dict[str, Any]) -> str:
+    """An impact ratio with its interval and people, e.g. ``0.62 [0.50, 0.77], 45/120``."""
+    text = _shown_number(cell.get("ratio"), 2)
+    if cell.get("low") is not None and cell.get("high") is not None:
+        text += f" [{_shown_number(cell['low'], 2)}, {_shown_number(cell['high'], 2)}]"
+    if cell.get("n") is not None:
+        text += f", {cell.get('reached')}/{cell['n']}"
+    return text
 
 
 def _fairness(findings: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]], pd.DataFrame]:
@@ -114,16 +135,27 @@ def _fairness(findings: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]
         for group, cells in groups.items():
             row_cells = []
             for tier in tiers:
-                ratio = cells.get(tier)
-                flagged = ratio is not None and ratio < FOUR_FIFTHS
-                row_cells.append({"text": "suppressed" if ratio is None and tier in cells
-                                  else _shown_number(ratio), "flagged": flagged})
+                cell = cells.get(tier) or {}
+                finding = four_fifths_finding(
+                    np.nan if cell.get("ratio") is None else cell["ratio"],
+                    np.nan if cell.get("high") is None else cell["high"]).item()
+                hidden = tier in cells and cell.get("ratio") is None and cell.get("n") is None
+                row_cells.append({"text": "suppressed" if hidden else _cell_text(cell),
+                                  "flagged": finding == CLEAR,
+                                  "uncertain": finding == UNCERTAIN})
             rows.append({"attribute": attribute, "group": group, "cells": row_cells})
-            shown = [r for r in cells.values() if r is not None]
+            shown = [(c["ratio"], c.get("low"), c.get("high")) for c in cells.values()
+                     if c and c.get("ratio") is not None]
             if shown:
-                lowest.append({"who": f"{attribute}: {group}", "ratio": min(shown),
-                               "flagged": min(shown) < FOUR_FIFTHS})
-    return tiers, rows, pd.DataFrame(lowest, columns=["who", "ratio", "flagged"])
+                ratio, low, high = min(shown, key=lambda r: r[0])
+                finding = four_fifths_finding(
+                    ratio, np.nan if high is None else high).item()
+                lowest.append({"who": f"{attribute}: {group}", "ratio": ratio,
+                               "low": np.nan if low is None else low,
+                               "high": np.nan if high is None else high,
+                               "finding": finding})
+    return tiers, rows, pd.DataFrame(lowest, columns=["who", "ratio", "low", "high",
+                                                      "finding"])
 
 
 def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
@@ -131,7 +163,8 @@ def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
     lines = [f"The audited score is {explains}, computed for {len(run.people):,} people."]
     metrics = run.manifest.get("metrics", {})
     if metrics.get("r2") is not None:
-        lines.append(f"The model reproduces the recorded score with R² {metrics['r2']:.3f}.")
+        lines.append(f"The model reproduces the recorded score with R² {metrics['r2']:.3f} "
+                     f"({r2_label(metrics).removesuffix(' R²')}).")
     elif metrics.get("accuracy") is not None:
         lines.append(f"The model's decisions match the recorded outcomes for "
                      f"{metrics['accuracy']:.1%} of people.")
@@ -143,15 +176,26 @@ def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
     if sensitive_share > 0:
         lines.append(f"{sensitive_share:.0%} of all score movement comes from special-category "
                      "data (GDPR Art. 9).")
-    flags = findings.get("flags") or []
+    flags, uncertain = findings.get("flags") or [], findings.get("uncertain") or []
+    minimum = findings.get("reference_min")
     if flags:
-        worst = min(flags, key=lambda f: f["impact_ratio"])
+        worst = min(flags, key=lambda f: (f["high"], f["impact_ratio"]))  # surest, not rarest
         lines.append(
-            f"{len(flags)} group-by-tier comparison(s) fail the four-fifths rule. The largest "
-            f"gap: {worst['attribute']} = {worst['group']} reaches tier {worst['tier']} at "
-            f"{worst['impact_ratio']:.2f} times the rate of the best-served group.")
+            f"{len(flags)} group-by-tier comparison(s) clearly fail the four-fifths rule (the "
+            f"whole 95% interval under 0.8). The largest gap (lowest upper end of the "
+            f"interval): {worst['attribute']} = "
+            f"{worst['group']} ({worst['n']:,} people, {worst['reached']:,} reaching) reaches "
+            f"tier {worst['tier']} at {worst['impact_ratio']:.2f} times the rate of "
+            f"{worst['reference']} (95% interval {worst['low']:.2f} to {worst['high']:.2f}).")
     else:
-        lines.append("No group-by-tier comparison fails the four-fifths rule.")
+        lines.append("No group-by-tier comparison clearly fails the four-fifths rule.")
+    if uncertain:
+        lines.append(f"{len(uncertain)} more comparison(s) fall under 0.8 with an interval "
+                     "that reaches 0.8: too few people to tell (listed apart below).")
+    if minimum:
+        lines.append(f"Each ratio compares a group with the most favoured group of at least "
+                     f"{minimum} people.")
+    lines += direct_use_lines(findings.get("direct_use") or [])
     proxies = findings.get("proxies") or []
     if proxies:
         best = max(proxies, key=lambda p: p["strength"])
@@ -168,8 +212,10 @@ def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
 
 def _friends(findings: dict[str, Any]) -> list[tuple[str, str, str]]:
     friends = findings.get("friends") or {}
-    return [(attribute, str(group), "suppressed" if points is None else f"{points:+.1f}")
-            for attribute, groups in friends.items() for group, points in groups.items()]
+    return [(attribute, str(group), "suppressed" if cell["points"] is None else
+             f"{cell['points']:+.1f} [{cell['low']:+.1f}, {cell['high']:+.1f}], "
+             f"{cell['n']:,} people")
+            for attribute, groups in friends.items() for group, cell in groups.items()]
 
 
 def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
@@ -191,8 +237,9 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
     -------
     dict
         Template context: ``what``, ``summary``, ``accuracy``, ``drivers``, ``privacy``,
-        ``tiers``, ``fairness``, ``flags``, ``proxies``, ``friends``, ``suppressed``,
-        ``charts``, ``k``, ``explains``.
+        ``tiers``, ``fairness``, ``flags`` (clear findings), ``uncertain``,
+        ``reference_min``, ``direct_use`` (sentences), ``proxies``, ``friends``,
+        ``suppressed``, ``charts``, ``k``, ``explains``.
     """
     manifest = run.manifest
     when = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
@@ -244,6 +291,9 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
         "tiers": tiers,
         "fairness": fairness,
         "flags": findings.get("flags") or [],
+        "uncertain": findings.get("uncertain") or [],
+        "reference_min": findings.get("reference_min"),
+        "direct_use": direct_use_lines(findings.get("direct_use") or []),
         "proxies": [{"feature": p["feature"], "attribute": p["attribute"],
                      "strength": _shown_number(p["strength"])}
                     for p in sorted(findings.get("proxies") or [],

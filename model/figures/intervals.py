@@ -1,0 +1,151 @@
+"""95% intervals for group figures: shares, ratios of shares, means and gaps of means.
+
+Every group figure a page, the CLI or the report shows carries the number of people behind
+it and one of these intervals:
+
+- a share (k of n people reach a tier): the Wilson score interval;
+- a ratio of two shares (an impact ratio, k1/n1 over k2/n2): the log method of Katz et al.
+  (1978), ``exp(log r +- z sqrt(1/k1 - 1/n1 + 1/k2 - 1/n2))``, with one half added to every
+  count when either group has no one reaching (then the lower end is 0 when k1 is 0);
+- a mean, and the gap between two groups' means: the normal interval (Welch's standard
+  error for a gap), sound for the group sizes shown (at least ``k`` people).
+
+Functions take NumPy arrays or numbers and work element-wise; undefined cases (no people,
+no reference share) give NaN.
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+
+LEVEL = 0.95
+Z = NormalDist().inv_cdf(0.5 + LEVEL / 2)  # 1.959963984540054
+
+Bounds = tuple[np.ndarray, np.ndarray]
+
+
+def wilson(k: np.ndarray | float, n: np.ndarray | float) -> Bounds:
+    """Return the Wilson score interval of a share of ``k`` people out of ``n``.
+
+    Parameters
+    ----------
+    k : array-like
+        People counted (0 <= k <= n).
+    n : array-like
+        People in the group.
+
+    Returns
+    -------
+    low, high : numpy.ndarray
+        Bounds of the 95% interval, within [0, 1] (exactly 0 when ``k`` is 0, 1 when ``k``
+        is ``n``); NaN where ``n`` is 0 or missing.
+
+    Examples
+    --------
+    >>> low, high = wilson(3, 10)
+    >>> round(float(low), 4), round(float(high), 4)
+    (0.1078, 0.6032)
+    """
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        denominator = 1 + Z**2 / n
+        centre = (p + Z**2 / (2 * n)) / denominator
+        half = Z * np.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / denominator
+        empty = ~(n > 0)
+        low = np.where(empty, np.nan, np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0)))
+        high = np.where(empty, np.nan, np.where(k == n, 1.0, np.clip(centre + half, 0.0, 1.0)))
+    return low, high
+
+
+def ratio_interval(k1: np.ndarray | float, n1: np.ndarray | float, k2: np.ndarray | float,
+                   n2: np.ndarray | float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the ratio of two shares, (k1/n1) / (k2/n2), and its 95% interval (Katz log method).
+
+    Parameters
+    ----------
+    k1, n1 : array-like
+        People reaching, and people, in the group compared.
+    k2, n2 : array-like
+        The same for the reference group.
+
+    Returns
+    -------
+    ratio, low, high : numpy.ndarray
+        The ratio and the bounds of its interval; NaN where the reference share is 0 or a
+        group is empty. When ``k1`` is 0 the ratio and the lower bound are 0.
+
+    Examples
+    --------
+    >>> ratio, low, high = ratio_interval(20, 100, 40, 100)
+    >>> round(float(ratio), 3), round(float(low), 3), round(float(high), 3)
+    (0.5, 0.316, 0.792)
+    """
+    k1, n1, k2, n2 = (np.asarray(v, dtype=float) for v in (k1, n1, k2, n2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = (k1 / n1) / (k2 / n2)
+        zero = (k1 == 0) | (k2 == 0)
+        a, b = np.where(zero, k1 + 0.5, k1), np.where(zero, n1 + 0.5, n1)
+        c, d = np.where(zero, k2 + 0.5, k2), np.where(zero, n2 + 0.5, n2)
+        centre = np.log((a / b) / (c / d))
+        half = Z * np.sqrt(1 / a - 1 / b + 1 / c - 1 / d)
+        low = np.where(k1 == 0, 0.0, np.exp(centre - half))
+        high = np.exp(centre + half)
+        undefined = ~((n1 > 0) & (n2 > 0) & (k2 > 0))
+    return tuple(np.where(undefined, np.nan, v) for v in (ratio, low, high))
+
+
+def mean_interval(mean: np.ndarray | float, sd: np.ndarray | float, n: np.ndarray | float
+                  ) -> Bounds:
+    """Return the normal 95% interval of a group's mean.
+
+    Parameters
+    ----------
+    mean : array-like
+        The group's mean.
+    sd : array-like
+        The standard deviation of the values in the group.
+    n : array-like
+        People in the group.
+
+    Returns
+    -------
+    low, high : numpy.ndarray
+        ``mean -+ 1.96 sd / sqrt(n)``; NaN where ``n`` is 0 or ``sd`` is missing.
+    """
+    mean, sd, n = (np.asarray(v, dtype=float) for v in (mean, sd, n))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = np.where(n > 0, Z * sd / np.sqrt(n), np.nan)
+    return mean - half, mean + half
+
+
+def mean_gap_interval(mean1: float, sd1: float, n1: float, mean2: float, sd2: float,
+                      n2: float) -> tuple[float, float, float]:
+    """Return the gap between two groups' means and its normal 95% interval (Welch).
+
+    Parameters
+    ----------
+    mean1, sd1, n1 : float
+        Mean, standard deviation and size of the first group.
+    mean2, sd2, n2 : float
+        The same for the second group.
+
+    Returns
+    -------
+    gap, low, high : float
+        ``mean1 - mean2`` and ``gap -+ 1.96 sqrt(sd1**2 / n1 + sd2**2 / n2)``; NaN bounds
+        when a group is empty.
+
+    Examples
+    --------
+    >>> gap, low, high = mean_gap_interval(10.0, 3.0, 100, 8.0, 4.0, 100)
+    >>> round(gap, 2), round(low, 2), round(high, 2)
+    (2.0, 1.02, 2.98)
+    """
+    gap = float(mean1) - float(mean2)
+    if not (n1 > 0 and n2 > 0):
+        return gap, float("nan"), float("nan")
+    half = Z * float(np.sqrt(sd1**2 / n1 + sd2**2 / n2))
+    return gap, gap - half, gap + half
