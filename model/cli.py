@@ -19,6 +19,7 @@ from sesame_audit.datasets.generate import MAX_PEOPLE, MIN_PEOPLE
 from sesame_audit.datasets.policy import PRESETS, PolicyError
 from sesame_audit.model.build.engine import ENGINES
 from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import RunError
 from sesame_audit.model.runs.store import load_run
 
@@ -314,8 +315,9 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="fairness by group and tier, proxies, friends")
     audit.add_argument("run", type=Path, help="run folder")
-    audit.add_argument("--k", type=_positive_int("--k", 1, 1_000_000), default=11,
-                       help="smallest group shown; smaller groups are hidden (default 11)")
+    audit.add_argument("--k", type=_positive_int("--k", 1, 1_000_000), default=DEFAULT_K,
+                       help=f"smallest group shown; smaller groups are hidden "
+                       f"(default {DEFAULT_K})")
     audit.add_argument("--json", action="store_true", help="print the findings as JSON")
     audit.add_argument("--fail-on", action="append", default=[], metavar="GATE",
                        help="exit 1 when a finding crosses GATE, e.g. 'impact_ratio<0.8' or "
@@ -327,8 +329,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("run", type=Path, help="run folder")
     report.add_argument("--format", choices=("html", "pdf", "json"), default="html")
     report.add_argument("--out", required=True, type=Path, help="file to write")
-    report.add_argument("--k", type=_positive_int("--k", 1, 1_000_000), default=11,
-                        help="smallest group shown; smaller groups are hidden (default 11)")
+    report.add_argument("--k", type=_positive_int("--k", 1, 1_000_000), default=DEFAULT_K,
+                        help=f"smallest group shown; smaller groups are hidden "
+                       f"(default {DEFAULT_K})")
     report.set_defaults(func=cmd_report)
 
     own = sub.add_parser("import", help="import your own table, skops model and roles file")

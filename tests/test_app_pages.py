@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from sesame_audit.model.build.write import write_run
-from sesame_audit.model.figures.drivers import MIN_GROUP
+from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.person.explained import explain_person
 from sesame_audit.model.runs import run, stored
 from sesame_audit.model.runs.store import load_run
@@ -141,7 +141,7 @@ def test_drivers_and_switching_feature_reuses_population_results(
     assert spec["encoding"]["color"]["title"] == "Ethnicity"
     sizes = _chart_rows(at, -1)["group"].value_counts()
     assert len(sizes) >= 2
-    assert sizes.min() >= MIN_GROUP
+    assert sizes.min() >= DEFAULT_K
 
 
 def test_about(social: AppTest) -> None:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from sesame_audit.datasets.policy import PRESETS, load_policy
 from sesame_audit.datasets.tiers import RESTRICTED_NOTE, TIERS
+from sesame_audit.model.figures.suppress import DEFAULT_K
 
 st.title("What is this score, and what can this audit tell you?")
 st.markdown(
@@ -39,5 +40,6 @@ st.markdown(
     "- **Everything about a model you audit.** An explanation describes the model's "
     "behaviour on the data given; features correlated with each other share credit, and a "
     "model can rely on proxies of a sensitive attribute it never reads.\n"
-    "- **Small groups.** Groups of fewer than 11 people are never shown, to protect them and "
-    "because their numbers would be noise.")
+    f"- **Small groups.** Groups of fewer than k people ({DEFAULT_K} unless changed in the "
+    "sidebar) are never shown, nor any that could be recomputed from the totals shown, to "
+    "protect them and because their numbers would be noise.")

@@ -44,14 +44,15 @@ groups = [c for c in roles.sensitive if c in run.columns]
 colour = cols[1].selectbox("Colour by", [None, *groups], key="dep_colour",
                            format_func=lambda c: "nobody (one colour)" if c is None
                            else roles.label(c))
-dots, n_shown = state.dependence(run.key, feature, colour, run)
+k = state.audit_k()
+dots, n_shown = state.dependence(run.key, feature, colour, k, run)
 categorical = profiles(run)[feature].categorical
 st.altair_chart(charts.dependence_chart(dots, feature_label=roles.label(feature),
                                         categorical=categorical,
                                         colour_label=roles.label(colour) if colour else None),
                 width="stretch")
-st.caption(f"{n_shown:,} people drawn at random; groups of fewer than 11 are merged or left "
-           "out. Look for colours that sit apart at the same value.")
+st.caption(f"{n_shown:,} people drawn at random; groups of fewer than {k} are merged. Look for "
+           "colours that sit apart at the same value.")
 with st.expander("Numbers: average push by value band"):
-    st.dataframe(dependence_summary(dots, categorical=categorical), hide_index=True,
+    st.dataframe(dependence_summary(dots, categorical=categorical, k=k), hide_index=True,
                  width="stretch")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import course_charts as charts
-from sesame_audit.app.state import load_folder, select_run
+from sesame_audit.app.state import audit_k, load_folder, select_run
 from sesame_audit.app.teacher import HOW_TO_REVEAL, teacher_mode
 from sesame_audit.datasets.policy import PolicyError, describe_term, parse_policy, policy_to_toml
 from sesame_audit.model.course import compare
@@ -70,10 +70,11 @@ if new is not None:
     attribute = st.selectbox("Group people by", run.roles.sensitive, key="edit_attribute",
                              format_func=run.roles.label)
     tier = st.selectbox("Tier", run.roles.tier_names, index=2, key="edit_tier")
-    tiers = compare.compare_tiers(runs, attribute)
+    k = audit_k()
+    tiers = compare.compare_tiers(runs, attribute, k=k)
     st.altair_chart(charts.tier_access(tiers, tier, run.roles.label(attribute)))
     st.caption("Bars side by side show each group's access to the tier under both rule sets; "
-               "groups under 11 people are hidden.")
+               f"groups under {k} people are hidden.")
     st.altair_chart(charts.drivers(drivers), width="stretch")
     st.caption("How many points, on average, each feature moves a score under each rule set.")
     with st.expander("The numbers"):

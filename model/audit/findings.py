@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import math
+from itertools import combinations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from sesame_audit.model.audit.fairness import FOUR_FIFTHS, tier_table_with_suppression
 from sesame_audit.model.audit.network import FRIENDS_FEATURE, friends_by_group
 from sesame_audit.model.audit.proxies import proxy_strength
+from sesame_audit.model.figures.groups import Attribute, attribute_name
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
+
+HIDDEN_FINDING = ("A finding may be hidden: a group too small to show (under {k} people, or "
+                  "one that would give such a group away) fails the four-fifths rule.")
 
 
 def _number(value: Any) -> float | None:
@@ -19,8 +25,20 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
+def _hidden_flag(run: Run, attribute: Attribute, hidden: pd.Series) -> bool:
+    """Whether a group hidden at ``k`` would fail the four-fifths rule were it shown."""
+    if not hidden.any():
+        return False
+    table = tier_table_with_suppression(run, attribute, k=1)[0]
+    ratios = table[[f"impact_ratio_{t}" for t in run.roles.tier_names]].to_numpy(float)
+    return bool((ratios[hidden.to_numpy()] < FOUR_FIFTHS).any())
+
+
 def audit_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any]:
     """Audit a run: tier access by group, four-fifths flags, proxies, friends, drivers.
+
+    Groups are those of every sensitive attribute and of every intersection of two
+    (named ``"a & b"``), with small-cell suppression (see :mod:`figures.suppress`).
 
     Parameters
     ----------
@@ -33,10 +51,13 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any]:
     -------
     dict
         JSON-ready: ``run`` (name), ``people``, ``k``, ``tiers`` (name -> threshold),
-        ``impact_ratios`` (attribute -> group -> tier -> ratio, None when hidden),
+        ``impact_ratios`` (attribute or intersection -> group -> tier -> ratio, None when
+        hidden),
         ``flags`` (list of ``{attribute, group, tier, impact_ratio}`` under 0.8, lowest
         first), ``proxies`` (ranked list of ``{feature, attribute, strength,
         mutual_information}``), ``suppressed_cells`` (groups hidden over every table),
+        ``findings_may_be_hidden`` (True when a hidden group would fail the four-fifths
+        rule were it shown),
         ``friends`` (attribute -> group -> mean points from friends, None when hidden; None
         when friends' scores are not an input), ``accuracy`` (the manifest's held-out
         metrics) and ``drivers`` (feature -> mean absolute SHAP value in points, largest
@@ -44,18 +65,20 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any]:
     """
     ratios: dict[str, dict[str, dict[str, float | None]]] = {}
     flags: list[dict[str, Any]] = []
-    suppressed = 0
+    suppressed, may_be_hidden = 0, False
     sensitive = [a for a in run.roles.sensitive if a in run.people.columns]
-    for attribute in sensitive:
+    for attribute in [*sensitive, *combinations(sensitive, 2)]:
         table, hidden = tier_table_with_suppression(run, attribute, k=k)
         suppressed += hidden.cells
-        ratios[attribute] = {}
+        may_be_hidden = may_be_hidden or _hidden_flag(run, attribute, hidden.mask)
+        name = attribute_name(attribute)
+        ratios[name] = {}
         for row in table.to_dict("records"):
-            ratios[attribute][row["group"]] = {
+            ratios[name][row["group"]] = {
                 t: _number(row[f"impact_ratio_{t}"]) for t in run.roles.tier_names}
-            flags += [{"attribute": attribute, "group": row["group"], "tier": t,
+            flags += [{"attribute": name, "group": row["group"], "tier": t,
                        "impact_ratio": float(ratio)}
-                      for t, ratio in ratios[attribute][row["group"]].items()
+                      for t, ratio in ratios[name][row["group"]].items()
                       if ratio is not None and ratio < FOUR_FIFTHS]
     flags.sort(key=lambda f: (f["impact_ratio"], f["attribute"], f["group"], f["tier"]))
     friends: dict[str, dict[str, float | None]] | None = None
@@ -78,6 +101,7 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any]:
                      for name, v in row.items()}
                     for row in proxy_strength(run).to_dict("records")],
         "suppressed_cells": int(suppressed),
+        "findings_may_be_hidden": may_be_hidden,
         "friends": friends,
         "accuracy": {m: float(v) for m, v in metrics.items()
                      if isinstance(v, int | float) and not isinstance(v, bool)},
@@ -112,6 +136,8 @@ def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None
                      f"MAE {accuracy.get('mae_points', float('nan')):.1f} points")
     flags = findings["flags"]
     lines.append(f"Four-fifths rule: {len(flags)} group/tier pair(s) under 0.8")
+    if findings.get("findings_may_be_hidden"):
+        lines.append(f"  {HIDDEN_FINDING.format(k=findings['k'])}")
     for flag in flags[:top]:
         lines.append(f"  {flag['impact_ratio']:5.2f}  {name(flag['attribute'], flag['attribute'])}"
                      f" = {flag['group']}, tier {flag['tier']}")

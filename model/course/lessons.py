@@ -221,11 +221,9 @@ def unfriend_someone(run: Run, *, candidates: int = 20) -> Lesson:
                           f"Not in this run: {exc}.", available=False)
         except ValueError:
             continue
-        groups = ", ".join(f"{run.roles.label(a).lower()} {g[0]}"
-                           for a, g in gain.dropped_groups.items() if g)
         answer = (f"Person {gain.person} loses {-points[person]:.0f} points to their friends. "
-                  f"Dropping friend {gain.dropped[0]} (score {gain.dropped_scores[0]:.0f}; "
-                  f"{groups}) moves their score from {gain.score_before:.0f} to "
+                  f"Dropping friend {gain.dropped[0]} (score {gain.dropped_scores[0]:.0f}) "
+                  f"moves their score from {gain.score_before:.0f} to "
                   f"{gain.score_after:.0f}: {gain.gain:+.0f} points.")
         return Lesson("unfriend", "Unfriend someone", question, hint, answer,
                       {"person": plain(gain.person), "friends_points": float(points[person]),

@@ -25,7 +25,9 @@ import numpy as np
 import pandas as pd
 import vl_convert as vlc
 
+from sesame_audit.model.audit.findings import HIDDEN_FINDING
 from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
 
 TEMPLATE = "report.html.j2"  # Jinja2, autoescaped: data never becomes markup
@@ -137,6 +139,8 @@ def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
             f"{worst['impact_ratio']:.2f} times the rate of the best-served group.")
     else:
         lines.append("No group-by-tier comparison fails the four-fifths rule.")
+    if findings.get("findings_may_be_hidden"):
+        lines.append(HIDDEN_FINDING.format(k=k))
     proxies = findings.get("proxies") or []
     if proxies:
         best = max(proxies, key=lambda p: p["strength"])
@@ -147,7 +151,8 @@ def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
                      "its friends below.")
     suppressed = int(findings.get("suppressed_cells") or 0)
     if suppressed:
-        lines.append(f"{suppressed} cell(s) with fewer than {k} people are suppressed.")
+        lines.append(f"{suppressed} group(s) are suppressed: they hold fewer than {k} people, "
+                     "or would let such a group be recomputed from the totals shown.")
     return lines
 
 
@@ -157,7 +162,7 @@ def _friends(findings: dict[str, Any]) -> list[tuple[str, str, str]]:
             for attribute, groups in friends.items() for group, points in groups.items()]
 
 
-def report_context(run: Run, findings: dict[str, Any], *, k: int = 11,
+def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
                    generated: datetime | None = None) -> dict[str, Any]:
     """Gather everything the report shows; aggregates only.
 
@@ -272,7 +277,7 @@ def render_pdf(html: str) -> bytes:
     return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
 
 
-def report_json(run: Run, findings: dict[str, Any], *, k: int = 11) -> dict[str, Any]:
+def report_json(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K) -> dict[str, Any]:
     """Return the findings with what was audited, as a JSON-ready dictionary.
 
     Parameters
@@ -301,7 +306,7 @@ def report_json(run: Run, findings: dict[str, Any], *, k: int = 11) -> dict[str,
     }
 
 
-def build_report(run: Run, findings: dict[str, Any], fmt: Format, *, k: int = 11,
+def build_report(run: Run, findings: dict[str, Any], fmt: Format, *, k: int = DEFAULT_K,
                  generated: datetime | None = None) -> bytes:
     """Return the report in one format, as bytes ready to save or download.
 
@@ -333,7 +338,7 @@ def build_report(run: Run, findings: dict[str, Any], fmt: Format, *, k: int = 11
 
 
 def write_report(run: Run, findings: dict[str, Any], fmt: Format, out: str | Path, *,
-                 k: int = 11) -> Path:
+                 k: int = DEFAULT_K) -> Path:
     """Write the report to ``out`` (via a temporary file, so a failure leaves no half file).
 
     Parameters
