@@ -6,6 +6,7 @@ import streamlit as st
 
 from sesame_audit.app import charts, state
 from sesame_audit.datasets.dictionary import PILLARS
+from sesame_audit.model.figures.suppress import count_text
 from sesame_audit.model.runs.stored import accuracy
 
 st.title("What does this score decide, and how is it spread?")
@@ -41,7 +42,10 @@ st.altair_chart(charts.tier_chart(tiers), width="stretch")
 st.caption("Look at how quickly the share of people falls for the perks press reports "
            "describe (blue) and the ones they only speculate about (orange).")
 if below["threshold"] is not None:
-    st.warning(f"{below['people']:,} people ({below['share']:.0%}) score below "
+    k = state.audit_k()
+    people = count_text(below["people"], k=k)
+    share = f" ({below['share']:.0%})" if people == f"{below['people']:,}" else ""
+    st.warning(f"{people[:1].upper()}{people[1:]} people{share} score below "
                f"{below['threshold']:.0f}. {below['note']}")
 with st.expander("Numbers: reward tiers"):
     st.dataframe(tiers, hide_index=True, width="stretch")

@@ -289,8 +289,8 @@ def compare_presets(run: Run, other: Run | None, *, tier: str | None = None,
     Returns
     -------
     Lesson
-        Four-fifths flags in both runs, and the group whose impact ratio at ``tier``
-        differs most between them.
+        Four-fifths flags in both runs (intersections included), and the group of one
+        sensitive attribute whose impact ratio at ``tier`` differs most between them.
     """
     this = str(run.manifest.get("policy", run.path.name))
     question = ("Compare the rules the operator markets with the speculated social-credit "
@@ -310,6 +310,7 @@ def compare_presets(run: Run, other: Run | None, *, tier: str | None = None,
     figures: dict[str, Any] = {"flags": counts}
     changes = [(theirs_ratio - ratio, attribute, group, tier, ratio, theirs_ratio)
                for attribute, groups in mine["impact_ratios"].items()
+               if attribute in run.roles.sensitive  # one attribute, as the Fairness page opens
                for group, tiers in groups.items()
                for tier, ratio in tiers.items()
                if tier == at and ratio is not None and (theirs_ratio := theirs["impact_ratios"]
