@@ -8,6 +8,7 @@ column name.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -375,7 +376,8 @@ def group_bar_chart(table: pd.DataFrame, value: str, *, title: str, value_title:
     return bars + line
 
 
-def ego_chart(ego: pd.DataFrame, labels: Mapping[str, str], colour_by: str) -> alt.LayerChart:
+def ego_chart(ego: pd.DataFrame, labels: Mapping[str, str],
+              colour_by: str | None = None) -> alt.LayerChart:
     """A person at the centre, their friends on a circle, coloured by score.
 
     Parameters
@@ -384,8 +386,9 @@ def ego_chart(ego: pd.DataFrame, labels: Mapping[str, str], colour_by: str) -> a
         Output of :func:`audit.network.ego_network`.
     labels : mapping
         Column -> label.
-    colour_by : str
-        Sensitive attribute drawn as the shape of each dot.
+    colour_by : str, optional
+        Sensitive attribute drawn as the shape of each dot (a column of ``ego``); none by
+        default, since friends' sensitive attributes are not shown.
 
     Returns
     -------
@@ -394,9 +397,17 @@ def ego_chart(ego: pd.DataFrame, labels: Mapping[str, str], colour_by: str) -> a
     """
     centre = ego[ego["role"] == "person"].iloc[0]
     spokes = ego[ego["role"] == "friend"].assign(x0=centre["x"], y0=centre["y"])
-    data = ego.assign(group=ego[colour_by].map(readable),
-                      who=ego["role"].map({"person": "the person", "friend": "a friend"}),
+    data = ego.assign(who=ego["role"].map({"person": "the person", "friend": "a friend"}),
                       ring=ego["lowest"].map({True: "dropped first", False: "kept"}))
+    tooltip = [alt.Tooltip("who:N", title=""), alt.Tooltip("id:N", title="Person"),
+               alt.Tooltip("score:Q", title="Score (points)", format=".0f")]
+    shape: dict[str, Any] = {}
+    if colour_by is not None:
+        data = data.assign(group=ego[colour_by].map(readable))
+        title = labels.get(colour_by, colour_by)
+        shape["shape"] = alt.Shape("group:N", title=title,
+                                   legend=alt.Legend(orient="bottom"))  # not to a side
+        tooltip.append(alt.Tooltip("group:N", title=title))
     axis = alt.Axis(labels=False, ticks=False, grid=False, domain=False)
     lines = alt.Chart(spokes).mark_rule(color="lightgrey").encode(
         x=alt.X("x0:Q", axis=axis, title=None), y=alt.Y("y0:Q", axis=axis, title=None),
@@ -407,15 +418,11 @@ def ego_chart(ego: pd.DataFrame, labels: Mapping[str, str], colour_by: str) -> a
         x=alt.X("x:Q", axis=axis, title=None, scale=alt.Scale(domain=[-1.3, 1.3])),
         y=alt.Y("y:Q", axis=axis, title=None, scale=alt.Scale(domain=[-1.3, 1.3])),
         color=alt.Color("score:Q", title="Score (points)", scale=alt.Scale(scheme="viridis")),
-        shape=alt.Shape("group:N", title=labels.get(colour_by, colour_by),
-                        legend=alt.Legend(orient="bottom")),  # three legends overflow a side
         stroke=alt.Stroke("ring:N", title="Unfriending",
                           legend=alt.Legend(symbolFillColor="white", orient="bottom"),
                           scale=alt.Scale(domain=["dropped first", "kept"],
                                           range=[FLAG_COLOUR, "transparent"])),
-        tooltip=[alt.Tooltip("who:N", title=""), alt.Tooltip("id:N", title="Person"),
-                 alt.Tooltip("score:Q", title="Score (points)", format=".0f"),
-                 alt.Tooltip("group:N", title=labels.get(colour_by, colour_by))])
+        tooltip=tooltip, **shape)
     return lines + dots
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from sesame_audit.app.state import audit_k
 from sesame_audit.model.core import units
 from sesame_audit.model.core.roles import BELOW_ALL_TIERS, Roles
 from sesame_audit.model.person.finder import FinderError, find_people, nearest_person
@@ -38,11 +39,16 @@ def _search(run: Run) -> str | None:
     tier = cols[2].selectbox("Highest tier reached", tiers, key="search_tier",
                              format_func=lambda t: ANY if t is None else t.replace("_", " "))
     where = {attribute: value} if attribute is not None else None
-    matches, n = find_people(run, where=where, tier=tier, limit=200)
-    st.caption(f"{n:,} people match; the first {len(matches):,} are listed.")
+    k = audit_k()
+    matches, n = find_people(run, where=where, tier=tier, limit=200, k=k)
+    if n is None:
+        st.info(f"Fewer than {k} people match, or the number would give away such a group: "
+                "nobody is listed.")
+        return None
     if matches.empty:
         st.info("Nobody matches these filters.")
         return None
+    st.caption(f"{n:,} people match; the first {len(matches):,} are listed.")
     return str(st.selectbox("Person", matches[roles.id].tolist(), key="search_pick",
                             format_func=lambda p: _describe(matches, roles, p)))
 

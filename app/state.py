@@ -207,11 +207,11 @@ def beeswarm(key: str, _run: Run) -> tuple[pd.DataFrame, int]:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def dependence(key: str, feature: str, colour: str | None,
+def dependence(key: str, feature: str, colour: str | None, k: int,
                _run: Run) -> tuple[pd.DataFrame, int]:
     """Dependence points of one feature, grouped by ``colour``, from the run's stored sample."""
     people, values = stored.sample(_run)
-    return drivers.dependence_data(values, people, _run.roles, feature, colour)
+    return drivers.dependence_data(values, people, _run.roles, feature, colour, k=k)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -318,15 +318,26 @@ def friends_audit(_run: Run, key: str, attribute: str, k: int) -> dict[str, obje
             "incentive": unfriend_incentive(_run, attribute, k=k)}
 
 
-AUDIT_K_KEY = "audit_k"
+AUDIT_K_KEY = "audit_k_chosen"
+_K_WIDGET_KEY = "audit_k"
+
+
+def _remember_k() -> None:
+    st.session_state[AUDIT_K_KEY] = st.session_state[_K_WIDGET_KEY]
 
 
 def audit_k() -> int:
-    """Draw the small-group threshold in the sidebar (shared by the audit pages)."""
+    """Draw the small-group threshold in the sidebar and return it.
+
+    Every page that shows a figure about a group calls it; the choice is kept in session
+    state under ``AUDIT_K_KEY``, so it holds on every page until changed.
+    """
+    st.session_state[_K_WIDGET_KEY] = int(st.session_state.get(AUDIT_K_KEY, DEFAULT_K))
     return int(st.sidebar.number_input(
-        "Smallest group shown (k)", min_value=2, max_value=10_000, value=DEFAULT_K, step=1,
-        key=AUDIT_K_KEY, help="Groups with fewer people are hidden in every chart and table, "
-                              "so that no one can be singled out."))
+        "Smallest group shown (k)", min_value=2, max_value=10_000, step=1,
+        key=_K_WIDGET_KEY, on_change=_remember_k,
+        help="Groups with fewer people are hidden in every chart, table and download, "
+             "so that no one can be singled out."))
 
 
 # Course pages: fidelity to the hidden rules, recourse, runs rebuilt by the policy editor.
@@ -360,7 +371,8 @@ def load_folder(path: str | Path) -> Run | None:
 
 
 @st.cache_data(max_entries=8, show_spinner="Working out the lessons' answers from this run…")
-def lessons_of(_run: Run, run_key: str, _other: Run | None, other_key: str) -> list[Lesson]:
+def lessons_of(_run: Run, run_key: str, _other: Run | None, other_key: str, k: int
+               ) -> list[Lesson]:
     """The first five lessons for a run and, when built, its paired preset's run.
 
     The audit modules behind the lessons (proxies, fairness, network) load here, when the
@@ -369,7 +381,7 @@ def lessons_of(_run: Run, run_key: str, _other: Run | None, other_key: str) -> l
     from sesame_audit.model.course.lessons import lessons
 
     del run_key, other_key
-    return lessons(_run, other=_other)
+    return lessons(_run, other=_other, k=k)
 
 
 @st.cache_data(max_entries=256, show_spinner="Searching what this person could change…")

@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from sesame_audit.model.build.write import write_run
-from sesame_audit.model.figures.drivers import DEFAULT_K
+from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.person.explained import explain_person
 from sesame_audit.model.runs import run, stored
 from sesame_audit.model.runs.store import load_run

@@ -8,7 +8,6 @@ import pytest
 
 from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.figures.drivers import (
-    DEFAULT_K,
     OTHER_GROUPS,
     beeswarm_data,
     beeswarm_summary,
@@ -20,6 +19,7 @@ from sesame_audit.model.figures.drivers import (
     suppress_small_groups,
     value_rank,
 )
+from sesame_audit.model.figures.suppress import DEFAULT_K
 
 
 def _roles(**extra: object) -> Roles:
@@ -112,9 +112,10 @@ def test_small_groups_are_merged_or_hidden() -> None:
     groups = pd.Series(["a"] * 20 + ["b"] * 6 + ["c"] * 6)
     merged = suppress_small_groups(groups)
     assert merged.value_counts().to_dict() == {"a": 20, OTHER_GROUPS: 12}
-    alone = suppress_small_groups(pd.Series(["a"] * 20 + ["b"] * 4))
-    assert alone.isna().sum() == 4
-    assert alone.dropna().unique().tolist() == ["a"]
+    alone = suppress_small_groups(pd.Series(["a"] * 20 + ["b"] * 4))  # 24 - 20 would be b
+    assert alone.value_counts().to_dict() == {OTHER_GROUPS: 24}
+    assert suppress_small_groups(pd.Series(["a"] * 20 + ["b"] * 4), k=3).nunique() == 2
+    assert suppress_small_groups(pd.Series(["a"] * 5)).isna().all()
 
 
 def test_dependence_never_shows_a_group_under_eleven(social_run) -> None:
@@ -125,9 +126,13 @@ def test_dependence_never_shows_a_group_under_eleven(social_run) -> None:
     assert points["group"].value_counts().min() >= DEFAULT_K
     rows = sample_rows(len(values), 150, seed=2)
     kept = people["ethnicity"].iloc[rows].value_counts()
-    for group, size in kept.items():
-        if size >= DEFAULT_K:
-            assert (points["group"] == group).sum() == size
+    small = kept[kept < DEFAULT_K]
+    assert 0 < small.sum() < DEFAULT_K  # so the next smallest group joins them
+    merged = kept.index[kept.rank(method="first") <= len(small) + 1]
+    assert (points["group"] == OTHER_GROUPS).sum() == kept[merged].sum()
+    for group, size in kept.drop(merged).items():
+        assert (points["group"] == group).sum() == size
+    assert n == 150  # nobody left out, so no group is the sample minus those shown
     summary = dependence_summary(points, categorical=False)
     assert (summary["people"] >= DEFAULT_K).all()
     assert summary["people"].sum() <= n

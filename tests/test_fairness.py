@@ -100,8 +100,8 @@ def test_suppression_primary_and_complementary() -> None:
     assert hidden.mask.to_dict() == {"A": False, "B": True, "C": True, "D": False}
     assert (hidden.primary, hidden.complementary, hidden.cells) == (1, 1, 2)
     assert "2 group(s) hidden" in hidden.note()
-    two_small = suppression(pd.Series({"A": 14, "B": 5, "C": 3}), k=11)
-    assert two_small.mask.tolist() == [False, True, True] and two_small.complementary == 0
+    two_small = suppression(pd.Series({"A": 14, "B": 5, "C": 3}), k=11)  # 5 + 3 < 11
+    assert two_small.mask.tolist() == [True, True, True] and two_small.complementary == 1
     no_total = suppression(counts, k=11, total_shown=False)
     assert no_total.mask.tolist() == [False, False, True, False]
     assert suppression(counts, k=3).cells == 0

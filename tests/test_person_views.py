@@ -57,13 +57,16 @@ def test_what_if_comparison(social_run) -> None:
 
 def test_find_people_by_filters(social_run) -> None:
     people, scores = social_run.people, social_run.explanation.prediction
-    matches, n = find_people(social_run, where={"ethnicity": "minority_a"}, tier="dating",
-                             limit=5)
-    expected = (people["ethnicity"] == "minority_a").to_numpy() & (
-        tier_of(scores, social_run.roles.tiers) == "dating")
+    matches, n = find_people(social_run, where={"ethnicity": "majority"}, limit=5)
+    expected = (people["ethnicity"] == "majority").to_numpy()
     assert n == int(expected.sum())
     assert matches["person_id"].tolist() == people["person_id"][expected].head(5).tolist()
-    assert (matches["ethnicity"] == "minority_a").all()
+    assert (matches["ethnicity"] == "majority").all()
+    tiers = tier_of(scores, social_run.roles.tiers)
+    cells = pd.crosstab(people["ethnicity"].astype(str), tiers)
+    group, tier = cells.stack()[lambda c: (c > 0) & (c < 11)].index[0]
+    hidden, m = find_people(social_run, where={"ethnicity": group}, tier=tier, k=11)
+    assert m is None and hidden.empty
     ranged, m = find_people(social_run, score_range=(600, 610))
     assert m == int(((scores >= 600) & (scores <= 610)).sum())
     assert ranged["score"].between(599.95, 610.05).all()

@@ -57,5 +57,6 @@ st.markdown(
     "- **Everything about a model you audit.** An explanation describes the model's "
     "behaviour on the data given; features correlated with each other share credit, and a "
     "model can rely on proxies of a sensitive attribute it never reads.\n"
-    f"- **Small groups.** Groups of fewer than {DEFAULT_K} people are never shown, to protect "
-    "them and because their numbers would be noise.")
+    f"- **Small groups.** Groups of fewer than k people ({DEFAULT_K} unless changed in the "
+    "sidebar) are never shown, nor any that could be recomputed from the totals shown, to "
+    "protect them and because their numbers would be noise.")

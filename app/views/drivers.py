@@ -8,7 +8,6 @@ from sesame_audit.app import charts, state
 from sesame_audit.app.run_banner import identity_of, in_unit, show_chart
 from sesame_audit.model.core import units
 from sesame_audit.model.figures.drivers import beeswarm_summary, dependence_summary
-from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.stored import profiles
 
 st.title("What drives the score for everyone?")
@@ -49,14 +48,15 @@ groups = [c for c in roles.sensitive if c in run.columns]
 colour = cols[1].selectbox("Colour by", [None, *groups], key="dep_colour",
                            format_func=lambda c: "nobody (one colour)" if c is None
                            else roles.label(c))
-dots, n_shown = state.dependence(run.key, feature, colour, run)
+k = state.audit_k()
+dots, n_shown = state.dependence(run.key, feature, colour, k, run)
 categorical = profiles(run)[feature].categorical
 show_chart(run, charts.dependence_chart(dots, feature_label=roles.label(feature),
                                         categorical=categorical,
                                         colour_label=roles.label(colour) if colour else None,
                                         roles=roles), width="stretch")
-st.caption(f"{n_shown:,} people drawn at random; groups of fewer than {DEFAULT_K} are merged or "
-           "left out. Look for colours that sit apart at the same value.")
+st.caption(f"{n_shown:,} people drawn at random; groups of fewer than {k} are merged. Look for "
+           "colours that sit apart at the same value.")
 with st.expander("Numbers: average push by value band"):
-    st.dataframe(in_unit(dependence_summary(dots, categorical=categorical), roles),
+    st.dataframe(in_unit(dependence_summary(dots, categorical=categorical, k=k), roles),
                  hide_index=True, width="stretch")

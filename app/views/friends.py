@@ -8,6 +8,7 @@ from sesame_audit.app.audit_charts import ego_chart, group_bar_chart
 from sesame_audit.app.audit_widgets import table_expander
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.state import audit_k, friends_audit, select_run
+from sesame_audit.app.teacher import teacher_mode
 from sesame_audit.model.audit.network import NotAvailableError, ego_network, unfriend_gain
 
 st.title("How much do your friends decide your score?")
@@ -39,15 +40,22 @@ elif run is not None:
     person = st.number_input("Person", min_value=int(ids.min()), max_value=int(ids.max()),
                              value=int(ids.iloc[0]), step=1, key="ego_person")
     drop = st.slider("Friends to drop", 1, 5, 1, key="unfriend_drop")
+    reveal = teacher_mode() and run.manifest.get("source", "synthetic") != "imported"
+    st.caption("Friends are shown with their scores only. " + (
+        "Teacher mode is on and this population is synthetic, so their "
+        f"{name(attribute).lower()} is shown too." if reveal else
+        "Their sensitive attributes are shown only in Teacher mode, on a synthetic run."))
     try:
-        show_chart(run, ego_chart(ego_network(run, person), labels, attribute))
+        ego = ego_network(run, person, with_sensitive=reveal)
+        show_chart(run, ego_chart(ego, labels, attribute if reveal else None))
         st.caption("Dark dots are low-scoring friends; the ringed one is the friend this "
                    "person would drop first to raise their own score.")
         gain = unfriend_gain(run, person, drop=drop)
     except (KeyError, ValueError) as exc:
         st.warning(str(exc).strip("'\""))
     else:
-        st.markdown(f"Dropping {drop} friend(s) ({', '.join(gain.dropped_groups[attribute])}) "
+        groups = f" ({', '.join(gain.dropped_groups[attribute])})" if reveal else ""
+        st.markdown(f"Dropping {drop} friend(s){groups} "
                     f"would change this score by **{gain.gain:+.1f} points** "
                     f"({gain.score_before:.0f} → {gain.score_after:.0f}).")
-        table_expander(labels, ego_network(run, person))
+        table_expander(labels, ego)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app.run_banner import identity_of
-from sesame_audit.app.state import lessons_of, load_folder, recourse_of, select_run
+from sesame_audit.app.state import audit_k, lessons_of, load_folder, recourse_of, select_run
 from sesame_audit.model.build.builder import build_run
 from sesame_audit.model.course.lessons import (
     RECOURSE_SAMPLE,
@@ -44,7 +44,8 @@ if paired is not None and other is None:
         except (ValueError, OSError) as exc:
             st.error(f"The build failed and nothing was stored: {exc}")
 
-steps = lessons_of(run, run.key, other, other.key if other is not None else "")
+k = audit_k()
+steps = lessons_of(run, run.key, other, other.key if other is not None else "", k)
 for number, lesson in enumerate(steps, start=1):
     st.subheader(f"{number}. {lesson.title}")
     st.markdown(lesson.question)
@@ -60,5 +61,5 @@ st.caption("Where to look: the Recourse page. The search takes a while: "
            f"{RECOURSE_SAMPLE} people are sampled.")
 if st.button("Work out the answer", key="lessons_recourse"):
     found = recourse_of(run, run.key, RECOURSE_SAMPLE)
-    lesson = recourse_gap(run, attribute, found=found)
+    lesson = recourse_gap(run, attribute, found=found, k=k)
     (st.markdown if lesson.available else st.warning)(lesson.answer)

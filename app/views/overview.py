@@ -8,6 +8,7 @@ from sesame_audit.app import charts, state
 from sesame_audit.app.run_banner import identity_of, show_chart
 from sesame_audit.datasets.dictionary import PILLARS
 from sesame_audit.model.core import units
+from sesame_audit.model.figures.suppress import count_text
 from sesame_audit.model.runs.stored import accuracy, r2_label
 
 st.title("What does this score decide, and how is it spread?")
@@ -66,7 +67,10 @@ if synthetic:
 else:
     st.caption("The share of people whose score reaches each threshold.")
 if below["threshold"] is not None:
-    st.warning(f"{below['people']:,} people ({below['share']:.0%}) score below "
+    k = state.audit_k()
+    people = count_text(below["people"], k=k)
+    share = f" ({below['share']:.0%})" if people == f"{below['people']:,}" else ""
+    st.warning(f"{people[:1].upper()}{people[1:]} people{share} score below "
                f"{units.format_threshold(below['threshold'], roles)}. {below['note']}")
 with st.expander("Numbers: tiers"):
     st.dataframe(tiers, hide_index=True, width="stretch")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from sesame_audit.app.state import choose_run, select_run
+from sesame_audit.app.state import audit_k, choose_run, select_run
 from sesame_audit.model.audit.findings import audit_findings
 from sesame_audit.model.core.bad_input import MAX_BYTES, BadInputError
 from sesame_audit.model.importing.importer import import_run, read_model
@@ -120,11 +120,12 @@ if run is not None:
                 f"{shap_info.get('note')}.")
     fmt = st.radio("Format", list(MIME), key="own_report_format", horizontal=True,
                    format_func=str.upper)
-    wanted = (run.key, fmt)
+    k = audit_k()
+    wanted = (run.key, fmt, k)
     if st.button("Prepare the report", key="own_report"):
         with st.spinner("Auditing the run and writing the report…"):
-            st.session_state["own_report_data"] = (wanted, build_report(run, audit_findings(run),
-                                                                        fmt))
+            st.session_state["own_report_data"] = (
+                wanted, build_report(run, audit_findings(run, k=k), fmt, k=k))
     ready = st.session_state.get("own_report_data")
     if ready is not None and ready[0] == wanted:
         st.download_button(f"Download the {fmt.upper()} report", ready[1],

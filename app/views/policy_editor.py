@@ -6,12 +6,11 @@ import streamlit as st
 
 from sesame_audit.app import course_charts as charts
 from sesame_audit.app.run_banner import show_chart
-from sesame_audit.app.state import load_folder, select_run
+from sesame_audit.app.state import audit_k, load_folder, select_run
 from sesame_audit.app.teacher import HOW_TO_REVEAL, teacher_mode
 from sesame_audit.datasets.policy import PolicyError, describe_term, parse_policy, policy_to_toml
 from sesame_audit.model.course import compare
 from sesame_audit.model.course.fidelity import NoHiddenRules, run_policy
-from sesame_audit.model.figures.suppress import DEFAULT_K
 
 st.title("What if the rules were different?")
 run = select_run()
@@ -72,10 +71,11 @@ if new is not None:
     attribute = st.selectbox("Group people by", run.roles.sensitive, key="edit_attribute",
                              format_func=run.roles.label)
     tier = st.selectbox("Tier", run.roles.tier_names, index=2, key="edit_tier")
-    tiers = compare.compare_tiers(runs, attribute)
+    k = audit_k()
+    tiers = compare.compare_tiers(runs, attribute, k=k)
     show_chart(run, charts.tier_access(tiers, tier, run.roles.label(attribute)))
     st.caption("Bars side by side show each group's access to the tier under both rule sets; "
-               f"groups under {DEFAULT_K} people are hidden.")
+               f"groups under {k} people are hidden.")
     show_chart(run, charts.drivers(drivers), width="stretch")
     st.caption("How many points, on average, each feature moves a score under each rule set.")
     with st.expander("The numbers"):

@@ -6,9 +6,8 @@ import streamlit as st
 
 from sesame_audit.app import course_charts as charts
 from sesame_audit.app.run_banner import identity_of, show_chart
-from sesame_audit.app.state import recourse_of, select_run
+from sesame_audit.app.state import audit_k, recourse_of, select_run
 from sesame_audit.model.audit.recourse_burden import SAMPLE, recourse_burden
-from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.person.recourse import find_recourse
 
 st.title("Who can act their way to a better score?")
@@ -48,15 +47,16 @@ sample = st.number_input("People sampled", 50, 5_000, min(SAMPLE, run.n), 50,
 if st.button("Search recourse for the sample", key="recourse_go"):
     st.session_state["recourse_searched"] = True
 if st.session_state.get("recourse_searched"):
-    table = recourse_burden(run, attribute, found=recourse_of(run, run.key, int(sample)))
+    k = audit_k()
+    table = recourse_burden(run, attribute, found=recourse_of(run, run.key, int(sample)), k=k)
     if table["suppressed"].all():
-        st.info(f"Every group of this sample is under {DEFAULT_K} people and stays hidden: "
-                "sample more.")
+        st.info(f"Every group of this sample is under {k} people (or would give one away) and "
+                "stays hidden: sample more.")
         st.stop()
     show_chart(run, charts.recourse_burden(table, run.roles.label(attribute), roles=run.roles),
                width="stretch")
     st.caption(f"Of the people below each tier in a random sample of "
                f"{min(int(sample), run.n):,}, the share who could reach it by "
-               f"changing only what they control; groups under {DEFAULT_K} people are hidden.")
+               f"changing only what they control; groups under {k} people are hidden.")
     with st.expander("The numbers"):
         st.dataframe(table, hide_index=True)

@@ -386,9 +386,10 @@ def score_distribution(run: Run, attribute: Attribute, *, width: float = 25.0,
     binned = (stored.bins(run, attribute) if width == group_tables.DISTRIBUTION_WIDTH
               else group_tables.group_bins(run.people, run.explanation.prediction, run.roles,
                                          attribute, width))
-    counts = binned.groupby("group", sort=True)["people"].sum()
-    hidden = suppression(counts, k=k)
-    shown = set(hidden.mask.index[~hidden.mask.to_numpy()])
+    by_group = _by_group(run, attribute, None)  # hidden as in the tier table
+    hidden = suppression(by_group["count"], k=k).mask.to_numpy()
+    shown = {label for label, gone in zip(_join(by_group.index), hidden, strict=True)
+             if not gone}
     table = binned[binned["group"].isin(shown)].reset_index(drop=True)
     if table.empty:
         return pd.DataFrame(columns=["group", "bin_start", "bin_end", "share"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 
 from sesame_audit.model.audit.fairness import (
     CLEAR,
+    FOUR_FIFTHS,
     MIN_REFERENCE,
     UNCERTAIN,
     impact_ratios,
@@ -19,9 +21,13 @@ from sesame_audit.model.audit.network import FRIENDS_FEATURE, friends_by_group
 from sesame_audit.model.audit.proxies import direct_use, direct_use_lines, proxy_strength
 from sesame_audit.model.core.jsonable import strict
 from sesame_audit.model.figures.drivers import mean_abs_shap
+from sesame_audit.model.figures.groups import Attribute, attribute_name
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
 from sesame_audit.model.runs.stored import r2_label
+
+HIDDEN_FINDING = ("A finding may be hidden: a group too small to show (under {k} people, or "
+                  "one that would give such a group away) fails the four-fifths rule.")
 
 
 def _finite_or_none(value: Any) -> float | None:
@@ -45,9 +51,21 @@ def _cell(row: dict[str, Any]) -> dict[str, Any]:
             "reached": _count(row["reached"])}
 
 
+def _hidden_flag(run: Run, attribute: Attribute, hidden: pd.Series) -> bool:
+    """Whether a group hidden at ``k`` would fail the four-fifths rule were it shown."""
+    if not hidden.any():
+        return False
+    table = tier_table_with_suppression(run, attribute, k=1)[0]
+    ratios = table[[f"impact_ratio_{t}" for t in run.roles.tier_names]].to_numpy(float)
+    return bool((ratios[hidden.to_numpy()] < FOUR_FIFTHS).any())
+
+
 def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REFERENCE
                    ) -> dict[str, Any]:
     """Audit a run: tier access by group, four-fifths findings, proxies, friends, drivers.
+
+    Groups are those of every sensitive attribute and of every intersection of two
+    (named ``"a & b"``), with small-cell suppression (see :mod:`figures.suppress`).
 
     Parameters
     ----------
@@ -64,42 +82,47 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
         JSON-ready: ``run`` (name), ``people``, ``k``, ``tiers`` (name -> threshold),
         ``reference_min`` (fewest people of a reference group), ``references`` (attribute
         -> tier -> reference group, None when no group is large enough),
-        ``impact_ratios`` (attribute -> group -> tier -> ``{ratio, low, high, n,
-        reached}``: the ratio, its 95% interval, the group's people and how many reach the
-        tier; every field None when the group is hidden), ``flags`` (clear four-fifths
-        findings: the whole interval under 0.8, as ``{attribute, group, tier,
-        impact_ratio, low, high, n, reached, reference}``, lowest first), ``uncertain``
-        (ratios under 0.8 whose interval reaches 0.8, same fields), ``proxies`` (ranked
-        list of ``{feature, attribute, strength, mutual_information}``, the attribute
-        itself and its bands left out), ``direct_use`` (sensitive attributes read by the
-        model, see :func:`audit.proxies.direct_use`), ``suppressed_cells`` (groups hidden
-        over every table), ``friends`` (attribute -> group -> ``{points, low, high, n}``:
-        mean points from friends with its 95% interval and the group's people, every field
-        None when hidden; None when friends' scores are not an input), ``accuracy`` (the
-        manifest's metrics, with ``measured_on`` when recorded) and ``drivers`` (feature
-        -> mean absolute SHAP value in points, largest first).
+        ``impact_ratios`` (attribute or intersection of two, named ``a & b`` -> group ->
+        tier -> ``{ratio, low, high, n, reached}``: the ratio, its 95% interval, the
+        group's people and how many reach the tier; every field None when the group is
+        hidden), ``flags`` (clear four-fifths findings: the whole interval under 0.8, as
+        ``{attribute, group, tier, impact_ratio, low, high, n, reached, reference}``, lowest
+        first), ``uncertain`` (ratios under 0.8 whose interval reaches 0.8, same fields),
+        ``proxies`` (ranked list of ``{feature, attribute, strength, mutual_information}``,
+        the attribute itself and its bands left out), ``direct_use`` (sensitive attributes
+        read by the model, see :func:`audit.proxies.direct_use`), ``suppressed_cells``
+        (groups hidden over every table), ``findings_may_be_hidden`` (True when a hidden
+        group would fail the four-fifths rule were it shown), ``friends`` (attribute ->
+        group -> ``{points, low, high, n}``: mean points from friends with its 95% interval
+        and the group's people, every field None when hidden; None when friends' scores
+        are not an input), ``accuracy`` (the manifest's metrics, with ``measured_on`` when
+        recorded) and ``drivers`` (feature -> mean absolute SHAP value in points, largest
+        first).
     """
     ratios: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
     references: dict[str, dict[str, str | None]] = {}
     flags: list[dict[str, Any]] = []
     uncertain: list[dict[str, Any]] = []
-    suppressed = 0
+    suppressed, may_be_hidden = 0, False
     sensitive = [a for a in run.roles.sensitive if a in run.people.columns]
-    for attribute in sensitive:
-        suppressed += tier_table_with_suppression(run, attribute, k=k,
-                                                  min_reference=min_reference)[1].cells
+    for attribute in [*sensitive, *combinations(sensitive, 2)]:
+        hidden = tier_table_with_suppression(run, attribute, k=k,
+                                             min_reference=min_reference)[1]
+        suppressed += hidden.cells
+        may_be_hidden = may_be_hidden or _hidden_flag(run, attribute, hidden.mask)
+        name = attribute_name(attribute)
         long = impact_ratios(run, attribute, k=k, min_reference=min_reference)
-        ratios[attribute], references[attribute] = {}, {}
+        ratios[name], references[name] = {}, {}
         for row in long.to_dict("records"):
             cell = _cell(row)
-            ratios[attribute].setdefault(row["group"], {})[row["tier"]] = cell
-            references[attribute][row["tier"]] = (None if pd.isna(row["reference"])
-                                                  else str(row["reference"]))
+            ratios[name].setdefault(row["group"], {})[row["tier"]] = cell
+            references[name][row["tier"]] = (None if pd.isna(row["reference"])
+                                             else str(row["reference"]))
             if row["finding"] in (CLEAR, UNCERTAIN):
-                found = {"attribute": attribute, "group": row["group"], "tier": row["tier"],
+                found = {"attribute": name, "group": row["group"], "tier": row["tier"],
                          "impact_ratio": cell["ratio"], "low": cell["low"],
                          "high": cell["high"], "n": cell["n"], "reached": cell["reached"],
-                         "reference": references[attribute][row["tier"]]}
+                         "reference": references[name][row["tier"]]}
                 (flags if row["finding"] == CLEAR else uncertain).append(found)
     for found in (flags, uncertain):
         found.sort(key=lambda f: (f["impact_ratio"], f["attribute"], f["group"], f["tier"]))
@@ -129,6 +152,7 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
         "proxies": _records(proxy_strength(run)),
         "direct_use": _records(direct_use(run)),
         "suppressed_cells": int(suppressed),
+        "findings_may_be_hidden": may_be_hidden,
         "friends": friends,
         "accuracy": {m: (v if m == "measured_on" else float(v)) for m, v in metrics.items()
                      if (m == "measured_on" and isinstance(v, str))
@@ -173,6 +197,8 @@ def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None
     lines.append(f"Four-fifths rule: {len(flags)} clear finding(s), group/tier pairs whose "
                  "whole 95% interval lies under 0.8 (reference: the most favoured group of "
                  f"at least {findings.get('reference_min', '?')} people)")
+    if findings.get("findings_may_be_hidden"):
+        lines.append(f"  {HIDDEN_FINDING.format(k=findings['k'])}")
     for flag in flags[:top]:
         lines.append(_flag_line(flag, name))
     lines.append(f"Uncertain: {len(uncertain)} pair(s) under 0.8 whose interval reaches 0.8")

@@ -5,13 +5,15 @@ finding of METRIC is OP NUMBER"::
 
     impact_ratio<0.8              any group's tier access under 0.8 of the best group's
     impact_ratio[sex]<0.8         the same, for the attribute ``sex`` only
+    impact_ratio[sex & age]<0.8   the same, for the intersection of ``sex`` and ``age``
     proxy_strength>0.7            any input predicts a sensitive attribute that strongly
     proxy_strength[ethnicity]>=0.5
     suppressed_cells>20           more than 20 group x tier cells too small to show
 
 METRIC is ``impact_ratio``, ``proxy_strength`` or ``suppressed_cells``; OP is one of
-``<``, ``<=``, ``>``, ``>=``; spaces are allowed. Suppressed impact ratios (groups under
-k people) never trip a gate.
+``<``, ``<=``, ``>``, ``>=``; spaces are allowed. Impact ratios cover every sensitive
+attribute and every intersection of two (named as in the findings, ``a & b``). Suppressed
+impact ratios (groups under k people, or that would give one away) never trip a gate.
 
 An impact ratio trips a gate only when its whole 95% interval crosses the threshold (for
 ``<`` its upper end is under it): a clear finding. A ratio that crosses while its interval

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sesame_audit.model.core.jsonable import plain
-from sesame_audit.model.figures.groups import group_labels, group_means
+from sesame_audit.model.figures.groups import group_frame, group_labels, group_means
 from sesame_audit.model.figures.intervals import mean_interval
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
@@ -118,7 +118,7 @@ def friends_by_group(run: Run, attribute: str | tuple[str, str], *, k: int = DEF
         "share_pulled_down": (points < 0).astype(float),
     }, index=run.people.index)
     groups = group_labels(run.people, attribute)
-    table = group_means(values, groups, k=k)[0]
+    table = group_means(values, group_frame(run.people, attribute), k=k)[0]
     spread = pd.Series(points).groupby(groups.to_numpy()).std(ddof=1)
     low, high = mean_interval(table["points"], spread.reindex(table["group"]).to_numpy(),
                               table["count"].to_numpy(dtype=float, na_value=np.nan))
@@ -325,9 +325,10 @@ def unfriend_incentive(run: Run, attribute: str | tuple[str, str], *, k: int = D
     linked_times = np.bincount(links_dst, minlength=n).astype(float)
     values = pd.DataFrame({"mean_gain": gains, "times_dropped": dropped_times,
                            "links": linked_times}, index=run.people.index)
-    table, hidden = group_means(values, labels, k=k)
-    sums = values.groupby(labels.to_numpy(), sort=True)[["times_dropped", "links"]].sum()
-    sums[hidden.mask.to_numpy()] = np.nan
+    table, _ = group_means(values, group_frame(run.people, attribute), k=k)
+    sums = (values.groupby(labels.to_numpy(), sort=True)[["times_dropped", "links"]].sum()
+            .reindex(table["group"]))
+    sums[table["suppressed"].to_numpy()] = np.nan
     table["times_dropped"] = sums["times_dropped"].to_numpy()
     table["share_of_drops"] = table["times_dropped"] / len(rows)
     table["share_of_links"] = sums["links"].to_numpy() / len(links_src)
@@ -337,8 +338,12 @@ def unfriend_incentive(run: Run, attribute: str | tuple[str, str], *, k: int = D
     return UnfriendIncentive(per_person=per_person, by_group=table)
 
 
-def ego_network(run: Run, person_id: Any) -> pd.DataFrame:
+def ego_network(run: Run, person_id: Any, *, with_sensitive: bool = False) -> pd.DataFrame:
     """Return a person and their friends, laid out on a circle, for an ego-network chart.
+
+    Friends' sensitive attributes are left out unless asked for: a chart of one person's
+    friends names individuals, so it shows their scores only (a class may look at them in
+    a synthetic run).
 
     Parameters
     ----------
@@ -346,6 +351,8 @@ def ego_network(run: Run, person_id: Any) -> pd.DataFrame:
         A loaded run with a social graph.
     person_id : object
         The person's id.
+    with_sensitive : bool, default=False
+        Whether to add every sensitive attribute of the person and their friends.
 
     Returns
     -------
@@ -353,7 +360,7 @@ def ego_network(run: Run, person_id: Any) -> pd.DataFrame:
         One row for the person (``role`` "person", at the centre) and one per distinct
         friend (``role`` "friend", on a circle, lowest score first): ``id``, ``role``,
         ``score``, ``links`` (times listed), ``lowest`` (the friend unfriending would drop
-        first), ``x``, ``y``, and every sensitive attribute.
+        first), ``x``, ``y`` and, ``with_sensitive``, every sensitive attribute.
     """
     i, friends = _friends_of(run, person_id)
     distinct = (friends.groupby(["friend_id", "row"], as_index=False)
@@ -372,6 +379,6 @@ def ego_network(run: Run, person_id: Any) -> pd.DataFrame:
                          "x": np.cos(angle), "y": np.sin(angle)})
     frame = pd.concat([ego, ring], ignore_index=True)
     rows = np.concatenate([[i], distinct["row"].to_numpy()])
-    for attribute in sensitive:
+    for attribute in sensitive if with_sensitive else []:
         frame[attribute] = people[attribute].iloc[rows].astype(str).to_numpy()
     return frame

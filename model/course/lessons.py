@@ -222,11 +222,9 @@ def unfriend_someone(run: Run, *, candidates: int = 20) -> Lesson:
                           f"Not in this run: {exc}.", available=False)
         except ValueError:
             continue
-        groups = ", ".join(f"{run.roles.label(a).lower()} {g[0]}"
-                           for a, g in gain.dropped_groups.items() if g)
         answer = (f"Person {gain.person} loses {-points[person]:.0f} points to their friends. "
-                  f"Dropping friend {gain.dropped[0]} (score {gain.dropped_scores[0]:.0f}; "
-                  f"{groups}) moves their score from {gain.score_before:.0f} to "
+                  f"Dropping friend {gain.dropped[0]} (score {gain.dropped_scores[0]:.0f}) "
+                  f"moves their score from {gain.score_before:.0f} to "
                   f"{gain.score_after:.0f}: {gain.gain:+.0f} points.")
         return Lesson("unfriend", "Unfriend someone", question, hint, answer,
                       {"person": plain(gain.person), "friends_points": float(points[person]),
@@ -293,8 +291,8 @@ def compare_presets(run: Run, other: Run | None, *, tier: str | None = None,
     Returns
     -------
     Lesson
-        Four-fifths flags in both runs, and the group whose impact ratio at ``tier``
-        differs most between them.
+        Four-fifths flags in both runs (intersections included), and the group of one
+        sensitive attribute whose impact ratio at ``tier`` differs most between them.
     """
     this = str(run.manifest.get("policy", run.path.name))
     question = ("Compare the rules the operator markets with the speculated social-credit "
@@ -315,6 +313,7 @@ def compare_presets(run: Run, other: Run | None, *, tier: str | None = None,
     figures: dict[str, Any] = {"flags": counts}
     changes = [(theirs_ratio - ratio, attribute, group, tier, ratio, theirs_ratio)
                for attribute, groups in mine["impact_ratios"].items()
+               if attribute in run.roles.sensitive  # one attribute, as the Fairness page opens
                for group, tiers in groups.items()
                for tier, cell in tiers.items()
                if tier == at and (ratio := cell["ratio"]) is not None

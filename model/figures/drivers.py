@@ -13,7 +13,7 @@ import pandas as pd
 from sesame_audit.model.core.columns import is_categorical
 from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.figures.profile import ColumnProfile, column_profile
-from sesame_audit.model.figures.suppress import DEFAULT_K
+from sesame_audit.model.figures.suppress import DEFAULT_K, check_k
 
 BEESWARM_SAMPLE = 2_000
 BEESWARM_TOP = 12
@@ -336,34 +336,40 @@ def beeswarm_summary(points: pd.DataFrame) -> pd.DataFrame:
     }).reset_index()
 
 
-def suppress_small_groups(groups: pd.Series, *, min_size: int = DEFAULT_K) -> pd.Series:
-    """Merge groups of fewer than ``min_size`` people; hide them if still too small.
+def suppress_small_groups(groups: pd.Series, *, k: int = DEFAULT_K) -> pd.Series:
+    """Merge groups of fewer than ``k`` people, and the next smallest until the merged group
+    holds ``k``; hide everyone when all of them together are fewer than ``k``.
+
+    The people shown are counted, so a group left out would be the number drawn minus the
+    groups shown: merging, rather than hiding, leaves nothing to recompute.
 
     Parameters
     ----------
     groups : pandas.Series
         Group of each person shown.
-    min_size : int
+    k : int, default=11
         Smallest group that may be shown.
 
     Returns
     -------
     pandas.Series of object
-        Group labels; small groups become :data:`OTHER_GROUPS`, or missing (NaN) when the
-        merged group is itself smaller than ``min_size``.
+        Group labels; small groups become :data:`OTHER_GROUPS`, or every label is missing
+        (NaN) when fewer than ``k`` people are shown in all.
     """
+    k = check_k(k)
     labels = groups.astype(str).astype(object)
-    counts = labels.value_counts()
-    small = counts.index[counts < min_size]
-    merged = labels.where(~labels.isin(small), OTHER_GROUPS)
-    if 0 < (merged == OTHER_GROUPS).sum() < min_size:
-        merged = merged.where(merged != OTHER_GROUPS, np.nan)
-    return merged
+    if len(labels) < k:
+        return pd.Series(np.nan, index=labels.index, dtype=object)
+    counts = labels.value_counts().sort_index(kind="stable").sort_values(kind="stable")
+    small = list(counts.index[counts < k])
+    while small and counts[small].sum() < k:
+        small.append(counts.index[len(small)])
+    return labels.where(~labels.isin(small), OTHER_GROUPS)
 
 
 def dependence_data(values: pd.DataFrame, table: pd.DataFrame, roles: Roles, feature: str,
                     colour: str | None = None, *, sample: int = 3_000,
-                    seed: int = 0) -> tuple[pd.DataFrame, int]:
+                    seed: int = 0, k: int = DEFAULT_K) -> tuple[pd.DataFrame, int]:
     """Return a feature's value against its SHAP value, for a sample of people.
 
     Parameters
@@ -378,11 +384,13 @@ def dependence_data(values: pd.DataFrame, table: pd.DataFrame, roles: Roles, fea
         An input.
     colour : str, optional
         A column to group the dots by (typically a sensitive attribute); groups of fewer
-        than 11 people shown are merged or left out.
+        than ``k`` people shown are merged (see :func:`suppress_small_groups`).
     sample : int
         Largest number of people drawn.
     seed : int
         Seed of the sample.
+    k : int, default=11
+        Smallest group shown.
 
     Returns
     -------
@@ -408,13 +416,13 @@ def dependence_data(values: pd.DataFrame, table: pd.DataFrame, roles: Roles, fea
     })
     if colour is not None:
         points["group"] = suppress_small_groups(
-            pd.Series(table[colour].iloc[rows].to_numpy())).to_numpy()
+            pd.Series(table[colour].iloc[rows].to_numpy()), k=k).to_numpy()
         points = points.dropna(subset=["group"]).reset_index(drop=True)
     return points, len(points)
 
 
 def dependence_summary(points: pd.DataFrame, *, categorical: bool,
-                       bins: int = 8) -> pd.DataFrame:
+                       bins: int = 8, k: int = DEFAULT_K) -> pd.DataFrame:
     """Summarise dependence points as a table: mean SHAP by value band (and group).
 
     Parameters
@@ -426,12 +434,14 @@ def dependence_summary(points: pd.DataFrame, *, categorical: bool,
         bands).
     bins : int
         Number of quantile bands for numbers.
+    k : int, default=11
+        Smallest group shown.
 
     Returns
     -------
     pandas.DataFrame
         ``band``, optionally ``group``, ``people`` and ``mean_points``; rows with fewer than
-        11 people are left out.
+        ``k`` people are left out.
     """
     if categorical:
         band = points["value"].astype(str)
@@ -444,4 +454,4 @@ def dependence_summary(points: pd.DataFrame, *, categorical: bool,
     table = (points.groupby(keys, observed=True)["points"]
              .agg(people="size", mean_points="mean").reset_index())
     table["band"] = table["band"].astype(str)
-    return table[table["people"] >= DEFAULT_K].reset_index(drop=True)
+    return table[table["people"] >= check_k(k)].reset_index(drop=True)

@@ -126,17 +126,19 @@ def group_labels(people: pd.DataFrame, attribute: Attribute) -> pd.Series:
     return labels.rename(attribute_name(attribute))
 
 
-def group_means(values: pd.DataFrame | pd.Series, groups: pd.Series, *, k: int = DEFAULT_K
-                ) -> tuple[pd.DataFrame, Suppression]:
+def group_means(values: pd.DataFrame | pd.Series, groups: pd.Series | pd.DataFrame, *,
+                k: int = DEFAULT_K) -> tuple[pd.DataFrame, Suppression]:
     """Return the mean of per-person values by group, small groups hidden.
 
     Parameters
     ----------
     values : pandas.DataFrame or pandas.Series
         Per-person quantities (NaN ignored in means), aligned with ``groups``.
-    groups : pandas.Series
-        Group label per person.
-    k : int
+    groups : pandas.Series or pandas.DataFrame
+        Group label per person, or the columns defining the groups (see
+        :func:`group_frame`): with two columns the groups are suppressed as an
+        intersection, whose groups of either attribute are shown elsewhere.
+    k : int, default=11
         Smallest group size shown.
 
     Returns
@@ -148,13 +150,22 @@ def group_means(values: pd.DataFrame | pd.Series, groups: pd.Series, *, k: int =
         What was hidden.
     """
     frame = values.to_frame() if isinstance(values, pd.Series) else values
-    grouped = frame.groupby(groups.to_numpy(), sort=True)
+    columns = list(groups.columns) if isinstance(groups, pd.DataFrame) else [None]
+    keys = ([groups[c].to_numpy() for c in columns] if isinstance(groups, pd.DataFrame)
+            else [groups.to_numpy()])
+    grouped = frame.groupby(keys, sort=True)
     counts = grouped.size()
+    if isinstance(counts.index, pd.MultiIndex):
+        counts.index = counts.index.set_names(columns)
     hidden = suppression(counts, k=k)
     means = grouped.mean()
     means[hidden.mask.to_numpy()] = np.nan
-    table = means.reset_index(names="group")
+    table = means.reset_index(drop=True)
+    labels = [SEPARATOR.join(map(str, key)) if isinstance(key, tuple) else key
+              for key in counts.index]
+    table.insert(0, "group", labels)
     table.insert(1, "count", pd.array(np.where(hidden.mask, pd.NA, counts.to_numpy()),
                                       dtype="Int64"))
     table["suppressed"] = hidden.mask.to_numpy()
-    return table, hidden
+    order = np.argsort(np.asarray(table["group"], dtype=str), kind="stable")
+    return table.iloc[order].reset_index(drop=True), hidden

@@ -9,6 +9,7 @@ import pandas as pd
 
 from sesame_audit.model.core.columns import is_categorical
 from sesame_audit.model.core.roles import Roles, tier_of
+from sesame_audit.model.figures.suppress import DEFAULT_K, check_k, suppression
 from sesame_audit.model.runs.run import Run
 
 
@@ -25,8 +26,13 @@ def _check_column(run: Run, column: str) -> pd.Series:
 
 def find_people(run: Run, *, where: dict[str, Any] | None = None,
                 score_range: tuple[float, float] | None = None, tier: str | None = None,
-                limit: int = 50) -> tuple[pd.DataFrame, int]:
+                limit: int = 50, k: int = DEFAULT_K) -> tuple[pd.DataFrame, int | None]:
     """Return people matching every filter, with their score and tier.
+
+    A search is a group (e.g. one ethnicity at one tier) of a table whose other groups
+    other searches give, so it obeys small-cell suppression (see :mod:`figures.suppress`):
+    when the group holds fewer than ``k`` people, or could give away a group that does,
+    nobody is listed and the number is not given.
 
     Parameters
     ----------
@@ -38,15 +44,19 @@ def find_people(run: Run, *, where: dict[str, Any] | None = None,
         Lowest and highest score (the model's), inclusive.
     tier : str, optional
         Tier the person's score reaches as its highest.
-    limit : int
+    limit : int, default=50
         Most rows returned.
+    k : int, default=11
+        Smallest group shown.
 
     Returns
     -------
     matches : pandas.DataFrame
-        Up to ``limit`` rows: the id column, ``score``, ``tier`` and the filtered columns.
-    n_matches : int
-        Number of people matching (possibly more than returned).
+        Up to ``limit`` rows: the id column, ``score``, ``tier`` and the filtered columns;
+        none when the group is hidden.
+    n_matches : int or None
+        Number of people matching (possibly more than returned); None when the group is
+        hidden.
 
     Raises
     ------
@@ -56,26 +66,52 @@ def find_people(run: Run, *, where: dict[str, Any] | None = None,
     scores = np.asarray(run.explanation.prediction, dtype=float)
     mask = np.ones(len(run.people), dtype=bool)
     shown = []
+    keys: dict[str, np.ndarray] = {}  # each filter's group of every person
     for column, value in (where or {}).items():
         data = _check_column(run, column)
         shown.append(column)
         if is_categorical(data, run.roles):
-            mask &= data.astype(str).to_numpy() == str(value)
+            keys[column] = data.astype(str).to_numpy()
+            hit = keys[column] == str(value)
         else:
-            mask &= np.isclose(data.to_numpy(dtype=float), _parsed_number(column, value, run.roles))
+            hit = np.isclose(data.to_numpy(dtype=float), _parsed_number(column, value, run.roles))
+            keys[column] = np.where(hit, "match", "other")
+        mask &= hit
     if score_range is not None:
         lo, hi = score_range
-        mask &= (scores >= lo) & (scores <= hi)
+        hit = (scores >= lo) & (scores <= hi)
+        keys["score"] = np.where(hit, "match", "other")
+        mask &= hit
     tiers = tier_of(scores, run.roles.tiers)
     if tier is not None:
+        keys["tier"] = tiers.astype(str)
         mask &= tiers == tier
     rows = np.flatnonzero(mask)
-    head = rows[:limit]
+    hidden = _hidden(keys, mask, k)
+    head = rows[:0] if hidden else rows[:limit]
     matches = pd.DataFrame({run.roles.id: run.people[run.roles.id].iloc[head].to_numpy(),
                             "score": np.round(scores[head], 1), "tier": tiers[head]})
     for column in shown:
         matches[column] = run.people[column].iloc[head].to_numpy()
-    return matches, len(rows)
+    return matches, None if hidden else len(rows)
+
+
+def _hidden(keys: dict[str, np.ndarray], mask: np.ndarray, k: int) -> bool:
+    """Whether the group searched is hidden in the table of every combination of the
+    filters' groups, whose lines are what the searches on fewer filters give."""
+    if not mask.any():
+        return False
+    frame = pd.DataFrame(keys)
+    if frame.empty:
+        return bool(mask.sum() < check_k(k))
+    counts = frame.groupby(list(frame.columns), sort=True).size()
+    if counts.index.nlevels > 2:
+        counts.index = pd.Index([" & ".join(key) for key in counts.index])
+    wanted = tuple(frame.loc[np.flatnonzero(mask)[0]])
+    hidden = suppression(counts, k=k).mask
+    return bool(hidden.loc[" & ".join(wanted) if counts.index.nlevels == 1
+                           and len(wanted) > 1 else
+                           (wanted if len(wanted) > 1 else wanted[0])])
 
 
 def _parsed_number(column: str, value: Any, roles: Roles) -> float:

@@ -33,6 +33,7 @@ from sesame_audit.model.audit.fairness import (
     UNCERTAIN,
     four_fifths_finding,
 )
+from sesame_audit.model.audit.findings import HIDDEN_FINDING
 from sesame_audit.model.audit.proxies import direct_use_lines
 from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import strict
@@ -192,6 +193,8 @@ def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
     if uncertain:
         lines.append(f"{len(uncertain)} more comparison(s) fall under 0.8 with an interval "
                      "that reaches 0.8: too few people to tell (listed apart below).")
+    if findings.get("findings_may_be_hidden"):
+        lines.append(HIDDEN_FINDING.format(k=k))
     if minimum:
         lines.append(f"Each ratio compares a group with the most favoured group of at least "
                      f"{minimum} people.")
@@ -206,7 +209,8 @@ def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
                      "its friends below.")
     suppressed = int(findings.get("suppressed_cells") or 0)
     if suppressed:
-        lines.append(f"{suppressed} cell(s) with fewer than {k} people are suppressed.")
+        lines.append(f"{suppressed} group(s) are suppressed: they hold fewer than {k} people, "
+                     "or would let such a group be recomputed from the totals shown.")
     return lines
 
 
