@@ -6,6 +6,7 @@ import streamlit as st
 
 from sesame_audit.datasets.policy import PRESETS, load_policy
 from sesame_audit.datasets.tiers import RESTRICTED_NOTE, TIERS
+from sesame_audit.model.core.safe_text import escape_markdown
 
 st.title("What is this score, and what can this audit tell you?")
 st.markdown(
@@ -28,7 +29,8 @@ st.caption(f"Reported: described as operating. Speculated: claimed, never confir
 st.subheader("The scenarios: three sets of hidden rules")
 for name in PRESETS:
     policy = load_policy(name)
-    st.markdown(f"**{policy.title}** (`{name}`): {policy.description}")
+    st.markdown(f"**{escape_markdown(policy.title)}** (`{name}`): "
+                f"{escape_markdown(policy.description)}")
 
 st.subheader("What this tool cannot tell you")
 st.markdown(

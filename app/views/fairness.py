@@ -7,6 +7,7 @@ import streamlit as st
 from sesame_audit.app.audit_charts import distribution_chart, impact_heatmap, tier_access_chart
 from sesame_audit.app.audit_widgets import table_expander
 from sesame_audit.app.state import audit_k, fairness_tables, select_run
+from sesame_audit.model.core.safe_text import escape_markdown
 
 st.title("Whom does the score treat unfairly?")
 run = select_run()
@@ -28,7 +29,7 @@ if run is not None:
     flagged = result["ratios"][result["ratios"]["flagged"]]
     st.markdown(f"**{len(flagged)}** group/tier pairs fail the four-fifths rule: the group "
                 "reaches the tier less than 80% as often as the most favoured group.")
-    st.caption(result["note"])
+    st.caption(escape_markdown(result["note"]))
     if result["table"]["suppressed"].all():
         st.warning(f"Every group has fewer than {k} people (or hides one that does): "
                    "there is nothing to show. Lower the smallest group shown.")

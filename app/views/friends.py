@@ -8,6 +8,7 @@ from sesame_audit.app.audit_charts import ego_chart, group_bar_chart
 from sesame_audit.app.audit_widgets import table_expander
 from sesame_audit.app.state import audit_k, friends_audit, select_run
 from sesame_audit.model.audit.network import NotAvailableError, ego_network, unfriend_gain
+from sesame_audit.model.core.safe_text import escape_markdown
 
 st.title("How much do your friends decide your score?")
 run = select_run()
@@ -21,7 +22,7 @@ elif run is not None:
     try:
         found = friends_audit(run, run.key, attribute, k)
     except NotAvailableError as exc:
-        st.info(f"Friends' audit {exc}.")
+        st.info(f"Friends' audit {escape_markdown(exc)}.")
         st.stop()
     st.altair_chart(group_bar_chart(found["points"], "points", rule=0.0,
                                     title="Points each group gets from its friends' scores",
@@ -44,9 +45,10 @@ elif run is not None:
                    "person would drop first to raise their own score.")
         gain = unfriend_gain(run, person, drop=drop)
     except (KeyError, ValueError) as exc:
-        st.warning(str(exc).strip("'\""))
+        st.warning(escape_markdown(str(exc).strip("'\"")))
     else:
-        st.markdown(f"Dropping {drop} friend(s) ({', '.join(gain.dropped_groups[attribute])}) "
+        dropped = escape_markdown(", ".join(map(str, gain.dropped_groups[attribute])))
+        st.markdown(f"Dropping {drop} friend(s) ({dropped}) "
                     f"would change this score by **{gain.gain:+.1f} points** "
                     f"({gain.score_before:.0f} → {gain.score_after:.0f}).")
         table_expander(labels, ego_network(run, person))

@@ -6,6 +6,7 @@ import streamlit as st
 
 from sesame_audit.app import charts, state
 from sesame_audit.datasets.dictionary import PILLARS
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.runs.stored import accuracy
 
 st.title("What does this score decide, and how is it spread?")
@@ -14,8 +15,8 @@ if run is None:
     st.stop()
 
 manifest = run.manifest
-st.markdown(f"**Scenario:** {manifest.get('policy_title') or manifest.get('policy', run.path.name)}"
-            f" — run `{run.path.name}`")
+scenario = manifest.get("policy_title") or manifest.get("policy", run.path.name)
+st.markdown(f"**Scenario:** {escape_markdown(scenario)} — run `{run.path.name}`")
 histogram, tiers, below = state.score_spread(run.key, run)
 fit = accuracy(run)
 cols = st.columns(4)
@@ -42,7 +43,7 @@ st.caption("Look at how quickly the share of people falls for the perks press re
            "describe (blue) and the ones they only speculate about (orange).")
 if below["threshold"] is not None:
     st.warning(f"{below['people']:,} people ({below['share']:.0%}) score below "
-               f"{below['threshold']:.0f}. {below['note']}")
+               f"{below['threshold']:.0f}. {escape_markdown(below['note'])}")
 with st.expander("Numbers: reward tiers"):
     st.dataframe(tiers, hide_index=True, width="stretch")
 
@@ -51,4 +52,4 @@ pillars = [p for p in PILLARS if p in used] + sorted(used - set(PILLARS))
 if pillars:
     st.subheader("What the score is said to read: five pillars")
     for pillar in pillars:
-        st.markdown(f"- **{pillar.capitalize()}**: {PILLARS.get(pillar, '')}")
+        st.markdown(f"- **{escape_markdown(pillar.capitalize())}**: {PILLARS.get(pillar, '')}")

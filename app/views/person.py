@@ -7,6 +7,7 @@ import streamlit as st
 from sesame_audit.app import charts, state
 from sesame_audit.app.person_picker import pick_person
 from sesame_audit.app.what_if_panel import what_if_panel
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.person.explained import explain_person
 from sesame_audit.model.person.subject_access import (
     person_data,
@@ -26,7 +27,7 @@ if chosen is None:
 try:
     person = explain_person(run, chosen)
 except KeyError as exc:
-    st.error(f"{exc.args[0]}. Type an id from the run, or search with filters.")
+    st.error(f"{escape_markdown(exc.args[0])}. Type an id from the run, or search with filters.")
     st.stop()
 
 cols = st.columns(3)
@@ -34,9 +35,10 @@ cols[0].metric("Score", f"{person.score:.0f} points",
                delta=f"{person.score - person.base:+.0f} vs average", delta_color="off")
 cols[1].metric("Tier reached", person.tier.replace("_", " "))
 if person.next_tier is not None:
-    cols[2].metric(f"Next tier: {person.next_tier.name.replace('_', ' ')}",
-                   f"{person.points_to_next:.0f} points away", help=person.next_tier.perk)
-    st.caption(f"The next tier would give: {person.next_tier.perk}.")
+    perk = escape_markdown(person.next_tier.perk)
+    cols[2].metric(f"Next tier: {escape_markdown(person.next_tier.name.replace('_', ' '))}",
+                   f"{person.points_to_next:.0f} points away", help=perk)
+    st.caption(f"The next tier would give: {perk}.")
 
 steps = waterfall_data(person, run.roles)
 st.altair_chart(charts.waterfall_chart(steps), width="stretch")
@@ -47,13 +49,13 @@ with st.expander("Numbers: the waterfall"):
 
 st.subheader("Principal reasons")
 for reason in person.reasons:
-    st.markdown(f"- {reason.text}")
+    st.markdown(f"- {escape_markdown(reason.text)}")
 if not person.reasons:
     st.markdown("No feature lowered this score by more than half a point.")
 
 st.subheader("What could this person change to reach the next tier?")
 found = state.person_recourse(run, run.key, str(chosen))
-(st.success if found.reachable else st.warning)(found.text)
+(st.success if found.reachable else st.warning)(escape_markdown(found.text))
 st.caption("Only what a person can change is searched, never ethnicity, age, hukou, district, "
            "education, credit history or past defaults; each proposal is re-scored by the "
            "model. The Recourse page compares groups.")

@@ -7,6 +7,7 @@ import streamlit as st
 from sesame_audit.app import audit_charts as charts
 from sesame_audit.app import state
 from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.model.core.safe_text import escape_markdown
 
 st.title("Which inputs stand in for sensitive attributes?")
 run = state.select_run()
@@ -15,6 +16,11 @@ if run is not None and not sensitive:
     st.info("This run has no sensitive attribute: there is nothing to find proxies for.")
 elif run is not None:
     k, name, labels = state.audit_k(), run.roles.label, run.roles.labels
+
+    def shown(column: str) -> str:
+        """A column's label, escaped for Markdown."""
+        return escape_markdown(name(column))
+
     strength = state.proxy_strength_table(run, run.key)
     st.altair_chart(charts.proxy_heatmap(strength, labels))
     st.caption("Bright cells are inputs that give away a sensitive attribute on their own "
@@ -27,16 +33,17 @@ elif run is not None:
     found = state.proxy_audit(run, run.key, attribute, threshold, k)
     points, gap = found["points"], found["gap"]
     if not points.proxies:
-        st.info(f"No input reaches a strength of {threshold:.2f} for {name(attribute)}.")
+        st.info(f"No input reaches a strength of {threshold:.2f} for {shown(attribute)}.")
     else:
         st.altair_chart(charts.points_by_group_chart(points.by_feature, labels,
                                               title="Points each proxy gives each group"))
-        st.caption(f"Bars left of zero are points the proxies of {name(attribute)} take away "
+        st.caption(f"Bars left of zero are points the proxies of {shown(attribute)} take away "
                    "from a group's average score.")
     if gap.favoured is not None:  # the unawareness test
-        st.markdown(f"**Unawareness test.** {name(attribute)} is "
-                    f"{'an input' if gap.is_input else 'not an input'}, yet *{gap.favoured}* "
-                    f"score {gap.gap:.0f} points above *{gap.disfavoured}* on average; "
+        st.markdown(f"**Unawareness test.** {shown(attribute)} is "
+                    f"{'an input' if gap.is_input else 'not an input'}, yet "
+                    f"*{escape_markdown(gap.favoured)}* score {gap.gap:.0f} points above "
+                    f"*{escape_markdown(gap.disfavoured)}* on average; "
                     f"the proxies carry {gap.proxy_gap:.0f} of them.")
         st.altair_chart(charts.gap_chart(gap.by_feature, labels))
         st.caption("Long orange bars mean the gap comes through stand-ins for the attribute.")
@@ -48,7 +55,7 @@ elif run is not None:
     st.altair_chart(charts.before_after_chart(flipped.by_group, value_title="Mean score (points)",
                                        title=f"Mean score if everyone had {name(feature)} = "
                                              f"{flipped.value}"))
-    st.caption(f"If the groups' dots close in, {name(feature)} carries the gap (from "
+    st.caption(f"If the groups' dots close in, {shown(feature)} carries the gap (from "
                f"{flipped.gap_before:.0f} to {flipped.gap_after:.0f} points).")
     table_expander(labels, flipped.by_group, flipped.tiers)
     if st.button("How well do all inputs together predict each attribute?", key="joint_button"):
@@ -62,7 +69,7 @@ elif run is not None:
         try:
             result = state.minimised(run, run.key, tuple(drop), k)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(exc))
         else:
             st.dataframe(charts.display_table(result.accuracy, labels), hide_index=True)
             st.dataframe(charts.display_table(result.gaps, labels), hide_index=True)
