@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sesame_audit.app.deployment import require_settings
+
 st.set_page_config(page_title="Sesame Audit", page_icon="🔍", layout="wide")
+require_settings()
 
 PAGES = [
     st.Page("views/overview.py", title="Overview", icon="🏠", default=True),

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
+from sesame_audit.app.deployment import one_build, require_settings, session_folder, write_root
 from sesame_audit.datasets.policy import PRESETS
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.figures import drivers
 from sesame_audit.model.runs import stored
 from sesame_audit.model.runs.run import Run, RunError
@@ -49,8 +51,23 @@ def _files_key(path: Path, manifest: dict[str, Any]) -> str:
 
 
 def available_runs() -> list[str]:
-    """Names of the run folders under the runs folder."""
-    return [p.name for p in list_runs()]
+    """Names of the run folders under the runs folder, then of this session's own runs.
+
+    In deployment mode a session's imports and builds live in its scratch folder (see
+    :func:`app.deployment.session_folder`); no other session lists them.
+    """
+    names = [p.name for p in list_runs()]
+    own = session_folder()
+    return names + [p.name for p in list_runs(own) if p.name not in names] if own else names
+
+
+def run_path(name: str) -> Path:
+    """The folder of a run listed by :func:`available_runs`."""
+    own = session_folder()
+    shared = runs_root() / name
+    if own is not None and not (shared / "manifest.json").is_file():
+        return own / name
+    return shared
 
 
 def missing_presets() -> list[str]:
@@ -76,10 +93,14 @@ def offer_build(container: Any = None) -> None:
     if box.button(f"Build {preset} ({BUILD_N:,} people, about a minute)", key="build_go"):
         from sesame_audit.model.build.builder import build_run
 
-        bar = box.progress(0.0, text="Starting…")
-        name = f"{preset}-n{BUILD_N}-s0"
-        build_run(preset, BUILD_N, 0, runs_root() / name,
-                  progress=lambda step, done: bar.progress(min(done, 1.0), text=step))
+        with one_build() as free:
+            if not free:
+                box.warning("A build is already running in this session.")
+                return
+            bar = box.progress(0.0, text="Starting…")
+            name = f"{preset}-n{BUILD_N}-s0"
+            build_run(preset, BUILD_N, 0, write_root() / name,
+                      progress=lambda step, done: bar.progress(min(done, 1.0), text=step))
         st.session_state[NEXT_RUN_KEY] = name
         st.rerun()
 
@@ -94,7 +115,8 @@ def select_run() -> Run | None:
     """
     names = available_runs()
     if not names:
-        st.info(f"No run has been built yet in `{runs_root()}`. Build the default one with "
+        where = "" if require_settings().on else f" in {escape_markdown(runs_root())}"
+        st.info(f"No run has been built yet{where}. Build the default one with "
                 "`make run`, or `sesame-audit build --policy social-credit --n 20000`, "
                 "or build a small one here.")
         offer_build(st.container())
@@ -108,12 +130,12 @@ def select_run() -> Run | None:
                                 help="Each run is a population scored by one set of hidden "
                                      "rules. Build more with `sesame-audit build`.")
     offer_build()
-    path = runs_root() / name
+    path = run_path(name)
     try:
         manifest = read_manifest(path)
         return _load(str(path), _files_key(path, manifest))
     except RunError as exc:
-        st.error(f"This run cannot be loaded: {exc}")
+        st.error(f"This run cannot be loaded: {escape_markdown(exc)}")
         return None
 
 
@@ -242,11 +264,17 @@ AUDIT_K_KEY = "audit_k"
 
 
 def audit_k() -> int:
-    """Draw the small-group threshold in the sidebar (shared by the audit pages)."""
-    return int(st.sidebar.number_input(
-        "Smallest group shown (k)", min_value=2, max_value=10_000, value=11, step=1,
-        key=AUDIT_K_KEY, help="Groups with fewer people are hidden in every chart and table, "
-                              "so that no one can be singled out."))
+    """Draw the small-group threshold in the sidebar (shared by the audit pages).
+
+    In deployment mode it cannot go below the operator's ``SESAME_MIN_K``.
+    """
+    floor = require_settings().min_k
+    if st.session_state.get(AUDIT_K_KEY, floor) < floor:
+        st.session_state[AUDIT_K_KEY] = floor
+    return max(floor, int(st.sidebar.number_input(
+        "Smallest group shown (k)", min_value=floor, max_value=10_000, value=max(11, floor),
+        step=1, key=AUDIT_K_KEY, help="Groups with fewer people are hidden in every chart and "
+                                      "table, so that no one can be singled out.")))
 
 
 # Course pages: fidelity to the hidden rules, recourse, runs rebuilt by the policy editor.
@@ -275,7 +303,7 @@ def load_folder(path: str | Path) -> Run | None:
     try:
         return _load(str(folder), _files_key(folder, read_manifest(folder)))
     except RunError as exc:
-        st.error(f"This run cannot be loaded: {exc}")
+        st.error(f"This run cannot be loaded: {escape_markdown(exc)}")
         return None
 
 
