@@ -33,7 +33,7 @@ except KeyError as exc:
 cols = st.columns(3)
 cols[0].metric("Score", f"{person.score:.0f} points",
                delta=f"{person.score - person.base:+.0f} vs average", delta_color="off")
-cols[1].metric("Tier reached", person.tier.replace("_", " "))
+cols[1].metric("Tier reached", escape_markdown(person.tier.replace("_", " ")))
 if person.next_tier is not None:
     perk = escape_markdown(person.next_tier.perk)
     cols[2].metric(f"Next tier: {escape_markdown(person.next_tier.name.replace('_', ' '))}",
