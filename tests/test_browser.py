@@ -220,18 +220,15 @@ def hostile_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
-def test_no_request_leaves_and_no_markup_from_names(hostile_runs: Path) -> None:
+def test_no_request_leaves_and_no_markup_from_names(page: object, hostile_runs: Path) -> None:
     """Tour every page of a run with hostile names: every request stays on the app's host."""
     from urllib.parse import urlsplit
 
     from own_inputs import BOLD, IMAGE, TAG
 
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
     requests: list[str] = []
-    with _serve(hostile_runs) as url, playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with _serve(hostile_runs) as url:
+        tab = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
         tab.set_default_timeout(3 * STEP_MS)  # each page opens a run nothing has cached yet
         tab.on("request", lambda request: requests.append(request.url))
         tab.goto(url)
@@ -253,7 +250,7 @@ def test_no_request_leaves_and_no_markup_from_names(hostile_runs: Path) -> None:
                 ...[...document.querySelectorAll('strong')].map(e => 'strong ' + e.innerText)
                     .filter(s => s === 'strong bold'),
             ]""")
-        browser.close()
+        tab.close()
     outside = sorted({u for u in requests
                       if urlsplit(u).scheme in ("http", "https", "ws", "wss")
                       and urlsplit(u).hostname not in LOCAL_HOSTS})
