@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
 
 from sesame_audit.app.audit_charts import display_table
+from sesame_audit.model.core.safe_text import to_csv_bytes
 
 
 def table_expander(labels: Mapping[str, str], *frames: pd.DataFrame,
                    tiers: Sequence[tuple[str, float]] = ()) -> None:
-    """Draw the numbers behind a chart as tables, in a closed expander.
+    """Draw the numbers behind a chart as tables, in a closed expander, each with a CSV.
+
+    The CSV is the page's own (Streamlit's built-in table export is switched off in
+    ``.streamlit/config.toml``): text that a spreadsheet would read as a formula is quoted.
 
     Parameters
     ----------
@@ -25,21 +30,9 @@ def table_expander(labels: Mapping[str, str], *frames: pd.DataFrame,
     """
     with st.expander("The numbers, as a table"):
         for frame in frames:
-            st.dataframe(display_table(frame, labels, tiers), hide_index=True)
-
-
-def plain_markdown(text: str) -> str:
-    """Return ``text`` with every Markdown and HTML sign escaped, to show data as written.
-
-    Parameters
-    ----------
-    text : str
-        Text that may hold names from data (groups, columns, labels).
-
-    Returns
-    -------
-    str
-        The text, each of ``\\ ` * _ { } [ ] ( ) # + - . ! | < > ~ $`` preceded by a
-        backslash, so that ``st.markdown`` shows it literally.
-    """
-    return "".join(f"\\{c}" if c in "\\`*_{}[]()#+-.!|<>~$" else c for c in text)
+            shown = display_table(frame, labels, tiers)
+            st.dataframe(shown, hide_index=True)
+            data = to_csv_bytes(shown)
+            digest = hashlib.sha256(data).hexdigest()[:16]
+            st.download_button("Download this table (CSV)", data, file_name=f"{digest}.csv",
+                               mime="text/csv", key=f"csv_{digest}", on_click="ignore")

@@ -9,6 +9,7 @@ import streamlit as st
 from sesame_audit.app.state import audit_k
 from sesame_audit.model.core import units
 from sesame_audit.model.core.roles import BELOW_ALL_TIERS, Roles
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.person.finder import FinderError, find_people, nearest_person
 from sesame_audit.model.runs.run import Run
 from sesame_audit.model.runs.stored import profiles
@@ -23,7 +24,8 @@ def _options(run: Run, column: str) -> list[str]:
 
 def _by_id(run: Run) -> str:
     first = str(run.first_id())
-    return st.text_input(f"{run.roles.label(run.roles.id)} id", value=first, key="person_id",
+    return st.text_input(f"{escape_markdown(run.roles.label(run.roles.id))} id", value=first,
+                         key="person_id",
                          help="The identifier in the run's table.").strip()
 
 
@@ -68,18 +70,20 @@ def _like_me(run: Run) -> str | None:
     for column in columns:
         seen = profiles(run)[column]
         if seen.categorical:
-            attributes[column] = st.selectbox(roles.label(column), seen.categories,
+            attributes[column] = st.selectbox(escape_markdown(roles.label(column)),
+                                              seen.categories,
                                               key=f"like_{column}")
         else:
-            attributes[column] = st.number_input(roles.label(column), value=seen.median,
+            attributes[column] = st.number_input(escape_markdown(roles.label(column)),
+                                                 value=seen.median,
                                                  key=f"like_{column}")
     try:
         person, distance = nearest_person(run, attributes)
     except FinderError as exc:
-        st.info(f"Cannot search yet: {exc}.")
+        st.info(f"Cannot search yet: {escape_markdown(exc)}.")
         return None
-    st.caption(f"Nearest person: {person} (distance {distance:.2f}; 0 = identical on the "
-               "attributes given).")
+    st.caption(f"Nearest person: {escape_markdown(person)} (distance {distance:.2f}; "
+               "0 = identical on the attributes given).")
     return str(person)
 
 

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
+from sesame_audit.app.deployment import one_build, require_settings, session_folder, write_root
 from sesame_audit.app.run_banner import show_run
 from sesame_audit.datasets.policy import PRESETS
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.figures import drivers
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs import stored
@@ -61,8 +63,23 @@ def _files_key(path: Path, manifest: dict[str, Any]) -> str:
 
 
 def available_runs() -> list[str]:
-    """Names of the run folders under the runs folder."""
-    return [p.name for p in list_runs()]
+    """Names of the run folders under the runs folder, then of this session's own runs.
+
+    In deployment mode a session's imports and builds live in its scratch folder (see
+    :func:`app.deployment.session_folder`); no other session lists them.
+    """
+    names = [p.name for p in list_runs()]
+    own = session_folder()
+    return names + [p.name for p in list_runs(own) if p.name not in names] if own else names
+
+
+def listed_run_path(name: str) -> Path:
+    """The folder of a run listed by :func:`available_runs`."""
+    own = session_folder()
+    shared = runs_root() / name
+    if own is not None and not (shared / "manifest.json").is_file():
+        return own / name
+    return shared
 
 
 def missing_presets() -> list[str]:
@@ -88,14 +105,18 @@ def offer_build(container: Any = None) -> None:
     if box.button(f"Build {preset} ({BUILD_N:,} people, about a minute)", key="build_go"):
         from sesame_audit.model.build.builder import build_run
 
-        bar = box.progress(0.0, text="Starting…")
-        name = f"{preset}-n{BUILD_N}-s0"
-        try:
-            build_run(preset, BUILD_N, 0, run_path(name, runs_root()),
-                      progress=lambda step, done: bar.progress(min(done, 1.0), text=step))
-        except (ValueError, OSError) as exc:
-            box.error(f"The build failed and nothing was stored: {exc}")
-            return
+        with one_build() as free:
+            if not free:
+                box.warning("A build is already running in this session.")
+                return
+            bar = box.progress(0.0, text="Starting…")
+            name = f"{preset}-n{BUILD_N}-s0"
+            try:
+                build_run(preset, BUILD_N, 0, run_path(name, write_root()),
+                          progress=lambda step, done: bar.progress(min(done, 1.0), text=step))
+            except (ValueError, OSError) as exc:
+                box.error(f"The build failed and nothing was stored: {exc}")
+                return
         st.session_state[NEXT_RUN_KEY] = name
         st.rerun()
 
@@ -158,7 +179,8 @@ def select_run() -> Run | None:
     """
     names = available_runs()
     if not names:
-        st.info(f"No run has been built yet in `{runs_root()}`. Build the default one with "
+        where = "" if require_settings().on else f" in {escape_markdown(runs_root())}"
+        st.info(f"No run has been built yet{where}. Build the default one with "
                 "`make run`, or `sesame-audit build --policy social-credit --n 20000`, "
                 "or build a small one here.")
         offer_build(st.container())
@@ -177,12 +199,12 @@ def select_run() -> Run | None:
                               "rules, or a model you imported. Build more with "
                               "`sesame-audit build`.")
     offer_build()
-    path = runs_root() / name
+    path = listed_run_path(name)
     try:
         manifest = read_manifest(path)
         run = _load(str(path), _files_key(path, manifest))
     except RunError as exc:
-        st.error(f"This run cannot be loaded: {exc}")
+        st.error(f"This run cannot be loaded: {escape_markdown(exc)}")
         return None
     show_run(run)
     return run
@@ -330,14 +352,18 @@ def audit_k() -> int:
     """Draw the small-group threshold in the sidebar and return it.
 
     Every page that shows a figure about a group calls it; the choice is kept in session
-    state under ``AUDIT_K_KEY``, so it holds on every page until changed.
+    state under ``AUDIT_K_KEY``, so it holds on every page until changed. In deployment
+    mode it cannot go below the operator's ``SESAME_MIN_K``.
     """
-    st.session_state[_K_WIDGET_KEY] = int(st.session_state.get(AUDIT_K_KEY, DEFAULT_K))
-    return int(st.sidebar.number_input(
-        "Smallest group shown (k)", min_value=2, max_value=10_000, step=1,
+    floor = require_settings().min_k
+    chosen = max(floor, int(st.session_state.get(AUDIT_K_KEY, max(DEFAULT_K, floor))))
+    st.session_state[AUDIT_K_KEY] = chosen
+    st.session_state[_K_WIDGET_KEY] = chosen
+    return max(floor, int(st.sidebar.number_input(
+        "Smallest group shown (k)", min_value=floor, max_value=10_000, step=1,
         key=_K_WIDGET_KEY, on_change=_remember_k,
         help="Groups with fewer people are hidden in every chart, table and download, "
-             "so that no one can be singled out."))
+             "so that no one can be singled out.")))
 
 
 # Course pages: fidelity to the hidden rules, recourse, runs rebuilt by the policy editor.
@@ -366,7 +392,7 @@ def load_folder(path: str | Path) -> Run | None:
     try:
         return _load(str(folder), _files_key(folder, read_manifest(folder)))
     except RunError as exc:
-        st.error(f"This run cannot be loaded: {exc}")
+        st.error(f"This run cannot be loaded: {escape_markdown(exc)}")
         return None
 
 

@@ -9,6 +9,7 @@ import streamlit as st
 from sesame_audit.app import charts, state
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.model.core import units
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.person.explained import PersonExplanation, WhatIfError
 from sesame_audit.model.person.waterfall import compare_explanations, waterfall_data
 from sesame_audit.model.runs.run import Run
@@ -27,7 +28,7 @@ def _reset_for(person: str) -> None:
 
 
 def _edit_widget(run: Run, feature: str, current: Any) -> Any:
-    label = run.roles.label(feature)
+    label = escape_markdown(run.roles.label(feature))
     column = profiles(run)[feature]
     if column.categorical:
         options = column.categories
@@ -60,7 +61,7 @@ def what_if_panel(run: Run, person: PersonExplanation) -> None:
     try:
         after = state.edited(run.key, str(person.person), tuple(sorted(edits.items())), run)
     except WhatIfError as exc:
-        st.error(f"Cannot ask the model about this edit: {exc}")
+        st.error(f"Cannot ask the model about this edit: {escape_markdown(exc)}")
         return
     before_steps, after_steps = waterfall_data(person, roles), waterfall_data(after, roles)
     domain = charts.waterfall_domain(before_steps, after_steps,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import tomli_w
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
@@ -12,6 +13,13 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sesame_audit.model.runs.model_files import model_bytes
 
 INPUTS = ["income", "debts", "district", "age"]
+# Names and values that Markdown or HTML would turn into markup, for the tests of user text.
+IMAGE = "![x](http://example.invalid/a.png)"
+TAG = "<img src=x onerror=alert(1)>"
+BOLD = "**bold**"
+LINK = "[link](http://example.invalid) :material/home: :red[alarm]"
+SCRIPT = "<script>alert(1)</script>"
+
 NUMERIC = ["income", "debts", "age"]
 ROLES = """
 id = "person"
@@ -95,3 +103,25 @@ age_in_years = [25, 35, 50]
 age_in_years = "identity"
 credit_amount = "financial"
 """
+
+
+def hostile_inputs() -> tuple[bytes, bytes, bytes]:
+    """A table, a skops model and a roles file whose names and values are hostile text."""
+    frame = table(n=200).rename(columns={"debts": TAG})
+    frame["district"] = frame["district"].map({"north": IMAGE, "south": BOLD, "east": LINK})
+    frame["sex"] = frame["sex"].map({"female": IMAGE, "male": TAG})
+    inputs = ["income", TAG, "district", "age"]
+    model = Pipeline([
+        ("encode", ColumnTransformer([
+            ("district", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+             ["district"]),
+            ("numbers", StandardScaler(), ["income", TAG, "age"])])),
+        ("ridge", Ridge(alpha=1.0))]).fit(frame[inputs], frame["score"])
+    roles = {"id": "person", "target": "score", "sensitive": ["sex", "age"],
+             "tiers": [{"name": "silver", "min_score": 500.0, "perk": IMAGE},
+                       {"name": "gold", "min_score": 600.0, "perk": SCRIPT}],
+             "bands": {"age": [30, 50]},
+             "labels": {"income": IMAGE, "district": BOLD, "sex": LINK},
+             "privacy": {"income": "financial", TAG: "financial"}}
+    table_bytes = frame[["person", *inputs, "sex", "score"]].to_csv(index=False).encode()
+    return table_bytes, model_bytes(model), tomli_w.dumps(roles).encode()

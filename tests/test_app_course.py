@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.person.recourse import find_recourse
 
 MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
@@ -91,8 +92,8 @@ def test_policy_editor_bad_toml(social_path, runs_dir) -> None:
     at.text_area(key="edit_toml").set_value(text.replace('shape = "linear"', 'shape = "wavy"',
                                                          1)).run()
     assert not at.exception
-    assert at.error[0].value.startswith("These rules cannot be used: term 1 (payment_history): "
-                                        "unknown shape 'wavy'")
+    assert at.error[0].value.startswith("These rules cannot be used: " + escape_markdown(
+        "term 1 (payment_history): unknown shape 'wavy'"))
     at.text_area(key="edit_toml").set_value("base = [").run()
     assert "not valid TOML" in at.error[0].value
 
@@ -112,7 +113,7 @@ def test_recourse_page(social_path, social_run, runs_dir) -> None:
     at.number_input(key="recourse_person").set_value(4).run()
     found = find_recourse(social_run, 4)
     shown = at.success if found.reachable else at.warning
-    assert shown[0].value == found.text
+    assert shown[0].value == escape_markdown(found.text)
     at.number_input(key="recourse_sample").set_value(80).run()
     at.button(key="recourse_go").click().run()
     assert not at.exception
@@ -136,14 +137,15 @@ def test_lessons_page(social_path, social_run, marketed_run, runs_dir) -> None:
     shown = [e for e in at.expander if e.label == "Show the answer"]
     assert len(shown) == 5 and not _charts(at)
     for expander, lesson in zip(shown, expected, strict=True):
-        assert expander.markdown[0].value == lesson.answer
+        assert expander.markdown[0].value == escape_markdown(lesson.answer)
     assert [h.value for h in at.subheader][:5] == [
-        f"{i}. {lesson.title}" for i, lesson in enumerate(expected, 1)]
+        f"{i}. {escape_markdown(lesson.title)}" for i, lesson in enumerate(expected, 1)]
     at.button(key="lessons_recourse").click().run()
     assert not at.exception
     attribute = expected[0].figures["attribute"]
     sixth = recourse_gap(social_run, attribute, found=recourse_sample(social_run, sample=200))
-    assert sixth.answer in [m.value for m in at.markdown] + [w.value for w in at.warning]
+    assert escape_markdown(sixth.answer) in [m.value for m in at.markdown] + [
+        w.value for w in at.warning]
 
 
 def test_lessons_offer_to_build_the_paired_run(tmp_path, monkeypatch) -> None:
@@ -152,12 +154,12 @@ def test_lessons_offer_to_build_the_paired_run(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("SESAME_RUNS", str(tmp_path))
     build_run("marketed", 300, 0, tmp_path / "marketed-n300-s0")
     at = _page("lessons", tmp_path)
-    assert "social-credit-n300-s0" in at.info[0].value
-    assert "Build the 'social-credit' run" in at.warning[-1].value
+    assert escape_markdown("social-credit-n300-s0") in at.info[0].value
+    assert escape_markdown("Build the 'social-credit' run") in at.warning[-1].value
     at.button(key="lessons_build").click().run()
     assert not at.exception
     assert (tmp_path / "social-credit-n300-s0" / "manifest.json").is_file()
-    assert "'social-credit':" in at.expander[4].markdown[0].value
+    assert escape_markdown("'social-credit':") in at.expander[4].markdown[0].value
 
 
 def test_lessons_on_own_model(own_run_path) -> None:
@@ -243,5 +245,5 @@ def test_person_page_shows_recourse(social_path, social_run, runs_dir) -> None:
     assert not at.exception
     found = find_recourse(social_run, 42)
     shown = at.success if found.reachable else at.warning
-    assert found.text in [s.value for s in shown]
+    assert escape_markdown(found.text) in [s.value for s in shown]
     assert any(h.value.startswith("What could this person change") for h in at.subheader)

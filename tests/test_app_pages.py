@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from sesame_audit.model.build.write import write_run
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.person.explained import explain_person
 from sesame_audit.model.runs import run, stored
@@ -79,7 +80,7 @@ def test_person_by_id_and_unknown_id(social: AppTest, social_run) -> None:
     expected = explain_person(social_run, 42)
     assert at.metric[0].value == f"{expected.score:.0f} points"
     assert [m.value for m in at.markdown if m.value.startswith("- ")][:len(expected.reasons)] \
-        == [f"- {r.text}" for r in expected.reasons]
+        == [f"- {escape_markdown(r.text)}" for r in expected.reasons]
     at.text_input(key="person_id").input("no-such-person").run()
     assert not at.exception
     assert any("no person with id" in e.value for e in at.error)

@@ -44,11 +44,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(runs_dir: Path, social_path: Path) -> Iterator[str]:
-    """A `streamlit run` of the app on a free port, over the session's runs folder."""
+@contextlib.contextmanager
+def _serve(runs: Path, **environ: str) -> Iterator[str]:
+    """A `streamlit run` of the app on a free port over ``runs``; yields its address."""
     port = _free_port()
-    env = {**os.environ, "SESAME_RUNS": str(runs_dir), "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "SESAME_RUNS": str(runs), "OMP_NUM_THREADS": "1", **environ}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port),
@@ -74,6 +74,13 @@ def server(runs_dir: Path, social_path: Path) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="module")
+def server(runs_dir: Path, social_path: Path) -> Iterator[str]:
+    """A `streamlit run` of the app on a free port, over the session's runs folder."""
+    with _serve(runs_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -264,3 +271,66 @@ def test_the_chosen_run_stays_on_every_page(page: object, server: str,
     _settle(page)
     assert page.get_by_text("which is not in the runs folder").count() == 1
     _no_exception(page, "unknown run in the address")
+
+
+@pytest.fixture(scope="module")
+def hostile_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A runs folder holding one imported run whose names are Markdown, HTML and links."""
+    import hashlib
+
+    from own_inputs import hostile_inputs
+
+    from sesame_audit.model.importing.importer import import_run, read_model
+    from sesame_audit.model.importing.roles_file import parse_roles_bytes
+    from sesame_audit.model.importing.table_file import read_table
+
+    runs = tmp_path_factory.mktemp("hostile-runs")
+    table_bytes, model, roles = hostile_inputs()
+    import_run(read_table(table_bytes, "people.csv"), read_model(model, "model.skops"),
+               parse_roles_bytes(roles, "roles.toml"), runs / "hostile",
+               table_name="people.csv", table_sha256=hashlib.sha256(table_bytes).hexdigest())
+    return runs
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def test_no_request_leaves_and_no_markup_from_names(page: object, hostile_runs: Path) -> None:
+    """Tour every page of a run with hostile names: every request stays on the app's host."""
+    from urllib.parse import urlsplit
+
+    from own_inputs import BOLD, IMAGE, TAG
+
+    requests: list[str] = []
+    with _serve(hostile_runs) as url:
+        tab = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
+        tab.set_default_timeout(3 * STEP_MS)  # each page opens a run nothing has cached yet
+        tab.on("request", lambda request: requests.append(request.url))
+        tab.goto(url)
+        tab.wait_for_selector("[data-testid=stMain] h1", timeout=STARTUP_S * 1000)
+        tab.wait_for_selector("[data-testid=stSidebarNav] a")
+        markup, texts = [], []
+        for name in _nav_names(tab):
+            _go(tab, name)
+            _no_exception(tab, name)
+            texts.append(tab.locator("[data-testid=stMain]").inner_text().replace("\u2060", ""))
+            markup += tab.evaluate("""() => [
+                ...[...document.querySelectorAll('img')].map(e => 'img ' + e.src)
+                    .filter(s => !s.startsWith('img data:') && !/\\/static\\/|\\/media\\//
+                        .test(s)),
+                ...[...document.querySelectorAll('a[href]')].map(e => 'a ' + e.href)
+                    .filter(s => s.includes('example.invalid')),
+                ...[...document.querySelectorAll('script')].map(e => 'script ' + e.text)
+                    .filter(s => s.includes('alert(1)')),
+                ...[...document.querySelectorAll('strong')].map(e => 'strong ' + e.innerText)
+                    .filter(s => s === 'strong bold'),
+            ]""")
+        tab.close()
+    outside = sorted({u for u in requests
+                      if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+                      and urlsplit(u).hostname not in LOCAL_HOSTS})
+    assert not outside, outside
+    assert not markup, markup
+    assert len(texts) >= 10  # every page was visited
+    # The names reached the pages, shown as the text they are.
+    assert any(name in text for name in (IMAGE, TAG, BOLD) for text in texts)

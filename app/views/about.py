@@ -8,6 +8,7 @@ from sesame_audit.app.run_banner import identity_of
 from sesame_audit.app.state import select_run
 from sesame_audit.datasets.policy import PRESETS, load_policy
 from sesame_audit.datasets.tiers import RESTRICTED_NOTE, TIERS
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.core.units import unit_label
 from sesame_audit.model.figures.suppress import DEFAULT_K
 
@@ -36,7 +37,8 @@ if synthetic:
     st.subheader("The scenarios: three sets of hidden rules")
     for name in PRESETS:
         policy = load_policy(name)
-        st.markdown(f"**{policy.title}** (`{name}`): {policy.description}")
+        st.markdown(f"**{escape_markdown(policy.title)}** (`{name}`): "
+                    f"{escape_markdown(policy.description)}")
 else:
     st.markdown(
         "This dashboard audits an opaque score. It explains every score with **SHAP**: how "

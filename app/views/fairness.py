@@ -5,10 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app.audit_charts import distribution_chart, impact_heatmap, tier_access_chart
-from sesame_audit.app.audit_widgets import plain_markdown, table_expander
+from sesame_audit.app.audit_widgets import table_expander
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.state import audit_k, fairness_tables, select_run
 from sesame_audit.model.audit.fairness import four_fifths_headline
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.core.units import format_threshold
 
 st.title("Whom does the score treat unfairly?")
@@ -29,8 +30,8 @@ if run is not None:
     result = fairness_tables(run, run.key, attribute, k)
     tiers = [(t.name, t.min_score, format_threshold(t.min_score, run.roles))
              for t in run.roles.tiers]
-    st.markdown(plain_markdown(four_fifths_headline(result["ratios"])))
-    st.caption(result["note"])
+    st.markdown(escape_markdown(four_fifths_headline(result["ratios"])))
+    st.caption(escape_markdown(result["note"]))
     if result["table"]["suppressed"].all():
         st.warning(f"Every group has fewer than {k} people (or hides one that does): "
                    "there is nothing to show. Lower the smallest group shown.")

@@ -10,6 +10,7 @@ from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.state import audit_k, friends_audit, select_run
 from sesame_audit.app.teacher import teacher_mode
 from sesame_audit.model.audit.network import NotAvailableError, ego_network, unfriend_gain
+from sesame_audit.model.core.safe_text import escape_markdown
 
 st.title("How much do your friends decide your score?")
 run = select_run()
@@ -23,7 +24,7 @@ elif run is not None:
     try:
         found = friends_audit(run, run.key, attribute, k)
     except NotAvailableError as exc:
-        st.info(f"Friends' audit {exc}.")
+        st.info(f"Friends' audit {escape_markdown(exc)}.")
         st.stop()
     show_chart(run, group_bar_chart(found["points"], "points", rule=0.0,
                                     title="Points each group gets from its friends' scores",
@@ -52,9 +53,10 @@ elif run is not None:
                    "person would drop first to raise their own score.")
         gain = unfriend_gain(run, person, drop=drop)
     except (KeyError, ValueError) as exc:
-        st.warning(str(exc).strip("'\""))
+        st.warning(escape_markdown(str(exc).strip("'\"")))
     else:
-        groups = f" ({', '.join(gain.dropped_groups[attribute])})" if reveal else ""
+        dropped = escape_markdown(", ".join(map(str, gain.dropped_groups[attribute])))
+        groups = f" ({dropped})" if reveal else ""
         st.markdown(f"Dropping {drop} friend(s){groups} "
                     f"would change this score by **{gain.gain:+.1f} points** "
                     f"({gain.score_before:.0f} → {gain.score_after:.0f}).")

@@ -8,6 +8,7 @@ from sesame_audit.app import course_charts as charts
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.state import fidelity_of, select_run
 from sesame_audit.app.teacher import HOW_TO_REVEAL, teacher_mode
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.course.fidelity import NoHiddenRules, fidelity_points, hidden_rules
 
 st.title("Do the explanations find the hidden rules?")
@@ -22,13 +23,14 @@ try:
     rules = hidden_rules(run)
     report = fidelity_of(run, run.key)
 except NoHiddenRules as exc:
-    st.warning(f"{exc}. The other pages still audit this model; this one needs a run "
-               "generated from hidden rules (`sesame-audit build --policy social-credit`).")
+    st.warning(f"{escape_markdown(exc)}. The other pages still audit this model; this one "
+               "needs a run generated from hidden rules "
+               "(`sesame-audit build --policy social-credit`).")
     st.stop()
 
 st.subheader("The hidden rules, in plain words")
-st.markdown("\n".join(f"- {r.text}" + ("" if r.enabled else " (switched off)")
-                      + (f": *{r.why}*" if r.why else "") for r in rules))
+st.markdown("\n".join(f"- {escape_markdown(r.text)}" + ("" if r.enabled else " (switched off)")
+                      + (f": *{escape_markdown(r.why)}*" if r.why else "") for r in rules))
 
 terms = report.terms
 cols = st.columns(3)
@@ -51,6 +53,6 @@ points = fidelity_points(run, labels[chosen])
 show_chart(run, charts.fidelity_scatter(points, chosen, row["pearson"], report.n),
            width="stretch")
 st.caption(f"Each dot is a person; on the dashed diagonal SHAP equals the truth. "
-           f"{row['diagnosis']}")
+           f"{escape_markdown(row['diagnosis'])}")
 with st.expander("The numbers for this rule"):
     st.dataframe(row.drop(["feature", "partner"]).astype(str).rename("value"))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sesame_audit.app.deployment import build_cap, one_build, require_settings, write_root
 from sesame_audit.app.run_banner import identity_of
 from sesame_audit.app.state import audit_k, lessons_of, load_folder, recourse_of, select_run
+from sesame_audit.app.teacher import teacher_mode
 from sesame_audit.model.build.builder import build_run
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.course.lessons import (
     RECOURSE_SAMPLE,
     paired_preset,
@@ -25,41 +28,57 @@ if not identity_of(run)["synthetic"]:
     st.stop()
 st.markdown("Six questions, in order. Try each one in the dashboard first, then open the "
             "answer: it is worked out from the run loaded now, so it changes with the run.")
+# In deployment mode the answers are for the teacher: students see the questions.
+answers = not require_settings().on or teacher_mode()
+if not answers:
+    st.info("The answers open in Teacher mode (sidebar).")
 
 try:
     paired = paired_run_path(run)
+    if paired is not None and not paired.is_dir():
+        paired = paired_run_path(run, root=write_root())
 except ValueError as exc:
     st.warning(f"Lesson 5 cannot use the paired run: {exc}")
     paired = None
 other = load_folder(paired) if paired is not None and paired.is_dir() else None
 if paired is not None and other is None:
-    st.info(f"Lesson 5 compares this run with `{paired.name}`, which is not built yet.")
-    if st.button(f"Build {paired.name}", key="lessons_build"):
-        bar = st.progress(0.0, text="Starting")
-        try:
-            build_run(paired_preset(run), int(run.manifest["n"]),
-                      int(run.manifest.get("seed", 0)), paired,
-                      progress=lambda step, done: bar.progress(done, text=step))
-            st.rerun()
-        except (ValueError, OSError) as exc:
-            st.error(f"The build failed and nothing was stored: {exc}")
+    st.info(f"Lesson 5 compares this run with {escape_markdown(paired.name)}, which is not "
+            "built yet.")
+    cap, n = build_cap(), int(run.manifest["n"])
+    if cap is not None and n > cap:
+        st.caption(f"Builds here stop at {cap:,} people; this run has {n:,}.")
+    elif st.button(f"Build {escape_markdown(paired.name)}", key="lessons_build"):
+        with one_build() as free:
+            if not free:
+                st.warning("A build is already running in this session.")
+                st.stop()
+            bar = st.progress(0.0, text="Starting")
+            try:
+                build_run(paired_preset(run), n, int(run.manifest.get("seed", 0)), paired,
+                          progress=lambda step, done: bar.progress(done, text=step))
+            except (ValueError, OSError) as exc:
+                st.error(f"The build failed and nothing was stored: {escape_markdown(exc)}")
+                st.stop()
+        st.rerun()
 
 k = audit_k()
 steps = lessons_of(run, run.key, other, other.key if other is not None else "", k)
 for number, lesson in enumerate(steps, start=1):
-    st.subheader(f"{number}. {lesson.title}")
-    st.markdown(lesson.question)
-    st.caption(f"Where to look: {lesson.hint}")
-    with st.expander("Show the answer"):
-        (st.markdown if lesson.available else st.warning)(lesson.answer)
+    st.subheader(f"{number}. {escape_markdown(lesson.title)}")
+    st.markdown(escape_markdown(lesson.question))
+    st.caption(f"Where to look: {escape_markdown(lesson.hint)}")
+    if answers:
+        with st.expander("Show the answer"):
+            (st.markdown if lesson.available else st.warning)(escape_markdown(lesson.answer))
 
 st.subheader("6. Who can do nothing?")
 attribute = str(steps[0].figures.get("attribute", run.roles.sensitive[0]))
+grouping = escape_markdown(run.roles.label(attribute).lower())
 st.markdown(f"Among the people below a tier, who can reach it by changing only what they "
-            f"control, and does it depend on {run.roles.label(attribute).lower()}?")
+            f"control, and does it depend on {grouping}?")
 st.caption("Where to look: the Recourse page. The search takes a while: "
            f"{RECOURSE_SAMPLE} people are sampled.")
-if st.button("Work out the answer", key="lessons_recourse"):
+if answers and st.button("Work out the answer", key="lessons_recourse"):
     found = recourse_of(run, run.key, RECOURSE_SAMPLE)
     lesson = recourse_gap(run, attribute, found=found, k=k)
-    (st.markdown if lesson.available else st.warning)(lesson.answer)
+    (st.markdown if lesson.available else st.warning)(escape_markdown(lesson.answer))

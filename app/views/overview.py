@@ -8,6 +8,7 @@ from sesame_audit.app import charts, state
 from sesame_audit.app.run_banner import identity_of, show_chart
 from sesame_audit.datasets.dictionary import PILLARS
 from sesame_audit.model.core import units
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.figures.suppress import count_text
 from sesame_audit.model.runs.stored import accuracy, r2_label
 
@@ -71,7 +72,8 @@ if below["threshold"] is not None:
     people = count_text(below["people"], k=k)
     share = f" ({below['share']:.0%})" if people == f"{below['people']:,}" else ""
     st.warning(f"{people[:1].upper()}{people[1:]} people{share} score below "
-               f"{units.format_threshold(below['threshold'], roles)}. {below['note']}")
+               f"{units.format_threshold(below['threshold'], roles)}. "
+               f"{escape_markdown(below['note'])}")
 with st.expander("Numbers: tiers"):
     st.dataframe(tiers, hide_index=True, width="stretch")
 
@@ -80,4 +82,4 @@ pillars = [p for p in PILLARS if p in used] + sorted(used - set(PILLARS))
 if pillars and synthetic:
     st.subheader("What the score is said to read: five pillars")
     for pillar in pillars:
-        st.markdown(f"- **{pillar.capitalize()}**: {PILLARS.get(pillar, '')}")
+        st.markdown(f"- **{escape_markdown(pillar.capitalize())}**: {PILLARS.get(pillar, '')}")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
 
-from sesame_audit.app.state import audit_k, choose_run, select_run
+from sesame_audit.app.deployment import require_settings, write_root
+from sesame_audit.app.state import audit_k, available_runs, choose_run, select_run
 from sesame_audit.model.audit.findings import audit_findings
 from sesame_audit.model.core.bad_input import MAX_BYTES, BadInputError
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.importing.importer import import_run, read_model
 from sesame_audit.model.importing.roles_file import (
     parse_roles_bytes,
@@ -23,22 +24,25 @@ from sesame_audit.model.importing.table_file import read_table
 from sesame_audit.model.report.document import build_report
 from sesame_audit.model.runs.destination import run_path
 from sesame_audit.model.runs.model_files import TRUSTED_TYPES, requested_types, untrusted_types
-from sesame_audit.model.runs.store import runs_root
 
 MIME = {"html": "text/html", "pdf": "application/pdf", "json": "application/json"}
 NONE = "(none)"
 ROW_NUMBER = "(row number)"
 
+config = require_settings()
+limit = min(MAX_BYTES, st.get_option("server.maxUploadSize") * 2**20)
 st.title("Audit your own model")
 st.caption(f"A table (CSV in UTF-8, or Parquet) and a scikit-learn model saved with skops, "
-           f"each at most {MAX_BYTES // 2**20} MiB. Pickle and joblib files are refused: "
+           f"each at most {limit // 2**20} MiB. Pickle and joblib files are refused: "
            "loading them can run any code. Nothing is stored until every check passes.")
 
-# A deployment serving people other than the server's owner sets SESAME_UPLOADS_ONLY=1, so
-# that nobody can make the app read files from the server's disk.
-sources = ["Upload"] if os.environ.get("SESAME_UPLOADS_ONLY") == "1" else ["Upload",
-                                                                          "Paths on this server"]
-where = st.radio("Files", sources, key="own_where", horizontal=True)
+# A deployment serving people other than the server's owner takes uploads only, so that
+# nobody can make the app read files from the server's disk.
+if config.uploads_only:
+    where = "Upload"
+else:
+    where = st.radio("Files", ["Upload", "Paths on this server"], key="own_where",
+                     horizontal=True)
 files: dict[str, tuple[str, bytes] | None] = {}
 for kind, types in (("table", ["csv", "parquet", "pq", "txt"]), ("model", ["skops"]),
                     ("roles", ["toml"])):
@@ -47,15 +51,18 @@ for kind, types in (("table", ["csv", "parquet", "pq", "txt"]), ("model", ["skop
     if where == "Upload":
         upload = st.file_uploader(label, type=types, key=f"own_{kind}")
         files[kind] = (upload.name, upload.getvalue()) if upload is not None else None
+        if upload is not None and upload.size > limit:
+            st.error(f"{escape_markdown(upload.name)} is over the {limit // 2**20} MiB limit.")
+            files[kind] = None
     else:
         raw = st.text_input(label + ": path", key=f"own_{kind}_path").strip()
         path = Path(raw)
         if raw and not path.is_file():
-            st.error(f"No {kind} file at {raw}.")
+            st.error(f"No {kind} file at {escape_markdown(raw)}.")
         files[kind] = ((path.name, path.read_bytes()) if raw and path.is_file()
                        and path.stat().st_size <= MAX_BYTES else None)
         if raw and path.is_file() and files[kind] is None:
-            st.error(f"{path.name} is over the {MAX_BYTES // 2**20} MiB limit.")
+            st.error(f"{escape_markdown(path.name)} is over the {MAX_BYTES // 2**20} MiB limit.")
 delimiter = st.text_input("CSV delimiter", ",", max_chars=1, key="own_delimiter")
 
 if files["table"] is None or files["model"] is None:
@@ -71,7 +78,7 @@ else:
         model_file = read_model(files["model"][1], files["model"][0])
         if files["roles"] is not None:
             spec = parse_roles_bytes(files["roles"][1], files["roles"][0])
-            st.success(f"Roles read from {files['roles'][0]}.")
+            st.success(f"Roles read from {escape_markdown(files['roles'][0])}.")
         else:
             guess = suggest_roles(table)
             columns = [str(c) for c in table.columns]
@@ -96,19 +103,24 @@ else:
                 inputs=None, positive_class=positive), parse_thresholds(thresholds))
         name = st.text_input("Run name", f"imported-{Path(files['table'][0]).stem}"[:60],
                              key="own_name")
-        overwrite = st.checkbox("Replace a run of that name", key="own_replace")
+        overwrite = st.checkbox("Replace a run of that name", key="own_replace",
+                                help="Only a run imported in this session, in deployment mode."
+                                if config.on else None)
         if st.button("Import and explain", type="primary", key="own_import"):
-            out = run_path(name, runs_root())
+            out = run_path(name, write_root())
+            if config.on and out.name in available_runs() and not out.exists():
+                raise BadInputError(f"a shared run is named {out.name!r}: choose another name")
             with st.spinner("Checking, explaining every row with SHAP, writing the run…"):
                 import_run(table, model_file, spec, out, table_name=files["table"][0],
                            table_sha256=hashlib.sha256(files["table"][1]).hexdigest(),
                            replace=overwrite)
             choose_run(out.name)
-            st.success(f"Imported as run '{out.name}': every page now audits it.")
+            st.success(f"Imported as run '{escape_markdown(out.name)}': every page now audits "
+                       "it.")
     except BadInputError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
     except OSError as exc:
-        st.error(f"The run could not be written and nothing was stored: {exc}")
+        st.error(escape_markdown(f"The run could not be written and nothing was stored: {exc}"))
 
 st.divider()
 st.header("Report of the loaded run")
@@ -116,8 +128,9 @@ run = select_run()
 if run is not None:
     shap_info = run.manifest.get("shap", {})
     if run.manifest.get("source") == "imported":
-        st.info(f"Run '{run.path.name}' explains {shap_info.get('explains')}: "
-                f"{shap_info.get('note')}.")
+        st.info(f"Run '{escape_markdown(run.path.name)}' explains "
+                f"{escape_markdown(shap_info.get('explains'))}: "
+                f"{escape_markdown(shap_info.get('note'))}.")
     fmt = st.radio("Format", list(MIME), key="own_report_format", horizontal=True,
                    format_func=str.upper)
     k = audit_k()

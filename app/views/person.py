@@ -9,6 +9,7 @@ from sesame_audit.app.person_picker import pick_person
 from sesame_audit.app.run_banner import identity_of, in_unit, show_chart
 from sesame_audit.app.what_if_panel import what_if_panel
 from sesame_audit.model.core import units
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.person.explained import explain_person
 from sesame_audit.model.person.subject_access import (
     person_data,
@@ -28,7 +29,7 @@ if chosen is None:
 try:
     person = explain_person(run, chosen)
 except KeyError as exc:
-    st.error(f"{exc.args[0]}. Type an id from the run, or search with filters.")
+    st.error(f"{escape_markdown(exc.args[0])}. Type an id from the run, or search with filters.")
     st.stop()
 
 roles = run.roles
@@ -36,12 +37,13 @@ cols = st.columns(3)
 cols[0].metric("Score", units.format_value(person.score, roles),
                delta=f"{units.format_change(person.score - person.base, roles)} vs average",
                delta_color="off")
-cols[1].metric("Tier reached", person.tier.replace("_", " "))
+cols[1].metric("Tier reached", escape_markdown(person.tier.replace("_", " ")))
 if person.next_tier is not None:
-    cols[2].metric(f"Next tier: {person.next_tier.name.replace('_', ' ')}",
+    perk = escape_markdown(person.next_tier.perk)
+    cols[2].metric(f"Next tier: {escape_markdown(person.next_tier.name.replace('_', ' '))}",
                    f"{units.format_change(person.points_to_next, roles, signed=False)} away",
-                   help=person.next_tier.perk)
-    st.caption(f"The next tier would give: {person.next_tier.perk}.")
+                   help=perk)
+    st.caption(f"The next tier would give: {perk}.")
 
 steps = waterfall_data(person, roles)
 domain = charts.waterfall_domain(steps, pad=0.8 * units.band_width(roles))
@@ -54,14 +56,14 @@ with st.expander("Numbers: the waterfall"):
 
 st.subheader("Principal reasons")
 for reason in person.reasons:
-    st.markdown(f"- {reason.text}")
+    st.markdown(f"- {escape_markdown(reason.text)}")
 if not person.reasons:
     st.markdown("No feature lowered this score by more than "
                 f"{units.format_change(units.smallest_reason(roles), roles, signed=False)}.")
 
 st.subheader("What could this person change to reach the next tier?")
 found = state.person_recourse(run, run.key, str(chosen))
-(st.success if found.reachable else st.warning)(found.text)
+(st.success if found.reachable else st.warning)(escape_markdown(found.text))
 st.caption(("Only what a person can change is searched, never ethnicity, age, hukou, "
             "district, education, credit history or past defaults; "
             if identity_of(run)["synthetic"] else

@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import course_charts as charts
+from sesame_audit.app.deployment import build_cap, one_build, write_root
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.state import audit_k, load_folder, select_run
 from sesame_audit.app.teacher import HOW_TO_REVEAL, teacher_mode
 from sesame_audit.datasets.policy import PolicyError, describe_term, parse_policy, policy_to_toml
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.course import compare
 from sesame_audit.model.course.fidelity import NoHiddenRules, run_policy
 
@@ -23,7 +25,8 @@ if not revealed:
 try:
     policy = run_policy(run)
 except NoHiddenRules as exc:
-    st.warning(f"{exc}. Only a run generated from hidden rules can be edited and rebuilt.")
+    st.warning(f"{escape_markdown(exc)}. Only a run generated from hidden rules can be edited "
+               "and rebuilt.")
     st.stop()
 
 how = st.radio("Edit", ["Switches and weights", "The policy file (TOML)"], horizontal=True,
@@ -33,9 +36,11 @@ try:
         on, weights = {}, {}
         for t in policy.terms:
             left, right = st.columns([3, 1], vertical_alignment="center")
-            on[t.feature] = left.toggle(describe_term(t), t.enabled, key=f"on_{t.feature}")
+            on[t.feature] = left.toggle(escape_markdown(describe_term(t)), t.enabled,
+                                        key=f"on_{t.feature}")
             weights[t.feature] = right.number_input(
-                f"New weight of {run.roles.label(t.feature)} (points)", -1000.0, 1000.0,
+                f"New weight of {escape_markdown(run.roles.label(t.feature))} (points)",
+                -1000.0, 1000.0,
                 float(t.weight), 5.0, key=f"w_{t.feature}", label_visibility="collapsed")
         friends = st.number_input("Weight of the friends' mean score (points per point)",
                                   0.0, 0.89, float(policy.friends.weight), 0.05, key="w_friends")
@@ -44,22 +49,28 @@ try:
         text = st.text_area("Policy file", policy_to_toml(policy), height=300, key="edit_toml")
         edited = parse_policy(text, name=f"{policy.name}-edited")
 except PolicyError as exc:
-    st.error(f"These rules cannot be used: {exc}")
+    st.error(f"These rules cannot be used: {escape_markdown(exc)}")
     st.stop()
 
 st.download_button("Download the edited rules (TOML)", policy_to_toml(edited),
                    file_name=f"{edited.name}.toml", mime="application/toml", key="edit_download",
                    help="Build it anywhere with `sesame-audit build --policy FILE`.")
-n = st.number_input("People in the rebuilt population", compare.EDITOR_MIN_N,
-                    compare.EDITOR_MAX_N, 5_000, 1_000, key="edit_n")
+most = min(compare.EDITOR_MAX_N, build_cap() or compare.EDITOR_MAX_N)
+n = st.number_input("People in the rebuilt population", compare.EDITOR_MIN_N, most,
+                    min(5_000, most), 1_000, key="edit_n")
 if st.button("Rebuild with these rules", key="edit_build", type="primary"):
-    bar = st.progress(0.0, text="Starting")
-    try:
-        path = compare.rebuild(edited, int(n), int(run.manifest.get("seed", 0)),
-                               progress=lambda step, done: bar.progress(done, text=step))
-        st.session_state["edited_run"] = (run.path.name, str(path))
-    except (ValueError, OSError) as exc:
-        st.error(f"The rebuild failed and nothing was stored: {exc}")
+    with one_build() as free:
+        if not free:
+            st.warning("A build is already running in this session.")
+            st.stop()
+        bar = st.progress(0.0, text="Starting")
+        try:
+            path = compare.rebuild(edited, min(int(n), most), int(run.manifest.get("seed", 0)),
+                                   root=write_root(),
+                                   progress=lambda step, done: bar.progress(done, text=step))
+            st.session_state["edited_run"] = (run.path.name, str(path))
+        except (ValueError, OSError) as exc:
+            st.error(f"The rebuild failed and nothing was stored: {escape_markdown(exc)}")
 
 base, built = st.session_state.get("edited_run", ("", ""))
 new = load_folder(built) if base == run.path.name else None

@@ -6,10 +6,11 @@ import streamlit as st
 
 from sesame_audit.app import audit_charts as charts
 from sesame_audit.app import state
-from sesame_audit.app.audit_widgets import plain_markdown, table_expander
+from sesame_audit.app.audit_widgets import table_expander
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.model.audit.proxies import direct_use_lines, unawareness_sentence
 from sesame_audit.model.core import units
+from sesame_audit.model.core.safe_text import escape_markdown
 
 st.title("Which inputs stand in for sensitive attributes?")
 run = state.select_run()
@@ -18,10 +19,15 @@ if run is not None and not sensitive:
     st.info("This run has no sensitive attribute: there is nothing to find proxies for.")
 elif run is not None:
     k, name, labels, roles = state.audit_k(), run.roles.label, run.roles.labels, run.roles
+
+    def shown(column: str) -> str:
+        """A column's label, escaped for Markdown."""
+        return escape_markdown(name(column))
+
     strength = state.proxy_strength_table(run, run.key)
     direct = state.direct_use_table(run, run.key)
     for line in direct_use_lines(direct.to_dict("records"), dict(labels)):
-        st.warning(plain_markdown(line))
+        st.warning(escape_markdown(line))
     show_chart(run, charts.proxy_heatmap(strength, labels))
     st.caption("Bright cells are inputs that give away a sensitive attribute on their own "
                "(0.5 = no better than a coin toss, 1 = a perfect stand-in).")
@@ -33,15 +39,15 @@ elif run is not None:
     found = state.proxy_audit(run, run.key, attribute, threshold, k)
     points, gap = found["points"], found["gap"]
     if not points.proxies:
-        st.info(f"No input reaches a strength of {threshold:.2f} for {name(attribute)}.")
+        st.info(f"No input reaches a strength of {threshold:.2f} for {shown(attribute)}.")
     else:
         show_chart(run, charts.points_by_group_chart(
             points.by_feature, labels, title="What each proxy gives each group", roles=roles))
-        st.caption(f"Bars left of zero are what the proxies of {name(attribute)} take away "
+        st.caption(f"Bars left of zero are what the proxies of {shown(attribute)} take away "
                    "from a group's average score.")
     if gap.favoured is not None:  # the unawareness test
         st.markdown("**Unawareness test.** "
-                    + plain_markdown(unawareness_sentence(gap, dict(labels))))
+                    + escape_markdown(unawareness_sentence(gap, dict(labels))))
         show_chart(run, charts.gap_chart(gap.by_feature, labels, roles=roles))
         st.caption("Long orange bars mean the gap comes through stand-ins for the attribute; "
                    "long blue bars carry it too, though no single one predicts the "
@@ -54,7 +60,7 @@ elif run is not None:
     show_chart(run, charts.before_after_chart(
         flipped.by_group, value_title=f"Mean score ({units.unit_label(roles)})",
         title=f"Mean score if everyone had {name(feature)} = {flipped.value}"))
-    st.caption(f"If the groups' dots close in, {name(feature)} carries the gap (from "
+    st.caption(f"If the groups' dots close in, {shown(feature)} carries the gap (from "
                f"{units.format_change(flipped.gap_before, roles, signed=False)} to "
                f"{units.format_change(flipped.gap_after, roles, signed=False)}).")
     table_expander(labels, flipped.by_group, flipped.tiers)
@@ -69,7 +75,7 @@ elif run is not None:
         try:
             result = state.minimised(run, run.key, tuple(drop), k)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(exc))
         else:
             st.dataframe(charts.display_table(result.accuracy, labels), hide_index=True)
             st.dataframe(charts.display_table(result.gaps, labels), hide_index=True)

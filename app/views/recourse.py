@@ -8,6 +8,7 @@ from sesame_audit.app import course_charts as charts
 from sesame_audit.app.run_banner import identity_of, show_chart
 from sesame_audit.app.state import audit_k, recourse_of, select_run
 from sesame_audit.model.audit.recourse_burden import SAMPLE, recourse_burden
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.person.recourse import find_recourse
 
 st.title("Who can act their way to a better score?")
@@ -25,9 +26,9 @@ person = st.number_input("Person", min_value=int(ids.min()), max_value=int(ids.m
 try:
     found = find_recourse(run, person)
 except KeyError as exc:
-    st.error(str(exc).strip("'\""))
+    st.error(escape_markdown(str(exc).strip("'\"")))
     st.stop()
-(st.success if found.reachable else st.warning)(found.text)
+(st.success if found.reachable else st.warning)(escape_markdown(found.text))
 if found.changes:
     st.dataframe([{"change": c.text, "cost": round(c.cost, 2), "privacy": c.privacy}
                   for c in found.changes], hide_index=True)

@@ -15,6 +15,7 @@ import pandas as pd
 from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import plain
 from sesame_audit.model.core.roles import POINTS, Roles
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.person.explained import PersonExplanation, explain_person, format_value
 from sesame_audit.model.runs.identity import identity_line, run_identity
 from sesame_audit.model.runs.run import Run
@@ -167,25 +168,29 @@ def to_markdown(summary: dict[str, Any]) -> str:
     Returns
     -------
     str
-        Markdown text with sections "My score", "Why", "What moved my score" and "My data".
+        Markdown text with sections "My score", "Why", "What moved my score" and "My data";
+        every text from the run is escaped (see :func:`core.safe_text.escape_markdown`).
     """
-    lines = [f"# Score explanation for person {summary['person']}", "",
-             f"Run: {summary['run']['line']}", "",
+    esc = escape_markdown
+    lines = [f"# Score explanation for person {esc(summary['person'])}", "",
+             f"Run: {esc(summary['run']['line'])}", "",
              "## My score", "",
              f"- Score: {summary['score_text']} "
              f"(average of everyone: {summary['average_text']})",
-             f"- Tier reached: {summary['tier'].replace('_', ' ')}"]
+             f"- Tier reached: {esc(summary['tier'].replace('_', ' '))}"]
     upcoming = summary["next_tier"]
     if upcoming is not None:
-        lines.append(f"- Next tier: {upcoming['name'].replace('_', ' ')} ({upcoming['perk']}), "
-                     f"{upcoming['missing_text']} away")
+        lines.append(f"- Next tier: {esc(upcoming['name'].replace('_', ' '))} "
+                     f"({esc(upcoming['perk'])}), {upcoming['missing_text']} away")
     lines += ["", "## Why (principal reasons)", ""]
-    lines += [f"- {text}" for text in summary["reasons"]] or ["- No feature lowered the score."]
+    lines += [f"- {esc(text)}" for text in summary["reasons"]] or [
+        "- No feature lowered the score."]
     lines += ["", f"## What moved my score ({summary['unit']})", ""]
-    lines += [f"- {label}: {points:+g}" for label, points in summary["contributions"].items()]
+    lines += [f"- {esc(label)}: {points:+g}" for label, points in
+              summary["contributions"].items()]
     lines += ["", "## My data", ""]
     for category, records in summary["data"].items():
-        lines.append(f"### {category.capitalize()}")
-        lines += [f"- {r['label']}: {r['value']} ({r['use']})" for r in records]
+        lines.append(f"### {esc(category.capitalize())}")
+        lines += [f"- {esc(r['label'])}: {esc(r['value'])} ({esc(r['use'])})" for r in records]
         lines.append("")
     return "\n".join(lines)
