@@ -21,7 +21,7 @@ from sklearn.preprocessing import OneHotEncoder
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from sesame_audit.model.explain.any_model import explain_any
-from sesame_audit.model.explain.sklearn_trees import sklearn_trees
+from sesame_audit.model.explain.sklearn_trees import as_tree_input, sklearn_trees
 from sesame_audit.model.explain.treeshap import trees_shap_values
 
 
@@ -69,7 +69,7 @@ CASES = [
 def test_equal_to_shap_and_adding_up_to_the_model(name, make, missing, output) -> None:
     X, y, labels = _data(missing=missing)
     model = make().fit(X, labels if output != "reg" else y)
-    values, base = trees_shap_values(*sklearn_trees(model), X)
+    values, base = trees_shap_values(*sklearn_trees(model), as_tree_input(X))
     reference, reference_base = _shap_reference(model, X, 1 if output == "proba" else None)
     assert np.max(np.abs(values - reference)) < 1e-9
     assert base == pytest.approx(reference_base, abs=1e-9)
@@ -81,6 +81,7 @@ def test_equal_to_shap_and_adding_up_to_the_model(name, make, missing, output) -
 def test_the_other_class_and_thread_counts() -> None:
     X, _, labels = _data(missing=True, seed=3)
     model = RandomForestClassifier(15, max_depth=7, random_state=0).fit(X, labels)
+    X = as_tree_input(X)
     one, base_one = trees_shap_values(*sklearn_trees(model, positive=1), X)
     zero, base_zero = trees_shap_values(*sklearn_trees(model, positive=0), X, n_jobs=2)
     assert np.allclose(one, -zero, atol=1e-12) and base_one + base_zero == pytest.approx(1.0)
@@ -88,6 +89,18 @@ def test_the_other_class_and_thread_counts() -> None:
         np.nan_to_num(X), labels)
     values, base = trees_shap_values(*sklearn_trees(boosted, positive=0), np.nan_to_num(X))
     assert np.allclose(base + values.sum(axis=1), -boosted.decision_function(np.nan_to_num(X)))
+
+
+def test_rows_just_past_a_threshold_go_where_scikit_learn_sends_them() -> None:
+    X, _, labels = _data(missing=False, seed=4)
+    model = RandomForestClassifier(20, max_depth=6, random_state=0).fit(X, labels)
+    thresholds = np.unique(np.concatenate([
+        m.tree_.threshold[m.tree_.feature == 0] for m in model.estimators_]))
+    probe = np.repeat(X[:1], len(thresholds), axis=0)
+    probe[:, 0] = np.nextafter(thresholds, np.inf)  # float32 may round these back under
+    values, base = trees_shap_values(*sklearn_trees(model), as_tree_input(probe))
+    own = model.predict_proba(probe)[:, 1]
+    assert np.max(np.abs(base + values.sum(axis=1) - own)) < 1e-9
 
 
 def test_a_tight_table_budget_changes_nothing() -> None:

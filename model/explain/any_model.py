@@ -36,7 +36,7 @@ from sklearn.pipeline import Pipeline
 from sesame_audit.model.core.bad_input import ModelFitError
 from sesame_audit.model.explain.explanation import Explanation
 from sesame_audit.model.explain.hgb_trees import trees_of
-from sesame_audit.model.explain.sklearn_trees import sklearn_trees
+from sesame_audit.model.explain.sklearn_trees import as_tree_input, sklearn_trees
 from sesame_audit.model.explain.treeshap import trees_shap_values
 
 ADDITIVITY_TOLERANCE = 1e-4
@@ -201,6 +201,7 @@ def _fast_tree_shap(last: Any, encoded: np.ndarray, positive: int) -> tuple[np.n
         baseline *= sign
     else:
         trees, baseline = sklearn_trees(last, positive=positive)
+        encoded = as_tree_input(encoded)
     return trees_shap_values(trees, baseline, encoded, n_jobs=_threads())
 
 

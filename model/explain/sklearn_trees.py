@@ -32,7 +32,7 @@ from sklearn.tree import (
     ExtraTreeRegressor,
 )
 
-__all__ = ["NODE_DTYPE", "SKLEARN_TREE_MODELS", "sklearn_trees"]
+__all__ = ["NODE_DTYPE", "SKLEARN_TREE_MODELS", "as_tree_input", "sklearn_trees"]
 
 NODE_DTYPE = np.dtype([("value", "f8"), ("count", "f8"), ("feature_idx", "i8"),
                        ("num_threshold", "f8"), ("missing_go_to_left", "u1"), ("left", "i8"),
@@ -43,6 +43,27 @@ _FORESTS = (RandomForestClassifier, RandomForestRegressor, ExtraTreesClassifier,
             ExtraTreesRegressor)
 _BOOSTED = (GradientBoostingClassifier, GradientBoostingRegressor)
 SKLEARN_TREE_MODELS = _SINGLE + _FORESTS + _BOOSTED
+
+
+def as_tree_input(X: np.ndarray) -> np.ndarray:
+    """Rows as scikit-learn's trees compare them: rounded to float32, held in float64.
+
+    Decision trees (and the forests and boosting built on them) cast their input to
+    float32 before comparing it with a split's threshold; a float64 value just above a
+    threshold can round onto it and go left. Walking the trees on these rows follows the
+    same paths as ``predict``.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        Rows in float64 (NaN is missing).
+
+    Returns
+    -------
+    numpy.ndarray
+        The rows rounded to float32, as float64.
+    """
+    return np.asarray(X, dtype=np.float32).astype(np.float64)
 
 
 def _nodes(tree: Any, values: np.ndarray) -> np.ndarray:
@@ -84,7 +105,8 @@ def sklearn_trees(estimator: Any, *, positive: int = 1) -> tuple[list[np.ndarray
     -------
     trees : list of numpy.ndarray
         Node records (``NODE_DTYPE``) of each tree, leaf values scaled so that the trees
-        add up to the output, nodes in scikit-learn's order (children after parents).
+        add up to the output, nodes in scikit-learn's order (children after parents). Walk
+        them on rows passed through :func:`as_tree_input`.
     baseline : float
         The output before any tree (the initial prediction of gradient boosting, else 0).
 
