@@ -4,7 +4,10 @@ The last step of a pipeline is explained on what the earlier steps output; encod
 (one-hot and the like) are folded back, by summing, onto the input each came from. The
 explainer is exact where shap has an exact one:
 
-- tree ensembles: TreeSHAP (path-dependent), checked against the model's own output;
+- every scikit-learn tree model (decision trees, random forests, extra trees, gradient
+  boosting, histogram gradient boosting): exact path-dependent TreeSHAP by the fast kernels
+  of :mod:`explain.treeshap` (the trees flattened by :mod:`explain.sklearn_trees`), checked
+  against the model's own output;
 - linear models: LinearExplainer (interventional, exact for a linear model), against the
   mean of the whole table;
 - anything else: a permutation explainer over the original inputs, an approximation whose
@@ -17,6 +20,7 @@ linear models, whose raw output is the log-odds); :class:`Method` says which.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -26,10 +30,14 @@ import pandas as pd
 from scipy import sparse
 from sklearn.base import is_classifier
 from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.pipeline import Pipeline
 
 from sesame_audit.model.core.bad_input import ModelFitError
 from sesame_audit.model.explain.explanation import Explanation
+from sesame_audit.model.explain.hgb_trees import trees_of
+from sesame_audit.model.explain.sklearn_trees import as_tree_input, sklearn_trees
+from sesame_audit.model.explain.treeshap import trees_shap_values
 
 ADDITIVITY_TOLERANCE = 1e-4
 BACKGROUND_ROWS = 50
@@ -180,6 +188,40 @@ def natural_output(model: Any) -> str:
     return "probability"
 
 
+def _fast_tree_shap(last: Any, encoded: np.ndarray, positive: int) -> tuple[np.ndarray, float]:
+    """Exact path-dependent TreeSHAP of a scikit-learn tree model by the fast kernels.
+
+    The explained output is the one its trees add up to: a regressor's prediction, a
+    forest's probability of class ``positive``, a boosted classifier's log-odds of it.
+    """
+    if isinstance(last, HistGradientBoostingClassifier | HistGradientBoostingRegressor):
+        trees, baseline = trees_of(last)
+        sign = -1.0 if is_classifier(last) and positive == 0 else 1.0
+        trees = [_signed(nodes, sign) for nodes in trees]
+        baseline *= sign
+    else:
+        trees, baseline = sklearn_trees(last, positive=positive)
+        encoded = as_tree_input(encoded)
+    return trees_shap_values(trees, baseline, encoded, n_jobs=_threads())
+
+
+def _signed(nodes: np.ndarray, sign: float) -> np.ndarray:
+    """A copy of a tree's node records with its values multiplied by ``sign``."""
+    if sign == 1.0:
+        return nodes
+    flipped = nodes.copy()
+    flipped["value"] *= sign
+    return flipped
+
+
+def _threads() -> int:
+    """Threads for the kernels: ``OMP_NUM_THREADS`` when set, else every core."""
+    try:
+        return max(1, int(os.environ.get("OMP_NUM_THREADS", "")))
+    except ValueError:
+        return os.cpu_count() or 1
+
+
 def _exact(model: Any, X: pd.DataFrame, output: str, positive: int
            ) -> tuple[str, np.ndarray, float, list[str]] | None:
     """SHAP on the last step, by TreeSHAP or LinearExplainer; None when neither applies."""
@@ -194,9 +236,9 @@ def _exact(model: Any, X: pd.DataFrame, output: str, positive: int
     if ((not classifier and name in _REGRESSION_TREES)
             or (output == "probability" and name in _PROBABILITY_TREES)
             or (output == "log_odds" and name in _LOG_ODDS_TREES and len(last.classes_) == 2)):
-        explainer = shap.TreeExplainer(last)
-        kind = "tree"
-    elif hasattr(last, "coef_") and (not classifier or (output == "log_odds"
+        values, base_value = _fast_tree_shap(last, encoded, positive)
+        return "tree", values, base_value, owners
+    if hasattr(last, "coef_") and (not classifier or (output == "log_odds"
                                                         and len(last.classes_) == 2)):
         background = shap.maskers.Independent(encoded, max_samples=len(encoded))
         explainer = shap.LinearExplainer(last, background)

@@ -36,7 +36,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sesame_audit.model.explain.compiled import kernel
 from sesame_audit.model.explain.hgb_trees import checked_inputs, trees_of
 
-__all__ = ["flat_ensemble", "hgb_shap_values"]
+__all__ = ["flat_ensemble", "hgb_shap_values", "trees_shap_values"]
 
 _MAX_TABLE_BITS = 12  # leaves with more distinct path features are evaluated per row
 _TABLE_BUDGET = 2**28  # bytes; the cap above is lowered until all tables fit
@@ -410,9 +410,15 @@ def hgb_shap_values(
         wrong shape.
     """
     X, baseline, n_jobs = checked_inputs(estimator, X, n_jobs)
+    values = _walk(flat_ensemble(estimator), X, n_jobs, chunk_rows, dtype)
+    return values, baseline + flat_ensemble(estimator).expected
+
+
+def _walk(flat: _FlatEnsemble, X: np.ndarray, n_jobs: int, chunk_rows: int,
+          dtype: DTypeLike) -> np.ndarray:
+    """Run the SHAP kernel over ``X`` in chunks of rows, on ``n_jobs`` threads."""
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be positive")
-    flat = flat_ensemble(estimator)
     values = np.empty(X.shape, dtype=dtype)
     with ThreadPoolExecutor(max_workers=n_jobs) as pool:
         for start in range(0, X.shape[0], chunk_rows):
@@ -428,4 +434,65 @@ def hgb_shap_values(
                 task.result()
             if not direct:
                 values[start : start + n] = out
-    return values, baseline + flat.expected
+    return values
+
+
+def trees_shap_values(
+    trees: list[np.ndarray],
+    baseline: float,
+    X: np.ndarray,
+    *,
+    n_jobs: int = 1,
+    chunk_rows: int = 200_000,
+    dtype: DTypeLike = np.float64,
+    table_budget: int = _TABLE_BUDGET,
+) -> tuple[np.ndarray, float]:
+    """Exact path-dependent TreeSHAP values of any trees given as node records.
+
+    The trees are those of :func:`explain.sklearn_trees.sklearn_trees` (or of
+    :func:`explain.hgb_trees.trees_of`): node records with ``feature_idx``,
+    ``num_threshold``, ``missing_go_to_left``, ``left``, ``right``, ``count`` (cover),
+    ``value``, ``is_leaf`` and ``is_categorical``, children after their parents. The values
+    add up, with the returned base value, to ``baseline`` plus the sum of the trees' leaf
+    values that each row reaches.
+
+    Parameters
+    ----------
+    trees : list of numpy.ndarray
+        Node records of each tree.
+    baseline : float
+        Output before any tree.
+    X : numpy.ndarray of shape (n_rows, n_features)
+        The rows to explain (NaN is missing).
+    n_jobs : int, default=1
+        Threads; the values do not depend on it.
+    chunk_rows : int, default=200_000
+        Rows converted to float64 and processed per step.
+    dtype : dtype-like, default=numpy.float64
+        Dtype of the returned values.
+    table_budget : int, default=2**28
+        Bytes the per-leaf tables may take at most (leaves with longer paths are evaluated
+        per row, exactly, in O(k**2) for k distinct path features): the memory bound of the
+        method beside the node arrays.
+
+    Returns
+    -------
+    values : numpy.ndarray of shape (n_rows, n_features)
+        SHAP values.
+    expected_value : float
+        The base value: ``baseline`` plus each tree's cover-weighted mean leaf value.
+
+    Raises
+    ------
+    ValueError
+        For a matrix of the wrong shape, a thread count under 1, or trees that are not in
+        the expected order.
+    """
+    X = np.asarray(X)
+    n_features = 1 + max(int(nodes["feature_idx"].max(initial=0)) for nodes in trees)
+    if X.ndim != 2 or X.shape[1] < n_features:
+        raise ValueError(f"X must have at least {n_features} columns, got shape {X.shape}")
+    if n_jobs < 1:
+        raise ValueError("n_jobs must be a positive integer")
+    flat = _FlatEnsemble(trees, _MAX_TABLE_BITS, table_budget)
+    return _walk(flat, X, n_jobs, chunk_rows, dtype), baseline + flat.expected
