@@ -17,6 +17,7 @@ PAGES = [
     st.Page("views/fairness.py", title="Fairness", icon=":material/balance:"),
     st.Page("views/proxies.py", title="Proxies", icon=":material/visibility:"),
     st.Page("views/friends.py", title="Friends", icon=":material/group:"),
+    st.Page("views/disclosure.py", title="Disclosure", icon=":material/visibility_off:"),
     st.Page("views/recourse.py", title="Recourse", icon=":material/stairs:"),
     st.Page("views/hidden_rules.py", title="Hidden rules", icon=":material/lock_open:"),
     st.Page("views/policy_editor.py", title="Policy editor", icon=":material/edit:"),

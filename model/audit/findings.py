@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from sesame_audit.model.audit.disclosure import disclosure_findings
 from sesame_audit.model.audit.fairness import FOUR_FIFTHS, tier_table_with_suppression
 from sesame_audit.model.audit.network import FRIENDS_FEATURE, friends_by_group
 from sesame_audit.model.audit.proxies import proxy_strength
@@ -39,8 +40,9 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any]:
         mutual_information}``), ``suppressed_cells`` (groups hidden over every table),
         ``friends`` (attribute -> group -> mean points from friends, None when hidden; None
         when friends' scores are not an input), ``accuracy`` (the manifest's held-out
-        metrics) and ``drivers`` (feature -> mean absolute SHAP value in points, largest
-        first).
+        metrics), ``drivers`` (feature -> mean absolute SHAP value in points, largest
+        first) and ``disclosure`` (what the score shown in public reveals: ``attributes``
+        and ``inputs`` of :func:`~sesame_audit.model.audit.disclosure.disclosure_findings`).
     """
     ratios: dict[str, dict[str, dict[str, float | None]]] = {}
     flags: list[dict[str, Any]] = []
@@ -67,6 +69,7 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any]:
                                                                  strict=True)}
     drivers = run.explanation.values.abs().mean().astype(float).sort_values(ascending=False)
     metrics = run.manifest.get("metrics", {})
+    shown = disclosure_findings(run, k=k, bands=False)
     return {
         "run": run.path.name,
         "people": len(run.people),
@@ -82,6 +85,7 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any]:
         "accuracy": {m: float(v) for m, v in metrics.items()
                      if isinstance(v, int | float) and not isinstance(v, bool)},
         "drivers": {f: float(v) for f, v in drivers.items()},
+        "disclosure": {key: shown[key] for key in ("views", "attributes", "inputs")},
     }
 
 

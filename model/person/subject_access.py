@@ -14,7 +14,9 @@ import pandas as pd
 
 from sesame_audit.model.core.jsonable import plain
 from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.person.explained import PersonExplanation, explain_person, format_value
+from sesame_audit.model.person.shown_score import person_sentences
 from sesame_audit.model.runs.run import Run
 
 UNCATEGORISED = "uncategorised"
@@ -69,7 +71,7 @@ def person_data(run: Run, person_id: Any) -> pd.DataFrame:
     return frame.sort_values(["privacy", "sensitive"], kind="stable", ignore_index=True)
 
 
-def subject_access(run: Run, person_id: Any) -> dict[str, Any]:
+def subject_access(run: Run, person_id: Any, *, k: int = DEFAULT_K) -> dict[str, Any]:
     """Return a subject-access summary of one person: data, score, tier and reasons.
 
     Parameters
@@ -78,6 +80,8 @@ def subject_access(run: Run, person_id: Any) -> dict[str, Any]:
         A loaded run.
     person_id : object
         Value of the id column.
+    k : int, default=11
+        Smallest number of people a figure about the person's score band may be about.
 
     Returns
     -------
@@ -85,7 +89,9 @@ def subject_access(run: Run, person_id: Any) -> dict[str, Any]:
         JSON-ready: ``person``, ``run`` (name and policy), ``score`` (rounded points),
         ``average_score``, ``tier``, ``next_tier`` (name, perk, points missing) or None,
         ``reasons`` (plain sentences), ``contributions`` (label -> points, largest first)
-        and ``data`` (privacy category -> list of {label, value, use}).
+        ``data`` (privacy category -> list of {label, value, use}) and ``shown_score``
+        (what the score, shown in public, tells others: see
+        :func:`~sesame_audit.model.person.shown_score.person_sentences`).
 
     Raises
     ------
@@ -108,6 +114,7 @@ def subject_access(run: Run, person_id: Any) -> dict[str, Any]:
         "reasons": [r.text for r in person.reasons],
         "contributions": _contributions(person, run.roles),
         "data": data,
+        "shown_score": person_sentences(run, person_id, k=k),
     }
 
 
@@ -150,7 +157,8 @@ def to_markdown(summary: dict[str, Any]) -> str:
     Returns
     -------
     str
-        Markdown text with sections "My score", "Why", "What moved my score" and "My data".
+        Markdown text with sections "My score", "Why", "What moved my score", "My data" and
+        "What my score tells others when it is shown".
     """
     lines = [f"# Score explanation for person {summary['person']}", "",
              f"Run: {summary['run']['name']} ({summary['run']['policy']})", "",
@@ -170,5 +178,9 @@ def to_markdown(summary: dict[str, Any]) -> str:
     for category, records in summary["data"].items():
         lines.append(f"### {category.capitalize()}")
         lines += [f"- {r['label']}: {r['value']} ({r['use']})" for r in records]
+        lines.append("")
+    if summary["shown_score"]:
+        lines += ["## What my score tells others when it is shown", ""]
+        lines += [f"- {text}" for text in summary["shown_score"]]
         lines.append("")
     return "\n".join(lines)

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.explain.explanation import Explanation
 from sesame_audit.model.runs.model_files import load_model_bytes
-from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.runs.row_lookup import count_rows, locate, read_position
 
 FORMAT = 2

@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sesame_audit.model.explain.score_model import explain
 from sesame_audit.model.explain.any_model import explain_any, model_output
 from sesame_audit.model.explain.explanation import Explanation
-from sesame_audit.model.runs.run import Run
+from sesame_audit.model.explain.score_model import explain
 from sesame_audit.model.explain.tree_predict import fast_output
+from sesame_audit.model.runs.run import Run
 
 BACKGROUND_ROWS = 1_000
 

@@ -14,7 +14,17 @@ from typing import Any
 
 from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.runs.row_lookup import count_rows
-from sesame_audit.model.runs.run import FORMAT, MANIFEST, MODEL, PEOPLE, POLICY, SHAP, Run, RunError, table_parts
+from sesame_audit.model.runs.run import (
+    FORMAT,
+    MANIFEST,
+    MODEL,
+    PEOPLE,
+    POLICY,
+    SHAP,
+    Run,
+    RunError,
+    table_parts,
+)
 
 
 def sha256_file(path: Path) -> str:

@@ -10,9 +10,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sesame_audit.model.figures import drivers
-from sesame_audit.model.figures import population
-from sesame_audit.model.figures.group_tables import GROUP_KEYS, SHAP_PREFIX, by_group, group_bins, sample_table
+from sesame_audit.model.figures import drivers, population
+from sesame_audit.model.figures.group_tables import (
+    GROUP_KEYS,
+    SHAP_PREFIX,
+    by_group,
+    group_bins,
+    sample_table,
+)
 from sesame_audit.model.figures.groups import Attribute, attribute_columns, attribute_name
 from sesame_audit.model.figures.profile import ColumnProfile, column_profiles, profiles_from_table
 

@@ -22,10 +22,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.explain.explanation import Explanation
 from sesame_audit.model.runs.model_files import model_bytes
-from sesame_audit.model.core.roles import Roles
-from sesame_audit.model.runs.run import AGGREGATES, FORMAT, FRIENDS, MANIFEST, MODEL, PEOPLE, POLICY, PREDICTION, SHAP, part_name
+from sesame_audit.model.runs.run import (
+    AGGREGATES,
+    FORMAT,
+    FRIENDS,
+    MANIFEST,
+    MODEL,
+    PEOPLE,
+    POLICY,
+    PREDICTION,
+    SHAP,
+    part_name,
+)
 from sesame_audit.model.runs.store import sha256_file
 
 PART_ROWS = 250_000

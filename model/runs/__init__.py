@@ -1,0 +1,1 @@
+"""Run folders: layout, writing, finding and verifying, rows, model files, stored tables."""
