@@ -208,6 +208,29 @@ def cmd_subject_access(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_disclosure(args: argparse.Namespace) -> int:
+    """Print what a public score gives away about sensitive attributes and private inputs."""
+    from sesame_audit.model.audit.disclosure import disclosure_findings
+
+    run = load_run(args.run)
+    found = disclosure_findings(run, k=args.k)
+
+    def text() -> str:
+        lines = [f"What the shown score reveals (AUC, 0.5 = chance; 95% interval), run "
+                 f"{run.path.name}:"]
+        for attribute, views in found["attributes"].items():
+            cells = "  ".join(f"{view} {v['auc']:.2f} ({v['low']:.2f}-{v['high']:.2f})"
+                              for view, v in views.items())
+            lines.append(f"  {run.roles.label(attribute)}: {cells}")
+        lines.append("How much of each private input the shown score explains:")
+        lines += [f"  {r['explained']:6.0%} ({r['low']:.0%}-{r['high']:.0%})  {r['label']}"
+                  for r in found["inputs"][:10]]
+        return "\n".join(lines)
+
+    emit(found, as_json=args.json, text=text)
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a table, a skops model and a roles file as a run folder."""
     from sesame_audit.model.importing.importer import import_files
@@ -348,6 +371,14 @@ def _parser() -> argparse.ArgumentParser:
                         help="smallest group shown; smaller groups are hidden "
                             f"(default {DEFAULT_K})")
     report.set_defaults(func=cmd_report)
+
+    disclosure = sub.add_parser(
+        "disclosure", help="what a score shown in public reveals about the person")
+    disclosure.add_argument("run", type=Path, help="run folder")
+    disclosure.add_argument("--k", type=_positive_int("--k", 1, 1_000_000), default=11,
+                            help="smallest group shown; smaller groups are hidden (default 11)")
+    disclosure.add_argument("--json", action="store_true", help="print the findings as JSON")
+    disclosure.set_defaults(func=cmd_disclosure)
 
     own = sub.add_parser("import", help="import your own table, skops model and roles file")
     own.add_argument("--data", required=True, type=Path, help="table: CSV (UTF-8) or Parquet")

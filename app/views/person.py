@@ -83,7 +83,14 @@ st.dataframe(data[["privacy", "label", "value", "use"]], hide_index=True, width=
 st.subheader("What if some of this were different?")
 what_if_panel(run, person)
 
-summary = subject_access(run, chosen)
+st.subheader("What this score tells others when it is shown")
+k = state.audit_k()
+for sentence in state.shown_score_sentences(run, run.key, str(chosen), k):
+    st.text(sentence)
+st.caption("From the people of the run who show a score in the same band; the Disclosure "
+           "page has the whole picture.")
+
+summary = subject_access(run, chosen, k=k)
 left, right = st.columns(2)
 left.download_button("Download this explanation (Markdown)", to_markdown(summary),
                      file_name=f"score-explanation-{run.path.name}-{chosen}.md",

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sesame_audit.model.audit.disclosure import disclosure_findings
 from sesame_audit.model.audit.fairness import (
     CLEAR,
     FOUR_FIFTHS,
@@ -96,8 +97,9 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
         group -> ``{points, low, high, n}``: mean points from friends with its 95% interval
         and the group's people, every field None when hidden; None when friends' scores
         are not an input), ``accuracy`` (the manifest's metrics, with ``measured_on`` when
-        recorded) and ``drivers`` (feature -> mean absolute SHAP value in points, largest
-        first).
+        recorded), ``drivers`` (feature -> mean absolute SHAP value in points, largest
+        first) and ``disclosure`` (what the score shown in public reveals: ``views``,
+        ``attributes`` and ``inputs`` of :func:`audit.disclosure.disclosure_findings`).
     """
     ratios: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
     references: dict[str, dict[str, str | None]] = {}
@@ -139,6 +141,7 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
                 for row in table.to_dict("records")}
     drivers = mean_abs_shap(run.explanation.values).sort_values(ascending=False)
     metrics = run.manifest.get("metrics", {})
+    shown = disclosure_findings(run, k=k, bands=False)
     return {
         "run": run.path.name,
         "people": len(run.people),
@@ -158,6 +161,7 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
                      if (m == "measured_on" and isinstance(v, str))
                      or (isinstance(v, int | float) and not isinstance(v, bool))},
         "drivers": {f: float(v) for f, v in drivers.items()},
+        "disclosure": {key: shown[key] for key in ("views", "attributes", "inputs")},
     }
 
 

@@ -77,11 +77,37 @@ def feature_codes(values: pd.Series, *, categorical: bool, bins: int = N_BINS) -
     return np.where(np.isnan(numbers), len(edges) + 1, codes)
 
 
+def auc_from_counts(score: np.ndarray, positive: np.ndarray, negative: np.ndarray) -> float:
+    """Return the ROC AUC of a score given as values with counts of members and non-members.
+
+    Parameters
+    ----------
+    score : numpy.ndarray of float
+        Score values (repeats allowed).
+    positive, negative : numpy.ndarray of float
+        Members and non-members of the group at each value.
+
+    Returns
+    -------
+    float
+        Probability that a random member scores above a random non-member (ties: 1/2);
+        NaN when either side is empty.
+    """
+    values, index = np.unique(score, return_inverse=True)
+    pos = np.bincount(index, weights=positive, minlength=len(values))
+    neg = np.bincount(index, weights=negative, minlength=len(values))
+    n_pos, n_neg = pos.sum(), neg.sum()
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    below = np.cumsum(neg) - neg
+    return float((pos * (below + 0.5 * neg)).sum() / (n_pos * n_neg))
+
+
 def binary_auc(positive: np.ndarray, score: np.ndarray) -> float:
     """Return the ROC AUC of ``score`` for ``positive``, counting ties as one half.
 
     The one-feature scores take few distinct values, so the AUC is computed from counts per
-    value (the Mann-Whitney statistic) rather than by sorting every person.
+    value (the Mann-Whitney statistic, :func:`auc_from_counts`) rather than by sorting.
 
     Parameters
     ----------
@@ -96,14 +122,8 @@ def binary_auc(positive: np.ndarray, score: np.ndarray) -> float:
         Probability that a random member scores above a random non-member (ties: 1/2);
         NaN when either side is empty.
     """
-    values, index = np.unique(score, return_inverse=True)
-    pos = np.bincount(index, weights=positive.astype(float), minlength=len(values))
-    neg = np.bincount(index, minlength=len(values)) - pos
-    n_pos, n_neg = pos.sum(), neg.sum()
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    below = np.cumsum(neg) - neg
-    return float((pos * (below + 0.5 * neg)).sum() / (n_pos * n_neg))
+    member = positive.astype(float)
+    return auc_from_counts(score, member, 1.0 - member)
 
 
 def mutual_information(codes: np.ndarray, target: np.ndarray) -> float:

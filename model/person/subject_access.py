@@ -16,7 +16,9 @@ from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import plain
 from sesame_audit.model.core.roles import POINTS, Roles
 from sesame_audit.model.core.safe_text import escape_markdown
+from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.person.explained import PersonExplanation, explain_person, format_value
+from sesame_audit.model.person.shown_score import person_sentences
 from sesame_audit.model.runs.identity import identity_line, run_identity
 from sesame_audit.model.runs.run import Run
 
@@ -74,7 +76,7 @@ def person_data(run: Run, person_id: Any) -> pd.DataFrame:
     return frame.sort_values(["privacy", "sensitive"], kind="stable", ignore_index=True)
 
 
-def subject_access(run: Run, person_id: Any) -> dict[str, Any]:
+def subject_access(run: Run, person_id: Any, *, k: int = DEFAULT_K) -> dict[str, Any]:
     """Return a subject-access summary of one person: data, score, tier and reasons.
 
     Parameters
@@ -83,6 +85,8 @@ def subject_access(run: Run, person_id: Any) -> dict[str, Any]:
         A loaded run.
     person_id : object
         Value of the id column.
+    k : int, default=11
+        Smallest number of people a figure about the person's score band may be about.
 
     Returns
     -------
@@ -93,7 +97,9 @@ def subject_access(run: Run, person_id: Any) -> dict[str, Any]:
         decimals), ``score_text`` (written in the unit), ``average_score``, ``tier``,
         ``next_tier`` (name, perk, ``points_missing`` in the score's unit) or None,
         ``reasons`` (plain sentences), ``contributions`` (label -> push in the score's unit,
-        largest first) and ``data`` (privacy category -> list of {label, value, use}).
+        largest first), ``data`` (privacy category -> list of {label, value, use}) and
+        ``shown_score`` (what the score, shown in public, tells others: see
+        :func:`person.shown_score.person_sentences`).
 
     Raises
     ------
@@ -121,6 +127,7 @@ def subject_access(run: Run, person_id: Any) -> dict[str, Any]:
         "reasons": [r.text for r in person.reasons],
         "contributions": _contributions(person, roles),
         "data": data,
+        "shown_score": person_sentences(run, person_id, k=k),
     }
 
 
@@ -168,8 +175,9 @@ def to_markdown(summary: dict[str, Any]) -> str:
     Returns
     -------
     str
-        Markdown text with sections "My score", "Why", "What moved my score" and "My data";
-        every text from the run is escaped (see :func:`core.safe_text.escape_markdown`).
+        Markdown text with sections "My score", "Why", "What moved my score", "My data" and
+        "What my score tells others when it is shown"; every text from the run is escaped
+        (see :func:`core.safe_text.escape_markdown`).
     """
     esc = escape_markdown
     lines = [f"# Score explanation for person {esc(summary['person'])}", "",
@@ -192,5 +200,9 @@ def to_markdown(summary: dict[str, Any]) -> str:
     for category, records in summary["data"].items():
         lines.append(f"### {esc(category.capitalize())}")
         lines += [f"- {esc(r['label'])}: {esc(r['value'])} ({esc(r['use'])})" for r in records]
+        lines.append("")
+    if summary["shown_score"]:
+        lines += ["## What my score tells others when it is shown", ""]
+        lines += [f"- {esc(text)}" for text in summary["shown_score"]]
         lines.append("")
     return "\n".join(lines)

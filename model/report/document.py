@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import vl_convert as vlc
 
+from sesame_audit.model.audit.disclosure import view_label
 from sesame_audit.model.audit.fairness import (
     CLEAR,
     FOUR_FIFTHS,
@@ -222,6 +223,16 @@ def _friends(findings: dict[str, Any]) -> list[tuple[str, str, str]]:
             for attribute, groups in friends.items() for group, cell in groups.items()]
 
 
+def _disclosure(run: Run, findings: dict[str, Any]) -> list[dict[str, str]]:
+    """Rows of the Disclosure section: attribute, what is shown, AUC and its interval."""
+    shown = (findings.get("disclosure") or {}).get("attributes") or {}
+    return [{"attribute": run.roles.label(attribute),
+             "view": view_label(view),
+             "auc": _shown_number(f["auc"], 2), "interval": f"{f['low']:.2f}-{f['high']:.2f}",
+             "people": f"{f['n']:,}"}
+            for attribute, views in shown.items() for view, f in views.items()]
+
+
 def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
                    generated: datetime | None = None) -> dict[str, Any]:
     """Gather everything the report shows; aggregates only.
@@ -243,7 +254,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
         Template context: ``what``, ``summary``, ``accuracy``, ``drivers``, ``privacy``,
         ``tiers``, ``fairness``, ``flags`` (clear findings), ``uncertain``,
         ``reference_min``, ``direct_use`` (sentences), ``proxies``, ``friends``,
-        ``suppressed``, ``charts``, ``k``, ``explains``.
+        ``suppressed``, ``charts``, ``k``, ``explains``, ``disclosure``.
     """
     manifest = run.manifest
     when = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
@@ -305,6 +316,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
         "friends": _friends(findings),
         "suppressed": int(findings.get("suppressed_cells") or 0),
         "charts": _charts(drivers, privacy, lowest, unit),
+        "disclosure": _disclosure(run, findings),
     }
 
 
