@@ -348,6 +348,12 @@ def _remember_k() -> None:
     st.session_state[AUDIT_K_KEY] = st.session_state[_K_WIDGET_KEY]
 
 
+def current_k() -> int:
+    """The small-group threshold chosen in the sidebar, without drawing it again."""
+    floor = require_settings().min_k
+    return max(floor, int(st.session_state.get(AUDIT_K_KEY, max(DEFAULT_K, floor))))
+
+
 def audit_k() -> int:
     """Draw the small-group threshold in the sidebar and return it.
 

@@ -135,9 +135,9 @@ def test_a_sessions_build_stays_in_its_own_folder(deployed) -> None:
     built = list((deployed / ".sessions").glob("*/social-credit-n300-s0/manifest.json"))
     assert len(built) == 1
     assert not (deployed / "social-credit-n300-s0").exists()
-    assert "social-credit-n300-s0" in first.selectbox(key="run_name").options
+    assert "social-credit-n300-s0" in first.selectbox(key="run_picker").options
     second = _page("lessons")
-    assert second.selectbox(key="run_name").options == ["marketed-n300-s0"]
+    assert second.selectbox(key="run_picker").options == ["marketed-n300-s0"]
     assert len(list((deployed / ".sessions").iterdir())) == 2
 
 

@@ -16,6 +16,7 @@ import pytest
 from own_inputs import CLASSIFIER_ROLES, ROLES, classifier, regressor, skops_bytes, table
 from streamlit.testing.v1 import AppTest
 
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.importing.importer import import_files
 from sesame_audit.model.runs.store import load_run
 
@@ -155,7 +156,7 @@ def test_principal_reasons_on_a_probability(imported, monkeypatch) -> None:
     assert reasons, "no principal reason for the person pushed down the most"
     assert all("percentage points" in r for r in reasons)
     push = -values[row].min() * 100
-    assert f"{push:.1f} percentage points" in reasons[0]
+    assert escape_markdown(f"{push:.1f} percentage points") in reasons[0]
 
 
 def test_switching_run_forgets_the_old_runs_choices(imported, monkeypatch) -> None:

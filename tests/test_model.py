@@ -129,7 +129,7 @@ def test_a_build_whose_shap_values_do_not_add_up_fails_and_keeps_the_old_run(
 
     monkeypatch.setattr(builder, "explain", off_by(3 * ADDITIVITY_TOLERANCE))
     with pytest.raises(ValueError, match=r"miss the model's predictions by up to 0\.003 points"):
-        builder.build_run("proxy", 300, 6, path)
+        builder.build_run("proxy", 300, 6, path, replace=True)
     after = {p: p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no staging folder left

@@ -150,7 +150,7 @@ def test_control_characters_in_group_names_do_not_abort_the_pdf(imported, tmp_pa
     assert done.returncode == 0, done.stderr[-2000:]
     html = (tmp_path / "hostile.html").read_text()
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", html)
-    assert "female[31m reaches tier at_least_600" in html
+    assert "female[31m (120 people, 33 reaching) reaches tier at_least_600" in html
     assert (tmp_path / "hostile.pdf").read_bytes()[:5] == b"%PDF-"
 def test_the_largest_gap_is_the_surest_not_the_rarest(imported) -> None:
     _, run, _ = imported

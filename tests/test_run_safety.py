@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from sesame_audit.datasets.policy import load_policy, policy_to_toml
 from sesame_audit.model.build.builder import build_run
 from sesame_audit.model.cli import main
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.importing.importer import import_files
 from sesame_audit.model.runs import stored
 from sesame_audit.model.runs.run import RunError
@@ -205,7 +206,9 @@ def test_an_input_named_prediction_keeps_its_shap_values(tmp_path) -> None:
     inputs = ["income", "debts", "prediction"]
     frame["score"] = 500 + 0.01 * frame["income"] - 0.02 * frame["debts"] + frame["prediction"]
     model = LinearRegression().fit(frame[inputs], frame["score"])
-    path = _import(tmp_path, frame, model, ROLES.replace("[bands]\nage = [30, 50]\n", ""))
+    roles = ROLES.replace("[bands]\nage = [30, 50]\n", "").replace(
+        'sensitive = ["sex", "age"]', 'sensitive = ["sex"]')
+    path = _import(tmp_path, frame, model, roles)
     run = load_run(path)
     own = model.predict(frame[inputs])
     values = run.explanation.values
@@ -256,8 +259,8 @@ def test_the_policy_editor_refuses_a_name_leading_outside(tmp_path, monkeypatch)
         at.number_input(key="edit_n").set_value(2_000).run()
         at.button(key="edit_build").click().run()
         assert not at.exception
-        assert at.error[0].value.startswith("The rebuild failed and nothing was stored: "
-                                            f"run name '{name}")
+        assert at.error[0].value.startswith(escape_markdown(
+            f"The rebuild failed and nothing was stored: run name '{name}"))
         assert _tree(tmp_path) == before
 
 
@@ -281,5 +284,5 @@ def test_the_import_page_refuses_a_name_leading_outside(tmp_path, monkeypatch) -
         at.checkbox(key="own_replace").set_value(True).run()
         at.button(key="own_import").click().run()
         assert not at.exception
-        assert at.error[0].value.startswith(f"run name '{name}'")
+        assert at.error[0].value.startswith(escape_markdown(f"run name '{name}'"))
         assert _tree(tmp_path) == before

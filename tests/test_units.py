@@ -15,6 +15,7 @@ from test_report import findings_for
 
 from sesame_audit.model.core import units
 from sesame_audit.model.core.roles import Roles, TierSpec
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.figures.population import score_histogram
 from sesame_audit.model.importing.importer import import_files
 from sesame_audit.model.person.explained import principal_reasons
@@ -96,7 +97,7 @@ def test_identity_of_a_synthetic_run(social_run, social_path) -> None:
     assert line.startswith(f"Run {social_path.name} · ") and line.endswith("synthetic data")
     summary = subject_access(social_run, 3)
     assert summary["run"]["manifest_sha256"] == digest and summary["unit"] == "points"
-    assert f"Run: {line}" in to_markdown(summary)
+    assert f"Run: {escape_markdown(line)}" in to_markdown(summary)
 
 
 @pytest.fixture(scope="module")

@@ -84,7 +84,7 @@ st.subheader("What if some of this were different?")
 what_if_panel(run, person)
 
 st.subheader("What this score tells others when it is shown")
-k = state.audit_k()
+k = state.current_k()  # drawn in the sidebar by the person picker
 for sentence in state.shown_score_sentences(run, run.key, str(chosen), k):
     st.text(sentence)
 st.caption("From the people of the run who show a score in the same band; the Disclosure "

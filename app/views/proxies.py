@@ -47,7 +47,7 @@ elif run is not None:
                    "from a group's average score.")
     if gap.favoured is not None:  # the unawareness test
         st.markdown("**Unawareness test.** "
-                    + escape_markdown(unawareness_sentence(gap, dict(labels))))
+                    + escape_markdown(unawareness_sentence(gap, dict(labels), roles=roles)))
         show_chart(run, charts.gap_chart(gap.by_feature, labels, roles=roles))
         st.caption("Long orange bars mean the gap comes through stand-ins for the attribute; "
                    "long blue bars carry it too, though no single one predicts the "

@@ -26,6 +26,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
+from sesame_audit.model.core import units
+from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.figures.drivers import sample_rows
 from sesame_audit.model.figures.groups import group_labels, group_means
 from sesame_audit.model.figures.intervals import mean_gap_interval
@@ -557,7 +559,8 @@ class UnawarenessGap:
         return pushing.head(top).reset_index(drop=True)
 
 
-def unawareness_sentence(gap: UnawarenessGap, label: dict[str, str] | None = None) -> str:
+def unawareness_sentence(gap: UnawarenessGap, label: dict[str, str] | None = None, *,
+                         roles: Roles | None = None) -> str:
     """Return the unawareness test in words: the gap, its interval, who carries it.
 
     Parameters
@@ -566,6 +569,8 @@ def unawareness_sentence(gap: UnawarenessGap, label: dict[str, str] | None = Non
         Output of :func:`unawareness_gap`, with two groups compared.
     label : dict, optional
         Column -> label, for the attribute and the inputs named.
+    roles : Roles, optional
+        The run's roles, to write the gap in the score's unit (score points without).
 
     Returns
     -------
@@ -576,21 +581,27 @@ def unawareness_sentence(gap: UnawarenessGap, label: dict[str, str] | None = Non
         threshold.
     """
     name = (label or {}).get
+
+    def amount(value: float, signed: bool = False) -> str:
+        if roles is None:
+            return f"{value:{'+' if signed else ''}.0f} points"
+        return units.format_change(value, roles, signed=signed)
+
     attribute = name(gap.attribute, gap.attribute)
     text = (f"{attribute} is {'an input' if gap.is_input else 'not an input'}, yet "
-            f"'{gap.favoured}' ({gap.n_favoured:,} people) score {gap.gap:.0f} points "
-            f"(95% interval {gap.gap_low:.0f} to {gap.gap_high:.0f}) above "
+            f"'{gap.favoured}' ({gap.n_favoured:,} people) score {amount(gap.gap)} "
+            f"(95% interval {amount(gap.gap_low)} to {amount(gap.gap_high)}) above "
             f"'{gap.disfavoured}' ({gap.n_disfavoured:,} people) on average.")
     parts = []
     for row in gap.contributors().itertuples():
         strength = ("" if pd.isna(row.strength) else f", strength {row.strength:.2f}")
-        parts.append(f"{name(row.feature, row.feature)} ({row.gap_points:+.0f} points"
+        parts.append(f"{name(row.feature, row.feature)} ({amount(row.gap_points, True)}"
                      f"{strength})")
     if parts:
         text += " The largest contributors: " + "; ".join(parts) + "."
     if gap.proxies:
         text += (f" The inputs with strength at least {gap.threshold:.2f} (proxies) carry "
-                 f"{gap.proxy_gap:.0f} of the {gap.gap:.0f} points.")
+                 f"{amount(gap.proxy_gap)} of the {amount(gap.gap)}.")
     else:
         text += (f" No input reaches a strength of {gap.threshold:.2f} for {attribute}, "
                  "so none counts as a proxy; the contributors above carry the gap "
