@@ -259,8 +259,8 @@ def test_the_policy_editor_refuses_a_name_leading_outside(tmp_path, monkeypatch)
         at.number_input(key="edit_n").set_value(2_000).run()
         at.button(key="edit_build").click().run()
         assert not at.exception
-        assert at.error[0].value.startswith(escape_markdown(
-            f"The rebuild failed and nothing was stored: run name '{name}"))
+        assert at.error[0].value.startswith(
+            "The rebuild failed and nothing was stored: " + escape_markdown(f"run name '{name}"))
         assert _tree(tmp_path) == before
 
 

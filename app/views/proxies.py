@@ -26,7 +26,7 @@ elif run is not None:
 
     strength = state.proxy_strength_table(run, run.key)
     direct = state.direct_use_table(run, run.key)
-    for line in direct_use_lines(direct.to_dict("records"), dict(labels)):
+    for line in direct_use_lines(direct.to_dict("records"), dict(labels), roles=roles):
         st.warning(escape_markdown(line))
     show_chart(run, charts.proxy_heatmap(strength, labels))
     st.caption("Bright cells are inputs that give away a sensitive attribute on their own "

@@ -45,7 +45,10 @@ def _count(value: Any) -> int | None:
 
 
 def _cell(row: dict[str, Any]) -> dict[str, Any]:
-    """One impact ratio as JSON: the ratio, its 95% interval and the people behind it."""
+    """One impact ratio as JSON: the ratio, its 95% interval and the people behind it
+    (every field None for a hidden group)."""
+    if bool(row["suppressed"]):
+        return dict.fromkeys(("ratio", "low", "high", "n", "reached"))
     return {"ratio": _finite_or_none(row["impact_ratio"]),
             "low": _finite_or_none(row["impact_lower"]),
             "high": _finite_or_none(row["impact_upper"]), "n": _count(row["count"]),

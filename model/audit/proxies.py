@@ -327,7 +327,8 @@ def direct_use(run: Run, *, sample: int | None = 20_000) -> pd.DataFrame:
                              ignore_index=True)
 
 
-def direct_use_lines(direct: list[dict], labels: dict[str, str] | None = None) -> list[str]:
+def direct_use_lines(direct: list[dict], labels: dict[str, str] | None = None, *,
+                     roles: Roles | None = None) -> list[str]:
     """Return one plain sentence per sensitive attribute the model reads directly.
 
     Parameters
@@ -336,6 +337,8 @@ def direct_use_lines(direct: list[dict], labels: dict[str, str] | None = None) -
         Records of :func:`direct_use` (as in ``audit --json``'s ``direct_use``).
     labels : dict, optional
         Column -> label.
+    roles : Roles, optional
+        The run's roles, for the score's unit (score points without).
 
     Returns
     -------
@@ -348,9 +351,11 @@ def direct_use_lines(direct: list[dict], labels: dict[str, str] | None = None) -
     for row in direct:
         what = ("is the sensitive attribute" if row["relation"] == "the attribute itself"
                 else "carries the same information as")
+        moved = (f"{row['mean_abs_points']:.1f} points" if roles is None
+                 else units.format_change(row["mean_abs_points"], roles, signed=False))
         lines.append(f"Direct use: the model reads {name(row['feature'], row['feature'])}, "
                      f"which {what} {name(row['attribute'], row['attribute'])}; it moves "
-                     f"scores by {row['mean_abs_points']:.1f} points on average, "
+                     f"scores by {moved} on average, "
                      f"{row['shap_share']:.0%} of all movement.")
     return lines
 

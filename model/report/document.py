@@ -199,7 +199,7 @@ def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
     if minimum:
         lines.append(f"Each ratio compares a group with the most favoured group of at least "
                      f"{minimum} people.")
-    lines += direct_use_lines(findings.get("direct_use") or [])
+    lines += direct_use_lines(findings.get("direct_use") or [], roles=run.roles)
     proxies = findings.get("proxies") or []
     if proxies:
         best = max(proxies, key=lambda p: p["strength"])
@@ -308,7 +308,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
         "flags": findings.get("flags") or [],
         "uncertain": findings.get("uncertain") or [],
         "reference_min": findings.get("reference_min"),
-        "direct_use": direct_use_lines(findings.get("direct_use") or []),
+        "direct_use": direct_use_lines(findings.get("direct_use") or [], roles=run.roles),
         "proxies": [{"feature": p["feature"], "attribute": p["attribute"],
                      "strength": _shown_number(p["strength"])}
                     for p in sorted(findings.get("proxies") or [],
