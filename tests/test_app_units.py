@@ -118,7 +118,7 @@ def test_every_page_speaks_the_run_unit_and_names_it(imported, name, monkeypatch
         assert "Decisions matching the recorded outcome" in overview
         assert "Ranking quality (AUC)" in overview
     else:
-        assert "Model accuracy (R²)" in overview
+        assert "Model accuracy (in-sample R²)" in overview
     assert "(0+)" not in everything and "(1+)" not in everything
 
 

@@ -134,7 +134,8 @@ def test_a_build_whose_shap_values_do_not_add_up_fails_and_keeps_the_old_run(
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no staging folder left
     monkeypatch.setattr(builder, "explain", off_by(ADDITIVITY_TOLERANCE / 2))
-    rebuilt = json.loads((builder.build_run("proxy", 300, 6, path, replace=True) / "manifest.json").read_text())
+    rebuilt = json.loads((builder.build_run("proxy", 300, 6, path, replace=True)
+                          / "manifest.json").read_text())
     assert rebuilt["seed"] == 6
     assert rebuilt["shap"]["max_additivity_error_points"] == pytest.approx(
         ADDITIVITY_TOLERANCE / 2, abs=1e-4)  # as stored: float32 values

@@ -10,6 +10,7 @@ that every group shown holds at least k people and that the people left out of t
 from __future__ import annotations
 
 import json
+import re
 from itertools import combinations
 from pathlib import Path
 
@@ -164,7 +165,7 @@ def _tour_page(at: AppTest, groups: Groups, page: str) -> None:
 def _findings_check(findings: dict, groups: Groups, where: str) -> None:
     for attribute, by_group in findings["impact_ratios"].items():
         shown = {g: None for g, tiers in by_group.items()
-                 if any(r is not None for r in tiers.values())}
+                 if any(cell["n"] is not None for cell in tiers.values())}
         assert groups.attribute_of(list(by_group)) is not None, attribute
         groups.check(shown, f"{where} {attribute}")
 
@@ -215,5 +216,9 @@ def test_no_small_cell_anywhere(runs: Path, name: str, monkeypatch: pytest.Monke
     report = json.loads(build_report(run, audit, "json", k=K))
     _findings_check(report["findings"], groups, "report")
     access = json.loads(to_json(subject_access(run, run.first_id())))
-    assert set(access) == {"person", "run", "score", "average_score", "tier", "next_tier",
-                           "reasons", "contributions", "data"}
+    assert set(access) == {"person", "run", "unit", "score", "score_text", "average_score",
+                           "average_text", "tier", "next_tier", "reasons", "contributions",
+                           "data", "shown_score"}
+    for sentence in access["shown_score"]:  # a band's people, when named, are k or more
+        for count in re.findall(r"of ([\d,]+) such profiles", sentence):
+            assert int(count.replace(",", "")) >= K, sentence
