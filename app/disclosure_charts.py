@@ -86,10 +86,10 @@ def band_chart(bands: pd.DataFrame, label: str, unit: str = "points") -> alt.Cha
         Stacked bars per band (suppressed cells left out), each group's overall share in the
         tooltip.
     """
-    data = bands[~bands["suppressed"]].assign(
-        group=lambda d: d["group"].map(readable),
-        band=lambda d: d["band_start"].map("{:g}".format) + "-"
-        + d["band_end"].map("{:g}".format))
+    data = bands[~bands["suppressed"]].copy()
+    data["group"] = [readable(g) for g in data["group"]]
+    data["band"] = [f"{start:g}-{end:g}" for start, end in zip(data["band_start"],
+                                                               data["band_end"], strict=True)]
     order = list(dict.fromkeys(data["band"]))
     groups = sorted(data["group"].unique())
     return alt.Chart(data, width=WIDTH, title=f"{label} of the people showing each score").mark_bar(

@@ -31,4 +31,4 @@ PAGES = [
     st.Page("views/about.py", title="About", icon="ℹ️"),
 ]
 
-st.navigation(PAGES).run()
+st.navigation(PAGES, expanded=True).run()  # every page listed, none behind "View more"
