@@ -92,8 +92,8 @@ def band_chart(bands: pd.DataFrame, label: str, unit: str = "points") -> alt.Cha
                                                                data["band_end"], strict=True)]
     order = list(dict.fromkeys(data["band"]))
     groups = sorted(data["group"].unique())
-    return alt.Chart(data, width=WIDTH, title=f"{label} of the people showing each score").mark_bar(
-    ).encode(
+    return alt.Chart(data, width=WIDTH, height=240,
+                     title=f"{label} of the people showing each score").mark_bar().encode(
         x=alt.X("band:N", sort=order, title=f"Score shown ({unit})"),
         y=alt.Y("share:Q", title="Share of the people in the band",
                 axis=alt.Axis(format="%"), stack="zero"),

@@ -16,6 +16,7 @@ from sesame_audit.model.audit.disclosure import (
     attribute_disclosure,
     badge_threshold,
     disclosure_findings,
+    narrowing,
     view_counts,
     view_finding,
 )
@@ -165,3 +166,11 @@ def test_disclosure_page(proxy_run, monkeypatch) -> None:
     assert "AUC" in lead and "ethnicity" in lead
     at.selectbox(key="disclosure_attribute").set_value("hukou").run()
     assert not at.exception
+
+
+def test_the_narrowing_estimate_lies_in_its_interval(proxy_run) -> None:
+    found = narrowing(proxy_run)
+    assert len(found) > 5 and found["explained"].is_monotonic_decreasing
+    assert ((found["low"] <= found["explained"]) & (found["explained"] <= found["high"])).all()
+    # the score is built from friends' scores and payments: they are what it gives away most
+    assert {"friends_mean_score", "payment_history"} & set(found["feature"].head(3))

@@ -264,7 +264,7 @@ def narrowing(run: Run, *, seed: int = _STREAM) -> pd.DataFrame:
         One row per numeric input, most narrowed first: ``feature``, ``label``,
         ``explained`` (share of the input's variation the score's bands explain, adjusted
         for chance; 0 means the score says nothing of it), ``low``, ``high`` (bootstrap 95%
-        interval) and ``n`` (people in the run's fixed sample).
+        interval, from the bootstrap's spread) and ``n`` (people in the run's fixed sample).
     """
     people, values = stored.sample(run)
     score = run.base + values.sum(axis=1).to_numpy(dtype=float)
@@ -284,10 +284,13 @@ def narrowing(run: Run, *, seed: int = _STREAM) -> pd.DataFrame:
         for _ in range(BOOTSTRAP):
             pick = rng.integers(0, len(x), len(x))
             boot.append(_adjusted_eta_squared(x[pick], b[pick]))
-        low, high = np.nanpercentile(boot, [2.5, 97.5])
+        # resampling repeats people, which inflates the share explained: the bootstrap
+        # gives the spread only, and the interval is centred on the estimate
+        point = _adjusted_eta_squared(x, b)
+        spread = Z95 * float(np.nanstd(boot, ddof=1))
         rows.append({"feature": feature, "label": run.roles.label(feature),
-                     "explained": _adjusted_eta_squared(x, b), "low": float(low),
-                     "high": float(high), "n": len(x)})
+                     "explained": point, "low": point - spread, "high": point + spread,
+                     "n": len(x)})
     table = pd.DataFrame(rows, columns=["feature", "label", "explained", "low", "high", "n"])
     return table.sort_values("explained", ascending=False, ignore_index=True)
 
