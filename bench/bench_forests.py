@@ -4,17 +4,20 @@ For each model (random forest of 200 trees of depth 10, extra trees, gradient bo
 300 trees of depth 5, histogram gradient boosting, and a LightGBM model through its own
 ``pred_contrib``), on the same synthetic table: rows per second of our exact TreeSHAP
 (tables built inside the timing), of shap's TreeExplainer (timed on a few hundred rows and
-extrapolated), the largest difference between the two, and the peak memory of ours. Writes
+extrapolated), the largest difference between the two, and the peak memory of ours (the
+arrays it allocates, values and tables included, by tracemalloc). Writes
 ``bench/results/forests.md``.
 
-Usage: ``python bench/bench_forests.py [--rows 20000] [--shap-rows 300]``.
+Usage: ``python bench/bench_forests.py [--rows 20000 200000] [--shap-rows 300]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -41,26 +44,31 @@ def _data(rows: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return X, y, (y > np.median(y)).astype(int)
 
 
-def _ours(model: object, X: np.ndarray) -> tuple[np.ndarray, float]:
+def _ours(model: object, X: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Our values, seconds and peak MiB allocated while computing them."""
     if isinstance(model, HistGradientBoostingRegressor):
         trees, baseline = trees_of(model)
     else:
         trees, baseline = sklearn_trees(model)
         X = as_tree_input(X)
+    tracemalloc.start()
     start = time.perf_counter()
     values, _ = trees_shap_values(trees, baseline, X, n_jobs=2)
-    return values, time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return values, seconds, peak
 
 
-def main() -> None:
-    """Run the benchmark and write the results table."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=20_000)
-    parser.add_argument("--shap-rows", type=int, default=300)
-    args = parser.parse_args()
+def _load() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _size(rows: int, shap_rows: int) -> list[str]:
+    """Benchmark every model on ``rows`` rows; return the table lines."""
     import shap
 
-    X, y, labels = _data(args.rows)
+    X, y, labels = _data(rows)
     models = [
         ("RandomForestClassifier, 200 trees, depth 10",
          RandomForestClassifier(200, max_depth=10, random_state=0, n_jobs=2).fit(X, labels)),
@@ -73,41 +81,56 @@ def main() -> None:
                                        random_state=0).fit(X, y)),
     ]
     _ours(models[-1][1], X[:100])  # compile the kernels before any timing
-    rows = []
+    lines = []
     for name, model in models:
-        values, seconds = _ours(model, X)
+        values, seconds, peak = _ours(model, X)
         explainer = shap.TreeExplainer(model)
-        sample = X[: args.shap_rows]
+        sample = X[:shap_rows]
         start = time.perf_counter()
         reference = np.asarray(explainer.shap_values(sample), dtype=np.float64)
         shap_seconds = time.perf_counter() - start
         if reference.ndim == 3:
             reference = reference[:, :, 1]
-        gap = float(np.max(np.abs(reference - values[: args.shap_rows])))
-        ours_rate, shap_rate = args.rows / seconds, args.shap_rows / shap_seconds
-        rows.append(f"| {name} | {ours_rate:,.0f} | {shap_rate:,.0f} | "
-                    f"{ours_rate / shap_rate:.1f}x | {gap:.1e} |")
-        print(rows[-1], flush=True)
+        gap = float(np.max(np.abs(reference - values[:shap_rows])))
+        ours_rate, shap_rate = rows / seconds, shap_rows / shap_seconds
+        lines.append(f"| {rows:,} | {name} | {ours_rate:,.0f} | {shap_rate:,.0f} | "
+                     f"{ours_rate / shap_rate:.1f}x | {gap:.1e} | {peak:,.0f} | {_load()} |")
+        print(lines[-1], flush=True)
     try:
         import lightgbm
     except ImportError:
-        lightgbm = None
-    if lightgbm is not None:
-        booster = lightgbm.LGBMRegressor(n_estimators=200, num_leaves=31, verbose=-1,
-                                         n_jobs=2).fit(X, y)
-        start = time.perf_counter()
-        booster.predict(X, pred_contrib=True)
-        rows.append(f"| LightGBM pred_contrib (its own C++ TreeSHAP), 200 trees, 31 leaves | "
-                    f"{args.rows / (time.perf_counter() - start):,.0f} | | | |")
-        print(rows[-1], flush=True)
+        return lines
+    booster = lightgbm.LGBMRegressor(n_estimators=200, num_leaves=31, verbose=-1,
+                                     n_jobs=2).fit(X, y)
+    start = time.perf_counter()
+    booster.predict(X, pred_contrib=True)
+    lines.append(f"| {rows:,} | LightGBM pred_contrib (its own C++ TreeSHAP), 200 trees, "
+                 f"31 leaves | {rows / (time.perf_counter() - start):,.0f} | | | | | "
+                 f"{_load()} |")
+    print(lines[-1], flush=True)
+    return lines
+
+
+def main() -> None:
+    """Run the benchmark and write the results table."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, nargs="+", default=[20_000])
+    parser.add_argument("--shap-rows", type=int, default=300)
+    args = parser.parse_args()
+    machine = describe()
+    lines = [line for rows in args.rows for line in _size(rows, args.shap_rows)]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     RESULTS.write_text("\n".join([
-        "# Tree kernels on the models auditors bring", "", describe(), "",
-        f"{args.rows:,} rows, 20 features; ours timed on every row with 2 threads, tables "
-        f"built inside the timing; shap's TreeExplainer timed on {args.shap_rows} rows and "
-        "extrapolated; difference = largest |ours - shap| on those rows (float64).", "",
-        "| model | ours (rows/s) | shap (rows/s) | ours / shap | max difference |",
-        "| --- | ---: | ---: | ---: | ---: |", *rows, "",
+        "# Tree kernels on the models auditors bring", "", machine, "",
+        "20 features; ours timed on every row with 2 threads, tables built inside the timing; "
+        f"shap's TreeExplainer timed on {args.shap_rows} rows and extrapolated; difference = "
+        "largest |ours - shap| on those rows (float64); peak = the most memory ours held in "
+        "arrays at once (values and tables included; tracemalloc); load = the machine's "
+        "1/5/15-minute load average when the line was done (the machine is shared: other work "
+        "slows both sides alike).", "",
+        "| rows | model | ours (rows/s) | shap (rows/s) | ours / shap | max difference "
+        "| peak (MiB) | load |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |", *lines, "",
         f"Peak resident memory of the whole benchmark process: {peak:,.0f} MB.", ""]))
 
 
