@@ -232,7 +232,7 @@ def cmd_disclosure(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import a table, a skops model and a roles file as a run folder."""
+    """Import a table, a model (skops or LightGBM text) and a roles file as a run folder."""
     from sesame_audit.model.importing.importer import import_files
 
     path = import_files(args.data, args.model, args.roles, args.out,
@@ -380,9 +380,11 @@ def _parser() -> argparse.ArgumentParser:
     disclosure.add_argument("--json", action="store_true", help="print the findings as JSON")
     disclosure.set_defaults(func=cmd_disclosure)
 
-    own = sub.add_parser("import", help="import your own table, skops model and roles file")
+    own = sub.add_parser("import", help="import your own table, model (skops or LightGBM "
+                         ".txt) and roles file")
     own.add_argument("--data", required=True, type=Path, help="table: CSV (UTF-8) or Parquet")
-    own.add_argument("--model", required=True, type=Path, help="model saved with skops")
+    own.add_argument("--model", required=True, type=Path,
+                     help="model saved with skops, or a LightGBM text model (.txt)")
     own.add_argument("--roles", required=True, type=Path, help="column roles (TOML)")
     own.add_argument("--out", required=True, type=Path, help="run folder to create")
     own.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")

@@ -8,6 +8,7 @@ explainer is exact where shap has an exact one:
   boosting, histogram gradient boosting): exact path-dependent TreeSHAP by the fast kernels
   of :mod:`explain.treeshap` (the trees flattened by :mod:`explain.sklearn_trees`), checked
   against the model's own output;
+- LightGBM text models (:mod:`explain.lightgbm_text`): the same kernels on their parsed trees;
 - linear models: LinearExplainer (interventional, exact for a linear model), against the
   mean of the whole table;
 - anything else: a permutation explainer over the original inputs, an approximation whose
@@ -36,6 +37,7 @@ from sklearn.pipeline import Pipeline
 from sesame_audit.model.core.bad_input import ModelFitError
 from sesame_audit.model.explain.explanation import Explanation
 from sesame_audit.model.explain.hgb_trees import trees_of
+from sesame_audit.model.explain.lightgbm_text import LightGBMTextClassifier, LightGBMTextRegressor
 from sesame_audit.model.explain.sklearn_trees import as_tree_input, sklearn_trees
 from sesame_audit.model.explain.treeshap import trees_shap_values
 
@@ -43,10 +45,11 @@ ADDITIVITY_TOLERANCE = 1e-4
 BACKGROUND_ROWS = 50
 _PROBABILITY_TREES = ("DecisionTreeClassifier", "RandomForestClassifier",
                       "ExtraTreesClassifier", "ExtraTreeClassifier")
-_LOG_ODDS_TREES = ("GradientBoostingClassifier", "HistGradientBoostingClassifier")
+_LOG_ODDS_TREES = ("GradientBoostingClassifier", "HistGradientBoostingClassifier",
+                   "LightGBMTextClassifier")
 _REGRESSION_TREES = ("DecisionTreeRegressor", "RandomForestRegressor", "ExtraTreesRegressor",
                      "ExtraTreeRegressor", "GradientBoostingRegressor",
-                     "HistGradientBoostingRegressor")
+                     "HistGradientBoostingRegressor", "LightGBMTextRegressor")
 
 
 @dataclass(frozen=True)
@@ -194,14 +197,15 @@ def _fast_tree_shap(last: Any, encoded: np.ndarray, positive: int) -> tuple[np.n
     The explained output is the one its trees add up to: a regressor's prediction, a
     forest's probability of class ``positive``, a boosted classifier's log-odds of it.
     """
-    if isinstance(last, HistGradientBoostingClassifier | HistGradientBoostingRegressor):
+    if isinstance(last, LightGBMTextClassifier | LightGBMTextRegressor):
+        trees, baseline = last.trees_, 0.0  # compared in float64, as LightGBM does
+    elif isinstance(last, HistGradientBoostingClassifier | HistGradientBoostingRegressor):
         trees, baseline = trees_of(last)
-        sign = -1.0 if is_classifier(last) and positive == 0 else 1.0
-        trees = [_signed(nodes, sign) for nodes in trees]
-        baseline *= sign
     else:
         trees, baseline = sklearn_trees(last, positive=positive)
-        encoded = as_tree_input(encoded)
+        return trees_shap_values(trees, baseline, as_tree_input(encoded), n_jobs=_threads())
+    if is_classifier(last) and positive == 0:  # the trees add up to the log-odds of class 1
+        trees, baseline = [_signed(nodes, -1.0) for nodes in trees], -baseline
     return trees_shap_values(trees, baseline, encoded, n_jobs=_threads())
 
 

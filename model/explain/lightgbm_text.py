@@ -322,6 +322,19 @@ class _LightGBMText(BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return bool(self.text)
 
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:  # noqa: N803 - BaseEstimator's name
+        return f"{type(self).__name__}(<LightGBM text model of {len(self.text):,} characters>)"
+
+    def fit(self, X: Any, y: Any) -> _LightGBMText:
+        """Refuse: the model is read from LightGBM's text and trained by LightGBM only.
+
+        Raises
+        ------
+        TypeError
+            Always.
+        """
+        raise TypeError("a LightGBM text model is read, not fitted: train it with LightGBM")
+
     def __getstate__(self) -> dict[str, Any]:
         return {"text": self.text}
 

@@ -29,7 +29,7 @@ from sesame_audit.model.importing.checks import Prepared, prepare
 from sesame_audit.model.importing.roles_file import RolesSpec, parse_roles_bytes
 from sesame_audit.model.importing.table_file import read_table
 from sesame_audit.model.runs.destination import check_destination
-from sesame_audit.model.runs.model_files import load_model_bytes, requested_types
+from sesame_audit.model.runs.model_files import load_model_file, model_file_types
 
 MEASURED_ON = "the imported table, which may include the rows the model was trained on"
 
@@ -57,14 +57,14 @@ class ModelFile:
 
 
 def read_model(data: bytes, name: str, *, max_bytes: int = MAX_BYTES) -> ModelFile:
-    """Load a skops model file safely and check that it is a fitted regressor or classifier.
+    """Load a model file safely and check that it is a fitted regressor or classifier.
 
     Parameters
     ----------
     data : bytes
-        Contents of the file.
+        Contents of the file: skops, or a LightGBM text model (``.txt``).
     name : str
-        File name, for messages.
+        File name, whose suffix tells the format, and for messages.
     max_bytes : int
         Largest accepted size.
 
@@ -81,8 +81,8 @@ def read_model(data: bytes, name: str, *, max_bytes: int = MAX_BYTES) -> ModelFi
         When the model is not a fitted regressor or classifier.
     """
     check_size(len(data), name, max_bytes=max_bytes)
-    types = requested_types(data)
-    model = load_model_bytes(data)
+    types, _ = model_file_types(data, name)
+    model = load_model_file(data, name)
     kind = type(model).__name__
     if not (is_regressor(model) or is_classifier(model)) or not hasattr(model, "predict"):
         raise ModelFitError(f"{name} holds a {kind}, which is neither a regressor nor a "
