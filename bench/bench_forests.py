@@ -118,12 +118,18 @@ def main() -> None:
     parser.add_argument("--shap-rows", type=int, default=300)
     args = parser.parse_args()
     machine = describe()
-    lines = [line for rows in args.rows for line in _size(rows, args.shap_rows)]
+    lines: list[str] = []
+    for rows in args.rows:  # the file is rewritten after each size, so a long run shows progress
+        lines += _size(rows, args.shap_rows)
+        _write(machine, lines, args.shap_rows)
+
+
+def _write(machine: str, lines: list[str], shap_rows: int) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     RESULTS.write_text("\n".join([
         "# Tree kernels on the models auditors bring", "", machine, "",
         "20 features; ours timed on every row with 2 threads, tables built inside the timing; "
-        f"shap's TreeExplainer timed on {args.shap_rows} rows and extrapolated; difference = "
+        f"shap's TreeExplainer timed on {shap_rows} rows and extrapolated; difference = "
         "largest |ours - shap| on those rows (float64); peak = the most memory ours held in "
         "arrays at once (values and tables included; tracemalloc); load = the machine's "
         "1/5/15-minute load average when the line was done (the machine is shared: other work "
@@ -132,7 +138,6 @@ def main() -> None:
         "| peak (MiB) | load |",
         "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |", *lines, "",
         f"Peak resident memory of the whole benchmark process: {peak:,.0f} MB.", ""]))
-
 
 if __name__ == "__main__":
     main()

@@ -322,7 +322,7 @@ class _LightGBMText(BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return bool(self.text)
 
-    def __repr__(self, N_CHAR_MAX: int = 700) -> str:  # noqa: N803 - BaseEstimator's name
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
         return f"{type(self).__name__}(<LightGBM text model of {len(self.text):,} characters>)"
 
     def fit(self, X: Any, y: Any) -> _LightGBMText:
