@@ -19,6 +19,7 @@ from types import ModuleType
 
 from sesame_audit.model.core.bad_input import BadInputError
 from sesame_audit.model.explain.lightgbm_text import LightGBMModelError, estimator_from_text
+from sesame_audit.model.runs.allowed_parts import ALLOWED_PARTS, check_parts
 from sesame_audit.model.runs.tree_checks import check_trees
 
 TRUSTED_TYPES: tuple[str, ...] = (
@@ -32,6 +33,9 @@ TRUSTED_TYPES: tuple[str, ...] = (
     # LightGBM text models: they keep only the model's text, parsed and checked on loading.
     "sesame_audit.model.explain.lightgbm_text.LightGBMTextClassifier",
     "sesame_audit.model.explain.lightgbm_text.LightGBMTextRegressor",
+    # Parts of native-categorical HGB, MLP and calibrated models, checked after loading to
+    # hold plain data only (runs.allowed_parts); the one function allowed is check_array.
+    *ALLOWED_PARTS,
 )
 LIGHTGBM_SUFFIX = ".txt"
 """Model files with this suffix are read as LightGBM text models, all others as skops."""
@@ -266,6 +270,8 @@ def load_model_bytes(data: bytes, *, trusted: tuple[str, ...] = TRUSTED_TYPES) -
         :func:`check_archive`, or asks for an untrusted type (named).
     TreeStructureError
         When a tree in the model is not a well-formed tree (see :func:`check_trees`).
+    UnsafePartError
+        When a part trusted only as plain data holds more (see :func:`check_parts`).
     """
     refused = [t for t in untrusted_types(data) if t not in trusted]
     if refused:
@@ -279,6 +285,7 @@ def load_model_bytes(data: bytes, *, trusted: tuple[str, ...] = TRUSTED_TYPES) -
         raise UnsafeModelError(f"the skops file could not be loaded: {first}") from None
     try:
         check_trees(model)
+        check_parts(model)
     except BadInputError:
         raise
     except Exception as exc:  # a crafted object graph can hold anything where trees belong
