@@ -38,9 +38,10 @@ def _hgb():
 
 MODELS = {
     "native categorical HGB": _hgb,
-    "MLP classifier, adam": lambda: MLPClassifier(hidden_layer_sizes=(5,), max_iter=30, random_state=0).fit(*_data()),
-    "MLP regressor, sgd": lambda: MLPRegressor(hidden_layer_sizes=(4,), solver="sgd", max_iter=30,
-                                               random_state=0).fit(*_data()),
+    "MLP classifier, adam": lambda: MLPClassifier(hidden_layer_sizes=(5,), max_iter=30,
+                                                  random_state=0).fit(*_data()),
+    "MLP regressor, sgd": lambda: MLPRegressor(hidden_layer_sizes=(4,), solver="sgd",
+                                               max_iter=30, random_state=0).fit(*_data()),
     "calibrated, sigmoid": lambda: CalibratedClassifierCV(LogisticRegression(), cv=3).fit(
         *_data()),
     "calibrated forest, isotonic": lambda: CalibratedClassifierCV(
