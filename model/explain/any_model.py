@@ -36,7 +36,7 @@ from sklearn.pipeline import Pipeline
 
 from sesame_audit.model.core.bad_input import ModelFitError
 from sesame_audit.model.explain.explanation import Explanation
-from sesame_audit.model.explain.hgb_trees import trees_of
+from sesame_audit.model.explain.hgb_trees import native_categorical, trees_of
 from sesame_audit.model.explain.lightgbm_text import LightGBMTextClassifier, LightGBMTextRegressor
 from sesame_audit.model.explain.sklearn_trees import as_tree_input, sklearn_trees
 from sesame_audit.model.explain.treeshap import trees_shap_values
@@ -191,22 +191,33 @@ def natural_output(model: Any) -> str:
     return "probability"
 
 
-def _fast_tree_shap(last: Any, encoded: np.ndarray, positive: int) -> tuple[np.ndarray, float]:
-    """Exact path-dependent TreeSHAP of a scikit-learn tree model by the fast kernels.
+def _fast_tree_shap(last: Any, raw: Any, positive: int) -> tuple[np.ndarray, float]:
+    """Exact path-dependent TreeSHAP of a tree model by the fast kernels.
 
     The explained output is the one its trees add up to: a regressor's prediction, a
     forest's probability of class ``positive``, a boosted classifier's log-odds of it.
+    ``raw`` is what the model takes; native categorical columns are followed through their
+    codes and the values returned per column of ``raw``.
     """
+    left_sets, owner = None, None
     if isinstance(last, LightGBMTextClassifier | LightGBMTextRegressor):
-        trees, baseline = last.trees_, 0.0  # compared in float64, as LightGBM does
+        trees, baseline, encoded = last.trees_, 0.0, _dense(raw)  # compared in float64
     elif isinstance(last, HistGradientBoostingClassifier | HistGradientBoostingRegressor):
-        trees, baseline = trees_of(last)
+        if getattr(last, "_preprocessor", None) is not None:  # native categorical features
+            trees, baseline, left_sets, encoded, owner = native_categorical(last, raw)
+        else:
+            (trees, baseline), encoded = trees_of(last), _dense(raw)
     else:
         trees, baseline = sklearn_trees(last, positive=positive)
-        return trees_shap_values(trees, baseline, as_tree_input(encoded), n_jobs=_threads())
+        return trees_shap_values(trees, baseline, as_tree_input(_dense(raw)),
+                                 n_jobs=_threads())
     if is_classifier(last) and positive == 0:  # the trees add up to the log-odds of class 1
         trees, baseline = [_signed(nodes, -1.0) for nodes in trees], -baseline
-    return trees_shap_values(trees, baseline, encoded, n_jobs=_threads())
+    values, base_value = trees_shap_values(trees, baseline, encoded, n_jobs=_threads(),
+                                           left_sets=left_sets)
+    if owner is not None:  # encoded columns put back in the input's order
+        values = values[:, np.argsort(owner)]
+    return values, base_value
 
 
 def _signed(nodes: np.ndarray, sign: float) -> np.ndarray:
@@ -235,15 +246,16 @@ def _exact(model: Any, X: pd.DataFrame, output: str, positive: int
     name = type(last).__name__
     inputs = list(X.columns)
     owners = _trace(pre, inputs, inputs)[1] if pre is not None else inputs
-    encoded = _dense(pre.transform(X)) if pre is not None else _dense(X)
+    raw = pre.transform(X) if pre is not None else X
     classifier = is_classifier(model)
     if ((not classifier and name in _REGRESSION_TREES)
             or (output == "probability" and name in _PROBABILITY_TREES)
             or (output == "log_odds" and name in _LOG_ODDS_TREES and len(last.classes_) == 2)):
-        values, base_value = _fast_tree_shap(last, encoded, positive)
+        values, base_value = _fast_tree_shap(last, raw, positive)
         return "tree", values, base_value, owners
     if hasattr(last, "coef_") and (not classifier or (output == "log_odds"
                                                         and len(last.classes_) == 2)):
+        encoded = _dense(raw)
         background = shap.maskers.Independent(encoded, max_samples=len(encoded))
         explainer = shap.LinearExplainer(last, background)
         kind = "linear"

@@ -71,11 +71,13 @@ class _FlatEnsemble:
     ``leaf_tab[l] == -1`` if it is evaluated per row.
     """
 
-    def __init__(self, trees: list[np.ndarray], max_table_bits: int, budget: int) -> None:
+    def __init__(self, trees: list[np.ndarray], max_table_bits: int, budget: int,
+                 left_sets: list[np.ndarray] | None = None) -> None:
         leaf_k, leaf_value, leaf_feats, leaf_r, node_bit, node_leaf = [], [], [], [], [], []
         self.expected = 0.0
         for nodes in trees:
-            if np.any(nodes["is_categorical"].astype(bool) & ~nodes["is_leaf"].astype(bool)):
+            if left_sets is None and np.any(nodes["is_categorical"].astype(bool)
+                                            & ~nodes["is_leaf"].astype(bool)):
                 raise ValueError(
                     "Native categorical splits are not supported; ordinal-encode the "
                     "categorical columns and fit with categorical_features=None instead."
@@ -128,6 +130,11 @@ class _FlatEnsemble:
         self.node_value = nodes["value"].astype(np.float64)
         self.node_is_leaf = nodes["is_leaf"].astype(np.bool_)
         self.node_bit = np.asarray(node_bit, dtype=np.int64)
+        # Categorical splits: node_cat[n] is the row of cat_bits holding the codes sent left.
+        split = nodes["is_categorical"].astype(bool) & ~nodes["is_leaf"].astype(bool)
+        self.node_cat = np.where(split, np.cumsum(split) - 1, -1).astype(np.int64)
+        self.cat_bits = (np.concatenate(left_sets)[split].astype(np.int64) if split.any()
+                         and left_sets is not None else np.zeros((1, 8), dtype=np.int64))
         self.node_leaf = np.asarray(node_leaf, dtype=np.int64)
         k = self.leaf_k = np.asarray(leaf_k, dtype=np.int64)
         self.leaf_value = np.asarray(leaf_value, dtype=np.float64)
@@ -157,6 +164,8 @@ class _FlatEnsemble:
             self.node_miss_left,
             self.node_left,
             self.node_right,
+            self.node_cat,
+            self.cat_bits,
             self.node_bit,
             self.node_leaf,
             self.leaf_k,
@@ -219,6 +228,8 @@ def _shap_kernel(  # pragma: no cover - compiled
     node_miss_left,
     node_left,
     node_right,
+    node_cat,
+    cat_bits,
     node_bit,
     node_leaf,
     leaf_k,
@@ -265,6 +276,18 @@ def _shap_kernel(  # pragma: no cover - compiled
                     bit = node_bit[n]
                     lc = node_left[n]
                     rc = node_right[n]
+                    cat = node_cat[n]
+                    if cat >= 0:  # a category code goes left if its bit is set
+                        for i in range(_BLOCK_ROWS):
+                            x = xt[f, i]
+                            go_left = miss_left
+                            if x >= 0:  # neither NaN nor negative
+                                c = np.int64(x) & 255
+                                go_left = (cat_bits[cat, c >> 5] >> (c & 31)) & 1
+                            m = failed[h, i]
+                            failed[lc, i] = m | (bit & (go_left - 1))
+                            failed[rc, i] = m | (bit & -go_left)
+                        continue
                     for i in range(_BLOCK_ROWS):
                         x = xt[f, i]
                         # As sklearn: NaN follows missing_go_to_left, else x <= threshold.
@@ -431,6 +454,7 @@ def trees_shap_values(
     chunk_rows: int = 200_000,
     dtype: DTypeLike = np.float64,
     table_budget: int = _TABLE_BUDGET,
+    left_sets: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, float]:
     """Exact path-dependent TreeSHAP values of any trees given as node records.
 
@@ -459,6 +483,11 @@ def trees_shap_values(
         Bytes the per-leaf tables may take at most (leaves with longer paths are evaluated
         per row, exactly, in O(k**2) for k distinct path features): the memory bound of the
         method beside the node arrays.
+    left_sets : list of numpy.ndarray, optional
+        Per tree, an ``(n_nodes, 8)`` bitset of the category codes each categorical node
+        (``is_categorical``) sends left; a NaN or negative code goes where missing values go
+        (see :func:`explain.hgb_trees.native_categorical`). Without it, categorical splits
+        are refused.
 
     Returns
     -------
@@ -479,5 +508,5 @@ def trees_shap_values(
         raise ValueError(f"X must have at least {n_features} columns, got shape {X.shape}")
     if n_jobs < 1:
         raise ValueError("n_jobs must be a positive integer")
-    flat = _FlatEnsemble(trees, _MAX_TABLE_BITS, table_budget)
+    flat = _FlatEnsemble(trees, _MAX_TABLE_BITS, table_budget, left_sets)
     return _walk(flat, X, n_jobs, chunk_rows, dtype), baseline + flat.expected
