@@ -93,17 +93,17 @@ def _brute_force(model, codes: np.ndarray) -> np.ndarray:
         predictor = iteration[0]
         nodes = predictor.nodes
 
-        def value(n, row, coalition):
+        def value(n, row, coalition, nodes=nodes, predictor=predictor):
             node = nodes[n]
             if node["is_leaf"]:
                 return node["value"]
             left, right = int(node["left"]), int(node["right"])
             if node["feature_idx"] in coalition:
                 go = _goes_left(predictor, known, f_idx_map, node, row[node["feature_idx"]])
-                return value(left if go else right, row, coalition)
+                return value(left if go else right, row, coalition, nodes, predictor)
             cl, cr = nodes[left]["count"], nodes[right]["count"]
-            return (cl * value(left, row, coalition) + cr * value(right, row, coalition)) / (
-                cl + cr)
+            return (cl * value(left, row, coalition, nodes, predictor)
+                    + cr * value(right, row, coalition, nodes, predictor)) / (cl + cr)
 
         for r, row in enumerate(codes):
             for i in range(p):
@@ -123,7 +123,7 @@ def test_values_equal_brute_force_shapley_values() -> None:
                                           categorical_features=["city", "grade"],
                                           early_stopping=False, random_state=0).fit(X, target)
     probe = _probe(X).iloc[:60]
-    trees, baseline, sets, codes, owner = native_categorical(model, probe)
+    trees, baseline, sets, codes, _ = native_categorical(model, probe)
     assert any(nodes["is_categorical"][~nodes["is_leaf"].astype(bool)].any() for nodes in trees)
     values, _ = trees_shap_values(trees, baseline, codes, left_sets=sets)
     assert np.max(np.abs(values - _brute_force(model, codes))) < 1e-9

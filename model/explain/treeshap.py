@@ -38,22 +38,16 @@ import numpy as np
 from numpy.typing import DTypeLike
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-from sesame_audit.model.explain.compiled import kernel
 from sesame_audit.model.explain.hgb_trees import checked_inputs, trees_of
-from sesame_audit.model.explain.leaf_tables import (
-    fill_tables,
-    leaf_phi,
-    plan_tables,
-    shapley_weights,
-)
+from sesame_audit.model.explain.leaf_tables import fill_tables, plan_tables, shapley_weights
+from sesame_audit.model.explain.shap_kernel import BLOCK_ROWS, shap_kernel
 
 __all__ = ["flat_ensemble", "hgb_shap_values", "trees_shap_values"]
 
 _MAX_TABLE_BITS = 12  # leaves with more distinct path features are evaluated per row
 _TABLE_BUDGET = 2**28  # bytes of tables alive at once (trees are tabled block by block)
 _MAX_PATH_FEATURES = 62  # patterns are bit masks in int64
-_BLOCK_ROWS = 512  # rows explained together (measured: 256 and 1024 are no faster)
-_TASK_ROWS = 16 * _BLOCK_ROWS  # rows per thread-pool task
+_TASK_ROWS = 16 * BLOCK_ROWS  # rows per thread-pool task, at most
 
 
 class _FlatEnsemble:
@@ -155,7 +149,7 @@ class _FlatEnsemble:
             k[lo:hi], 62), 0).sum()) for lo, hi in zip(
             tree_leaves[self.block_trees[:-1]], tree_leaves[self.block_trees[1:]], strict=True)]
         self._tables: np.ndarray | None = None  # of the only block, kept when there is one
-        # The arguments of _shap_kernel after the rows and tree range, before the tables.
+        # The arguments of shap_kernel after the rows and tree range, before the tables.
         self.arrays = (
             self.tree_start,
             self.max_nodes,
@@ -212,118 +206,6 @@ class _FlatEnsemble:
         if len(self.block_trees) == 2:
             self._tables = tables
         return tables
-
-
-@kernel(nogil=True)
-def _shap_kernel(  # pragma: no cover - compiled
-    X,
-    row_start,
-    row_stop,
-    tree_lo,
-    tree_hi,
-    tree_start,
-    max_nodes,
-    node_feat,
-    node_thr,
-    node_miss_left,
-    node_left,
-    node_right,
-    node_cat,
-    cat_bits,
-    node_bit,
-    node_leaf,
-    leaf_k,
-    leaf_value,
-    leaf_off,
-    leaf_feats,
-    leaf_r,
-    leaf_tab,
-    weights,
-    tables,
-    out,
-):
-    """Add the SHAP values of trees ``tree_lo:tree_hi`` for rows ``row_start:row_stop``.
-
-    Rows are processed in fixed-size blocks, transposed so that every node and leaf
-    step is a branch-free loop over the block's rows. ``failed[n, i]`` has the slot
-    bit of each path feature that row ``i`` does not follow on the way to node ``n``.
-    The values are added to ``out`` (overwritten when ``tree_lo`` is 0), tree after tree,
-    so the sums do not depend on how the trees are split into blocks.
-    """
-    n_features = X.shape[1]
-    k_max = weights.shape[0] - 1
-    xt = np.zeros((n_features, _BLOCK_ROWS))  # a short last block computes stale padding
-    acc = np.zeros((n_features, _BLOCK_ROWS))
-    failed = np.zeros((max_nodes, _BLOCK_ROWS), dtype=np.int64)  # row 0 (root) stays 0
-    pat = np.zeros(_BLOCK_ROWS, dtype=np.int64)
-    poly = np.empty(k_max + 1)
-    phi = np.empty(k_max)
-    for r0 in range(row_start, row_stop, _BLOCK_ROWS):
-        n_valid = min(row_stop, r0 + _BLOCK_ROWS) - r0
-        for i in range(n_valid):
-            for f in range(n_features):
-                xt[f, i] = X[r0 + i, f]
-                acc[f, i] = out[r0 + i, f] if tree_lo > 0 else 0.0
-        for t in range(tree_lo, tree_hi):
-            s = tree_start[t]
-            for n in range(s, tree_start[t + 1]):
-                h = n - s
-                leaf = node_leaf[n]
-                if leaf < 0:
-                    f = node_feat[n]
-                    thr = node_thr[n]
-                    miss_left = np.int64(node_miss_left[n])
-                    bit = node_bit[n]
-                    lc = node_left[n]
-                    rc = node_right[n]
-                    cat = node_cat[n]
-                    if cat >= 0:  # a category code goes left if its bit is set
-                        for i in range(_BLOCK_ROWS):
-                            x = xt[f, i]
-                            go_left = miss_left
-                            if x >= 0:  # neither NaN nor negative
-                                c = np.int64(x) & 255
-                                go_left = (cat_bits[cat, c >> 5] >> (c & 31)) & 1
-                            m = failed[h, i]
-                            failed[lc, i] = m | (bit & (go_left - 1))
-                            failed[rc, i] = m | (bit & -go_left)
-                        continue
-                    for i in range(_BLOCK_ROWS):
-                        x = xt[f, i]
-                        # As sklearn: NaN follows missing_go_to_left, else x <= threshold.
-                        go_left = np.int64(x <= thr) | (miss_left & np.int64(np.isnan(x)))
-                        m = failed[h, i]
-                        failed[lc, i] = m | (bit & (go_left - 1))
-                        failed[rc, i] = m | (bit & -go_left)
-                    continue
-                k = leaf_k[leaf]
-                full = (1 << k) - 1
-                o = leaf_off[leaf]
-                start = leaf_tab[leaf]
-                v = leaf_value[leaf]
-                if start >= 0:
-                    # phi_j = -v S(p) if bit j of p is clear, else c_j S(p - 2**j).
-                    for i in range(_BLOCK_ROWS):
-                        pat[i] = full & ~failed[h, i]
-                    for j in range(k):
-                        fj = leaf_feats[o + j]
-                        rj = leaf_r[o + j]
-                        c = v * (1.0 - rj) / rj
-                        bit = np.int64(1) << j
-                        base = tables[start:]
-                        for i in range(_BLOCK_ROWS):
-                            p = pat[i]
-                            coef = c if p & bit else -v
-                            acc[fj, i] += coef * base[p & ~bit]
-                else:
-                    r = leaf_r[o : o + k]
-                    for i in range(n_valid):
-                        leaf_phi(full & ~failed[h, i], r, v, weights[k], poly, phi)
-                        for j in range(k):
-                            acc[leaf_feats[o + j], i] += phi[j]
-        for i in range(n_valid):
-            for f in range(n_features):
-                out[r0 + i, f] = acc[f, i]
 
 
 # Flattened trees per live estimator, with the tree objects they were built from.
@@ -430,12 +312,12 @@ def _walk(flat: _FlatEnsemble, X: np.ndarray, n_jobs: int, chunk_rows: int,
             direct = values.dtype == np.float64
             out = values[start : start + n] if direct else np.empty(chunk.shape)
             # Tasks of whole row blocks, about four per thread.
-            step = _BLOCK_ROWS * max(1, min(_TASK_ROWS // _BLOCK_ROWS,
-                                            -(-n // (4 * n_jobs * _BLOCK_ROWS))))
+            step = BLOCK_ROWS * max(1, min(_TASK_ROWS // BLOCK_ROWS,
+                                            -(-n // (4 * n_jobs * BLOCK_ROWS))))
             for block in range(len(flat.block_trees) - 1):
                 tables = flat.tables(block, n_jobs)
                 trees = (int(flat.block_trees[block]), int(flat.block_trees[block + 1]))
-                tasks = [pool.submit(_shap_kernel, chunk, lo, min(lo + step, n), *trees,
+                tasks = [pool.submit(shap_kernel, chunk, lo, min(lo + step, n), *trees,
                                      *flat.arrays, tables, out) for lo in range(0, n, step)]
                 for task in tasks:
                     task.result()
