@@ -235,8 +235,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Import a table, a model (skops or LightGBM text) and a roles file as a run folder."""
     from sesame_audit.model.importing.importer import import_files
 
+    def progress(done: int, rows: int, seconds_left: float) -> None:
+        print(f"explained {done:,} of {rows:,} rows, about {seconds_left:,.0f} s left",
+              file=sys.stderr, flush=True)
+
     path = import_files(args.data, args.model, args.roles, args.out,
-                        delimiter=args.delimiter, replace=args.replace)
+                        delimiter=args.delimiter, replace=args.replace, progress=progress)
     manifest = json.loads((path / "manifest.json").read_text())
     summary = {"run": str(path), "n": manifest["n"], "model": manifest["model"],
                "shap": manifest["shap"], "metrics": manifest["metrics"]}

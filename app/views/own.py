@@ -111,10 +111,17 @@ else:
             out = run_path(name, write_root())
             if config.on and out.name in available_runs() and not out.exists():
                 raise BadInputError(f"a shared run is named {out.name!r}: choose another name")
+            bar = st.empty()
+
+            def progress(done: int, rows: int, seconds_left: float) -> None:
+                bar.progress(done / rows, text=f"Explained {done:,} of {rows:,} rows, about "
+                             f"{seconds_left:,.0f} s left")
+
             with st.spinner("Checking, explaining every row with SHAP, writing the run…"):
                 import_run(table, model_file, spec, out, table_name=files["table"][0],
                            table_sha256=hashlib.sha256(files["table"][1]).hexdigest(),
-                           replace=overwrite)
+                           replace=overwrite, progress=progress)
+            bar.empty()
             choose_run(out.name)
             st.success(f"Imported as run '{escape_markdown(out.name)}': every page now audits "
                        "it.")

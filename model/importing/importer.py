@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sesame_audit.model.build.write import write_run
 from sesame_audit.model.core.bad_input import MAX_BYTES, BadInputError, ModelFitError, check_size
-from sesame_audit.model.explain.any_model import Method, explain_any
+from sesame_audit.model.explain.any_model import Method, Progress, explain_any
 from sesame_audit.model.importing.checks import Prepared, prepare
 from sesame_audit.model.importing.roles_file import RolesSpec, parse_roles_bytes
 from sesame_audit.model.importing.table_file import read_table
@@ -118,7 +118,7 @@ def _metrics(prepared: Prepared, scores: np.ndarray) -> dict[str, Any]:
 
 def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out: Path, *,
                table_name: str, table_sha256: str, replace: bool = False,
-               seed: int = 0) -> Path:
+               seed: int = 0, progress: Progress | None = None) -> Path:
     """Check, explain and write an imported run folder; nothing is written on any error.
 
     Parameters
@@ -137,6 +137,9 @@ def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out:
         Whether an existing run folder at ``out`` may be replaced (atomically).
     seed : int
         Seed of an approximate explainer's background sample.
+    progress : callable, optional
+        ``progress(rows_done, rows, seconds_left)``, called while an approximate explainer
+        works (see :func:`explain.any_model.explain_any`).
 
     Returns
     -------
@@ -155,7 +158,7 @@ def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out:
         explanation, method = explain_any(model_file.model,
                                           prepared.people[list(roles.inputs)],
                                           output=prepared.output, positive=prepared.positive,
-                                          seed=seed)
+                                          seed=seed, progress=progress)
     except BadInputError:
         raise
     except Exception as exc:  # shap can fail in many ways on a model it does not support
@@ -191,7 +194,8 @@ def _manifest(prepared: Prepared, model_file: ModelFile, method: Method, rows_pe
 
 
 def import_files(data: str | Path, model: str | Path, roles: str | Path, out: str | Path, *,
-                 delimiter: str = ",", replace: bool = False) -> Path:
+                 delimiter: str = ",", replace: bool = False,
+                 progress: Progress | None = None) -> Path:
     """Import a table file, a skops model file and a roles file into a run folder.
 
     Parameters
@@ -208,6 +212,8 @@ def import_files(data: str | Path, model: str | Path, roles: str | Path, out: st
         CSV delimiter.
     replace : bool
         Whether an existing run folder at ``out`` may be replaced.
+    progress : callable, optional
+        Progress of an approximate explainer (see :func:`import_run`).
 
     Returns
     -------
@@ -229,4 +235,5 @@ def import_files(data: str | Path, model: str | Path, roles: str | Path, out: st
     raw = paths["table"].read_bytes()
     table = read_table(raw, paths["table"].name, delimiter=delimiter)
     return import_run(table, model_file, spec, Path(out), table_name=paths["table"].name,
-                      table_sha256=hashlib.sha256(raw).hexdigest(), replace=replace)
+                      table_sha256=hashlib.sha256(raw).hexdigest(), replace=replace,
+                      progress=progress)
