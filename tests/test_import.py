@@ -255,5 +255,5 @@ def test_actionable_directions_in_a_roles_file() -> None:
     assert spec.actionable == ("savings", "debt", "hours")
     assert spec.directions == {"savings": "rise", "debt": "fall"}
     assert parse_roles('actionable = ["a", "b"]').directions == {}
-    with pytest.raises(RolesError, match="direction of 'debt'.*'rise', 'fall', 'either'"):
+    with pytest.raises(RolesError, match=r"direction of 'debt'.*'rise', 'fall', 'either'"):
         parse_roles('[actionable]\ndebt = "down"\n')
