@@ -93,11 +93,14 @@ def test_blocks_of_trees_give_the_same_values_as_one_block() -> None:
     budget = 3 * max(per_tree)  # a few trees per block, none cut down
     many = _FlatEnsemble(trees, 12, budget)
     assert len(one.block_trees) == 2 and len(many.block_trees) > 3
+    assert one.per_value and not many.per_value  # every value tabled, or one number per pattern
     assert max(many.block_size) * 8 <= budget and many.cap == one.cap
     whole, base = trees_shap_values(trees, baseline, rows)
     blocks, base_blocks = trees_shap_values(trees, baseline, rows, table_budget=budget, n_jobs=2,
                                             chunk_rows=700)
-    assert np.array_equal(whole, blocks) and base == base_blocks
+    assert np.max(np.abs(whole - blocks)) < 1e-12 and base == base_blocks
+    same_budget, _ = trees_shap_values(trees, baseline, rows, table_budget=budget, n_jobs=1)
+    assert np.array_equal(blocks, same_budget)  # the split of rows and threads changes nothing
     reference = np.asarray(shap.TreeExplainer(model).shap_values(X[:300]))[:, :, 1]
     assert np.max(np.abs(reference - blocks[:300])) < 1e-9
     assert np.max(np.abs(base + blocks.sum(axis=1) - model.predict_proba(X)[:, 1])) < 1e-9

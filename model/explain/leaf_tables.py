@@ -15,6 +15,10 @@ filled in ``O(2**k k)`` by multiplying the factors in one feature at a time. Lea
 zero cover ratio, or more path features than the cap, are evaluated per row instead
 (:func:`leaf_phi`, ``O(k**2)``).
 
+Where every tabled leaf's ``k * 2**k`` values themselves fit the budget (small trees, as
+in boosting), they are tabulated instead (:func:`fill_value_tables`), which spares the
+rows any arithmetic.
+
 Memory: the tables of a block of trees are built, used on every row and freed before the
 next block's; :func:`plan_tables` chooses the cap and the blocks so that the tables alive at
 any time take at most the budget (plus ``2**cap * (cap + 1)`` float64 of scratch per thread).
@@ -26,7 +30,7 @@ import numpy as np
 
 from sesame_audit.model.explain.compiled import kernel
 
-__all__ = ["fill_tables", "leaf_phi", "plan_tables", "shapley_weights"]
+__all__ = ["fill_tables", "fill_value_tables", "leaf_phi", "plan_tables", "shapley_weights"]
 
 
 def shapley_weights(k_max: int) -> np.ndarray:
@@ -190,3 +194,24 @@ def fill_tables(leaf_lo, leaf_hi, leaf_k, leaf_off, leaf_r, leaf_tab, weights,
             for m in range(k):
                 s += polys[p, m] * w[m]
             tables[start + p] = s
+
+
+@kernel(nogil=True)
+def fill_value_tables(leaf_lo, leaf_hi, leaf_k, leaf_value, leaf_off, leaf_r, leaf_tab,
+                      weights, tables):  # pragma: no cover - compiled
+    """Fill every value ``phi_j(p)`` of the tabled leaves ``leaf_lo:leaf_hi``.
+
+    The ``k * 2**k`` layout (pattern ``p``'s ``k`` values at ``leaf_tab + p * k``) needs no
+    arithmetic per row; it is used when all of an ensemble's fit the budget (small trees).
+    """
+    k_max = weights.shape[0] - 1
+    poly = np.empty(k_max + 1)
+    for leaf in range(leaf_lo, leaf_hi):
+        k = leaf_k[leaf]
+        start = leaf_tab[leaf]
+        if start < 0:
+            continue
+        r = leaf_r[leaf_off[leaf] : leaf_off[leaf] + k]
+        for pattern in range(1 << k):
+            out = tables[start + pattern * k : start + (pattern + 1) * k]
+            leaf_phi(pattern, r, leaf_value[leaf], weights[k], poly, out)

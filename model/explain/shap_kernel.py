@@ -42,6 +42,7 @@ def shap_kernel(  # pragma: no cover - compiled
     leaf_r,
     leaf_tab,
     weights,
+    per_value,
     tables,
     out,
 ):
@@ -112,7 +113,14 @@ def shap_kernel(  # pragma: no cover - compiled
                 o = leaf_off[leaf]
                 start = leaf_tab[leaf]
                 v = leaf_value[leaf]
-                if start >= 0:
+                if start >= 0 and per_value:  # the k values of pattern p at start + p * k
+                    for i in range(BLOCK_ROWS):
+                        pat[i] = start + (full & ~failed[h, i]) * k
+                    for j in range(k):
+                        fj = leaf_feats[o + j]
+                        for i in range(BLOCK_ROWS):
+                            acc[fj, i] += tables[pat[i] + j]
+                elif start >= 0:
                     # phi_j = -v S(p) if bit j of p is clear, else c_j S(p - 2**j).
                     for i in range(BLOCK_ROWS):
                         pat[i] = full & ~failed[h, i]

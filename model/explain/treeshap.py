@@ -39,7 +39,12 @@ from numpy.typing import DTypeLike
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
 from sesame_audit.model.explain.hgb_trees import checked_inputs, trees_of
-from sesame_audit.model.explain.leaf_tables import fill_tables, plan_tables, shapley_weights
+from sesame_audit.model.explain.leaf_tables import (
+    fill_tables,
+    fill_value_tables,
+    plan_tables,
+    shapley_weights,
+)
 from sesame_audit.model.explain.shap_kernel import BLOCK_ROWS, shap_kernel
 
 __all__ = ["flat_ensemble", "hgb_shap_values", "trees_shap_values"]
@@ -148,6 +153,12 @@ class _FlatEnsemble:
         self.block_size = [int(np.where(self.leaf_tab[lo:hi] >= 0, 1 << np.minimum(
             k[lo:hi], 62), 0).sum()) for lo, hi in zip(
             tree_leaves[self.block_trees[:-1]], tree_leaves[self.block_trees[1:]], strict=True)]
+        # Small trees: every value tabulated (k * 2**k per leaf) when all of them fit.
+        values = np.where(self.leaf_tab >= 0, k << np.minimum(k, 62), 0)
+        self.per_value = bool(len(self.block_trees) == 2 and 8 * values.sum() <= budget)
+        if self.per_value:
+            self.leaf_tab = np.where(self.leaf_tab >= 0, np.cumsum(values) - values, -1)
+            self.block_size = [int(values.sum())]
         self._tables: np.ndarray | None = None  # of the only block, kept when there is one
         # The arguments of shap_kernel after the rows and tree range, before the tables.
         self.arrays = (
@@ -169,6 +180,7 @@ class _FlatEnsemble:
             self.leaf_r,
             self.leaf_tab,
             self.weights,
+            self.per_value,
         )
 
     def tables(self, block: int, n_jobs: int) -> np.ndarray:
@@ -195,12 +207,16 @@ class _FlatEnsemble:
         sizes = np.where(self.leaf_tab[lo:hi] >= 0, 1 << np.minimum(self.leaf_k[lo:hi], 62), 0)
         cuts = np.searchsorted(np.cumsum(sizes), np.linspace(0, sizes.sum(), n_jobs + 1)[1:-1])
         bounds = [lo, *(lo + int(c) for c in cuts), hi]
-        args = (self.leaf_k, self.leaf_off, self.leaf_r, self.leaf_tab, self.weights, tables)
+        fill, args = fill_tables, (self.leaf_k, self.leaf_off, self.leaf_r, self.leaf_tab,
+                                   self.weights, tables)
+        if self.per_value:
+            fill, args = fill_value_tables, (self.leaf_k, self.leaf_value, self.leaf_off,
+                                             self.leaf_r, self.leaf_tab, self.weights, tables)
         if n_jobs == 1 or hi - lo < 2:
-            fill_tables(lo, hi, *args)
+            fill(lo, hi, *args)
         else:
             with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                for task in [pool.submit(fill_tables, a, b, *args)
+                for task in [pool.submit(fill, a, b, *args)
                              for a, b in itertools.pairwise(bounds)]:
                     task.result()
         if len(self.block_trees) == 2:
