@@ -155,7 +155,7 @@ def error_rate_differences(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
     -------
     dict
         ``tpr_difference``, ``fpr_difference``, ``equalized_odds_difference`` (the larger
-        of the two, with ``rate`` naming which) and ``predictive_parity_difference``, each
+        of the two, with ``set_by`` naming which: ``tpr`` or ``fpr``) and ``predictive_parity_difference``, each
         ``{value, low, high, groups}``: largest minus smallest rate among the groups
         showing it, Newcombe's 95% interval for those two groups, and the two groups
         (highest first); every field None when fewer than two groups show the rate.
@@ -163,10 +163,10 @@ def error_rate_differences(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
     tpr, fpr = _difference(table, "tpr"), _difference(table, "fpr")
     both = [(d, name) for d, name in ((tpr, "tpr"), (fpr, "fpr")) if d["value"] is not None]
     odds: dict[str, Any] = {"value": None, "low": None, "high": None, "groups": None,
-                            "rate": None}
+                            "set_by": None}
     if both:
         worst, name = max(both, key=lambda pair: pair[0]["value"])
-        odds = worst | {"rate": name}
+        odds = worst | {"set_by": name}
     return {"tpr_difference": tpr, "fpr_difference": fpr, "equalized_odds_difference": odds,
             "predictive_parity_difference": _difference(table, "precision")}
 
@@ -279,3 +279,49 @@ def outcome_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any] | None:
     return strict({**views, "by_group": by_group, "differences": differences,
                    "sweep": {"overall": records, "impact_ratios": sweep},
                    "suppressed_cells": hidden})
+
+
+def _interval_text(cell: dict[str, Any], *, percent: bool = False) -> str:
+    value = cell["rate"] if "rate" in cell else cell["value"]
+    if value is None:
+        return "not shown"
+    spec = ".1%" if percent else ".3f"
+    return f"{value:{spec}} [{cell['low']:{spec}}, {cell['high']:{spec}}]"
+
+
+def outcome_lines(outcomes: dict[str, Any] | None, name: Any = None) -> list[str]:
+    """Return the outcome findings as lines of plain text for a terminal.
+
+    Parameters
+    ----------
+    outcomes : dict or None
+        The ``outcomes`` of the findings (see :func:`outcome_findings`).
+    name : callable, optional
+        ``name(column, default)`` giving a column's label.
+
+    Returns
+    -------
+    list of str
+        Nothing when the run records no outcome.
+    """
+    if not outcomes:
+        return []
+    if "withheld" in outcomes:
+        return [f"Outcomes: {outcomes['withheld']}"]
+    label = name or (lambda column, default: default)
+    rates = outcomes["rates"]
+    lines = [f"Against the recorded outcome ({label(outcomes['outcome'], outcomes['outcome'])}"
+             f"), deciding at {outcomes['cutoff_shown']}:",
+             f"  AUC {_interval_text(outcomes['auc'] | {'rate': outcomes['auc']['auc']})}; "
+             f"accuracy {_interval_text(rates['accuracy'], percent=True)}, true positive rate "
+             f"{_interval_text(rates['true_positive_rate'], percent=True)}, false positive "
+             f"rate {_interval_text(rates['false_positive_rate'], percent=True)}",
+             "Differences between groups (largest minus smallest rate, 95% interval):"]
+    for attribute, found in outcomes["differences"].items():
+        odds, parity = found["equalized_odds_difference"], found["predictive_parity_difference"]
+        which = "" if odds["value"] is None else (
+            f" ({odds['set_by']}, {odds['groups'][0]} vs {odds['groups'][1]})")
+        lines.append(f"  {label(attribute, attribute)}: equalised odds "
+                     f"{_interval_text(odds)}{which}; predictive parity "
+                     f"{_interval_text(parity)}")
+    return lines
