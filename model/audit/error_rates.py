@@ -154,11 +154,12 @@ def error_rate_differences(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
     Returns
     -------
     dict
-        ``tpr_difference``, ``fpr_difference``, ``equalized_odds_difference`` (the larger
-        of the two, with ``set_by`` naming which: ``tpr`` or ``fpr``) and ``predictive_parity_difference``, each
-        ``{value, low, high, groups}``: largest minus smallest rate among the groups
-        showing it, Newcombe's 95% interval for those two groups, and the two groups
-        (highest first); every field None when fewer than two groups show the rate.
+        ``tpr_difference``, ``fpr_difference``, ``equalized_odds_difference`` (the larger of
+        the two, with ``set_by`` naming which: ``tpr`` or ``fpr``) and
+        ``predictive_parity_difference``, each ``{value, low, high, groups}``: largest minus
+        smallest rate among the groups showing it, Newcombe's 95% interval for those two
+        groups, and the two groups (highest first); every field None when fewer than two
+        groups show the rate.
     """
     tpr, fpr = _difference(table, "tpr"), _difference(table, "fpr")
     both = [(d, name) for d, name in ((tpr, "tpr"), (fpr, "fpr")) if d["value"] is not None]

@@ -18,16 +18,18 @@ On a run that records outcomes (see ``audit.error_rates``), also::
     tpr_difference>0.1   fpr_difference>0.1
     auc<0.7                              the model ranks outcomes worse than that
 
-METRIC is ``impact_ratio``, ``proxy_strength``, ``suppressed_cells`` or one of those
-outcome metrics; OP is one of ``<``, ``<=``, ``>``, ``>=``; spaces are allowed. Impact ratios cover every sensitive
-attribute and every intersection of two (named as in the findings, ``a & b``). Suppressed
-impact ratios (groups under k people, or that would give one away) never trip a gate.
+METRIC is ``impact_ratio``, ``proxy_strength``, ``suppressed_cells`` or one of those outcome
+metrics; OP is one of ``<``, ``<=``, ``>``, ``>=``; spaces are allowed. Impact ratios cover
+every sensitive attribute and every intersection of two (named as in the findings, ``a &
+b``). Suppressed impact ratios (groups under k people, or that would give one away) never
+trip a gate.
 
 An impact ratio, a difference of error rates or an AUC trips a gate only when its whole 95%
-interval crosses the threshold (for ``<`` its upper end is under it): a clear finding. A ratio that crosses while its interval
-does not is uncertain: :func:`uncertain_crossings` lists those apart, and they never fail a
-build. A sensitive attribute read directly by the model is not a proxy of itself (see
-``audit.proxies.direct_use``), so ``proxy_strength`` never sees it.
+interval crosses the threshold (for ``<`` its upper end is under it): a clear finding. A
+ratio that crosses while its interval does not is uncertain: :func:`uncertain_crossings`
+lists those apart, and they never fail a build. A sensitive attribute read directly by the
+model is not a proxy of itself (see ``audit.proxies.direct_use``), so ``proxy_strength``
+never sees it.
 """
 
 from __future__ import annotations
