@@ -78,4 +78,6 @@ elif run is not None:
             st.error(escape_markdown(exc))
         else:
             st.dataframe(charts.display_table(result.accuracy, labels), hide_index=True)
+            st.caption(f"Accuracy measured against {result.against}, on the same held-out "
+                       "fifth of the people before and after.")
             st.dataframe(charts.display_table(result.gaps, labels), hide_index=True)

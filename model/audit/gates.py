@@ -20,9 +20,9 @@ On a run that records outcomes (see ``audit.error_rates``), also::
 
 METRIC is ``impact_ratio``, ``proxy_strength``, ``suppressed_cells`` or one of those outcome
 metrics; OP is one of ``<``, ``<=``, ``>``, ``>=``; spaces are allowed. Impact ratios cover
-every sensitive attribute and every intersection of two (named as in the findings, ``a &
-b``). Suppressed impact ratios (groups under k people, or that would give one away) never
-trip a gate.
+every sensitive attribute and every intersection of two (named as in the findings,
+``a & b``), and so do differences of error rates. Suppressed impact ratios and rates
+(groups under k people, or that would give one away) never trip a gate.
 
 An impact ratio, a difference of error rates or an AUC trips a gate only when its whole 95%
 interval crosses the threshold (for ``<`` its upper end is under it): a clear finding. A
