@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fairlearn.metrics import equalized_odds_difference
-from outcome_inputs import REGIONS, import_outcome_run
+from outcome_inputs import INPUTS, REGIONS, import_outcome_run
 from scipy.optimize import linprog
 from sklearn.metrics import accuracy_score, confusion_matrix, roc_auc_score
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
@@ -49,12 +49,10 @@ K = 11
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory):
-    """A folder with the loan table imported twice (probability and log-odds) and once
-    without a target."""
+    """A folder with the loan table imported in log-odds, and once without a target."""
     where = tmp_path_factory.mktemp("outcomes")
-    import_outcome_run(where, "loans-p", output="probability")
-    import_outcome_run(where, "loans-lo", output="log_odds")
-    import_outcome_run(where, "no-target", output="probability",
+    import_outcome_run(where, "loans")
+    import_outcome_run(where, "no-target",
                        roles='id = "person"\nsensitive = ["sex", "region"]\n'
                              'positive_class = "yes"\nthresholds = [0.5]\n')
     return where
@@ -62,16 +60,19 @@ def folder(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def run(folder):
-    return load_run(folder / "runs" / "loans-p")
+    return load_run(folder / "runs" / "loans")
 
 
 def _by_hand(run) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Outcome, decision and score read straight from the stored frames."""
-    people = run.people
-    frame = pd.read_csv(run.path.parent.parent / "loans.csv")
-    outcome = (frame.set_index("person").loc[people["person"], "approved"] == "yes").to_numpy()
+    """Outcome, decision (probability at least 0.5) and score (log-odds), read from the
+    table and the model's own predict_proba."""
+    frame = pd.read_csv(run.path.parent.parent / "loans.csv").set_index("person")
+    frame = frame.loc[run.people["person"]]
+    outcome = (frame["approved"] == "yes").to_numpy()
+    probability = run.model.predict_proba(frame[INPUTS])[:, 1]
     score = np.asarray(run.explanation.prediction, dtype=float)
-    return outcome, score >= 0.5, score
+    assert np.allclose(score, np.log(probability / (1 - probability)))
+    return outcome, probability >= 0.5, score
 
 
 def _wilson(count: int, n: int) -> tuple[float, float]:
@@ -108,15 +109,10 @@ def test_confusion_matrix_and_rates_are_recomputed_by_hand(run) -> None:
         assert (cell["low"], cell["high"]) == pytest.approx(_wilson(count, of))
 
 
-def test_a_log_odds_run_decides_at_the_same_probability(folder, run) -> None:
-    logit = load_run(folder / "runs" / "loans-lo")
-    assert logit.roles.tiers[0].min_score == pytest.approx(0.0)
-    ours = confusion(require_outcomes(logit))["cells"]
-    assert ours == confusion(require_outcomes(run))["cells"]
-    assert roc(require_outcomes(logit))[1]["auc"] == pytest.approx(
-        roc(require_outcomes(run))[1]["auc"])
-    probabilities = [1 / (1 + math.exp(-c)) for c in cutoff_grid(logit.roles)]
-    assert probabilities == pytest.approx(cutoff_grid(run.roles))
+def test_a_log_odds_run_decides_at_the_typed_probability(run) -> None:
+    assert run.roles.tiers[0].min_score == pytest.approx(0.0)
+    probabilities = [1 / (1 + math.exp(-c)) for c in cutoff_grid(run.roles)]
+    assert probabilities == pytest.approx(list(np.round(np.arange(0.05, 0.951, 0.05), 2)))
 
 
 def _placements_auc(score: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
@@ -282,7 +278,7 @@ def test_sweep_matches_the_fairness_view_at_the_runs_cutoff(run) -> None:
     assert list(overall["cutoff"]) == cutoff_grid(run.roles)
     for row in overall.itertuples():
         assert row.accuracy == pytest.approx(np.mean(outcome == (score >= row.cutoff)))
-    at = groups[np.isclose(groups["cutoff"], 0.5)].set_index("group")
+    at = groups[np.isclose(groups["cutoff"], 0.0)].set_index("group")
     ratios = impact_ratios(run, "region", k=K).set_index("group")
     shown = ratios[~ratios["suppressed"]]
     assert sorted(at.index) == sorted(shown.index)
@@ -290,9 +286,10 @@ def test_sweep_matches_the_fairness_view_at_the_runs_cutoff(run) -> None:
                            ("impact_upper", "impact_upper"), ("selected", "reached")):
         assert at.loc[shown.index, column].to_numpy(float) == pytest.approx(
             shown[theirs].to_numpy(float))
-    cut = groups[np.isclose(groups["cutoff"], 0.3)].set_index("group")
+    low = math.log(0.3 / 0.7)
+    cut = groups[np.isclose(groups["cutoff"], low)].set_index("group")
     north = (run.people["region"] == "north").to_numpy()
-    assert cut.loc["north", "share"] == pytest.approx((score[north] >= 0.3).mean())
+    assert cut.loc["north", "share"] == pytest.approx((score[north] >= low).mean())
 
 
 @pytest.fixture(scope="module")
@@ -334,7 +331,7 @@ def test_an_outcome_gate_on_a_run_without_outcomes_is_an_error(folder, capsys) -
 
 
 def test_cli_prints_outcomes_and_fails_on_a_gate(folder, capsys) -> None:
-    path = folder / "runs" / "loans-p"
+    path = folder / "runs" / "loans"
     assert main(["audit", str(path), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["outcomes"]["auc"]["auc"] == pytest.approx(
