@@ -353,3 +353,36 @@ def test_report_has_an_outcomes_section(run, findings) -> None:
 
 def test_region_sizes_are_as_planted(run) -> None:
     assert run.people["region"].value_counts().to_dict() == REGIONS
+
+
+def test_retrain_without_measures_a_classifier_by_accuracy_and_auc(folder, run) -> None:
+    from sklearn.model_selection import train_test_split
+
+    from sesame_audit.model.audit.counterfactuals import minimise
+    from sesame_audit.model.build.train import fit_outcome_classifier
+
+    outcome, _, _ = _by_hand(run)
+    result = minimise(run, ["income", "debts"], k=K)
+    assert result.against == "the recorded outcomes"
+    measures = result.accuracy.set_index("metric")
+    assert list(measures.index) == ["accuracy", "auc", "brier"]
+    assert measures.loc["auc", "after"] < measures.loc["auc", "before"] - 0.1
+    # the "after" figures, recomputed on the held-out rows of the same split
+    model, _ = fit_outcome_classifier(run.people, replace_inputs(run, ["age"]), outcome)
+    _, test = train_test_split(np.arange(len(outcome)), test_size=0.2, random_state=0)
+    probability = model.predict_proba(run.people.iloc[test][["age"]])[:, 1]
+    assert measures.loc["accuracy", "after"] == pytest.approx(
+        accuracy_score(outcome[test], probability >= 0.5))
+    assert measures.loc["auc", "after"] == pytest.approx(
+        roc_auc_score(outcome[test], probability))
+    assert measures.loc["brier", "after"] == pytest.approx(
+        np.mean((probability - outcome[test]) ** 2))
+    blind = minimise(load_run(folder / "runs" / "no-target"), ["income"], k=K)
+    assert blind.against == "the model's own decisions"
+
+
+def replace_inputs(run, inputs: list[str]):
+    """The run's roles with only ``inputs`` as model inputs."""
+    from dataclasses import replace
+
+    return replace(run.roles, inputs=tuple(inputs), categorical=())

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_curve
 
-from sesame_audit.model.audit.fairness import reference_groups, reference_size
+from sesame_audit.model.audit.fairness import MIN_REFERENCE, reference_groups, reference_size
 from sesame_audit.model.core import units
 from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.figures.groups import SEPARATOR, Attribute, group_frame
@@ -269,7 +269,7 @@ def group_visibility(run: Run, attribute: Attribute, *, k: int = DEFAULT_K
 
 
 def cutoff_sweep(run: Run, attribute: Attribute, *, k: int = DEFAULT_K,
-                 cutoffs: list[float] | None = None, min_reference: int = 30
+                 cutoffs: list[float] | None = None, min_reference: int = MIN_REFERENCE
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Move the decision cutoff: accuracy and every group's impact ratio at each cutoff.
 

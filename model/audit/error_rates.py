@@ -32,6 +32,7 @@ from sesame_audit.model.audit.classifier_views import (
     confusion,
     cutoff_sweep,
     group_visibility,
+    recorded_outcomes,
     require_outcomes,
     roc,
 )
@@ -255,10 +256,12 @@ def outcome_findings(run: Run, *, k: int = DEFAULT_K) -> dict[str, Any] | None:
         group -> ``{ratio, low, high, n, selected}``) and ``suppressed_cells`` (rates
         hidden over every table).
     """
+    if recorded_outcomes(run) is None:
+        return None
     try:
         _, views = outcome_views(run, k=k)
     except TooFewOutcomes as exc:
-        return None if "no outcome" in str(exc) else {"withheld": str(exc)}
+        return {"withheld": str(exc)}
     sensitive = [a for a in run.roles.sensitive if a in run.columns]
     by_group, differences, sweep, hidden = {}, {}, {}, 0
     for attribute in [*sensitive, *combinations(sensitive, 2)]:
