@@ -73,7 +73,8 @@ def confusion_chart(cells: dict[str, int]) -> alt.LayerChart:
                    cells["true_negative"]]})
     frame["text"] = frame["kind"] + ": " + frame["people"].map("{:,}".format)
     base = alt.Chart(frame).encode(
-        x=alt.X("decision:N", title="Model's decision", sort=["selected", "not selected"]),
+        x=alt.X("decision:N", title="Model's decision", sort=["selected", "not selected"],
+                axis=alt.Axis(labelAngle=0)),
         y=alt.Y("outcome:N", title="Recorded outcome", sort=["positive", "negative"]))
     squares = base.mark_rect().encode(
         color=alt.Color("people:Q", scale=alt.Scale(scheme="blues"), legend=None),
@@ -83,7 +84,7 @@ def confusion_chart(cells: dict[str, int]) -> alt.LayerChart:
         color=alt.condition(alt.datum.people > frame["people"].max() / 2,
                             alt.value("white"), alt.value("black")))
     return alt.layer(squares, text).properties(
-        title="Confusion matrix at the chosen cutoff", width=360, height=200)
+        title="Confusion matrix at the chosen cutoff", width=alt.Step(240), height=alt.Step(70))
 
 
 def error_rate_chart(table: pd.DataFrame) -> alt.FacetChart:
@@ -120,7 +121,7 @@ def error_rate_chart(table: pd.DataFrame) -> alt.FacetChart:
                      scale=alt.Scale(domain=[0, 1])), x2="high:Q", tooltip=tooltip)
     dots = alt.Chart().mark_point(filled=True, size=70, color=OKABE_ITO[0]).encode(
         y=y, x="value:Q", tooltip=tooltip)
-    return alt.layer(bars, dots, data=long).properties(width=220).facet(
+    return alt.layer(bars, dots, data=long).properties(width=260).facet(
         column=alt.Column("rate:N", title=None, sort=list(RATE_TITLES.values()))).properties(
         title="Error rates by group, with 95% intervals")
 

@@ -51,13 +51,10 @@ matrix = outcome_state.at_cutoff(run, run.key, cutoff, k)
 rates = matrix["rates"]
 curve = pd.DataFrame(views["roc"])
 at = (rates["false_positive_rate"]["rate"], rates["true_positive_rate"]["rate"])
-left, right = st.columns(2)
-with left:
-    show_chart(run, charts.roc_chart(curve, auc, at))
-with right:
-    show_chart(run, charts.confusion_chart(matrix["cells"]))
-st.caption("The orange dot is the chosen cutoff. A higher cutoff selects fewer people: "
-           "fewer false positives, more false negatives.")
+show_chart(run, charts.roc_chart(curve, auc, at))
+st.caption("The orange dot is the chosen cutoff; the dashed diagonal is a coin toss. A "
+           "higher cutoff selects fewer people: fewer false positives, more false negatives.")
+show_chart(run, charts.confusion_chart(matrix["cells"]))
 st.dataframe(pd.DataFrame({"measure": [r.replace("_", " ") for r in rates],
                            "at this cutoff": [rate_text(c) for c in rates.values()]}),
              hide_index=True)
