@@ -120,8 +120,10 @@ def parse_gate(text: str) -> Gate:
         raise GateError(f"threshold {raw!r} in gate {text!r} is not a number") from None
     if not math.isfinite(threshold):
         raise GateError(f"threshold {raw!r} in gate {text!r} is not a finite number")
-    if metric in ("suppressed_cells", "auc") and attribute:
-        raise GateError(f"{metric} is one figure for everyone; drop [{attribute}] in {text!r}")
+    if metric == "suppressed_cells" and attribute:
+        raise GateError(f"suppressed_cells counts all attributes; drop [{attribute}] in {text!r}")
+    if metric == "auc" and attribute:
+        raise GateError(f"auc is one figure for everyone; drop [{attribute}] in {text!r}")
     return Gate(metric, op, threshold, attribute)
 
 
