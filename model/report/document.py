@@ -281,7 +281,6 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
                   ), ("estimator", manifest["model"]["estimator"])]
     else:
         rows += [("policy", str(manifest.get("policy"))), ("seed", str(manifest.get("seed")))]
-    unit = units.change_label(run.roles)
     try:
         tool_version = metadata.version("sesame-audit")
     except metadata.PackageNotFoundError:
@@ -314,7 +313,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
                                     key=lambda p: -p["strength"])[:TOP_PROXIES]],
         "friends": _friends(findings),
         "suppressed": int(findings.get("suppressed_cells") or 0),
-        "charts": _charts(drivers, privacy, lowest, unit),
+        "charts": _charts(drivers, privacy, lowest, units.change_label(run.roles)),
         "disclosure": _disclosure(run, findings), "outcomes": outcomes_context(findings),
     }
 
