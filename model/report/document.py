@@ -60,8 +60,7 @@ def _shown_number(value: Any, digits: int = 3) -> str:
         return str(value)
     if isinstance(value, int | np.integer):
         return f"{int(value):,}"
-    number = float(value)
-    return f"{number:.{digits}g}" if 0 < abs(number) < 1e-3 else f"{number:,.{digits}f}"
+    return f"{x:.{digits}g}" if 0 < abs(x := float(value)) < 1e-3 else f"{x:,.{digits}f}"
 
 
 def _drivers(run: Run, findings: dict[str, Any]) -> pd.DataFrame:
