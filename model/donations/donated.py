@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import tomli_w
 
 from sesame_audit.model.core.bad_input import BadInputError, check_size
 from sesame_audit.model.core.safe_text import escape_markdown
+from sesame_audit.model.donations.campaign import Campaign
 from sesame_audit.model.donations.donor_audit import (
     BOOTSTRAP,
     REFITS,
@@ -25,13 +27,54 @@ from sesame_audit.model.donations.donor_audit import (
     donation_findings,
 )
 from sesame_audit.model.donations.raking import check_margins, read_margins
-from sesame_audit.model.donations.standin import StandIn, candidate, import_donations
+from sesame_audit.model.donations.standin import (
+    StandIn,
+    candidate,
+    import_donations,
+    standin_run,
+)
 from sesame_audit.model.donations.truth import compare_with_truth
 from sesame_audit.model.figures.suppress import DEFAULT_K
-from sesame_audit.model.importing.roles_file import parse_roles_bytes
+from sesame_audit.model.importing.roles_file import parse_roles, parse_roles_bytes
 from sesame_audit.model.importing.table_file import read_table
 from sesame_audit.model.runs.run import Run
 from sesame_audit.model.runs.store import load_run
+
+
+def audit_campaign(run: Run, campaign: Campaign, *, margins: pd.DataFrame | None = None,
+                   k: int = DEFAULT_K, bootstrap: int = BOOTSTRAP, refits: int = REFITS,
+                   seed: int = 0) -> tuple[Run, dict[str, Any]]:
+    """Audit a simulated campaign in memory, beside the truth of the run it was drawn from.
+
+    Parameters
+    ----------
+    run : Run
+        The run the campaign was drawn from (synthetic runs add the comparison with the
+        hidden rules).
+    campaign : Campaign
+        Output of :func:`donations.campaign.simulate_campaign`.
+    margins : pandas.DataFrame, optional
+        Population margins to weight donors to.
+    k : int, default=11
+        Smallest group shown.
+    bootstrap, refits : int
+        Resamples (see :func:`donations.donor_audit.donation_findings`).
+    seed : int, default=0
+        Seed of the stand-in and the resamples.
+
+    Returns
+    -------
+    donated : Run
+        The stand-in run, in memory.
+    audit : dict
+        As :func:`audit_donated_run`.
+    """
+    spec = parse_roles(tomli_w.dumps(campaign.roles))
+    donated, _standin = standin_run(campaign.table, spec, name=f"donations-{run.path.name}",
+                                    seed=seed, extra={"campaign": campaign.summary})
+    truth = run if run.policy_text is not None else None
+    return donated, audit_donated_run(donated, margins=margins, truth=truth, k=k,
+                                      bootstrap=bootstrap, refits=refits, seed=seed)
 
 
 def standin_of(run: Run) -> StandIn:

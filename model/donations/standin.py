@@ -28,9 +28,12 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sesame_audit.model.build.train import TreeParams, make_pipeline
 from sesame_audit.model.core.bad_input import BadInputError
 from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.explain.any_model import explain_any
+from sesame_audit.model.importing.checks import prepare
 from sesame_audit.model.importing.importer import ModelFile, import_run
 from sesame_audit.model.importing.roles_file import RolesSpec
 from sesame_audit.model.runs.model_files import model_bytes, requested_types
+from sesame_audit.model.runs.run import Run
 
 FOLDS = 5
 MIN_DONATIONS = 50
@@ -225,6 +228,56 @@ def import_donations(table: pd.DataFrame, spec: RolesSpec, out: str | Path, *,
     path = import_run(table, model_file(standin), spec, Path(out), table_name=table_name,
                       table_sha256=table_sha256, replace=replace, seed=seed, notes=notes)
     return path, standin
+
+
+def standin_run(table: pd.DataFrame, spec: RolesSpec, *, name: str, seed: int = 0,
+                extra: dict[str, Any] | None = None) -> tuple[Run, StandIn]:
+    """Fit and explain a stand-in on donations, as a run held in memory (nothing written).
+
+    The same checks and explanation as :func:`import_donations`, for a page that audits a
+    campaign without writing a run folder.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The donations.
+    spec : RolesSpec
+        Their roles; ``target`` names the recorded score.
+    name : str
+        The run's name.
+    seed : int, default=0
+        Seed of the folds and the trees.
+    extra : dict, optional
+        More for the run's manifest.
+
+    Returns
+    -------
+    run : Run
+        Donors, the stand-in's SHAP values and predictions, roles; ``manifest["standin"]``
+        holds the cross-validation.
+    standin : StandIn
+        The stand-in.
+
+    Raises
+    ------
+    BadInputError
+        As :func:`import_donations`.
+    """
+    if spec.target is None:
+        raise BadInputError("roles: name the recorded score as 'target'")
+    inputs = spec.inputs or tuple(c for c in table.columns
+                                  if c not in {spec.id, spec.target, *spec.sensitive})
+    standin = choose_standin(table, tuple(inputs), spec.target, seed=seed)
+    prepared = prepare(table, standin.model, spec)
+    explanation, method = explain_any(standin.model, prepared.people[list(inputs)],
+                                      output="score")
+    manifest = {"files": {}, "source": "donations", "n": len(prepared.people),
+                "standin": standin.to_dict(), "shap": {**method.to_dict(),
+                                                       "base": explanation.base},
+                **(extra or {})}
+    run = Run(Path(name), manifest, prepared.roles, people=prepared.people,
+              explanation=explanation, _model=standin.model)
+    return run, standin
 
 
 def refit(standin: StandIn, table: pd.DataFrame, rows: np.ndarray, inputs: list[str],
