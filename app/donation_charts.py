@@ -53,7 +53,7 @@ def ratio_frame(audit: dict[str, Any], attribute: str, tier: str) -> pd.DataFram
     -------
     pandas.DataFrame
         ``group``, ``estimate`` (donated, weighted or white-box), ``ratio``, ``low``,
-        ``high`` and ``n`` (donors; people for the white-box); hidden groups left out.
+        ``high`` and ``n`` (donors; everyone for the white-box); hidden groups left out.
     """
     rows = []
     for row in audit["findings"]["impact_ratios"]:
@@ -69,7 +69,8 @@ def ratio_frame(audit: dict[str, Any], attribute: str, tier: str) -> pd.DataFram
     for row in truth.get("findings", []):
         if row["attribute"] == attribute and row["tier"] == tier:
             rows.append({"group": row["group"], "estimate": "white-box",
-                         "ratio": row["whitebox"], "low": None, "high": None, "n": None})
+                         "ratio": row["whitebox"], "low": row["whitebox_low"],
+                         "high": row["whitebox_high"], "n": row["whitebox_n"]})
     return pd.DataFrame(rows, columns=["group", "estimate", "ratio", "low", "high", "n"])
 
 
@@ -99,7 +100,7 @@ def ratio_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
                alt.Tooltip("ratio:Q", format=".2f"),
                alt.Tooltip("low:Q", title="95% low", format=".2f"),
                alt.Tooltip("high:Q", title="95% high", format=".2f"),
-               alt.Tooltip("n:Q", title="Donors", format=",")]
+               alt.Tooltip("n:Q", title="People", format=",")]
     bars = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("low:Q", title="Impact ratio (1 = as often as the reference group)"),
         x2="high:Q", y=y, yOffset=offset, color=colour, tooltip=tooltip)

@@ -371,7 +371,8 @@ def write_campaign(campaign: Campaign, out: str | Path, *,
     Raises
     ------
     BadInputError
-        When ``out`` is not a ``.csv`` file name or its folder does not exist.
+        When ``out`` is not a ``.csv`` file name, its folder does not exist, or a file to
+        write is already there (nothing is overwritten).
     """
     path = Path(out)
     if path.suffix.lower() != ".csv":
@@ -381,12 +382,17 @@ def write_campaign(campaign: Campaign, out: str | Path, *,
     stem = path.with_suffix("")
     written = {"donations": path, "roles": stem.with_suffix(".roles.toml"),
                "campaign": stem.with_suffix(".campaign.json")}
+    if margins is not None:
+        written["margins"] = stem.with_suffix(".margins.csv")
+    there = [p.name for p in written.values() if p.exists() or p.is_symlink()]
+    if there:
+        raise BadInputError(f"{there[0]} already exists; choose another --out (nothing "
+                            "is overwritten)")
     campaign.table.to_csv(path, index=False)
     written["roles"].write_text(tomli_w.dumps(campaign.roles), encoding="utf-8")
     written["campaign"].write_text(json.dumps(campaign.summary, indent=2) + "\n",
                                    encoding="utf-8")
     if margins is not None:
-        written["margins"] = stem.with_suffix(".margins.csv")
         margins.to_csv(written["margins"], index=False)
     return written
 

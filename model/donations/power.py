@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
+from scipy.special import chdtrc
 
 from sesame_audit.datasets.dictionary import TRUE_PREFIX
 from sesame_audit.model.audit.fairness import CLEAR, FOUR_FIFTHS, impact_ratios
@@ -79,12 +79,13 @@ class Finding:
         return f"impact_ratio:{self.attribute}={self.group}@{self.tier}"
 
 
-def _ratio_finding(run: Run, attribute: str, group: str, tier: str, k: int) -> Finding:
+def _ratio_finding(run: Run, attribute: str, group: str, tier: str, k: int,
+                   table: pd.DataFrame | None = None) -> Finding:
     if attribute not in run.roles.sensitive:
         raise BadInputError(f"{attribute!r} is not a sensitive attribute of {run.path.name}")
     if tier not in run.roles.tier_names:
         raise BadInputError(f"unknown tier {tier!r}; tiers: {', '.join(run.roles.tier_names)}")
-    table = impact_ratios(run, attribute, k=k)
+    table = impact_ratios(run, attribute, k=k) if table is None else table
     row = table[(table["group"] == group) & (table["tier"] == tier)]
     if row.empty or pd.isna(row["impact_ratio"].iloc[0]) or row["reference"].iloc[0] is None:
         raise BadInputError(f"{attribute} = {group!r} has no impact ratio at {tier} in "
@@ -156,7 +157,7 @@ def default_findings(run: Run, *, k: int = DEFAULT_K) -> list[Finding]:
         if len(clear):
             tier = next(t for t in run.roles.tier_names if t in set(clear["tier"]))
             for row in clear[clear["tier"] == tier].itertuples():
-                found.append(_ratio_finding(run, attribute, str(row.group), tier, k))
+                found.append(_ratio_finding(run, attribute, str(row.group), tier, k, table))
     rules = [c[len(TRUE_PREFIX):] for c in run.people.columns if c.startswith(TRUE_PREFIX)]
     return found + [_rule_finding(run, f) for f in rules if f in run.roles.inputs]
 
@@ -198,20 +199,20 @@ def design(people: pd.DataFrame, inputs: tuple[str, ...], categorical: tuple[str
 def _rules(X: np.ndarray, y: np.ndarray, blocks: dict[str, np.ndarray],
            rules: list[Finding]) -> list[tuple[bool, float]]:
     """Wald test and fitted spread of each rule's feature, by least squares."""
-    gram = X.T @ X
-    inverse = np.linalg.pinv(gram)
+    inverse = np.linalg.pinv(X.T @ X)
     beta = inverse @ (X.T @ y)
     residual = y - X @ beta
     sigma2 = float(residual @ residual) / max(len(y) - X.shape[1], 1)
-    out = []
+    statistics, freedoms, spreads = [], [], []
     for rule in rules:
         cols = blocks[rule.feature]
         b = beta[cols]
         cov = inverse[np.ix_(cols, cols)] * sigma2
-        statistic = float(b @ np.linalg.pinv(cov) @ b)
-        p = float(chi2.sf(statistic, df=len(cols)))
-        out.append((p < ALPHA, float((X[:, cols] @ b).std())))
-    return out
+        statistics.append(float(b @ np.linalg.lstsq(cov, b, rcond=None)[0]))
+        freedoms.append(len(cols))
+        spreads.append(float((X[:, cols] @ b).std()))
+    p = chdtrc(np.array(freedoms, dtype=float), np.array(statistics))
+    return [(bool(q < ALPHA), spread) for q, spread in zip(p, spreads, strict=True)]
 
 
 def power_curve(run: Run, findings: list[Finding] | None = None, *,

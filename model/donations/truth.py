@@ -128,8 +128,9 @@ def finding_verdicts(truth: Run, found: dict[str, Any], *, k: int = DEFAULT_K
     -------
     pandas.DataFrame
         One row per attribute, group and tier shown in both: ``attribute``, ``group``,
-        ``tier``, ``whitebox`` (ratio), ``whitebox_finding``, ``ratio``, ``low``, ``high``,
-        ``finding``, ``covered`` (the donated interval holds the white-box ratio),
+        ``tier``, ``whitebox`` (ratio) with its interval ``whitebox_low``-``whitebox_high``
+        and people ``whitebox_n``, ``whitebox_finding``, ``ratio``, ``low``, ``high``, ``n``
+        (donors), ``finding``, ``covered`` (the donated interval holds the white-box ratio),
         ``shift`` (donated - white-box), ``verdict`` (confirmed, missed, invented or
         neither) and, when the donations were weighted, ``weighted_ratio``,
         ``weighted_low``, ``weighted_high``, ``weighted_covered``, ``weighted_shift``
@@ -141,13 +142,16 @@ def finding_verdicts(truth: Run, found: dict[str, Any], *, k: int = DEFAULT_K
     for attribute in donated["attribute"].unique():
         white = impact_ratios(truth, attribute, k=k)
         white = white[~white["suppressed"].astype(bool)]
-        parts.append(white[["attribute", "group", "tier", "impact_ratio", "finding"]].rename(
-            columns={"impact_ratio": "whitebox", "finding": "whitebox_finding"}))
+        parts.append(white[["attribute", "group", "tier", "impact_ratio", "impact_lower",
+                            "impact_upper", "count", "finding"]].rename(
+            columns={"impact_ratio": "whitebox", "impact_lower": "whitebox_low",
+                     "impact_upper": "whitebox_high", "count": "whitebox_n",
+                     "finding": "whitebox_finding"}))
     merged = donated.merge(pd.concat(parts, ignore_index=True),
                            on=["attribute", "group", "tier"], how="inner")
     merged = merged[merged["whitebox"].notna() & merged["ratio"].notna()]
-    columns = ["attribute", "group", "tier", "whitebox", "whitebox_finding", "ratio", "low",
-               "high", "finding"]
+    columns = ["attribute", "group", "tier", "whitebox", "whitebox_low", "whitebox_high",
+               "whitebox_n", "whitebox_finding", "ratio", "low", "high", "n", "finding"]
     out = merged[columns].reset_index(drop=True)
     out["covered"] = (out["low"] <= out["whitebox"]) & (out["whitebox"] <= out["high"])
     out["shift"] = out["ratio"] - out["whitebox"]
