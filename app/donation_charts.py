@@ -12,7 +12,7 @@ from sesame_audit.app.audit_charts import OKABE_ITO, WIDTH
 from sesame_audit.model.audit.fairness import FOUR_FIFTHS
 from sesame_audit.model.donations.campaign import Campaign, simulate_campaign
 from sesame_audit.model.donations.donated import audit_campaign
-from sesame_audit.model.donations.power import power_curve
+from sesame_audit.model.donations.power import default_findings, power_curve
 from sesame_audit.model.donations.raking import margins_of
 from sesame_audit.model.runs.run import Run
 
@@ -31,10 +31,32 @@ def campaign_audit(_run: Run, key: str, requests: int, response: float, bias: st
 
 
 @st.cache_data(show_spinner="Simulating campaigns of every size...")
-def campaign_plan(_run: Run, key: str, sizes: tuple[int, ...], reps: int, k: int
-                  ) -> dict[str, Any]:
-    """Power curves of the run's default findings (cached on the run and the settings)."""
-    return power_curve(_run, sizes=sizes, reps=reps, k=k)
+def campaign_plan(_run: Run, key: str, sizes: tuple[int, ...], reps: int, k: int,
+                  rules: bool) -> dict[str, Any]:
+    """Power curves of the run's default findings, the hidden rules' only when ``rules``
+    (cached on the run and the settings)."""
+    findings = [f for f in default_findings(_run, k=k) if rules or f.kind != "rule"]
+    return power_curve(_run, findings, sizes=sizes, reps=reps, k=k)
+
+
+def without_rules(audit: dict[str, Any]) -> dict[str, Any]:
+    """The audit with nothing about the hidden rules, for a session not in Teacher mode.
+
+    Parameters
+    ----------
+    audit : dict
+        Output of :func:`donations.donated.audit_campaign`.
+
+    Returns
+    -------
+    dict
+        A copy whose ``truth`` keeps the white-box comparison of findings only.
+    """
+    truth = audit.get("truth")
+    if truth is None:
+        return audit
+    kept = {key: truth[key] for key in ("run", "findings", "counts")}
+    return {**audit, "truth": kept}
 
 
 def ratio_frame(audit: dict[str, Any], attribute: str, tier: str) -> pd.DataFrame:

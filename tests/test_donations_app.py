@@ -43,7 +43,10 @@ def test_empty_state_then_a_campaign_beside_the_truth(page: AppTest) -> None:
     page.button[0].click().run()  # the form's submit button
     assert not page.exception, page.exception
     texts = " ".join(t.value for t in page.text)
-    assert "donated it" in texts and "Hidden rules recovered" in texts
+    assert "donated it" in texts and "White-box four-fifths findings confirmed" in texts
+    assert "Hidden rules recovered" not in texts, "the rules stay hidden outside Teacher mode"
+    page.toggle(key="teacher_toggle").set_value(True).run()
+    assert "Hidden rules recovered" in " ".join(t.value for t in page.text)
     page.selectbox(key="donation_attribute").set_value("ethnicity").run()
     rows = _rows(page, 0)
     assert {"donated", "weighted", "white-box"} <= set(rows["estimate"])
@@ -69,3 +72,21 @@ def test_power_curve_on_the_page(page: AppTest) -> None:
     curve = _rows(page, 1).dropna(subset=["bias"])  # the 80% line is a dataset too
     assert set(curve["bias"]) == {"none", "mild", "like-the-campaign"}
     assert curve["donations"].max() <= 2000
+    findings = page.selectbox(key="donation_finding").options
+    assert findings and not any(f.startswith("rule:") for f in findings)
+
+
+def test_outside_teacher_mode_nothing_names_the_rules() -> None:
+    from sesame_audit.app.donation_charts import without_rules
+    from sesame_audit.model.donations.donated import report_markdown
+
+    audit = {"run": "r", "standin": {"candidates": []},
+             "findings": {"donations": 100, "k": 11, "weighted": False, "drivers": []},
+             "clear": [], "truth": {"run": "t", "findings": [], "rules": [{"feature": "x"}],
+                                    "rules_total": 3, "rules_recovered": 2,
+                                    "counts": {"confirmed": 1, "missed": 0, "invented": 0}}}
+    hidden = without_rules(audit)
+    assert set(hidden["truth"]) == {"run", "findings", "counts"}
+    assert "Hidden rules" in report_markdown(audit)
+    assert "Hidden rules" not in report_markdown(hidden)
+    assert "confirmed 1" in report_markdown(hidden)

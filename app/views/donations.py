@@ -9,16 +9,20 @@ import streamlit as st
 from sesame_audit.app import donation_charts as charts
 from sesame_audit.app import state
 from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.deployment import build_cap, one_build
 from sesame_audit.app.run_banner import show_chart
+from sesame_audit.app.teacher import teacher_mode
 from sesame_audit.model.core.safe_text import to_csv_bytes
 from sesame_audit.model.donations.campaign import PRESETS, campaign_counts
 from sesame_audit.model.donations.donated import report_markdown
 
 st.title("Audit from donations: a score you cannot see")
 run = state.select_run()
+revealed = teacher_mode()
 if run is None:
     st.stop()
 k, name = state.audit_k(), run.roles.label
+most = min(run.n, build_cap() or run.n)  # a deployment caps the work a visitor asks for
 st.text("Outside a simulation no one gets the operator's model. People can request their own "
         "record and donate it; a stand-in model fitted on the donations is then audited. "
         "Here the campaign is simulated on this run, so its findings can be set beside the "
@@ -27,14 +31,14 @@ st.text("Outside a simulation no one gets the operator's model. People can reque
 with st.form("donation_campaign"):
     left, middle, right = st.columns(3)
     requests = left.number_input("People who request their record", min_value=100,
-                                 max_value=run.n, value=min(run.n, 20_000), step=500,
+                                 max_value=most, value=min(most, 20_000), step=500,
                                  key="donation_requests")
     response = middle.slider("Share who donate it", 0.02, 1.0, 0.15, 0.01,
                              key="donation_response")
     bias = right.selectbox("Who donates more often", list(PRESETS), index=1,
                            key="donation_bias")
-    refits = left.number_input("Refits of the stand-in (bootstrap)", 0, 50, 5,
-                               key="donation_refits")
+    refits = left.number_input("Refits of the stand-in (bootstrap)", 0,
+                               10 if build_cap() else 50, 5, key="donation_refits")
     seed = middle.number_input("Seed", 0, 2**31 - 1, 0, key="donation_seed")
     started = st.form_submit_button("Run the campaign")
 if started:
@@ -45,7 +49,13 @@ if settings is None:
     st.info("Set up a campaign and run it: the stand-in's findings appear here.")
     st.stop()
 
-campaign, audit = charts.campaign_audit(run, run.key, *settings[:4], k, settings[4])
+with one_build() as free:
+    if not free:
+        st.warning("A campaign is already being simulated in this session.")
+        st.stop()
+    campaign, audit = charts.campaign_audit(run, run.key, *settings[:4], k, settings[4])
+if not revealed:
+    audit = charts.without_rules(audit)
 st.text(campaign_counts(campaign.summary) + ".")
 found = audit["findings"]
 chosen = next(c for c in audit["standin"]["candidates"] if c["chosen"])
@@ -71,11 +81,15 @@ truth = audit["truth"]
 if truth is not None:
     st.subheader("Against the truth")
     counts = truth["counts"]
-    st.text(f"Hidden rules recovered by the stand-in: {truth['rules_recovered']} of "
-            f"{truth['rules_total']}. White-box four-fifths findings confirmed: "
+    st.text(f"White-box four-fifths findings confirmed by the donations: "
             f"{counts['confirmed']}, missed: {counts['missed']}; invented: "
             f"{counts['invented']}.")
-    table_expander(run.roles.labels, charts.rules_frame(truth))
+    if "rules" in truth:
+        st.text(f"Hidden rules recovered by the stand-in: {truth['rules_recovered']} of "
+                f"{truth['rules_total']}.")
+        table_expander(run.roles.labels, charts.rules_frame(truth))
+    else:
+        st.caption("Teacher mode shows which hidden rules the stand-in recovers.")
 
 st.subheader("How many donations does a campaign need?")
 sizes = tuple(m for m in (250, 500, 1_000, 2_000, 4_000, 8_000, 16_000) if m <= run.n)
@@ -84,7 +98,7 @@ if run.policy_text is None or not sizes:
 elif st.button("Simulate campaigns of every size", key="donation_plan"):
     st.session_state["donation_planned"] = True
 if st.session_state.get("donation_planned") and run.policy_text is not None and sizes:
-    plan = charts.campaign_plan(run, run.key, sizes, 30, k)
+    plan = charts.campaign_plan(run, run.key, sizes, 30, k, revealed)
     finding = st.selectbox("Finding", list(plan["needed"]), key="donation_finding")
     curve = charts.power_frame(plan, finding)
     show_chart(run, charts.power_chart(curve, f"Chance of detecting {finding}"))

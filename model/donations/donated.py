@@ -258,11 +258,12 @@ def report_markdown(audit: dict[str, Any], labels: dict[str, str] | None = None)
     truth = audit.get("truth")
     if truth is not None:
         counts = truth["counts"]
-        lines += ["", f"## Against the truth of {esc(truth['run'])}", "",
-                  f"- Hidden rules recovered (r >= 0.8): {truth['rules_recovered']} of "
-                  f"{truth['rules_total']}",
-                  f"- White-box findings confirmed {counts['confirmed']}, missed "
-                  f"{counts['missed']}; invented {counts['invented']}"]
+        lines += ["", f"## Against the truth of {esc(truth['run'])}", ""]
+        if "rules_total" in truth:
+            lines.append(f"- Hidden rules recovered (r >= 0.8): {truth['rules_recovered']} "
+                         f"of {truth['rules_total']}")
+        lines.append(f"- White-box findings confirmed {counts['confirmed']}, missed "
+                     f"{counts['missed']}; invented {counts['invented']}")
         if "weighted" in counts:
             w = counts["weighted"]
             lines.append(f"- Weighted: confirmed {w['confirmed']}, missed {w['missed']}, "
