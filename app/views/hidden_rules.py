@@ -37,7 +37,8 @@ cols = st.columns(3)
 cols[0].metric("Rules the explanations track", f"{int(terms['agrees'].sum())} of {len(terms)}")
 cols[1].metric("SHAP on inputs no rule reads", f"{report.unread_share:.1%}")
 cols[2].metric("Model error vs hidden score", f"{report.mae_hidden_points:.1f} points",
-               help=f"The published score adds noise of {report.noise_sd_points:g} points.")
+               help="Mean absolute gap on the held-out people, as on Overview. The published "
+                    f"score adds noise of {report.noise_sd_points:g} points.")
 
 show_chart(run, charts.fidelity_bars(terms), width="stretch")
 st.caption("A bar near 1 means the SHAP values of that feature move exactly with the rule's "
