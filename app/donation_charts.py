@@ -112,7 +112,7 @@ def ratio_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
         One row per group, one colour per estimate.
     """
     shown = [e for e in ESTIMATES if e in set(frame["estimate"])]
-    base = alt.Chart(frame, width=WIDTH, title=title)
+    base = alt.Chart(frame, width=WIDTH)
     y = alt.Y("group:N", title=None, axis=alt.Axis(labelLimit=240))
     colour = alt.Color("estimate:N", sort=shown, title="Estimate",
                        scale=alt.Scale(domain=shown, range=OKABE_ITO[:len(shown)]),
@@ -130,7 +130,7 @@ def ratio_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
         x="ratio:Q", y=y, yOffset=offset, color=colour, tooltip=tooltip)
     line = alt.Chart(pd.DataFrame({"x": [FOUR_FIFTHS]})).mark_rule(
         strokeDash=[4, 4], color="#555").encode(x="x:Q")
-    return alt.layer(bars, dots, line)
+    return alt.layer(bars, dots, line).properties(title=title)
 
 
 def power_frame(plan: dict[str, Any], finding: str) -> pd.DataFrame:
@@ -169,7 +169,7 @@ def power_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
         Lines with 95% bands, a log scale of donations and the 80% line.
     """
     biases = list(dict.fromkeys(frame["bias"]))
-    base = alt.Chart(frame, width=WIDTH, title=title)
+    base = alt.Chart(frame, width=WIDTH)
     x = alt.X("donations:Q", title="Donations", scale=alt.Scale(type="log"))
     colour = alt.Color("bias:N", sort=biases, title="Who donates",
                        scale=alt.Scale(range=OKABE_ITO[:len(biases)]),
@@ -187,7 +187,7 @@ def power_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
         color=colour, tooltip=tooltip)
     target = alt.Chart(pd.DataFrame({"y": [0.8]})).mark_rule(
         strokeDash=[4, 4], color="#555").encode(y="y:Q")
-    return alt.layer(band, lines, target)
+    return alt.layer(band, lines, target).properties(title=title)
 
 
 def rules_frame(truth: dict[str, Any]) -> pd.DataFrame:
@@ -208,3 +208,24 @@ def rules_frame(truth: dict[str, Any]) -> pd.DataFrame:
     frame = pd.DataFrame(truth["rules"])
     return frame[["label", "rule", "true_mean_abs", "standin_mean_abs", "whitebox_mean_abs",
                   "pearson", "recovered"]]
+
+
+def verdict_frame(truth: dict[str, Any], attribute: str) -> pd.DataFrame:
+    """Each donated ratio of one attribute beside the white-box one, with its verdict.
+
+    Parameters
+    ----------
+    truth : dict
+        ``truth`` of :func:`donations.donated.audit_campaign`.
+    attribute : str
+        A sensitive attribute.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of :func:`donations.truth.finding_verdicts` for the attribute.
+    """
+    frame = pd.DataFrame(truth["findings"])
+    if frame.empty:
+        return frame
+    return frame[frame["attribute"] == attribute].reset_index(drop=True)

@@ -55,6 +55,7 @@ def test_empty_state_then_a_campaign_beside_the_truth(page: AppTest) -> None:
     assert ((donated["low"] <= donated["ratio"]) & (donated["ratio"] <= donated["high"])).all()
     spec = json.loads(page.get("vega_lite_chart")[0].proto.spec)
     assert "synthetic data" in json.dumps(spec["title"])
+    assert "impact ratio with 95% interval" in json.dumps(spec["title"]["text"])
     labels = [b.label for b in page.get("download_button")]
     assert any("donations (CSV)" in label for label in labels)
     assert any("donation audit (Markdown)" in label for label in labels)

@@ -84,6 +84,11 @@ if truth is not None:
     st.text(f"White-box four-fifths findings confirmed by the donations: "
             f"{counts['confirmed']}, missed: {counts['missed']}; invented: "
             f"{counts['invented']}.")
+    moved = charts.verdict_frame(truth, attribute)
+    if not moved.empty:
+        st.caption("How the selection of donors moved each ratio (shift = donated minus "
+                   "white-box), and each finding's verdict:")
+        table_expander(run.roles.labels, moved)
     if "rules" in truth:
         st.text(f"Hidden rules recovered by the stand-in: {truth['rules_recovered']} of "
                 f"{truth['rules_total']}.")
