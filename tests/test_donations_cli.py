@@ -71,3 +71,30 @@ def test_bad_donation_arguments_give_one_line(proxy_run: Run, tmp_path: Path, mo
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and message in err, err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("unit", ["log_odds", "probability", "EUR", "", "points"])
+def test_the_roles_of_donations_read_back_in_any_unit(proxy_run: Run, unit: str) -> None:
+    from dataclasses import replace
+
+    import tomli_w
+
+    from sesame_audit.model.donations.campaign import donation_roles
+    from sesame_audit.model.importing.roles_file import parse_roles
+
+    run = Run(proxy_run.path, proxy_run.manifest, replace(proxy_run.roles, unit=unit),
+              people=proxy_run.people, explanation=proxy_run.explanation)
+    spec = parse_roles(tomli_w.dumps(donation_roles(run, ["ethnicity"])))
+    assert spec.target == "score" and spec.sensitive == ("ethnicity",)
+    assert spec.unit == {"log_odds": "log odds", "": "score units"}.get(unit, unit)
+
+
+def test_donations_from_a_run_without_hidden_rules(own_run_path: Path) -> None:
+    from sesame_audit.model.donations.campaign import simulate_campaign
+    from sesame_audit.model.donations.donated import audit_campaign
+
+    run = load_run(own_run_path)
+    campaign = simulate_campaign(run, requests=1_500, response=0.5, bias="none", seed=0)
+    donated, audit = audit_campaign(run, campaign, refits=0, bootstrap=0)
+    assert audit["truth"] is None and not audit["findings"]["weighted"]
+    assert donated.n == len(campaign.table)

@@ -12,7 +12,7 @@ from sesame_audit.app.audit_widgets import table_expander
 from sesame_audit.app.deployment import build_cap, one_build
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.teacher import teacher_mode
-from sesame_audit.model.core.safe_text import to_csv_bytes
+from sesame_audit.model.core.safe_text import escape_markdown, to_csv_bytes
 from sesame_audit.model.donations.campaign import PRESETS, campaign_counts
 from sesame_audit.model.donations.donated import report_markdown
 
@@ -53,7 +53,11 @@ with one_build() as free:
     if not free:
         st.warning("A campaign is already being simulated in this session.")
         st.stop()
-    campaign, audit = charts.campaign_audit(run, run.key, *settings[:4], k, settings[4])
+    try:
+        campaign, audit = charts.campaign_audit(run, run.key, *settings[:4], k, settings[4])
+    except ValueError as exc:  # a bad input named by the model (BadInputError and others)
+        st.error(f"The campaign could not be audited: {escape_markdown(exc)}")
+        st.stop()
 if not revealed:
     audit = charts.without_rules(audit)
 st.text(campaign_counts(campaign.summary) + ".")

@@ -29,7 +29,7 @@ import pandas as pd
 import tomli_w
 
 from sesame_audit.model.core.bad_input import BadInputError
-from sesame_audit.model.core.roles import POINTS
+from sesame_audit.model.core.roles import LOG_ODDS
 from sesame_audit.model.runs.run import Run
 
 SCORE = "score"
@@ -49,6 +49,7 @@ PRESETS: dict[str, dict[str, float]] = {
     "like-the-campaign": {"urban": 2.0, "young": 2.0, "educated": 3.0, "male": 1.4,
                           "old": 0.5, "minority": 0.6},
 }
+_UNITS = {LOG_ODDS: "log odds"}  # a roles file's unit takes no underscore
 _PART = re.compile(r"\s*([A-Za-z_][\w-]*)(?::([^=]+))?\s*=\s*([0-9.eE+-]+)\s*")
 
 
@@ -338,7 +339,7 @@ def donation_roles(run: Run, sensitive: list[str]) -> dict[str, Any]:
         "id": roles.id, "target": SCORE, "inputs": list(roles.inputs),
         "sensitive": sensitive, "task": "regression",
         "score_min": float(roles.score_min), "score_max": float(roles.score_max),
-        "unit": roles.unit if roles.unit == POINTS else (roles.unit or "score units"),
+        "unit": _UNITS.get(roles.unit, roles.unit) or "score units",
         "tiers": [{"name": t.name, "min_score": float(t.min_score), "perk": t.perk}
                   for t in roles.tiers],
         "labels": {c: roles.label(c) for c in columns if c in roles.labels}
