@@ -176,3 +176,20 @@ def test_power_grows_with_donations(proxy_big: Run) -> None:
         parse_finding(proxy_big, "ratio of something")
     with pytest.raises(BadInputError, match="no hidden rule"):
         parse_finding(proxy_big, "rule:education")
+
+
+def test_margins_no_donor_meets_leave_the_audit_unweighted(proxy_run: Run) -> None:
+    import tomli_w
+
+    from sesame_audit.model.donations.donor_audit import donation_findings
+    from sesame_audit.model.donations.standin import standin_run
+    from sesame_audit.model.importing.roles_file import parse_roles
+
+    campaign = simulate_campaign(proxy_run, requests=600, response=0.5, bias="none", seed=5)
+    donated, _standin = standin_run(campaign.table, parse_roles(tomli_w.dumps(campaign.roles)),
+                                    name="d")
+    margins = pd.DataFrame({"attribute": ["gender"] * 3, "group": ["female", "male", "other"],
+                            "share": [0.45, 0.45, 0.1]})
+    found = donation_findings(donated, margins=margins, refits=0, bootstrap=10)
+    assert not found["weighted"] and "other" in found["not_weighted_because"]
+    assert all("weighted_ratio" not in r for r in found["impact_ratios"])

@@ -62,6 +62,9 @@ if not revealed:
     audit = charts.without_rules(audit)
 st.text(campaign_counts(campaign.summary) + ".")
 found = audit["findings"]
+if found.get("not_weighted_because"):
+    st.warning("Donors could not be weighted to the population: "
+               f"{escape_markdown(found['not_weighted_because'])}")
 chosen = next(c for c in audit["standin"]["candidates"] if c["chosen"])
 st.text(f"Stand-in: {chosen['model']}, cross-validated R2 {chosen['cv_r2']:.3f} over "
         f"{found['donations']:,} donations.")

@@ -25,6 +25,7 @@ from sesame_audit.model.audit.fairness import (
     reference_size,
     tier_table_with_suppression,
 )
+from sesame_audit.model.core.bad_input import BadInputError
 from sesame_audit.model.core.jsonable import strict
 from sesame_audit.model.donations.raking import rake
 from sesame_audit.model.donations.standin import StandIn, refit
@@ -156,7 +157,9 @@ def donation_findings(run: Run, standin: StandIn | None = None, *,
     Returns
     -------
     dict
-        JSON-ready: ``donations``, ``k``, ``weighted`` (margins given), ``bootstrap``,
+        JSON-ready: ``donations``, ``k``, ``weighted`` (margins given and met),
+        ``not_weighted_because`` (why margins given could not be met, else None),
+        ``bootstrap``,
         ``refits``, ``impact_ratios`` (one record per attribute, group and tier:
         ``attribute``, ``group``, ``tier``, ``n``, ``reached``, ``ratio``, ``low``,
         ``high``, ``finding``, ``reference``, ``suppressed``, and ``weighted_ratio``,
@@ -178,11 +181,19 @@ def donation_findings(run: Run, standin: StandIn | None = None, *,
     predicted = np.asarray(run.explanation.prediction, dtype=float)
     rng = np.random.default_rng(seed)
     weighted: list[tuple[np.ndarray, np.ndarray]] = []
+    unweighted = None
     if margins is not None:
-        weights = rake(run.people, margins)
+        try:
+            weights = rake(run.people, margins)
+        except BadInputError as exc:  # e.g. no donor states a group the margins give
+            margins, unweighted = None, str(exc)
+    if margins is not None:
         for _ in range(bootstrap):
             rows = rng.integers(0, n, n)
-            weighted.append((rows, rake(run.people.iloc[rows], margins)))
+            try:
+                weighted.append((rows, rake(run.people.iloc[rows], margins)))
+            except BadInputError:  # a resample lacking a group: that draw says nothing
+                continue
     attributes = [a for a in roles.sensitive if a in run.people.columns]
     refitted = _refits(run, standin, refits, rng) if standin is not None and refits else []
     parts = []
@@ -207,6 +218,7 @@ def donation_findings(run: Run, standin: StandIn | None = None, *,
                                                      "suppressed", "finding")]
     table.loc[table["suppressed"].astype(bool), figures] = np.nan
     return {"donations": n, "k": k, "weighted": margins is not None,
+            "not_weighted_because": unweighted,
             "bootstrap": bootstrap if margins is not None else 0, "refits": len(refitted),
             "impact_ratios": [{key: strict(_plain(v)) for key, v in row.items()}
                               for row in table.to_dict("records")],
