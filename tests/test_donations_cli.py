@@ -98,3 +98,12 @@ def test_donations_from_a_run_without_hidden_rules(own_run_path: Path) -> None:
     donated, audit = audit_campaign(run, campaign, refits=0, bootstrap=0)
     assert audit["truth"] is None and not audit["findings"]["weighted"]
     assert donated.n == len(campaign.table)
+
+
+def test_donate_never_overwrites(proxy_run: Run, tmp_path: Path, capsys) -> None:
+    mine = tmp_path / "d.roles.toml"
+    mine.write_text("mine")
+    assert main(["donate", str(proxy_run.path), "--requests", "100", "--out",
+                 str(tmp_path / "d.csv")]) == 2
+    assert "d.roles.toml already exists" in capsys.readouterr().err
+    assert mine.read_text() == "mine" and not (tmp_path / "d.csv").exists()

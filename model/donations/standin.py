@@ -184,8 +184,7 @@ def model_file(standin: StandIn) -> ModelFile:
 
 def import_donations(table: pd.DataFrame, spec: RolesSpec, out: str | Path, *,
                      table_name: str, table_sha256: str, replace: bool = False,
-                     seed: int = 0, extra: dict[str, Any] | None = None
-                     ) -> tuple[Path, StandIn]:
+                     seed: int = 0) -> tuple[Path, StandIn]:
     """Fit a stand-in on donations and write it, explained, as an ordinary run folder.
 
     Parameters
@@ -202,8 +201,6 @@ def import_donations(table: pd.DataFrame, spec: RolesSpec, out: str | Path, *,
         Whether an existing run folder at ``out`` may be replaced.
     seed : int, default=0
         Seed of the folds and the trees.
-    extra : dict, optional
-        More to record in the manifest (e.g. the donation findings).
 
     Returns
     -------
@@ -224,9 +221,9 @@ def import_donations(table: pd.DataFrame, spec: RolesSpec, out: str | Path, *,
                                   if c not in {spec.id, spec.target, *spec.sensitive})
     table = table.set_axis([str(c) for c in table.columns], axis=1)
     standin = choose_standin(table, tuple(inputs), spec.target, seed=seed)
-    notes = {"standin": standin.to_dict(), **(extra or {})}
     path = import_run(table, model_file(standin), spec, Path(out), table_name=table_name,
-                      table_sha256=table_sha256, replace=replace, seed=seed, notes=notes)
+                      table_sha256=table_sha256, replace=replace, seed=seed,
+                      notes={"standin": standin.to_dict()})
     return path, standin
 
 
