@@ -193,3 +193,13 @@ def test_margins_no_donor_meets_leave_the_audit_unweighted(proxy_run: Run) -> No
     found = donation_findings(donated, margins=margins, refits=0, bootstrap=10)
     assert not found["weighted"] and "other" in found["not_weighted_because"]
     assert all("weighted_ratio" not in r for r in found["impact_ratios"])
+
+
+def test_a_weighted_ratio_no_resample_can_move_has_no_interval() -> None:
+    from sesame_audit.model.donations.donated import report_markdown
+
+    row = {"attribute": "a", "group": "g", "tier": "t", "n": 40, "ratio": 0.0, "low": 0.0,
+           "high": 0.5, "weighted_ratio": 0.0, "weighted_low": None, "weighted_high": None}
+    audit = {"run": "r", "standin": {"candidates": []}, "clear": [row],
+             "findings": {"donations": 100, "k": 11, "weighted": True, "drivers": []}}
+    assert "weighted 0.00 (no interval" in report_markdown(audit)

@@ -211,10 +211,12 @@ def import_donation_files(donations: str | Path, roles: str | Path, out: str | P
 
 
 def _ratio(row: dict[str, Any], prefix: str = "") -> str:
-    ratio = row.get(f"{prefix}ratio")
+    ratio, low, high = (row.get(f"{prefix}{key}") for key in ("ratio", "low", "high"))
     if ratio is None:
         return "hidden"
-    return f"{ratio:.2f} ({row[f'{prefix}low']:.2f}-{row[f'{prefix}high']:.2f})"
+    if low is None or high is None:
+        return f"{ratio:.2f} (no interval: no one of the group reaches the tier)"
+    return f"{ratio:.2f} ({low:.2f}-{high:.2f})"
 
 
 def report_markdown(audit: dict[str, Any], labels: dict[str, str] | None = None) -> str:

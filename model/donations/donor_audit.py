@@ -167,7 +167,9 @@ def donation_findings(run: Run, standin: StandIn | None = None, *,
         ``standin_low``, ``standin_high``; figures of hidden groups None) and ``drivers``
         (``feature``, ``label``, ``mean_abs``, ``low``, ``high``, largest first). Weighted
         intervals are bootstrap percentiles; those over refits are the estimate plus or
-        minus 1.96 bootstrap standard deviations (a refit on a resample is biased).
+        minus 1.96 bootstrap standard deviations (a refit on a resample is biased). A
+        weighted interval that every resample gives as one value (no one of the group
+        reaching the tier) is left undefined, so the finding is uncertain, not clear.
 
     Examples
     --------
@@ -203,6 +205,10 @@ def donation_findings(run: Run, standin: StandIn | None = None, *,
             point = _resampled(run, attribute, long, recorded, [(np.arange(n), weights)])[0]
             draws = _resampled(run, attribute, long, recorded, weighted)
             low, high = _percentile(draws)
+            # every draw equal (no one of the group reaching the tier): no interval can be
+            # read off the bootstrap, except for the reference compared with itself
+            flat = (high - low <= 0) & (point != 1.0)
+            low, high = np.where(flat, np.nan, low), np.where(flat, np.nan, high)
             long["weighted_ratio"], long["weighted_low"], long["weighted_high"] = point, low, high
             long["weighted_finding"] = four_fifths_finding(point, high)
         if refitted:
