@@ -13,10 +13,10 @@ import pandas as pd
 
 from sesame_audit.app.charts import level_unit, threshold_text
 from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.course.fidelity import AGREE, DISAGREES, TRACKS, UNDERSTATES
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000")
-AGREE_LINE = 0.95
 
 
 def _palette(domain: list[str]) -> alt.Scale:
@@ -67,24 +67,26 @@ def fidelity_bars(terms: pd.DataFrame) -> alt.LayerChart:
     Parameters
     ----------
     terms : pandas.DataFrame
-        ``label``, ``pearson`` and ``agrees`` (from :func:`course.fidelity.fidelity_report`).
+        ``label``, ``pearson``, ``slope`` and ``verdict`` (from
+        :func:`course.fidelity.fidelity_report`).
 
     Returns
     -------
     altair.LayerChart
         One bar per rule and a line at the agreement threshold.
     """
-    data = terms.assign(verdict=terms["agrees"].map({True: "tracks the rule",
-                                                     False: "disagrees"}))
+    data = terms
     bars = alt.Chart(data).mark_bar().encode(
         y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
         x=alt.X("pearson:Q", title="Correlation of SHAP with the true contribution (r)",
                 scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("verdict:N", title=None,
-                        scale=_palette(["tracks the rule", "disagrees"])),
-        tooltip=["label:N", alt.Tooltip("pearson:Q", format=".3f")],
+                        scale=alt.Scale(domain=[TRACKS, UNDERSTATES, DISAGREES],
+                                        range=[OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[5]])),
+        tooltip=["label:N", "verdict:N", alt.Tooltip("pearson:Q", format=".3f"),
+                 alt.Tooltip("slope:Q", title="size carried (slope)", format=".2f")],
     )
-    line = alt.Chart(pd.DataFrame({"x": [AGREE_LINE]})).mark_rule(
+    line = alt.Chart(pd.DataFrame({"x": [AGREE]})).mark_rule(
         color=OKABE_ITO[7], strokeDash=[3, 3]).encode(x="x:Q")
     return (bars + line).properties(title="Which hidden rules do the explanations find?")
 

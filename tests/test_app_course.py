@@ -190,7 +190,10 @@ def test_fidelity_charts(social_run) -> None:
     spec = charts.fidelity_bars(report.terms).to_dict()
     bars = _spec_layers(spec)[0]
     assert bars["encoding"]["x"]["title"].endswith("(r)")
-    assert bars["encoding"]["color"]["scale"]["range"] == list(charts.OKABE_ITO[:2])
+    colour = bars["encoding"]["color"]["scale"]
+    assert colour["domain"] == ["tracks the rule", "under-states the rule", "disagrees"]
+    assert len(set(colour["range"])) == 3  # one colour per verdict
+    assert set(report.terms["verdict"]) <= set(colour["domain"])
     assert spec["title"].endswith("?")
     points = fidelity_points(social_run, "payment_history", max_points=400)
     spec = charts.fidelity_scatter(points, "Bills paid on time", 0.99, 2_000).to_dict()
