@@ -17,7 +17,11 @@ import pandas as pd
 from sesame_audit.model.audit.classifier_views import recorded_outcomes
 from sesame_audit.model.audit.fairness import tier_table_with_suppression
 from sesame_audit.model.audit.proxies import check_sensitive
-from sesame_audit.model.build.train import fit_outcome_classifier, fit_score_model
+from sesame_audit.model.build.train import (
+    TreeParams,
+    fit_outcome_classifier,
+    fit_score_model,
+)
 from sesame_audit.model.core.roles import LOG_ODDS, Roles
 from sesame_audit.model.figures.groups import group_labels, group_means
 from sesame_audit.model.figures.suppress import DEFAULT_K
@@ -264,7 +268,9 @@ def minimise(run: Run, drop: list[str], *, k: int = DEFAULT_K) -> Minimisation:
         before = run.manifest.get("metrics", {})
         if not {"r2", "mae_points"} <= set(before):
             _, before = fit_score_model(run.people, roles, seed=seed)
-        model, after = fit_score_model(run.people, kept_roles, seed=seed)
+        leaves = before.get("max_leaf_nodes")  # the run's own size: compare like with like
+        params = TreeParams(max_leaf_nodes=int(leaves)) if leaves else None
+        model, after = fit_score_model(run.people, kept_roles, seed=seed, params=params)
         new_score = model.predict(run.people[list(kept_roles.inputs)])
         measures = pd.DataFrame({"metric": ["r2", "mae_points"],
                                  "before": [float(before["r2"]), float(before["mae_points"])],
