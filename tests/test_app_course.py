@@ -225,7 +225,7 @@ def test_comparison_and_recourse_charts(social_run, marketed_run) -> None:
     found = pd.DataFrame({"row": range(200), "person": range(200), "tier": "car_rental",
                           "min_score": 650.0, "score": 600.0,
                           "reachable": [True, False] * 100, "cost": 0.3, "n_changes": 1,
-                          "new_score": 651.0})
+                          "plausible": [True, False] * 100, "new_score": 651.0})
     table = recourse_burden(social_run, "hukou", found=found)
     spec = charts.recourse_burden(table, "Hukou").to_dict()
     assert {row["group"] for row in _data(spec)} == {"rural", "urban"}
