@@ -49,7 +49,15 @@ def test_held_out_accuracy_on_every_preset(fitted) -> None:
 
 def test_capacity_is_chosen_by_validation(fitted) -> None:
     _, model, metrics = fitted
-    scores = {leaves: metrics[f"validation_r2_leaves_{leaves}"] for leaves in CAPACITIES}
+    scores = {leaves: metrics[f"validation_r2_leaves_{leaves}"] for leaves in CAPACITIES
+              if f"validation_r2_leaves_{leaves}" in metrics}
+    tried = list(scores)
+    assert tried == list(CAPACITIES[:len(tried)]) and len(tried) >= 2
+    # the search stops at the first size that gains less than the tolerance
+    for i in range(1, len(tried) - 1):
+        assert scores[tried[i]] >= max(scores[t] for t in tried[:i]) + SELECTION_TOLERANCE
+    if len(tried) < len(CAPACITIES):
+        assert scores[tried[-1]] < max(scores[t] for t in tried[:-1]) + SELECTION_TOLERANCE
     best = max(scores.values())
     smallest_good = min(leaf for leaf, r2 in scores.items() if r2 >= best - SELECTION_TOLERANCE)
     assert metrics["max_leaf_nodes"] == smallest_good
