@@ -12,10 +12,15 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 
+from sesame_audit.app.charts import NEUTRAL, band_height, finished, title_lines, wrapped_axis
+
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000"]
 FLAG_COLOUR = "#D55E00"
-WIDTH = 640
+OUTLINE = "#000000"
+LEGEND_SWATCH = "#DDDDDD"
+UNDER, AT_LEAST = "under 4/5 of the most favoured group", "at or above 4/5"
+OTHER_INPUT = "other input"
 
 
 def readable(value: object) -> str:
@@ -40,7 +45,9 @@ def tier_labels(tiers: Sequence[tuple[str, float]]) -> dict[str, str]:
 
 
 def _palette(n: int) -> list[str]:
-    return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(n)]
+    """Group colours: Okabe-Ito without black, which the four-fifths outline needs."""
+    colours = [c for c in OKABE_ITO if c != OUTLINE]
+    return [colours[i % len(colours)] for i in range(n)]
 
 
 def tier_access_chart(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) -> alt.Chart:
@@ -61,25 +68,37 @@ def tier_access_chart(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) 
     names = tier_labels(tiers)
     data = ratios[~ratios["suppressed"]].assign(
         tier_label=lambda d: d["tier"].map(names), group=lambda d: d["group"].map(readable),
-        status=lambda d: d["flagged"].map({True: "under 4/5 of the most favoured",
-                                           False: "at or above 4/5"}))
+        status=lambda d: d["flagged"].map({True: UNDER, False: AT_LEAST}))
     groups = sorted(data["group"].unique())
-    return alt.Chart(data, width=WIDTH, title="Share of each group reaching each tier").mark_bar(
-        strokeWidth=2).encode(
-        x=alt.X("tier_label:N", sort=list(names.values()), title="Tier (score threshold)"),
-        xOffset=alt.XOffset("group:N", sort=groups),
-        y=alt.Y("share:Q", title="People reaching the tier (%)", axis=alt.Axis(format="%")),
+    flagged = data[data["flagged"]]
+    description = (f"Bars of the share of each of {len(groups)} groups reaching each of "
+                   f"{len(names)} tiers; {len(flagged)} bars are outlined because the group "
+                   "reaches the tier less than four fifths as often as the most favoured "
+                   "group" + (": " + "; ".join(f"{g} at {t}" for g, t in zip(
+                       flagged["group"], flagged["tier_label"], strict=True)) if len(flagged)
+                              else "") + ".")
+    chart = alt.Chart(data, title=title_lines("Share of each group reaching each tier")
+                      ).mark_bar(strokeWidth=2.5).encode(
+        y=alt.Y("tier_label:N", sort=list(names.values()), title="Tier (score threshold)",
+                axis=wrapped_axis()),
+        yOffset=alt.YOffset("group:N", sort=groups),
+        x=alt.X("share:Q", title="People reaching the tier (%)", axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("group:N", sort=groups, title="Group",
                         scale=alt.Scale(range=_palette(len(groups)))),
         stroke=alt.Stroke("status:N", title="Four-fifths rule",
-                          legend=alt.Legend(symbolFillColor="white"),
-                          scale=alt.Scale(domain=["under 4/5 of the most favoured",
-                                                  "at or above 4/5"],
-                                          range=[FLAG_COLOUR, "transparent"])),
+                          legend=alt.Legend(symbolFillColor=LEGEND_SWATCH, symbolType="square",
+                                            symbolStrokeWidth=2.5),
+                          scale=alt.Scale(domain=[UNDER, AT_LEAST],
+                                          range=[OUTLINE, "transparent"])),
         tooltip=[alt.Tooltip("group:N", title="Group"),
                  alt.Tooltip("tier_label:N", title="Tier"),
                  alt.Tooltip("share:Q", title="Share reaching", format=".1%"),
-                 alt.Tooltip("impact_ratio:Q", title="Impact ratio", format=".2f")])
+                 alt.Tooltip("impact_ratio:Q", title="Impact ratio", format=".2f"),
+                 alt.Tooltip("status:N", title="Four-fifths rule")])
+    return finished(chart.properties(height=band_height(len(names), 14, per_band=len(groups),
+                                                        gap=10)),
+                    description)
 
 
 def impact_heatmap(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) -> alt.LayerChart:
@@ -102,11 +121,10 @@ def impact_heatmap(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) -> 
         tier_label=lambda d: d["tier"].map(names), group=lambda d: d["group"].map(readable),
         text=lambda d: d["impact_ratio"].map("{:.2f}".format).astype(str)
         + d["flagged"].map({True: " !", False: ""}).astype(str))
-    base = alt.Chart(data, width=WIDTH,
-                     title="Impact ratio: share reaching the tier over the most favoured "
-                           "group's").encode(
-        x=alt.X("tier_label:N", sort=list(names.values()), title="Tier (score threshold)"),
-        y=alt.Y("group:N", title="Group"))
+    base = alt.Chart(data).encode(
+        x=alt.X("tier_label:N", sort=list(names.values()), title="Tier (score threshold)",
+                axis=alt.Axis(labelAngle=-45, labelLimit=150, labelOverlap=False)),
+        y=alt.Y("group:N", title="Group", axis=wrapped_axis()))
     cells = base.mark_rect().encode(
         color=alt.Color("impact_ratio:Q", title="Impact ratio (1 = equal access)",
                         scale=alt.Scale(scheme="viridis", domain=[0, 1])),
@@ -116,7 +134,13 @@ def impact_heatmap(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) -> 
     text = base.mark_text(fontWeight="bold").encode(
         text="text:N",
         color=alt.condition("datum.impact_ratio > 0.6", alt.value("black"), alt.value("white")))
-    return cells + text
+    flagged = data[data["flagged"]]
+    return finished((cells + text).properties(height=band_height(data["group"].nunique(), 28),
+                                              title=title_lines(
+        "Impact ratio: share reaching the tier over the most favoured group's")),
+                    f"Heatmap of the impact ratio of {data['group'].nunique()} groups at "
+                    f"{data['tier_label'].nunique()} tiers, from 0 to 1 (1 = as often as the "
+                    f"most favoured group); {len(flagged)} cells are under 0.8 and marked !.")
 
 
 def distribution_chart(distribution: pd.DataFrame, tiers: Sequence[tuple[str, float]]
@@ -133,29 +157,38 @@ def distribution_chart(distribution: pd.DataFrame, tiers: Sequence[tuple[str, fl
     Returns
     -------
     altair.LayerChart
-        One line per group.
+        One row of cells per group (the darker, the more of the group's people in that
+        score band), readable for an intersection of many groups as for two.
     """
-    data = distribution.assign(group=distribution["group"].map(readable),
-                               middle=(distribution["bin_start"] + distribution["bin_end"]) / 2)
+    data = distribution.assign(group=distribution["group"].map(readable))
     groups = sorted(data["group"].unique())
-    lines = alt.Chart(data, width=WIDTH, title="How the score is spread within each group"
-                      ).mark_line(interpolate="step-after").encode(
+    cells = alt.Chart(data).mark_rect().encode(
         x=alt.X("bin_start:Q", title="Score under audit (points)",
                 scale=alt.Scale(zero=False)),
-        y=alt.Y("share:Q", title="Share of the group's people (%)",
-                axis=alt.Axis(format="%")),
-        color=alt.Color("group:N", sort=groups, title="Group",
-                        scale=alt.Scale(range=_palette(len(groups)))),
+        x2="bin_end:Q",
+        y=alt.Y("group:N", sort=groups, title="Group", axis=wrapped_axis()),
+        color=alt.Color("share:Q", title="Share of the group's people",
+                        scale=alt.Scale(scheme="greys", domainMin=0),
+                        legend=alt.Legend(format="%")),
         tooltip=[alt.Tooltip("group:N", title="Group"),
                  alt.Tooltip("bin_start:Q", title="From (points)"),
                  alt.Tooltip("bin_end:Q", title="To (points)"),
                  alt.Tooltip("share:Q", title="Share", format=".1%")])
     rules = alt.Chart(pd.DataFrame({"threshold": [t for _, t in tiers],
                                     "tier": [readable(n) for n, _ in tiers]})).mark_rule(
-        strokeDash=[4, 4], color="grey").encode(
+        strokeDash=[4, 4], color=FLAG_COLOUR, strokeWidth=1.5).encode(
         x="threshold:Q", tooltip=[alt.Tooltip("tier:N", title="Tier"),
                                   alt.Tooltip("threshold:Q", title="Threshold (points)")])
-    return lines + rules
+    middle = data.assign(mid=(data["bin_start"] + data["bin_end"]) / 2,
+                         weighted=lambda d: d["mid"] * d["share"])
+    centres = middle.groupby("group")["weighted"].sum() / middle.groupby("group")["share"].sum()
+    return finished((cells + rules).properties(
+        height=band_height(len(groups), max(18, 90 // len(groups))),
+        title=title_lines("How the score is spread within each group")),
+                    f"Heatmap of how the score is spread within {len(groups)} groups, one "
+                    "row per group, darker where more of the group's people score; average "
+                    "scores: " + "; ".join(f"{g} {c:.0f}" for g, c in centres.items())
+                    + ". Dashed lines mark the tier thresholds.")
 
 
 def proxy_heatmap(strength: pd.DataFrame, labels: Mapping[str, str]) -> alt.LayerChart:
@@ -179,9 +212,10 @@ def proxy_heatmap(strength: pd.DataFrame, labels: Mapping[str, str]) -> alt.Laye
                            text=strength["strength"].map("{:.2f}".format).astype(str))
     order = (data.groupby("feature_label")["strength"].max()
              .sort_values(ascending=False).index.tolist())
-    base = alt.Chart(data, width=420, title="Strength of each input as a stand-in (AUC)").encode(
-        x=alt.X("attribute_label:N", title="Sensitive attribute"),
-        y=alt.Y("feature_label:N", sort=order, title="Model input"))
+    base = alt.Chart(data).encode(
+        x=alt.X("attribute_label:N", title="Sensitive attribute",
+                axis=alt.Axis(labelAngle=-45, labelLimit=150, labelOverlap=False)),
+        y=alt.Y("feature_label:N", sort=order, title="Model input", axis=wrapped_axis()))
     cells = base.mark_rect().encode(
         color=alt.Color("strength:Q", title="AUC (0.5 = no information)",
                         scale=alt.Scale(scheme="viridis", domain=[0.5, 1])),
@@ -193,7 +227,16 @@ def proxy_heatmap(strength: pd.DataFrame, labels: Mapping[str, str]) -> alt.Laye
     text = base.mark_text(fontSize=10).encode(
         text="text:N",
         color=alt.condition("datum.strength > 0.75", alt.value("black"), alt.value("white")))
-    return cells + text
+    strongest = data.sort_values("strength", ascending=False).head(3)
+    return finished((cells + text).properties(
+        height=band_height(len(order), 26),
+        title=title_lines("Strength of each input as a stand-in (AUC)")),
+                    f"Heatmap of how well each of {len(order)} inputs alone predicts each of "
+                    f"{data['attribute_label'].nunique()} sensitive attributes (AUC, 0.5 = no "
+                    "information, 1 = a perfect stand-in); strongest: " + "; ".join(
+                        f"{f} for {a} {v:.2f}" for f, a, v in zip(
+                            strongest["feature_label"], strongest["attribute_label"],
+                            strongest["strength"], strict=True)) + ".")
 
 
 def points_by_group_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *,
@@ -218,14 +261,27 @@ def points_by_group_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *
                              feature_label=by_feature["feature"].map(
                                  lambda c: labels.get(c, c)))
     features = sorted(data["feature_label"].unique())
-    return alt.Chart(data, width=WIDTH, title=title).mark_bar().encode(
-        y=alt.Y("group:N", title="Group"),
+    totals = data.groupby("group")["points"].sum()
+    chart = alt.Chart(data, title=title_lines(title)).mark_bar().encode(
+        y=alt.Y("group:N", title="Group", axis=wrapped_axis()),
         x=alt.X("points:Q", title="Mean points of the score (SHAP)"),
-        color=alt.Color("feature_label:N", sort=features, title="Input",
-                        scale=alt.Scale(range=_palette(len(features)))),
+        color=alt.Color("feature_label:N", title="Input",
+                        scale=_input_colours(features, others=False)),
         tooltip=[alt.Tooltip("group:N", title="Group"),
                  alt.Tooltip("feature_label:N", title="Input"),
                  alt.Tooltip("points:Q", title="Mean points", format="+.1f")])
+    return finished(chart.properties(height=band_height(len(totals), 30)),
+                    f"Stacked bars of the mean points {len(features)} inputs ("
+                    + ", ".join(features) + ") give each group's score; in total " + "; ".join(
+                        f"{g} {v:+.1f}" for g, v in totals.items()) + " points.")
+
+
+def _input_colours(proxies: Sequence[str], *, others: bool = True) -> alt.Scale:
+    """One colour per proxy, the same in every chart of the Proxies page; grey for others."""
+    domain = sorted(proxies)
+    if not others:
+        return alt.Scale(domain=domain, range=_palette(len(domain)))
+    return alt.Scale(domain=[*domain, OTHER_INPUT], range=[*_palette(len(domain)), NEUTRAL])
 
 
 def gap_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *, top: int = 12
@@ -246,19 +302,27 @@ def gap_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *, top: int =
     altair.Chart
         Horizontal bars coloured by whether the input is a proxy.
     """
-    data = by_feature.head(top).assign(
-        feature_label=lambda d: d["feature"].map(lambda c: labels.get(c, c)),
+    named = by_feature.assign(
+        feature_label=lambda d: d["feature"].map(lambda c: labels.get(c, c)))
+    proxies = named.loc[named["is_proxy"], "feature_label"].tolist()
+    data = named.head(top).assign(
+        colour=lambda d: d["feature_label"].where(d["is_proxy"], OTHER_INPUT),
         kind=lambda d: d["is_proxy"].map({True: "proxy of the attribute",
                                           False: "other input"}))
-    return alt.Chart(data, width=WIDTH, title="Where the gap between the groups comes from"
-                     ).mark_bar().encode(
-        y=alt.Y("feature_label:N", sort=data["feature_label"].tolist(), title="Model input"),
-        x=alt.X("gap_points:Q", title="Points of the gap (favoured minus disfavoured)"),
-        color=alt.Color("kind:N", title="Input",
-                        scale=alt.Scale(domain=["proxy of the attribute", "other input"],
-                                        range=[FLAG_COLOUR, "#56B4E9"])),
+    chart = alt.Chart(data, title=title_lines("Where the gap between the groups comes from")
+                      ).mark_bar().encode(
+        y=alt.Y("feature_label:N", sort=data["feature_label"].tolist(), title="Model input",
+                axis=wrapped_axis()),
+        x=alt.X("gap_points:Q", title="Gap points (favoured minus disfavoured)"),
+        color=alt.Color("colour:N", title="Input", scale=_input_colours(proxies)),
         tooltip=[alt.Tooltip("feature_label:N", title="Input"),
+                 alt.Tooltip("kind:N", title="Kind"),
                  alt.Tooltip("gap_points:Q", title="Points", format="+.1f")])
+    return finished(chart.properties(height=band_height(len(data), 26)),
+                    f"Bars of the points of the score gap between the groups that each of "
+                    f"{len(data)} inputs carries, proxies of the attribute in colour, others in "
+                    "grey: " + "; ".join(f"{f} {v:+.1f}" for f, v in zip(
+                        data["feature_label"], data["gap_points"], strict=True)) + ".")
 
 
 def before_after_chart(by_group: pd.DataFrame, *, title: str, value_title: str
@@ -283,16 +347,27 @@ def before_after_chart(by_group: pd.DataFrame, *, title: str, value_title: str
     long = shown.melt(id_vars=["group"], value_vars=["mean_before", "mean_after"],
                       var_name="when", value_name="mean")
     long["when"] = long["when"].map({"mean_before": "before", "mean_after": "after"})
-    base = alt.Chart(long, width=WIDTH, title=title).encode(
-        y=alt.Y("group:N", title="Group"),
+    base = alt.Chart(long).encode(
+        y=alt.Y("group:N", title="Group", axis=wrapped_axis()),
         x=alt.X("mean:Q", title=value_title, scale=alt.Scale(zero=False)))
-    line = base.mark_line(color="grey").encode(detail="group:N")
-    dots = base.mark_point(filled=True, size=90).encode(
-        color=alt.Color("when:N", title="", sort=["before", "after"],
-                        scale=alt.Scale(range=[OKABE_ITO[1], OKABE_ITO[0]])),
-        tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("when:N", title=""),
+    line = base.mark_line(color=NEUTRAL).encode(detail="group:N")
+    dots = base.mark_point(size=90, strokeWidth=2).encode(
+        color=alt.Color("when:N", title="Mean score", sort=["before", "after"],
+                        scale=alt.Scale(domain=["before", "after"], range=[NEUTRAL, OUTLINE])),
+        shape=alt.Shape("when:N", sort=["before", "after"], legend=None,
+                        scale=alt.Scale(domain=["before", "after"],
+                                        range=["circle", "diamond"])),
+        fill=alt.Fill("when:N", legend=None, scale=alt.Scale(
+            domain=["before", "after"], range=["white", OUTLINE])),
+        tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("when:N", title="When"),
                  alt.Tooltip("mean:Q", title="Mean", format=".1f")])
-    return line + dots
+    return finished((line + dots).properties(height=band_height(len(shown), 30),
+                                             title=title_lines(title)),
+                    f"Dumbbells of each group's {value_title.lower()} before (hollow grey) and "
+                    "after (black) the change: " + "; ".join(
+                        f"{g} {b:.1f} to {a:.1f}" for g, b, a in zip(
+                            shown["group"], shown["mean_before"], shown["mean_after"],
+                            strict=True)) + ".")
 
 
 def group_bar_chart(table: pd.DataFrame, value: str, *, title: str, value_title: str,
@@ -319,17 +394,24 @@ def group_bar_chart(table: pd.DataFrame, value: str, *, title: str, value_title:
     """
     shown = table[~table["suppressed"]].assign(group=lambda d: d["group"].map(readable))
     fmt = ".1%" if percent else ".2f"
-    bars = alt.Chart(shown, width=WIDTH, title=title).mark_bar(color=OKABE_ITO[0]).encode(
-        y=alt.Y("group:N", title="Group"),
+    bars = alt.Chart(shown).mark_bar(color=OKABE_ITO[0]).encode(
+        y=alt.Y("group:N", title="Group", axis=wrapped_axis()),
         x=alt.X(f"{value}:Q", title=value_title,
                 axis=alt.Axis(format="%") if percent else alt.Axis()),
         tooltip=[alt.Tooltip("group:N", title="Group"),
                  alt.Tooltip(f"{value}:Q", title=value_title, format=fmt)])
+    text = "; ".join(f"{g} {v:{fmt}}" for g, v in zip(shown["group"], shown[value],
+                                                       strict=True))
+    description = f"Bars of {value_title.lower()} for {len(shown)} groups: {text}."
     if rule is None:
-        return bars
+        return finished(bars.properties(height=band_height(len(shown), 30),
+                                        title=title_lines(title)),
+                        description)
     line = alt.Chart(pd.DataFrame({"at": [rule]})).mark_rule(
-        strokeDash=[4, 4], color=FLAG_COLOUR).encode(x="at:Q")
-    return bars + line
+        strokeDash=[4, 4], color=OUTLINE).encode(x="at:Q")
+    return finished((bars + line).properties(height=band_height(len(shown), 30),
+                                             title=title_lines(title)),
+                    f"{description} A dashed line marks {rule:g}.")
 
 
 def ego_chart(ego: pd.DataFrame, labels: Mapping[str, str], colour_by: str) -> alt.LayerChart:
@@ -347,7 +429,8 @@ def ego_chart(ego: pd.DataFrame, labels: Mapping[str, str], colour_by: str) -> a
     Returns
     -------
     altair.LayerChart
-        Spokes, dots coloured by score, the friend unfriending drops first ringed.
+        Spokes, dots coloured by score, the person named "this person", the friend
+        unfriending drops first ringed.
     """
     centre = ego[ego["role"] == "person"].iloc[0]
     spokes = ego[ego["role"] == "friend"].assign(x0=centre["x"], y0=centre["y"])
@@ -358,22 +441,32 @@ def ego_chart(ego: pd.DataFrame, labels: Mapping[str, str], colour_by: str) -> a
     lines = alt.Chart(spokes).mark_rule(color="lightgrey").encode(
         x=alt.X("x0:Q", axis=axis, title=None), y=alt.Y("y0:Q", axis=axis, title=None),
         x2="x:Q", y2="y:Q")
-    dots = alt.Chart(data, width=420, height=420,
-                     title="A person and their friends' scores").mark_point(
-        filled=True, size=260, strokeWidth=3).encode(
+    dots = alt.Chart(data).mark_point(filled=True, size=260, strokeWidth=3).encode(
         x=alt.X("x:Q", axis=axis, title=None, scale=alt.Scale(domain=[-1.3, 1.3])),
         y=alt.Y("y:Q", axis=axis, title=None, scale=alt.Scale(domain=[-1.3, 1.3])),
         color=alt.Color("score:Q", title="Score (points)", scale=alt.Scale(scheme="viridis")),
         shape=alt.Shape("group:N", title=labels.get(colour_by, colour_by),
-                        legend=alt.Legend(orient="bottom")),  # three legends overflow a side
+                        legend=alt.Legend(symbolFillColor=NEUTRAL, symbolStrokeColor=NEUTRAL)),
         stroke=alt.Stroke("ring:N", title="Unfriending",
-                          legend=alt.Legend(symbolFillColor="white", orient="bottom"),
+                          legend=alt.Legend(symbolFillColor=LEGEND_SWATCH, symbolSize=200),
                           scale=alt.Scale(domain=["dropped first", "kept"],
                                           range=[FLAG_COLOUR, "transparent"])),
-        tooltip=[alt.Tooltip("who:N", title=""), alt.Tooltip("id:N", title="Person"),
+        tooltip=[alt.Tooltip("who:N", title="Who"), alt.Tooltip("id:N", title="Person"),
                  alt.Tooltip("score:Q", title="Score (points)", format=".0f"),
                  alt.Tooltip("group:N", title=labels.get(colour_by, colour_by))])
-    return lines + dots
+    name = alt.Chart(data[data["role"] == "person"]).mark_text(
+        dy=-22, fontWeight="bold", fontSize=12).encode(
+        x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis), text=alt.value("this person"))
+    friends = data[data["role"] == "friend"]
+    dropped = friends[friends["lowest"]]
+    return finished(
+        (lines + dots + name).properties(
+            height=420, title=title_lines("A person and their friends' scores")),
+        f"Network of person {centre['id']} (score {centre['score']:.0f}) and "
+        f"{len(friends)} friends, scores from {friends['score'].min():.0f} to "
+        f"{friends['score'].max():.0f}" + (
+            f"; friend {dropped['id'].iloc[0]} (score {dropped['score'].iloc[0]:.0f}) "
+            "would be dropped first" if len(dropped) else "") + ".")
 
 
 def display_table(frame: pd.DataFrame, labels: Mapping[str, str],
@@ -408,4 +501,39 @@ def display_table(frame: pd.DataFrame, labels: Mapping[str, str],
     for column in ("feature", "attribute"):
         if column in out.columns:
             out[column] = out[column].map(lambda c: labels.get(c, c))
+    if "group" in out.columns:
+        out["group"] = out["group"].map(readable)
+    if "tier" in out.columns:
+        out["tier"] = out["tier"].map(lambda t: names.get(t, readable(t)))
     return out.rename(columns=renamed)
+
+
+def number_formats(table: pd.DataFrame) -> dict[str, str]:
+    """Number formats for a table made by :func:`display_table`, for ``st.column_config``.
+
+    Shares show as percentages; ratios, AUCs and correlations with two decimals; other
+    fractional numbers (points, means) with one.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`display_table`.
+
+    Returns
+    -------
+    dict
+        Column -> format (``"percent"`` or a printf format).
+    """
+    formats = {}
+    for column in table.columns:
+        if not pd.api.types.is_float_dtype(table[column]):
+            continue
+        name = str(column).lower()
+        if name.startswith("share") or " share" in name or "rate" in name:
+            formats[column] = "percent"
+        elif any(word in name for word in ("ratio", "auc", "strength", "correlation",
+                                           "pearson", "information")):
+            formats[column] = "%.2f"
+        else:
+            formats[column] = "%.1f"
+    return formats

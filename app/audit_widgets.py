@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from sesame_audit.app.audit_charts import display_table
+from sesame_audit.app.audit_charts import display_table, number_formats
 
 
 def table_expander(labels: Mapping[str, str], *frames: pd.DataFrame,
@@ -25,4 +25,7 @@ def table_expander(labels: Mapping[str, str], *frames: pd.DataFrame,
     """
     with st.expander("The numbers, as a table"):
         for frame in frames:
-            st.dataframe(display_table(frame, labels, tiers), hide_index=True)
+            table = display_table(frame, labels, tiers)
+            st.dataframe(table, hide_index=True, column_config={
+                column: st.column_config.NumberColumn(format=fmt)
+                for column, fmt in number_formats(table).items()})

@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 
 from sesame_audit.app import charts, state
+from sesame_audit.app.chart_view import show_chart
 from sesame_audit.model.person.explained import PersonExplanation, WhatIfError
 from sesame_audit.model.person.waterfall import compare_explanations, waterfall_data
 from sesame_audit.model.runs.run import Run
@@ -65,10 +66,10 @@ def what_if_panel(run: Run, person: PersonExplanation) -> None:
     st.metric("Score after the edit", f"{after.score:.0f} points",
               delta=f"{after.score - person.score:+.1f} points")
     left, right = st.columns(2)
-    left.altair_chart(charts.waterfall_chart(before_steps, title="As recorded", domain=domain),
-                      width="stretch")
-    right.altair_chart(charts.waterfall_chart(after_steps, title="After the edit",
-                                              domain=domain), width="stretch")
+    show_chart(charts.waterfall_chart(before_steps, title="As recorded", domain=domain),
+               where=left)
+    show_chart(charts.waterfall_chart(after_steps, title="After the edit", domain=domain),
+               where=right)
     st.caption("Compare the bar lengths: an edit changes its own feature's push and, through "
                "interactions in the model, sometimes others.")
     with st.expander("Numbers: contributions before and after"):

@@ -131,7 +131,7 @@ def test_charts_use_labels_units_and_hide_small_groups(proxy_run) -> None:
     counts = proxy_run.people["ethnicity"].value_counts()
     ratios = impact_ratios(proxy_run, "ethnicity", k=int(counts.min()) + 1)
     spec = tier_access_chart(ratios, tiers).to_dict()
-    assert spec["encoding"]["y"]["title"] == "People reaching the tier (%)"
+    assert spec["encoding"]["x"]["title"] == "People reaching the tier (%)"
     shown = {row["group"] for row in spec["datasets"][spec["data"]["name"]]}
     assert counts.idxmin().replace("_", " ") not in shown and "majority" in shown
     heat = proxy_heatmap(proxy_strength(proxy_run), proxy_run.roles.labels).to_dict()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import charts, state
+from sesame_audit.app.chart_view import show_chart
 from sesame_audit.model.figures.drivers import beeswarm_summary, dependence_summary
 from sesame_audit.model.runs.stored import profiles
 
@@ -15,28 +16,27 @@ if run is None:
 roles = run.roles
 
 influence = state.influence(run.key, run)
-st.altair_chart(charts.influence_chart(influence), width="stretch")
+show_chart(charts.influence_chart(influence))
 st.caption("Longer bars move people's scores further from the average; the colour says "
            "which kind of personal data the feature is.")
-with st.expander("Numbers: influence by feature"):
-    st.dataframe(influence, hide_index=True, width="stretch")
 
 privacy = state.privacy_influence(run.key, run)
-st.altair_chart(charts.privacy_chart(privacy), width="stretch")
+show_chart(charts.privacy_chart(privacy))
 st.caption("Points a person's score moves, on average, because of each kind of data "
            "taken together: look at the social graph and the special categories.")
-with st.expander("Numbers: influence by privacy category"):
-    st.dataframe(privacy, hide_index=True, width="stretch")
 
 points, n_sampled = state.beeswarm(run.key, run)
-st.altair_chart(charts.beeswarm_chart(points, n_sampled), width="stretch")
+POINTS_FORMAT = "%+.1f"
+spread = beeswarm_summary(points).rename(columns={
+    "label": "Feature", "people": "People", "lowest": "Lowest (points)", "p10": "10th percentile",
+    "median": "Median", "p90": "90th percentile", "highest": "Highest (points)"})
+show_chart(charts.beeswarm_chart(points, n_sampled), numbers=spread,
+           formats={c: POINTS_FORMAT for c in spread.columns[2:]})
 st.caption(f"Each dot is one of {n_sampled:,} people drawn at random: right of zero the "
            "feature raised their score, left lowered it; orange dots have high values "
            "(categories are coloured in alphabetical order).")
-with st.expander("Numbers: spread of each feature's push"):
-    st.dataframe(beeswarm_summary(points), hide_index=True, width="stretch")
 
-st.subheader("How does one feature push the score, and for whom?")
+st.header("How does one feature push the score, and for whom?")
 cols = st.columns(2)
 feature = cols[0].selectbox("Feature", influence["feature"].tolist(), format_func=roles.label,
                             key="dep_feature")
@@ -46,12 +46,12 @@ colour = cols[1].selectbox("Colour by", [None, *groups], key="dep_colour",
                            else roles.label(c))
 dots, n_shown = state.dependence(run.key, feature, colour, run)
 categorical = profiles(run)[feature].categorical
-st.altair_chart(charts.dependence_chart(dots, feature_label=roles.label(feature),
-                                        categorical=categorical,
-                                        colour_label=roles.label(colour) if colour else None),
-                width="stretch")
+bands = dependence_summary(dots, categorical=categorical).rename(columns={
+    "band": roles.label(feature), "group": roles.label(colour) if colour else "Group",
+    "people": "People", "mean_points": "Mean push (points)"})
+show_chart(charts.dependence_chart(dots, feature_label=roles.label(feature),
+                                   categorical=categorical,
+                                   colour_label=roles.label(colour) if colour else None),
+           numbers=bands, formats={"Mean push (points)": POINTS_FORMAT})
 st.caption(f"{n_shown:,} people drawn at random; groups of fewer than 11 are merged or left "
            "out. Look for colours that sit apart at the same value.")
-with st.expander("Numbers: average push by value band"):
-    st.dataframe(dependence_summary(dots, categorical=categorical), hide_index=True,
-                 width="stretch")

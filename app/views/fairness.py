@@ -6,6 +6,7 @@ import streamlit as st
 
 from sesame_audit.app.audit_charts import distribution_chart, impact_heatmap, tier_access_chart
 from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.chart_view import show_chart
 from sesame_audit.app.state import audit_k, fairness_tables, select_run
 
 st.title("Whom does the score treat unfairly?")
@@ -33,13 +34,13 @@ if run is not None:
         st.warning(f"Every group has fewer than {k} people (or hides one that does): "
                    "there is nothing to show. Lower the smallest group shown.")
         st.stop()
-    st.altair_chart(tier_access_chart(result["ratios"], tiers))
+    show_chart(tier_access_chart(result["ratios"], tiers))
     st.caption("Compare bar heights within a tier: an outlined bar marks a group that reaches "
                "the tier less than four fifths as often as the best-placed group.")
-    st.altair_chart(impact_heatmap(result["ratios"], tiers))
+    show_chart(impact_heatmap(result["ratios"], tiers))
     st.caption("Each cell divides a group's share by the most favoured group's share; dark "
                "cells and '!' (under 0.8) show where access is unequal.")
-    st.altair_chart(distribution_chart(result["distribution"], tiers))
-    st.caption("Where a group's curve sits left of the dashed tier lines, fewer of its people "
-               "get the perks.")
+    show_chart(distribution_chart(result["distribution"], tiers))
+    st.caption("Each row is a group; where its dark cells sit left of the dashed tier lines, "
+               "fewer of its people get the perks.")
     table_expander(run.roles.labels, result["table"], result["parity"], tiers=tiers)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from sesame_audit.app.audit_charts import ego_chart, group_bar_chart
 from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.chart_view import show_chart
 from sesame_audit.app.state import audit_k, friends_audit, select_run
 from sesame_audit.model.audit.network import NotAvailableError, ego_network, unfriend_gain
 
@@ -23,14 +24,14 @@ elif run is not None:
     except NotAvailableError as exc:
         st.info(f"Friends' audit {exc}.")
         st.stop()
-    st.altair_chart(group_bar_chart(found["points"], "points", rule=0.0,
-                                    title="Points each group gets from its friends' scores",
-                                    value_title="Mean points from friends (SHAP)"))
+    show_chart(group_bar_chart(found["points"], "points", rule=0.0,
+                               title="Points each group gets from its friends' scores",
+                               value_title="Mean points from friends (SHAP)"))
     st.caption("Bars left of the line: on average, friends' scores pull this group down.")
     by_group = found["incentive"].by_group
-    st.altair_chart(group_bar_chart(by_group, "pressure", rule=1.0,
-                                    title="Who gets unfriended for a better score?",
-                                    value_title="Times dropped over times befriended (ratio)"))
+    show_chart(group_bar_chart(by_group, "pressure", rule=1.0,
+                               title="Who gets unfriended for a better score?",
+                               value_title="Times dropped over times befriended (ratio)"))
     st.caption("If everyone dropped their lowest-scoring friend, groups right of the line "
                "would be dropped more often than their place among friends implies.")
     table_expander(labels, found["points"], by_group)
@@ -39,7 +40,7 @@ elif run is not None:
                              value=int(ids.iloc[0]), step=1, key="ego_person")
     drop = st.slider("Friends to drop", 1, 5, 1, key="unfriend_drop")
     try:
-        st.altair_chart(ego_chart(ego_network(run, person), labels, attribute))
+        show_chart(ego_chart(ego_network(run, person), labels, attribute))
         st.caption("Dark dots are low-scoring friends; the ringed one is the friend this "
                    "person would drop first to raise their own score.")
         gain = unfriend_gain(run, person, drop=drop)

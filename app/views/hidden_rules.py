@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import course_charts as charts
+from sesame_audit.app.chart_view import show_chart
 from sesame_audit.app.state import fidelity_of, select_run
 from sesame_audit.app.teacher import HOW_TO_REVEAL, teacher_mode
 from sesame_audit.model.course.fidelity import NoHiddenRules, fidelity_points, hidden_rules
@@ -25,7 +26,7 @@ except NoHiddenRules as exc:
                "generated from hidden rules (`sesame-audit build --policy social-credit`).")
     st.stop()
 
-st.subheader("The hidden rules, in plain words")
+st.header("The hidden rules, in plain words")
 st.markdown("\n".join(f"- {r.text}" + ("" if r.enabled else " (switched off)")
                       + (f": *{r.why}*" if r.why else "") for r in rules))
 
@@ -36,7 +37,7 @@ cols[1].metric("SHAP on inputs no rule reads", f"{report.unread_share:.1%}")
 cols[2].metric("Model error vs hidden score", f"{report.mae_hidden_points:.1f} points",
                help=f"The published score adds noise of {report.noise_sd_points:g} points.")
 
-st.altair_chart(charts.fidelity_bars(terms), width="stretch")
+show_chart(charts.fidelity_bars(terms))
 st.caption("A bar near 1 means the SHAP values of that feature move exactly with the rule's "
            "true contribution; the dashed line marks 0.95.")
 with st.expander("The numbers, rule by rule"):
@@ -47,8 +48,7 @@ labels = dict(zip(terms["label"], terms["feature"], strict=True))
 chosen = st.selectbox("Rule to inspect", list(labels), key="fidelity_rule")
 row = terms[terms["label"] == chosen].iloc[0]
 points = fidelity_points(run, labels[chosen])
-st.altair_chart(charts.fidelity_scatter(points, chosen, row["pearson"], report.n),
-                width="stretch")
+show_chart(charts.fidelity_scatter(points, chosen, row["pearson"], report.n))
 st.caption(f"Each dot is a person; on the dashed diagonal SHAP equals the truth. "
            f"{row['diagnosis']}")
 with st.expander("The numbers for this rule"):

@@ -36,13 +36,13 @@ if paired is not None and other is None:
 
 steps = lessons_of(run, run.key, other, other.key if other is not None else "")
 for number, lesson in enumerate(steps, start=1):
-    st.subheader(f"{number}. {lesson.title}")
+    st.header(f"{number}. {lesson.title}")
     st.markdown(lesson.question)
     st.caption(f"Where to look: {lesson.hint}")
     with st.expander("Show the answer"):
         (st.markdown if lesson.available else st.warning)(lesson.answer)
 
-st.subheader("6. Who can do nothing?")
+st.header("6. Who can do nothing?")
 attribute = str(steps[0].figures.get("attribute", run.roles.sensitive[0]))
 st.markdown(f"Among the people below a tier, who can reach it by changing only what they "
             f"control, and does it depend on {run.roles.label(attribute).lower()}?")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import charts, state
+from sesame_audit.app.chart_view import show_chart
 from sesame_audit.datasets.dictionary import PILLARS
 from sesame_audit.model.runs.stored import accuracy
 
@@ -31,24 +32,20 @@ if "r2_hidden" in fit:
     st.caption(f"Against the hidden rules without noise: R² {fit['r2_hidden']:.3f}, "
                f"typical error {fit['mae_hidden_points']:.1f} points.")
 
-st.altair_chart(charts.score_histogram_chart(histogram, tiers), width="stretch")
+show_chart(charts.score_histogram_chart(histogram, tiers))
 st.caption("Each bar counts people in a 10-point band of the score under audit; dashed "
            "lines mark where a reward tier starts.")
-with st.expander("Numbers: people per score band"):
-    st.dataframe(histogram, hide_index=True, width="stretch")
 
-st.altair_chart(charts.tier_chart(tiers), width="stretch")
+show_chart(charts.tier_chart(tiers))
 st.caption("Look at how quickly the share of people falls for the perks press reports "
            "describe (blue) and the ones they only speculate about (orange).")
 if below["threshold"] is not None:
     st.warning(f"{below['people']:,} people ({below['share']:.0%}) score below "
                f"{below['threshold']:.0f}. {below['note']}")
-with st.expander("Numbers: reward tiers"):
-    st.dataframe(tiers, hide_index=True, width="stretch")
 
 used = set(run.roles.pillars.values())
 pillars = [p for p in PILLARS if p in used] + sorted(used - set(PILLARS))
 if pillars:
-    st.subheader("What the score is said to read: five pillars")
+    st.header("What the score is said to read: five pillars")
     for pillar in pillars:
         st.markdown(f"- **{pillar.capitalize()}**: {PILLARS.get(pillar, '')}")

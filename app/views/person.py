@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import charts, state
+from sesame_audit.app.chart_view import show_chart
 from sesame_audit.app.person_picker import pick_person
 from sesame_audit.app.what_if_panel import what_if_panel
 from sesame_audit.model.person.explained import explain_person
@@ -39,33 +40,31 @@ if person.next_tier is not None:
     st.caption(f"The next tier would give: {person.next_tier.perk}.")
 
 steps = waterfall_data(person, run.roles)
-st.altair_chart(charts.waterfall_chart(steps), width="stretch")
+show_chart(charts.waterfall_chart(steps))
 st.caption("Read from the top: the average score, then each feature's push up (blue) or "
            "down (red-orange), ending at this person's score.")
-with st.expander("Numbers: the waterfall"):
-    st.dataframe(steps[["step", "points", "start", "end"]], hide_index=True, width="stretch")
 
-st.subheader("Principal reasons")
+st.header("Principal reasons")
 for reason in person.reasons:
     st.markdown(f"- {reason.text}")
 if not person.reasons:
     st.markdown("No feature lowered this score by more than half a point.")
 
-st.subheader("What could this person change to reach the next tier?")
+st.header("What could this person change to reach the next tier?")
 found = state.person_recourse(run, run.key, str(chosen))
 (st.success if found.reachable else st.warning)(found.text)
 st.caption("Only what a person can change is searched, never ethnicity, age, hukou, district, "
            "education, credit history or past defaults; each proposal is re-scored by the "
            "model. The Recourse page compares groups.")
 
-st.subheader("What the run holds about this person")
+st.header("What the run holds about this person")
 data = person_data(run, chosen)
 st.caption("Grouped by privacy category. Sensitive attributes are kept for the audit; "
            "the model does not read them, but it may read their proxies.")
 st.dataframe(data[["privacy", "label", "value", "use"]], hide_index=True, width="stretch",
              height=36 * (len(data) + 1))
 
-st.subheader("What if some of this were different?")
+st.header("What if some of this were different?")
 what_if_panel(run, person)
 
 summary = subject_access(run, chosen)

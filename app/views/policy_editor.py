@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import course_charts as charts
+from sesame_audit.app.chart_view import show_chart
 from sesame_audit.app.state import load_folder, select_run
 from sesame_audit.app.teacher import HOW_TO_REVEAL, teacher_mode
 from sesame_audit.datasets.policy import PolicyError, describe_term, parse_policy, policy_to_toml
@@ -65,17 +66,15 @@ new = load_folder(built) if base == run.path.name else None
 if new is not None:
     runs = {f"Loaded ({run.path.name})": run, f"Edited ({new.path.name})": new}
     scores, drivers = compare.compare_scores(runs), compare.compare_drivers(runs)
-    st.altair_chart(charts.score_distributions(scores), width="stretch")
+    show_chart(charts.score_distributions(scores))
     st.caption("Each line is the share of people in each 25-point band of the model's score.")
     attribute = st.selectbox("Group people by", run.roles.sensitive, key="edit_attribute",
                              format_func=run.roles.label)
-    tier = st.selectbox("Tier", run.roles.tier_names, index=2, key="edit_tier")
+    tier = st.selectbox("Tier", run.roles.tier_names, index=2, key="edit_tier",
+                        format_func=lambda t: t.replace("_", " "))
     tiers = compare.compare_tiers(runs, attribute)
-    st.altair_chart(charts.tier_access(tiers, tier, run.roles.label(attribute)))
+    show_chart(charts.tier_access(tiers, tier, run.roles.label(attribute)))
     st.caption("Bars side by side show each group's access to the tier under both rule sets; "
                "groups under 11 people are hidden.")
-    st.altair_chart(charts.drivers(drivers), width="stretch")
+    show_chart(charts.drivers(drivers))
     st.caption("How many points, on average, each feature moves a score under each rule set.")
-    with st.expander("The numbers"):
-        for frame in (scores, tiers, drivers):
-            st.dataframe(frame, hide_index=True)

@@ -7,6 +7,7 @@ import streamlit as st
 from sesame_audit.app import audit_charts as charts
 from sesame_audit.app import state
 from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.chart_view import show_chart
 
 st.title("Which inputs stand in for sensitive attributes?")
 run = state.select_run()
@@ -16,7 +17,7 @@ if run is not None and not sensitive:
 elif run is not None:
     k, name, labels = state.audit_k(), run.roles.label, run.roles.labels
     strength = state.proxy_strength_table(run, run.key)
-    st.altair_chart(charts.proxy_heatmap(strength, labels))
+    show_chart(charts.proxy_heatmap(strength, labels))
     st.caption("Bright cells are inputs that give away a sensitive attribute on their own "
                "(0.5 = no better than a coin toss, 1 = a perfect stand-in).")
     table_expander(labels, strength)
@@ -29,8 +30,8 @@ elif run is not None:
     if not points.proxies:
         st.info(f"No input reaches a strength of {threshold:.2f} for {name(attribute)}.")
     else:
-        st.altair_chart(charts.points_by_group_chart(points.by_feature, labels,
-                                              title="Points each proxy gives each group"))
+        show_chart(charts.points_by_group_chart(points.by_feature, labels,
+                                                title="Points each proxy gives each group"))
         st.caption(f"Bars left of zero are points the proxies of {name(attribute)} take away "
                    "from a group's average score.")
     if gap.favoured is not None:  # the unawareness test
@@ -38,23 +39,24 @@ elif run is not None:
                     f"{'an input' if gap.is_input else 'not an input'}, yet *{gap.favoured}* "
                     f"score {gap.gap:.0f} points above *{gap.disfavoured}* on average; "
                     f"the proxies carry {gap.proxy_gap:.0f} of them.")
-        st.altair_chart(charts.gap_chart(gap.by_feature, labels))
-        st.caption("Long orange bars mean the gap comes through stand-ins for the attribute.")
+        show_chart(charts.gap_chart(gap.by_feature, labels))
+        st.caption("Long coloured bars mean the gap comes through stand-ins for the attribute "
+                   "(each proxy keeps its colour from the chart above; grey: other inputs).")
         table_expander(labels, points.by_group, gap.by_feature)
     feature = st.selectbox("Flip test: give everyone the majority's value of", run.roles.inputs,
                            index=run.roles.inputs.index((points.proxies or run.roles.inputs)[0]),
                            format_func=name, key="flip_feature")
     flipped = state.flip_result(run, run.key, feature, attribute, k)
-    st.altair_chart(charts.before_after_chart(flipped.by_group, value_title="Mean score (points)",
-                                       title=f"Mean score if everyone had {name(feature)} = "
-                                             f"{flipped.value}"))
+    show_chart(charts.before_after_chart(flipped.by_group, value_title="Mean score (points)",
+                                         title=f"Mean score if everyone had {name(feature)} = "
+                                               f"{flipped.value}"))
     st.caption(f"If the groups' dots close in, {name(feature)} carries the gap (from "
                f"{flipped.gap_before:.0f} to {flipped.gap_after:.0f} points).")
     table_expander(labels, flipped.by_group, flipped.tiers)
     if st.button("How well do all inputs together predict each attribute?", key="joint_button"):
         joint = state.joint_strength_table(run, run.key)
         st.dataframe(charts.display_table(joint, labels), hide_index=True)
-    st.subheader("Is this data needed? Retrain without it")
+    st.header("Is this data needed? Retrain without it")
     categories = sorted({run.roles.privacy.get(f, "") for f in run.roles.inputs} - {""})
     drop = st.multiselect("Leave out", [*categories, *run.roles.inputs], key="minimise_drop",
                           format_func=lambda c: f"all {c} data" if c in categories else name(c))

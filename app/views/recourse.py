@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import course_charts as charts
+from sesame_audit.app.chart_view import show_chart
 from sesame_audit.app.state import recourse_of, select_run
 from sesame_audit.model.audit.recourse_burden import SAMPLE, recourse_burden
 from sesame_audit.model.person.recourse import find_recourse
@@ -17,7 +18,7 @@ if not run.roles.actionable:
     st.warning("This run lists no input a person can change, so nobody has any recourse.")
     st.stop()
 
-st.subheader("One person")
+st.header("One person")
 ids = run.people[run.roles.id]
 person = st.number_input("Person", min_value=int(ids.min()), max_value=int(ids.max()),
                          value=int(ids.iloc[0]), step=1, key="recourse_person")
@@ -34,7 +35,7 @@ st.caption("Only things a person can change are proposed; never ethnicity, age, 
            "district, education, credit history length or past defaults. Cost: share of "
            "the population a value moves past (0.5 for switching a category).")
 
-st.subheader("Every group")
+st.header("Every group")
 attribute = st.selectbox("Group people by", run.roles.sensitive, key="recourse_attribute",
                          format_func=run.roles.label)
 sample = st.number_input("People sampled", 50, 5_000, min(SAMPLE, run.n), 50,
@@ -47,7 +48,7 @@ if st.session_state.get("recourse_searched"):
     if table["suppressed"].all():
         st.info("Every group of this sample is under 11 people and stays hidden: sample more.")
         st.stop()
-    st.altair_chart(charts.recourse_burden(table, run.roles.label(attribute)), width="stretch")
+    show_chart(charts.recourse_burden(table, run.roles.label(attribute)))
     st.caption(f"Of the people below each tier in a random sample of "
                f"{min(int(sample), run.n):,}, the share who could reach it by "
                "changing only what they control; groups under 11 people are hidden.")
