@@ -19,7 +19,7 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 FLAG_COLOUR = "#D55E00"
 OUTLINE = "#000000"
 LEGEND_SWATCH = "#DDDDDD"
-UNDER, AT_LEAST = "under 4/5 of the most favoured group", "at or above 4/5"
+UNDER, AT_LEAST = "under 4/5 of the top group", "4/5 or more"
 OTHER_INPUT = "other input"
 
 
