@@ -278,7 +278,7 @@ def waterfall_chart(steps: pd.DataFrame, *, title: str = "What moved this score?
                        f"{s} {lab}" for s, lab in zip(moves["step"], moves["label"],
                                                       strict=True)) + " points.")
     return finished(alt.layer(bars, text).properties(title=title_lines(title),
-                                                     height=band_height(len(data), 24)),
+                                                     height=band_height(len(data), 28)),
                     description)
 
 
