@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from sesame_audit.app.chart_view import NUMBERS_TITLE, chart_numbers
 from sesame_audit.model.core.roles import POINTS, PROBABILITY, Roles
 from sesame_audit.model.core.units import change_label
 from sesame_audit.model.runs.identity import identity_line, run_identity
@@ -106,18 +107,36 @@ def in_unit(frame: pd.DataFrame, roles: Roles) -> pd.DataFrame:
     return scaled.rename(columns={c: str(c).replace("points", label) for c in columns})
 
 
-def show_chart(run: Run, chart: Any, where: Any = None, **options: Any) -> None:
-    """Draw an Altair chart stamped with the run (see :func:`stamped`).
+def show_chart(run: Run, chart: Any, where: Any = None, *, numbers: pd.DataFrame | None = None,
+               formats: dict[str, str] | None = None, **options: Any) -> None:
+    """Draw a chart stamped with its run, as wide as its container, with its numbers below.
+
+    The numbers sit in a closed expander under the chart (see
+    :func:`chart_view.chart_numbers`): the text alternative of what the chart draws.
 
     Parameters
     ----------
     run : Run
-        The run the chart comes from.
+        The run the chart comes from (named in the subtitle, see :func:`stamped`).
     chart : altair chart
         The chart.
     where : streamlit container, optional
-        Where to draw (the page by default).
+        Where to draw (a column, say); the page by default.
+    numbers : pandas.DataFrame, optional
+        A table to show instead of the chart's own tooltip columns (e.g. a summary of a
+        sample of thousands of dots).
+    formats : dict, optional
+        Column -> printf number format of ``numbers``.
     **options
-        Passed to ``altair_chart`` (e.g. ``width="stretch"``).
+        Passed to ``altair_chart`` (``width="stretch"`` unless given).
     """
-    (where or st).altair_chart(stamped(chart, run), **options)
+    place = where if where is not None else st
+    options.setdefault("width", "stretch")
+    place.altair_chart(stamped(chart, run), **options)
+    frame, found = chart_numbers(chart) if numbers is None else (numbers, formats or {})
+    if frame.empty:
+        return
+    config = {column: st.column_config.NumberColumn(format=fmt)
+              for column, fmt in found.items()}
+    with place.expander(NUMBERS_TITLE):
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=config)

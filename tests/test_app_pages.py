@@ -150,7 +150,7 @@ def test_about(social: AppTest) -> None:
     assert at.title[0].value == "What is this score, and what can this audit tell you?"
     assert len(at.dataframe) == 1
     text = " ".join(m.value for m in at.markdown)
-    assert "cannot tell you" in " ".join(s.value for s in at.subheader)
+    assert "cannot tell you" in " ".join(s.value for s in at.header)
     assert "speculated" in " ".join(c.value for c in at.caption).lower()
     assert "social-credit" in text
 
@@ -198,7 +198,7 @@ def test_a_run_without_synthetic_extras(social_run, tmp_path: Path,
     at.run()
     assert not at.exception, at.exception
     assert len(_charts(at)) == 2
-    assert not any("pillars" in s.value for s in at.subheader)
+    assert not any("pillars" in s.value for s in at.header)
     for page, charts in (("person", 1), ("drivers", 4)):
         _open(at, page)
         assert len(_charts(at)) == charts

@@ -27,14 +27,14 @@ if synthetic:
         "explains every score with **SHAP**: how many points each piece of data added or "
         "removed.")
 
-    st.subheader("What press reports say reaching a score gives")
+    st.header("What press reports say reaching a score gives")
     st.dataframe([{"From (points)": t.min_score, "Tier": t.name.replace("_", " "),
                    "Gives": t.perk, "Claim": t.status, "Source": t.note} for t in TIERS],
                  hide_index=True, width="stretch")
     st.caption(f"Reported: described as operating. Speculated: claimed, never confirmed. "
                f"{RESTRICTED_NOTE}")
 
-    st.subheader("The scenarios: three sets of hidden rules")
+    st.header("The scenarios: three sets of hidden rules")
     for name in PRESETS:
         policy = load_policy(name)
         st.markdown(f"**{escape_markdown(policy.title)}** (`{name}`): "
@@ -47,7 +47,7 @@ else:
         "score treats unfairly. The run shown now is **your own model**, imported with its "
         "table: its score, thresholds and groups are yours, and no hidden rules are known.")
 
-st.subheader("What this tool cannot tell you")
+st.header("What this tool cannot tell you")
 st.markdown(
     ("- **How the real score works.** The rules here are written from press reports; the "
      "population is synthetic. The findings show what such rules *would* do.\n"

@@ -37,16 +37,16 @@ if run is not None:
                    "there is nothing to show. Lower the smallest group shown.")
         st.stop()
     show_chart(run, tier_access_chart(result["ratios"], tiers))
-    st.caption("Compare bar heights within a tier; black whiskers are 95% intervals. A "
-               "bar outlined in orange reaches the tier clearly less than four fifths as "
-               "often as the reference group; a dashed outline, under four fifths but with "
-               "too few people to be sure.")
+    st.caption("Compare bar lengths within a tier; black whiskers are 95% intervals. A bar "
+               "outlined in black reaches the tier clearly less than four fifths as often as "
+               "the reference group; a dashed outline, under four fifths but with too few "
+               "people to be sure.")
     show_chart(run, impact_heatmap(result["ratios"], tiers))
     st.caption("Each cell divides a group's share by the reference group's share; '!' marks "
                "a ratio whose whole 95% interval lies under 0.8, '?' one under 0.8 whose "
                "interval reaches 0.8.")
     show_chart(run, distribution_chart(result["distribution"], tiers, roles=run.roles))
-    st.caption("Where a group's curve sits left of the dashed tier lines, fewer of its people "
-               "get the perks.")
+    st.caption("Each row is a group; where its dark cells sit left of the dashed tier lines, "
+               "fewer of its people get the perks.")
     table_expander(run.roles.labels, result["ratios"], result["table"], result["parity"],
                    tiers=tiers)

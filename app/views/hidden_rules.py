@@ -28,7 +28,7 @@ except NoHiddenRules as exc:
                "(`sesame-audit build --policy social-credit`).")
     st.stop()
 
-st.subheader("The hidden rules, in plain words")
+st.header("The hidden rules, in plain words")
 st.markdown("\n".join(f"- {escape_markdown(r.text)}" + ("" if r.enabled else " (switched off)")
                       + (f": *{escape_markdown(r.why)}*" if r.why else "") for r in rules))
 
@@ -39,7 +39,7 @@ cols[1].metric("SHAP on inputs no rule reads", f"{report.unread_share:.1%}")
 cols[2].metric("Model error vs hidden score", f"{report.mae_hidden_points:.1f} points",
                help=f"The published score adds noise of {report.noise_sd_points:g} points.")
 
-show_chart(run, charts.fidelity_bars(terms), width="stretch")
+show_chart(run, charts.fidelity_bars(terms))
 st.caption("A bar near 1 means the SHAP values of that feature move exactly with the rule's "
            "true contribution; the dashed line marks 0.95.")
 with st.expander("The numbers, rule by rule"):
@@ -50,8 +50,7 @@ labels = dict(zip(terms["label"], terms["feature"], strict=True))
 chosen = st.selectbox("Rule to inspect", list(labels), key="fidelity_rule")
 row = terms[terms["label"] == chosen].iloc[0]
 points = fidelity_points(run, labels[chosen])
-show_chart(run, charts.fidelity_scatter(points, chosen, row["pearson"], report.n),
-           width="stretch")
+show_chart(run, charts.fidelity_scatter(points, chosen, row["pearson"], report.n))
 st.caption(f"Each dot is a person; on the dashed diagonal SHAP equals the truth. "
            f"{escape_markdown(row['diagnosis'])}")
 with st.expander("The numbers for this rule"):

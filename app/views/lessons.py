@@ -64,14 +64,14 @@ if paired is not None and other is None:
 k = audit_k()
 steps = lessons_of(run, run.key, other, other.key if other is not None else "", k)
 for number, lesson in enumerate(steps, start=1):
-    st.subheader(f"{number}. {escape_markdown(lesson.title)}")
+    st.header(f"{number}. {escape_markdown(lesson.title)}")
     st.markdown(escape_markdown(lesson.question))
     st.caption(f"Where to look: {escape_markdown(lesson.hint)}")
     if answers:
         with st.expander("Show the answer"):
             (st.markdown if lesson.available else st.warning)(escape_markdown(lesson.answer))
 
-st.subheader("6. Who can do nothing?")
+st.header("6. Who can do nothing?")
 attribute = str(steps[0].figures.get("attribute", run.roles.sensitive[0]))
 grouping = escape_markdown(run.roles.label(attribute).lower())
 st.markdown(f"Among the people below a tier, who can reach it by changing only what they "

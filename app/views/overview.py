@@ -53,15 +53,13 @@ if "r2_hidden" in fit:
 if not fit:
     st.caption("No accuracy was measured: the run has no recorded outcome to compare with.")
 
-show_chart(run, charts.score_histogram_chart(histogram, tiers, roles=roles), width="stretch")
+show_chart(run, charts.score_histogram_chart(histogram, tiers, roles=roles))
 width = float(histogram["end"].iloc[0] - histogram["start"].iloc[0]) if len(histogram) else 0.0
 st.caption(f"Each bar counts people in a band of "
            f"{units.format_change(width, roles, signed=False)} of the score under audit; "
            "dashed lines mark where a tier starts.")
-with st.expander("Numbers: people per score band"):
-    st.dataframe(histogram, hide_index=True, width="stretch")
 
-show_chart(run, charts.tier_chart(tiers, roles=roles), width="stretch")
+show_chart(run, charts.tier_chart(tiers, roles=roles))
 if synthetic:
     st.caption("Look at how quickly the share of people falls for the perks press reports "
                "describe (blue) and the ones they only speculate about (orange).")
@@ -74,12 +72,10 @@ if below["threshold"] is not None:
     st.warning(f"{people[:1].upper()}{people[1:]} people{share} score below "
                f"{units.format_threshold(below['threshold'], roles)}. "
                f"{escape_markdown(below['note'])}")
-with st.expander("Numbers: tiers"):
-    st.dataframe(tiers, hide_index=True, width="stretch")
 
 used = set(roles.pillars.values())
 pillars = [p for p in PILLARS if p in used] + sorted(used - set(PILLARS))
 if pillars and synthetic:
-    st.subheader("What the score is said to read: five pillars")
+    st.header("What the score is said to read: five pillars")
     for pillar in pillars:
         st.markdown(f"- **{escape_markdown(pillar.capitalize())}**: {PILLARS.get(pillar, '')}")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sesame_audit.app import audit_charts as charts
+from sesame_audit.app import proxy_charts as charts
 from sesame_audit.app import state
+from sesame_audit.app.audit_charts import display_table
 from sesame_audit.app.audit_widgets import table_expander
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.model.audit.proxies import direct_use_lines, unawareness_sentence
@@ -49,9 +50,8 @@ elif run is not None:
         st.markdown("**Unawareness test.** "
                     + escape_markdown(unawareness_sentence(gap, dict(labels), roles=roles)))
         show_chart(run, charts.gap_chart(gap.by_feature, labels, roles=roles))
-        st.caption("Long orange bars mean the gap comes through stand-ins for the attribute; "
-                   "long blue bars carry it too, though no single one predicts the "
-                   "attribute strongly.")
+        st.caption("Long coloured bars mean the gap comes through stand-ins for the attribute "
+                   "(each proxy keeps its colour from the chart above; grey: other inputs).")
         table_expander(labels, points.by_group, gap.by_feature)
     feature = st.selectbox("Flip test: give everyone the majority's value of", run.roles.inputs,
                            index=run.roles.inputs.index((points.proxies or run.roles.inputs)[0]),
@@ -66,8 +66,8 @@ elif run is not None:
     table_expander(labels, flipped.by_group, flipped.tiers)
     if st.button("How well do all inputs together predict each attribute?", key="joint_button"):
         joint = state.joint_strength_table(run, run.key)
-        st.dataframe(charts.display_table(joint, labels), hide_index=True)
-    st.subheader("Is this data needed? Retrain without it")
+        st.dataframe(display_table(joint, labels), hide_index=True)
+    st.header("Is this data needed? Retrain without it")
     categories = sorted({run.roles.privacy.get(f, "") for f in run.roles.inputs} - {""})
     drop = st.multiselect("Leave out", [*categories, *run.roles.inputs], key="minimise_drop",
                           format_func=lambda c: f"all {c} data" if c in categories else name(c))
@@ -77,5 +77,5 @@ elif run is not None:
         except ValueError as exc:
             st.error(escape_markdown(exc))
         else:
-            st.dataframe(charts.display_table(result.accuracy, labels), hide_index=True)
-            st.dataframe(charts.display_table(result.gaps, labels), hide_index=True)
+            st.dataframe(display_table(result.accuracy, labels), hide_index=True)
+            st.dataframe(display_table(result.gaps, labels), hide_index=True)
