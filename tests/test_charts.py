@@ -175,8 +175,8 @@ def _audit_and_course_charts(run) -> dict[str, alt.TopLevelMixin]:
         "group bars": audit_charts.group_bar_chart(
             friends_by_group(run, "ethnicity"), "points", rule=0.0, title="Friends",
             value_title="Mean points from friends (SHAP)"),
-        "ego": audit_charts.ego_chart(ego_network(run, int(run.first_id()), with_sensitive=True), labels,
-                                      "ethnicity"),
+        "ego": audit_charts.ego_chart(
+            ego_network(run, int(run.first_id()), with_sensitive=True), labels, "ethnicity"),
         "fidelity bars": course_charts.fidelity_bars(report.terms),
         "fidelity scatter": course_charts.fidelity_scatter(
             fidelity_points(run, "payment_history", max_points=300), "Bills paid on time",
@@ -285,8 +285,8 @@ def test_ego_marks_this_person(social_run) -> None:
     from sesame_audit.model.audit.network import ego_network
 
     person = int(social_run.first_id())
-    spec = audit_charts.ego_chart(ego_network(social_run, person, with_sensitive=True), social_run.roles.labels,
-                                  "ethnicity").to_dict()
+    ego = ego_network(social_run, person, with_sensitive=True)
+    spec = audit_charts.ego_chart(ego, social_run.roles.labels, "ethnicity").to_dict()
     texts = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
     assert [t["encoding"]["text"] for t in texts] == [{"value": "this person"}]
     assert len(next(d for d in spec["datasets"].values() if len(d) == 1)) == 1
