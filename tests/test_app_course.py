@@ -167,7 +167,7 @@ def test_lessons_on_own_model(own_run_path) -> None:
     assert not at.exception
     # an imported run has no synthetic world to ask the lessons' questions about
     assert any("lessons are written for the synthetic scenarios" in i.value for i in at.info)
-    assert not at.subheader
+    assert not at.header
 
 
 # Chart builders, tested through their Vega-Lite specs.

@@ -80,7 +80,7 @@ st.dataframe(data[["privacy", "label", "value", "use"]], hide_index=True, width=
 st.header("What if some of this were different?")
 what_if_panel(run, person)
 
-st.subheader("What this score tells others when it is shown")
+st.header("What this score tells others when it is shown")
 k = state.current_k()  # drawn in the sidebar by the person picker
 for sentence in state.shown_score_sentences(run, run.key, str(chosen), k):
     st.text(sentence)
