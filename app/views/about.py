@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sesame_audit.app.glossary import show_glossary
 from sesame_audit.app.run_banner import identity_of
 from sesame_audit.app.state import select_run
 from sesame_audit.datasets.policy import PRESETS, load_policy
@@ -62,3 +63,5 @@ st.markdown(
     f"- **Small groups.** Groups of fewer than k people ({DEFAULT_K} unless changed in the "
     "sidebar) are never shown, nor any that could be recomputed from the totals shown, to "
     "protect them and because their numbers would be noise.")
+
+show_glossary()

@@ -7,6 +7,7 @@ import streamlit as st
 from sesame_audit.app import disclosure_charts as charts
 from sesame_audit.app import state
 from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.glossary import explain
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.model.audit.disclosure import view_label
 from sesame_audit.model.core.units import unit_label
@@ -34,6 +35,7 @@ table_expander(run.roles.labels, frame)
 
 attributes = list(found)
 attribute = st.selectbox("Who shows each score?", attributes, format_func=name,
+                         help=explain("AUC"),
                          key="disclosure_attribute")
 bands = state.disclosure_bands(run, run.key, attribute, k)
 show_chart(run, charts.band_chart(bands, name(attribute), unit_label(run.roles)))

@@ -6,6 +6,7 @@ import streamlit as st
 
 from sesame_audit.app import charts, state
 from sesame_audit.app.chart_style import change_scale
+from sesame_audit.app.glossary import explain
 from sesame_audit.app.run_banner import identity_of, show_chart
 from sesame_audit.model.core import units
 from sesame_audit.model.figures.drivers import beeswarm_summary, dependence_summary
@@ -48,6 +49,7 @@ st.caption(f"Each dot is one of {n_sampled:,} people drawn at random: right of z
 st.header("How does one feature push the score, and for whom?")
 cols = st.columns(2)
 feature = cols[0].selectbox("Feature", influence["feature"].tolist(), format_func=roles.label,
+                            help=explain("SHAP"),
                             key="dep_feature")
 groups = [c for c in roles.sensitive if c in run.columns]
 colour = cols[1].selectbox("Colour by", [None, *groups], key="dep_colour",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import course_charts as charts
+from sesame_audit.app.glossary import explain
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.state import fidelity_of, select_run
 from sesame_audit.app.teacher import HOW_TO_REVEAL, teacher_mode
@@ -35,7 +36,8 @@ st.markdown("\n".join(f"- {escape_markdown(r.text)}" + ("" if r.enabled else " (
 terms = report.terms
 cols = st.columns(3)
 cols[0].metric("Rules the explanations track", f"{int(terms['agrees'].sum())} of {len(terms)}")
-cols[1].metric("SHAP on inputs no rule reads", f"{report.unread_share:.1%}")
+cols[1].metric("SHAP on inputs no rule reads", f"{report.unread_share:.1%}",
+               help=explain("SHAP"))
 cols[2].metric("Model error vs hidden score", f"{report.mae_hidden_points:.1f} points",
                help=f"The published score adds noise of {report.noise_sd_points:g} points.")
 

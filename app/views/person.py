@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import charts, state
+from sesame_audit.app.glossary import explain
 from sesame_audit.app.person_picker import pick_person
 from sesame_audit.app.run_banner import identity_of, show_chart
 from sesame_audit.app.what_if_panel import what_if_panel
 from sesame_audit.model.core import units
+from sesame_audit.model.core.roles import LOG_ODDS
 from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.person.explained import explain_person
 from sesame_audit.model.person.subject_access import (
@@ -35,6 +37,7 @@ except KeyError as exc:
 roles = run.roles
 cols = st.columns(3)
 cols[0].metric("Score", units.format_value(person.score, roles),
+               help=explain("log-odds" if roles.unit == LOG_ODDS else "SHAP"),
                delta=f"{units.format_change(person.score - person.base, roles)} vs average",
                delta_color="off")
 cols[1].metric("Tier reached", escape_markdown(person.tier.replace("_", " ")))

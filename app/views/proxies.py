@@ -8,7 +8,9 @@ from sesame_audit.app import proxy_charts as charts
 from sesame_audit.app import state
 from sesame_audit.app.audit_charts import display_table
 from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.glossary import explain, glossary_link
 from sesame_audit.app.run_banner import show_chart
+from sesame_audit.app.story import show_proxy_lead
 from sesame_audit.model.audit.proxies import direct_use_lines, unawareness_sentence
 from sesame_audit.model.core import units
 from sesame_audit.model.core.safe_text import escape_markdown
@@ -25,6 +27,8 @@ elif run is not None:
         """A column's label, escaped for Markdown."""
         return escape_markdown(name(column))
 
+    show_proxy_lead(run, k)
+    glossary_link()
     strength = state.proxy_strength_table(run, run.key)
     direct = state.direct_use_table(run, run.key)
     for line in direct_use_lines(direct.to_dict("records"), dict(labels), roles=roles):
@@ -34,9 +38,9 @@ elif run is not None:
                "(0.5 = no better than a coin toss, 1 = a perfect stand-in).")
     table_expander(labels, strength)
     attribute = st.selectbox("Sensitive attribute", sensitive, format_func=name,
-                             key="proxy_attribute")
+                             key="proxy_attribute", help=explain("unawareness"))
     threshold = st.slider("Strength that makes an input a proxy (AUC)", 0.55, 0.95, 0.7, 0.05,
-                          key="proxy_threshold")
+                          key="proxy_threshold", help=explain("AUC"))
     found = state.proxy_audit(run, run.key, attribute, threshold, k)
     points, gap = found["points"], found["gap"]
     if not points.proxies:
@@ -55,7 +59,7 @@ elif run is not None:
         table_expander(labels, points.by_group, gap.by_feature)
     feature = st.selectbox("Flip test: give everyone the majority's value of", run.roles.inputs,
                            index=run.roles.inputs.index((points.proxies or run.roles.inputs)[0]),
-                           format_func=name, key="flip_feature")
+                           format_func=name, key="flip_feature", help=explain("flip test"))
     flipped = state.flip_result(run, run.key, feature, attribute, k)
     show_chart(run, charts.before_after_chart(
         flipped.by_group, value_title=f"Mean score ({units.unit_label(roles)})",
