@@ -64,8 +64,8 @@ def palette(n: int) -> list[str]:
     return [colours[i % len(colours)] for i in range(n)]
 
 
-STATUS = {"clear": "clearly under 4/5 of the reference", "uncertain": "under 4/5, uncertain",
-          "none": "at or above 4/5"}
+STATUS = {"clear": "clearly under 4/5", "uncertain": "under 4/5, unsure",
+          "none": "4/5 or more"}
 
 
 def tier_access_chart(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]
@@ -103,7 +103,7 @@ def tier_access_chart(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]
                 axis=wrapped_axis()),
         yOffset=alt.YOffset("group:N", sort=groups))
     bars = base.mark_bar(strokeWidth=2.5).encode(
-        x=alt.X("share:Q", title="People reaching the tier (%, 95% interval)",
+        x=alt.X("share:Q", title=["People reaching the tier", "(%, 95% interval)"],
                 axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("group:N", sort=groups, title="Group",
                         scale=alt.Scale(range=palette(len(groups)))),

@@ -248,7 +248,7 @@ def influence_chart(influence: pd.DataFrame, *, top: int = 15,
                  alt.Tooltip("privacy:N", title="Privacy category"),
                  alt.Tooltip("mean_abs:Q", title=f"Mean |push| ({unit})", format=".3~g"),
                  alt.Tooltip("mean_signed:Q", title=f"Mean push ({unit})", format="+.3~g")],
-    ).properties(height=band_height(len(data), 26))
+    ).properties(height=band_height(len(data), 30))
     return finished(chart, f"Bars of the {len(data)} features that move scores the most, in "
                     f"average {unit} up or down: " + "; ".join(
                         f"{lab} {v:.3g} ({c})" for lab, v, c in zip(

@@ -55,7 +55,7 @@ def penalty_chart(penalty: Penalty, roles: Roles, labels: Mapping[str, str] | No
     y = alt.Y("name:N", sort=order, title=None, axis=wrapped_axis())
     base = alt.Chart(data).encode(y=y)
     bars = base.mark_bar().encode(
-        x=alt.X("share:Q", title="People reaching the tier (%, 95% interval)",
+        x=alt.X("share:Q", title=["People reaching the tier", "(%, 95% interval)"],
                 axis=alt.Axis(format="%"), scale=alt.Scale(domainMin=0)),
         color=alt.Color("who:N", title=None, scale=alt.Scale(
             domain=list(ROLES.values()), range=[PENALISED, UP, NEUTRAL])),

@@ -101,7 +101,7 @@ def points_by_group_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *
     totals = data.groupby("group")["push"].sum()
     chart = alt.Chart(data, title=title_lines(title)).mark_bar().encode(
         y=alt.Y("group:N", title="Group", axis=wrapped_axis()),
-        x=alt.X("push:Q", title=f"Mean push on the score (SHAP, {unit})"),
+        x=alt.X("push:Q", title=["Mean push on the score", f"(SHAP, {unit})"]),
         color=alt.Color("feature_label:N", title="Input",
                         scale=_input_colours(features, others=False)),
         tooltip=[alt.Tooltip("group:N", title="Group"),
@@ -155,7 +155,7 @@ def gap_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *, top: int =
                       ).mark_bar().encode(
         y=alt.Y("feature_label:N", sort=data["feature_label"].tolist(), title="Model input",
                 axis=wrapped_axis()),
-        x=alt.X("gap:Q", title=f"Gap (favoured minus disfavoured, {unit})"),
+        x=alt.X("gap:Q", title=["Gap between the groups", f"(favoured minus disfavoured, {unit})"]),
         color=alt.Color("colour:N", title="Input", scale=_input_colours(proxies)),
         tooltip=[alt.Tooltip("feature_label:N", title="Input"),
                  alt.Tooltip("kind:N", title="Kind"),

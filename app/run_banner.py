@@ -7,6 +7,7 @@ so that a chart saved as PNG or SVG from its menu still says which run it comes 
 from __future__ import annotations
 
 import re
+import textwrap
 from typing import Any
 
 import altair as alt
@@ -19,6 +20,7 @@ from sesame_audit.model.core.units import change_label
 from sesame_audit.model.runs.identity import identity_line, run_identity
 from sesame_audit.model.runs.run import Run
 
+STAMP_WRAP = 48  # characters per subtitle line: a phone's width in the chart's small font
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$])")
 
 
@@ -48,6 +50,10 @@ def show_run(run: Run) -> None:
 def stamped(chart: Any, run: Run) -> Any:
     """Return ``chart`` with the run's identity in its subtitle and ``usermeta``.
 
+    The subtitle's last lines name the run and its manifest hash, then the date,
+    "synthetic data" where it is and the tool that drew it, in lines short enough for a
+    phone, so that a chart saved as PNG or SVG stands on its own.
+
     Parameters
     ----------
     chart : altair chart
@@ -61,9 +67,11 @@ def stamped(chart: Any, run: Run) -> Any:
         A copy naming the run.
     """
     who = identity_of(run)
-    line = f"Run {who['name']} · manifest {who['manifest_hash']}"
-    line += f" · {who['date']}" if who["date"] else ""
-    line += " · synthetic data" if who["synthetic"] else ""
+    source = [who["date"]] if who["date"] else []
+    source += ["synthetic data"] if who["synthetic"] else []
+    source += [f"source: Sesame Audit {who['tool_version']}"]
+    stamp = [*textwrap.wrap(f"Run {who['name']} · manifest {who['manifest_hash']}",
+                            STAMP_WRAP), *textwrap.wrap(" · ".join(source), STAMP_WRAP)]
     title = chart.title
     if isinstance(title, alt.TitleParams):
         text, subtitle = title.text, title.subtitle
@@ -74,7 +82,7 @@ def stamped(chart: Any, run: Run) -> Any:
     lines = [] if subtitle is alt.Undefined else (
         [subtitle] if isinstance(subtitle, str) else list(subtitle))
     return chart.properties(
-        title=alt.TitleParams(text=text, subtitle=[*lines, line], anchor="start"),
+        title=alt.TitleParams(text=text, subtitle=[*lines, *stamp], anchor="start"),
         usermeta={"run": who["name"], "manifest_sha256": who["manifest_sha256"],
                   "tool_version": who["tool_version"], "date": who["date"],
                   "synthetic": who["synthetic"]})

@@ -144,7 +144,7 @@ def test_charts_use_labels_units_and_hide_small_groups(proxy_run) -> None:
     ratios = impact_ratios(proxy_run, "ethnicity", k=int(counts.min()) + 1)
     spec = tier_access_chart(ratios, tiers).to_dict()
     bars, whiskers = spec["layer"]
-    assert bars["encoding"]["x"]["title"] == "People reaching the tier (%, 95% interval)"
+    assert bars["encoding"]["x"]["title"] == ["People reaching the tier", "(%, 95% interval)"]
     assert (whiskers["encoding"]["x"]["field"], whiskers["encoding"]["x2"]["field"]) == (
         "share_lower", "share_upper")
     shown = {row["group"] for row in spec["datasets"][spec["data"]["name"]]}

@@ -77,8 +77,10 @@ st.caption("Grouped by privacy category. Sensitive attributes are kept for the a
            + ("the model does not read them, but it may read their proxies." if not read
               else "the model reads some of them directly (marked 'read by the model'); "
                    "the others it may read through their proxies."))
-st.dataframe(data[["privacy", "label", "value", "use"]], hide_index=True, width="stretch",
-             height=36 * (len(data) + 1))
+shown = data[["label", "use", "value", "privacy"]].rename(columns={
+    "label": "Data", "use": "Use", "value": "Value", "privacy": "Privacy category"})
+st.dataframe(shown, hide_index=True, width="stretch", height=36 * (len(data) + 1),
+             column_config={"Use": st.column_config.TextColumn(width="small")})
 
 st.header("What if some of this were different?")
 what_if_panel(run, person)
