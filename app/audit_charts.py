@@ -258,12 +258,23 @@ def group_bar_chart(table: pd.DataFrame, value: str, *, title: str, value_title:
     """
     shown = table[~table["suppressed"]].assign(group=lambda d: d["group"].map(readable))
     fmt = ".1%" if percent else ".2f"
+    low, high = f"{value}_lower", f"{value}_upper"
+    interval = low in shown and high in shown
+    tooltip = [alt.Tooltip("group:N", title="Group"),
+               alt.Tooltip(f"{value}:Q", title=value_title, format=fmt)]
+    if interval:
+        tooltip += [alt.Tooltip(f"{low}:Q", title="95% interval from", format=fmt),
+                    alt.Tooltip(f"{high}:Q", title="95% interval to", format=fmt)]
+    if "count" in shown:
+        tooltip.append(alt.Tooltip("count:Q", title="People", format=","))
     bars = alt.Chart(shown).mark_bar(color=OKABE_ITO[0]).encode(
         y=alt.Y("group:N", title="Group", axis=wrapped_axis()),
-        x=alt.X(f"{value}:Q", title=value_title,
+        x=alt.X(f"{value}:Q", title=[value_title, "(95% interval)"] if interval else value_title,
                 axis=alt.Axis(format="%") if percent else alt.Axis()),
-        tooltip=[alt.Tooltip("group:N", title="Group"),
-                 alt.Tooltip(f"{value}:Q", title=value_title, format=fmt)])
+        tooltip=tooltip)
+    if interval:
+        bars = bars + alt.Chart(shown).mark_rule(color=OUTLINE).encode(
+            y="group:N", x=f"{low}:Q", x2=f"{high}:Q")
     text = "; ".join(f"{g} {v:{fmt}}" for g, v in zip(shown["group"], shown[value],
                                                        strict=True))
     description = f"Bars of {value_title.lower()} for {len(shown)} groups: {text}."

@@ -147,11 +147,11 @@ def narrowing_chart(inputs: pd.DataFrame, *, top: int = 12) -> alt.LayerChart:
                alt.Tooltip("high:Q", title="95% high", format=".0%"),
                alt.Tooltip("n:Q", title="People", format=",")]
     bars = base.mark_bar(color=OKABE_ITO[0]).encode(
-        x=alt.X("explained:Q", title="Share of the input's variation the score explains",
+        x=alt.X("explained:Q", title=["Share of the input's variation", "the score explains"],
                 axis=alt.Axis(format="%")), y=y, tooltip=tooltip)
     rules = base.mark_rule(color="#000").encode(x="low:Q", x2="high:Q", y=y, tooltip=tooltip)
     return finished(alt.layer(bars, rules).properties(
-        height=band_height(len(order), 26),
+        height=band_height(len(order), 30),
         title=title_lines("How much of each input the shown score gives away")),
         f"Bars, with 95% intervals, of the share of each of {len(order)} inputs' variation "
         "that the shown score explains: " + "; ".join(

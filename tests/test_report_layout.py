@@ -6,6 +6,7 @@ every sha256 of the run's files must come out whole, on one line, so that it can
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -32,7 +33,7 @@ def _words(pdf: Path) -> list[tuple[int, float, float, float, float, float, floa
     for number, (width, height, body) in enumerate(_PAGE.findall(layout), 1):
         for x0, y0, x1, y1, text in _WORD.findall(body):
             found.append((number, float(width), float(height), float(x0), float(y0),
-                          float(x1), float(y1), text))
+                          float(x1), float(y1), html.unescape(text)))
     return found
 
 
@@ -68,3 +69,22 @@ def test_hashes_stay_whole(social_run, social_pdf: Path) -> None:
     words = set(text.split())
     broken = [d for d in digests if d not in words]
     assert not broken, broken
+
+
+def test_a_lesson_worksheet_holds_its_question_and_run(social_run, tmp_path) -> None:
+    from sesame_audit.model.course.lessons import lessons
+    from sesame_audit.model.course.worksheet import worksheet_pdf
+    from sesame_audit.model.runs.identity import identity_line, run_identity
+
+    lesson = lessons(social_run)[0]
+    who = run_identity(social_run)
+    pdf = tmp_path / "worksheet.pdf"
+    pdf.write_bytes(worksheet_pdf(1, lesson.title, lesson.question, lesson.hint,
+                                  identity_line(who)))
+    words = _words(pdf)
+    assert {page for page, *_ in words} == {1}  # one page to print
+    text = " ".join(w[-1] for w in words)
+    assert " ".join(lesson.question.split()) in text
+    assert who["manifest_hash"] in text and social_run.path.name in text
+    assert lesson.answer not in text  # a worksheet, not the answer sheet
+    assert all(0 <= x0 and x1 <= width for _, width, _, x0, _, x1, _, _ in words)

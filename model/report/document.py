@@ -34,6 +34,7 @@ from sesame_audit.model.audit.findings import HIDDEN_FINDING
 from sesame_audit.model.audit.proxies import direct_use_lines
 from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.core.pdf import html_to_pdf
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.importing.cells import printable
 from sesame_audit.model.report.report_charts import TOP_DRIVERS, readable, report_charts
@@ -308,11 +309,7 @@ def render_pdf(html: str) -> bytes:
     bytes
         The PDF.
     """
-    import weasyprint
-    from weasyprint.urls import URLFetcher
-
-    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
+    return html_to_pdf(html)
 
 
 def report_json(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K) -> dict[str, Any]:
