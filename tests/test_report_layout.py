@@ -87,4 +87,4 @@ def test_a_lesson_worksheet_holds_its_question_and_run(social_run, tmp_path) -> 
     assert " ".join(lesson.question.split()) in text
     assert who["manifest_hash"] in text and social_run.path.name in text
     assert lesson.answer not in text  # a worksheet, not the answer sheet
-    assert all(0 <= x0 and x1 <= width for _, width, _, x0, _, x1, _, _ in words)
+    assert all(x0 >= 0 and x1 <= width for _, width, _, x0, _, x1, _, _ in words)
