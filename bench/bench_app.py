@@ -116,6 +116,8 @@ def bench_functions(path: Path) -> dict[str, float]:
 def main() -> None:
     """Run the benchmark on the given runs and write the results table."""
     paths = [Path(a).resolve() for a in sys.argv[1:]] or list_runs()
+    if not paths:
+        raise SystemExit("no run to time: build one (make default-run) or name run folders")
     rows = []
     for path in paths:
         row = {"run": path.name, **bench_functions(path), **rerun_times(path, _median_ms),

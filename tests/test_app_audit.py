@@ -103,6 +103,17 @@ def test_proxies_page(runs, proxy_run) -> None:
     at.button(key="minimise_button").click().run()
     assert not at.exception
     assert len(at.dataframe) >= 4
+    retrained = [c.value for c in at.caption if c.value.startswith("Retrained without")]
+    assert retrained == ["Retrained without all social graph data."]
+    # the result stays through other clicks and a visit to another page
+    at.slider(key="proxy_threshold").set_value(0.9).run()
+    at.switch_page("views/about.py").run()
+    at.switch_page("views/proxies.py").run()
+    assert not at.exception
+    assert [c.value for c in at.caption if c.value.startswith("Retrained without")] == retrained
+    # kept at the k it was computed with: another k shows nothing until asked again
+    at.sidebar.number_input(key="audit_k").set_value(30).run()
+    assert not [c.value for c in at.caption if c.value.startswith("Retrained without")]
 
 
 def test_friends_page(runs, social_path) -> None:

@@ -244,3 +244,16 @@ def test_what_if_on_imported_runs_uses_the_runs_own_explainer(german_forest, tmp
     np.testing.assert_allclose(list(again.contributions.values()),
                                linear.explanation.values.iloc[5].to_numpy(np.float64),
                                atol=1e-3)
+
+
+def test_actionable_directions_in_a_roles_file() -> None:
+    from sesame_audit.model.core.bad_input import RolesError
+    from sesame_audit.model.importing.roles_file import parse_roles
+
+    spec = parse_roles('sensitive = ["sex"]\n[actionable]\nsavings = "rise"\ndebt = "fall"\n'
+                       'hours = "either"\n')
+    assert spec.actionable == ("savings", "debt", "hours")
+    assert spec.directions == {"savings": "rise", "debt": "fall"}
+    assert parse_roles('actionable = ["a", "b"]').directions == {}
+    with pytest.raises(RolesError, match=r"direction of 'debt'.*'rise', 'fall', 'either'"):
+        parse_roles('[actionable]\ndebt = "down"\n')

@@ -208,3 +208,49 @@ def test_cli_recourse(social_path, social_run, capsys) -> None:
     assert main(["recourse", str(social_path), "--person", "4", "--tier", "gold"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: no tier named 'gold'") and "\n" not in err
+
+
+def _with_roles(run: Run, **changes) -> Run:
+    return Run(run.path, run.manifest, replace(run.roles, **changes), people=run.people,
+               explanation=run.explanation, _model=run.model)
+
+
+def test_an_input_allowed_one_way_never_moves_the_other(social_run, found) -> None:
+    numeric = [f for f in social_run.roles.actionable if f not in social_run.roles.categorical]
+    rows = found["row"].to_numpy()[:40]
+    targets = found["min_score"].to_numpy()[:40]
+    original = social_run.X.iloc[rows].reset_index(drop=True)
+    free, _, _ = search(social_run, social_run.X.iloc[rows], targets)
+    raised = [f for f in numeric
+              if (free[f].to_numpy(float) > original[f].to_numpy(float) + 1e-9).any()]
+    assert raised, "unconstrained, some proposal raises a numeric input"
+    feature = raised[0]
+    only_down = _with_roles(social_run, directions={feature: "fall"})
+    changed, scores, reached = search(only_down, social_run.X.iloc[rows], targets)
+    assert (changed[feature].to_numpy(float) <= original[feature].to_numpy(float) + 1e-9).all()
+    rescored = social_run.model.predict(changed)
+    assert np.allclose(rescored, scores) and ((scores >= targets) == reached).all()
+
+
+def test_implausibly_large_moves_are_not_shown_as_a_way_out(social_run, found) -> None:
+    from sesame_audit.model.person.recourse import LARGE_MOVE
+
+    reachable = found[found["reachable"]]
+    assert len(reachable)
+    # recompute each row's largest single move from the values, independently
+    implausible = reachable[~reachable["plausible"]]
+    assert len(implausible), "some proposal should ask for a move past half the population"
+    person, tier = implausible.iloc[0][["person", "tier"]]
+    result = find_recourse(social_run, person, target=tier)
+    assert result.reachable and not result.plausible
+    large = [c for c in result.changes if not c.plausible]
+    assert large and all(c.cost > LARGE_MOVE for c in large)
+    for c in large:
+        values = social_run.people[c.feature].to_numpy(float)
+        assert abs(_mid_rank(values, c.after) - _mid_rank(values, c.before)) > LARGE_MOVE
+    assert "out of reach in practice" in result.text
+    assert result.to_dict()["plausible"] is False
+    table = recourse_burden(social_run, "ethnicity", found=found)
+    shown = table[~table["suppressed"]]
+    assert (shown["share_plausible"] <= shown["share_with_recourse"] + 1e-12).all()
+    assert (shown["share_plausible"] < shown["share_with_recourse"]).any()

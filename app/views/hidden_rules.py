@@ -39,7 +39,8 @@ cols[0].metric("Rules the explanations track", f"{int(terms['agrees'].sum())} of
 cols[1].metric("SHAP on inputs no rule reads", f"{report.unread_share:.1%}",
                help=explain("SHAP"))
 cols[2].metric("Model error vs hidden score", f"{report.mae_hidden_points:.1f} points",
-               help=f"The published score adds noise of {report.noise_sd_points:g} points.")
+               help="Mean absolute gap on the held-out people, as on Overview. The published "
+                    f"score adds noise of {report.noise_sd_points:g} points.")
 
 show_chart(run, charts.fidelity_bars(terms))
 st.caption("A bar near 1 means the SHAP values of that feature move exactly with the rule's "

@@ -63,7 +63,7 @@ if not person.reasons:
 
 st.header("What could this person change to reach the next tier?")
 found = state.person_recourse(run, run.key, str(chosen))
-(st.success if found.reachable else st.warning)(escape_markdown(found.text))
+(st.success if found.plausible else st.warning)(escape_markdown(found.text))
 st.caption(("Only what a person can change is searched, never ethnicity, age, hukou, "
             "district, education, credit history or past defaults; "
             if identity_of(run)["synthetic"] else

@@ -9,6 +9,7 @@ from sesame_audit.app import state
 from sesame_audit.app.audit_charts import display_table
 from sesame_audit.app.audit_widgets import table_expander
 from sesame_audit.app.glossary import explain, glossary_link
+from sesame_audit.app.kept_results import keep, kept, latest
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.story import show_proxy_lead
 from sesame_audit.model.audit.proxies import direct_use_lines, unawareness_sentence
@@ -69,7 +70,9 @@ elif run is not None:
                f"{units.format_change(flipped.gap_after, roles, signed=False)}).")
     table_expander(labels, flipped.by_group, flipped.tiers)
     if st.button("How well do all inputs together predict each attribute?", key="joint_button"):
-        joint = state.joint_strength_table(run, run.key)
+        keep(run.key, ("joint",), state.joint_strength_table(run, run.key))
+    joint = kept(run.key, ("joint",))
+    if joint is not None:
         st.dataframe(display_table(joint, labels), hide_index=True)
     st.header("Is this data needed? Retrain without it")
     categories = sorted({run.roles.privacy.get(f, "") for f in run.roles.inputs} - {""})
@@ -78,8 +81,13 @@ elif run is not None:
     if st.button("Retrain", key="minimise_button", disabled=not drop):
         try:
             result = state.minimised(run, run.key, tuple(drop), k)
+            keep(run.key, ("retrain", k, tuple(drop)), result)
         except ValueError as exc:
             st.error(escape_markdown(exc))
-        else:
-            st.dataframe(display_table(result.accuracy, labels), hide_index=True)
-            st.dataframe(display_table(result.gaps, labels), hide_index=True)
+    retrained = latest(run.key, ("retrain", k))
+    if retrained is not None:
+        (_, _, left_out), result = retrained
+        st.caption("Retrained without " + escape_markdown(", ".join(
+            f"all {c} data" if c in categories else name(c) for c in left_out)) + ".")
+        st.dataframe(display_table(result.accuracy, labels), hide_index=True)
+        st.dataframe(display_table(result.gaps, labels), hide_index=True)

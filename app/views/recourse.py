@@ -9,7 +9,7 @@ from sesame_audit.app.run_banner import identity_of, show_chart
 from sesame_audit.app.state import audit_k, recourse_of, select_run
 from sesame_audit.model.audit.recourse_burden import SAMPLE, recourse_burden
 from sesame_audit.model.core.safe_text import escape_markdown
-from sesame_audit.model.person.recourse import find_recourse
+from sesame_audit.model.person.recourse import COST_IN_WORDS, LARGE_MOVE, find_recourse
 
 st.title("Who can act their way to a better score?")
 run = select_run()
@@ -28,16 +28,17 @@ try:
 except KeyError as exc:
     st.error(escape_markdown(str(exc).strip("'\"")))
     st.stop()
-(st.success if found.reachable else st.warning)(escape_markdown(found.text))
+(st.success if found.plausible else st.warning)(escape_markdown(found.text))
 if found.changes:
-    st.dataframe([{"change": c.text, "cost": round(c.cost, 2), "privacy": c.privacy}
+    st.dataframe([{"change": c.text, "cost": round(c.cost, 2), "privacy": c.privacy,
+                   "plausible": "yes" if c.plausible else "no: too large a move"}
                   for c in found.changes], hide_index=True)
 st.caption(("Only things a person can change are proposed; never ethnicity, age, hukou, "
             "district, education, credit history length or past defaults. "
             if identity_of(run)["synthetic"] else
             "Only the inputs the roles file lists as actionable are proposed. ")
-           + "Cost: share of the population a value moves past (0.5 for switching a "
-             "category).")
+           + COST_IN_WORDS + f" A change past more than {LARGE_MOVE:.0%} of people is "
+             "marked not plausible.")
 
 st.header("Every group")
 attribute = st.selectbox("Group people by", run.roles.sensitive, key="recourse_attribute",

@@ -12,13 +12,19 @@ import pandas as pd
 
 from sesame_audit.model.figures.drivers import sample_rows
 from sesame_audit.model.figures.suppress import DEFAULT_K, suppression
-from sesame_audit.model.person.recourse import action_space, search, total_cost
+from sesame_audit.model.person.recourse import (
+    LARGE_MOVE,
+    action_space,
+    largest_move,
+    search,
+    total_cost,
+)
 from sesame_audit.model.runs.run import Run
 from sesame_audit.model.runs.scoring import score_rows
 
 SAMPLE = 400
 BURDEN_COLUMNS = ("attribute", "group", "tier", "min_score", "below", "share_with_recourse",
-                  "median_cost", "median_changes", "suppressed")
+                  "share_plausible", "median_cost", "median_changes", "suppressed")
 
 
 def recourse_sample(run: Run, *, sample: int = SAMPLE, seed: int = 0) -> pd.DataFrame:
@@ -38,7 +44,8 @@ def recourse_sample(run: Run, *, sample: int = SAMPLE, seed: int = 0) -> pd.Data
     pandas.DataFrame
         One row per (person, tier above their score): ``row``, ``person``, ``tier``,
         ``min_score``, ``score``, ``reachable``, ``cost`` (NaN when unreachable),
-        ``n_changes`` and ``new_score``.
+        ``n_changes``, ``plausible`` (reached with no single input moved past more than
+        ``LARGE_MOVE`` of the population) and ``new_score``.
     """
     if sample < 1:
         raise ValueError(f"sample must be at least 1, got {sample}")
@@ -54,6 +61,7 @@ def recourse_sample(run: Run, *, sample: int = SAMPLE, seed: int = 0) -> pd.Data
                                           np.full(len(below), tier.min_score))
         original = run.X.iloc[below].reset_index(drop=True)
         cost = total_cost(space, changed, original)
+        largest = largest_move(space, changed, original)
         n_changes = np.zeros(len(below), dtype=np.int64)
         for feature in space.features:
             if feature in space.categorical:
@@ -71,10 +79,11 @@ def recourse_sample(run: Run, *, sample: int = SAMPLE, seed: int = 0) -> pd.Data
             "reachable": reached,
             "cost": np.where(reached, cost, np.nan),
             "n_changes": np.where(reached, n_changes, 0),
+            "plausible": reached & (largest <= LARGE_MOVE),
             "new_score": scores,
         }))
     columns = ["row", "person", "tier", "min_score", "score", "reachable", "cost",
-               "n_changes", "new_score"]
+               "n_changes", "plausible", "new_score"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
@@ -100,7 +109,8 @@ def recourse_burden(run: Run, attribute: str, *, found: pd.DataFrame | None = No
     -------
     pandas.DataFrame
         One row per (group, tier): people of the group below the tier in the sample
-        (``below``), the share of them with any recourse, the median cost and number of
+        (``below``), the share of them with any recourse (``share_with_recourse``) and with a
+        plausible one (``share_plausible``), the median cost and number of
         changes of those with one; values are NaN and ``suppressed`` True for hidden
         groups.
 
@@ -129,6 +139,7 @@ def recourse_burden(run: Run, attribute: str, *, found: pd.DataFrame | None = No
                 "min_score": float(part["min_score"].iloc[0]),
                 "below": len(part) if shown else np.nan,
                 "share_with_recourse": float(part["reachable"].mean()) if shown else np.nan,
+                "share_plausible": float(part["plausible"].mean()) if shown else np.nan,
                 "median_cost": float(ok["cost"].median()) if shown and len(ok) else np.nan,
                 "median_changes": (float(ok["n_changes"].median()) if shown and len(ok)
                                    else np.nan),

@@ -15,6 +15,8 @@ import numpy as np
 
 Task = Literal["regression", "classification"]
 POINTS = "points"
+RISE, FALL, EITHER = "rise", "fall", "either"
+DIRECTIONS = (RISE, FALL, EITHER)
 PROBABILITY = "probability"
 LOG_ODDS = "log_odds"
 
@@ -58,6 +60,9 @@ class Roles:
         Column -> privacy category.
     actionable : tuple of str
         Inputs a person can change.
+    directions : dict
+        Actionable input -> ``"rise"`` or ``"fall"``: the only way it may change (a debt may
+        be paid down, a credit history cannot shorten). Inputs not named may go either way.
     pillars : dict
         Column -> group of features (e.g. a Sesame pillar), for display.
     kinds : dict
@@ -83,6 +88,7 @@ class Roles:
     labels: dict[str, str] = field(default_factory=dict)
     privacy: dict[str, str] = field(default_factory=dict)
     actionable: tuple[str, ...] = ()
+    directions: dict[str, str] = field(default_factory=dict)
     pillars: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
     below_note: str = ""

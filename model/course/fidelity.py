@@ -18,6 +18,7 @@ from sesame_audit.datasets.dictionary import TRUE_PREFIX
 from sesame_audit.datasets.policy import FRIENDS_FEATURE, Policy, describe_term, parse_policy
 from sesame_audit.model.build.fidelity_sums import fidelity_table
 from sesame_audit.model.figures.drivers import mean_abs_shap, sample_rows
+from sesame_audit.model.runs.stored import accuracy
 
 if TYPE_CHECKING:
     from sesame_audit.model.runs.run import Run
@@ -59,7 +60,8 @@ class FidelityReport:
     unread_share : float
         Share of all SHAP mass (mean absolute values) on inputs no rule reads.
     mae_hidden_points : float
-        Mean absolute gap between the model and the noise-free hidden score.
+        Mean absolute gap between the model and the noise-free hidden score on the held-out
+        split (the figure Overview shows; NaN when the build did not measure it).
     noise_sd_points : float
         Noise the policy adds to the published score.
     n : int
@@ -197,9 +199,7 @@ def fidelity_report(run: Run) -> FidelityReport:
         truth = (run.people[TRUE_PREFIX + feature].to_numpy(dtype=np.float64)
                  if feature in features else np.zeros(len(shap)))
         gaps[feature] = shap[feature].to_numpy() - (truth - truth.mean())
-    mae = (float(np.mean(np.abs(run.explanation.prediction
-                                - run.people["hidden_score"].to_numpy(dtype=np.float64))))
-           if "hidden_score" in run.people else float("nan"))
+    mae = accuracy(run).get("mae_hidden_points", float("nan"))  # held-out, as on Overview
     rows = []
     for feature in features:
         truth = run.people[TRUE_PREFIX + feature].to_numpy(dtype=np.float64)

@@ -297,5 +297,6 @@ def prepare(table: pd.DataFrame, model: Any, spec: RolesSpec) -> Prepared:
                   score_min=lo, score_max=hi, tiers=tiers, task=task,  # type: ignore[arg-type]
                   categorical=categorical, labels=labels, privacy=privacy,
                   actionable=tuple(c for c in spec.actionable if c in inputs), kinds=kinds,
+                  directions={c: d for c, d in spec.directions.items() if c in inputs},
                   unit=output if task == "classification" else spec.unit or "")
     return Prepared(people.reset_index(drop=True), roles, output, positive, outcome)

@@ -20,6 +20,9 @@ score's range and tiers (or decision thresholds)::
     age = "Age in years"
     [privacy]                          # identity, financial, behavioural, social graph,
     income = "financial"               # special category
+    [actionable]                       # inputs a person can change, and which way:
+    savings = "rise"                   # "rise", "fall" or "either" (or a plain list of
+    debt = "fall"                      # names: any direction)
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import pandas as pd
 
 from sesame_audit.datasets.dictionary import PRIVACY_CATEGORIES
 from sesame_audit.model.core.bad_input import RolesError
-from sesame_audit.model.core.roles import TierSpec
+from sesame_audit.model.core.roles import DIRECTIONS, EITHER, TierSpec
 from sesame_audit.model.importing.cells import check_text
 
 Output = Literal["probability", "log_odds"]
@@ -76,6 +79,7 @@ class RolesSpec:
     labels: dict[str, str] = field(default_factory=dict)
     privacy: dict[str, str] = field(default_factory=dict)
     actionable: tuple[str, ...] = ()
+    directions: dict[str, str] = field(default_factory=dict)
     unit: str | None = None
 
 
@@ -112,6 +116,23 @@ def _mapping(raw: dict[str, Any], key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise RolesError(f"roles: '{key}' must be a table of column = value")
     return value
+
+
+def _actionable(raw: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The actionable inputs and the only direction each may change in (when not either)."""
+    value = raw.get("actionable", [])
+    if isinstance(value, list):
+        return _names(raw, "actionable") or (), {}
+    if not isinstance(value, dict):
+        raise RolesError("roles: 'actionable' must be a list of column names or a table of "
+                         f"column = direction ({', '.join(map(repr, DIRECTIONS))})")
+    for column, direction in value.items():
+        if direction not in DIRECTIONS:
+            raise RolesError(f"roles: the direction of {str(column)[:40]!r} under 'actionable' "
+                             f"must be one of {', '.join(map(repr, DIRECTIONS))}, got "
+                             f"{str(direction)[:40]!r}")
+    return (tuple(str(c) for c in value),
+            {str(c): d for c, d in value.items() if d != EITHER})
 
 
 def _tiers(raw: dict[str, Any]) -> tuple[TierSpec, ...]:
@@ -203,6 +224,7 @@ def parse_roles(text: str) -> RolesSpec:
     if positive is not None:
         check_text(str(positive), "roles: positive_class", error=RolesError)
     unit = check_unit(_text(raw, "unit"))
+    actionable, directions = _actionable(raw)
     if unit is not None and (task == "classification" or output is not None):
         raise RolesError("roles: 'unit' is for regressors; a classifier's score is its "
                          "probability or log-odds")
@@ -220,7 +242,8 @@ def parse_roles(text: str) -> RolesSpec:
         bands=bands,
         labels=labels,
         privacy=privacy,
-        actionable=_names(raw, "actionable") or (),
+        actionable=actionable,
+        directions=directions,
         unit=unit,
     )
 

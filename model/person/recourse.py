@@ -9,10 +9,15 @@ with the model.
 
 The cost of a change is how far it moves the person through the population: raising a
 value past 10% of people costs 0.10 (mid-rank percentiles), switching a category costs
-``CATEGORY_COST``. The search is greedy (the change with the best points per cost first,
-the cheapest change that reaches the tier when one does), then refined: any single change
-that lowers the cost while still reaching the tier (undoing or shrinking a change) is
-taken, until none is left.
+``CATEGORY_COST``. A change that moves a person past more than ``LARGE_MOVE`` of the
+population (from a typical value to one only the richest tenth has, say) is reached under
+the model but not plausible, and is shown as such, not as a way out. An input the roles
+allow to change one way only (``roles.directions``: a debt paid down, never a shorter
+credit history) is never proposed the other way.
+
+The search is greedy (the change with the best points per cost first, the cheapest change
+that reaches the tier when one does), then refined: any single change that lowers the cost
+while still reaching the tier (undoing or shrinking a change) is taken, until none is left.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import pandas as pd
 
 from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import plain
-from sesame_audit.model.core.roles import POINTS, TierSpec, next_tier
+from sesame_audit.model.core.roles import FALL, POINTS, RISE, TierSpec, next_tier
 from sesame_audit.model.figures.profile import ColumnProfile
 from sesame_audit.model.person.explained import format_value
 from sesame_audit.model.runs.run import Run
@@ -33,6 +38,10 @@ from sesame_audit.model.runs.scoring import score_rows
 from sesame_audit.model.runs.stored import profiles
 
 CATEGORY_COST = 0.5
+LARGE_MOVE = 0.5
+COST_IN_WORDS = ("Cost counts how far the changes move this person through the population: "
+                 "0.10 is moving past one person in ten; switching a category counts "
+                 f"{CATEGORY_COST:g}.")
 GRID_QUANTILES = np.array([0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.98])
 MAX_STEPS = 8
 MAX_REFINE = 12
@@ -58,6 +67,9 @@ class Change:
         of one's speech or relationships).
     text : str
         The change in plain words.
+    plausible : bool
+        False when the change moves the person past more than ``LARGE_MOVE`` of the
+        population.
     """
 
     feature: str
@@ -67,6 +79,7 @@ class Change:
     cost: float
     privacy: str
     text: str
+    plausible: bool = True
 
 
 @dataclass(frozen=True)
@@ -102,9 +115,15 @@ class Recourse:
     cost: float
     text: str
 
+    @property
+    def plausible(self) -> bool:
+        """Whether the tier is reached with changes none of which is implausibly large."""
+        return self.reachable and all(c.plausible for c in self.changes)
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dictionary."""
         out = asdict(self)
+        out["plausible"] = self.plausible
         out["person"] = plain(self.person)
         for change in out["changes"]:
             change["before"], change["after"] = plain(change["before"]), plain(change["after"])
@@ -180,6 +199,20 @@ def total_cost(space: _Space, current: pd.DataFrame, original: pd.DataFrame) -> 
     return total
 
 
+def largest_move(space: _Space, current: pd.DataFrame, original: pd.DataFrame) -> np.ndarray:
+    """Return, per row, the cost of the largest single-input change among numeric inputs.
+
+    Compared with ``LARGE_MOVE`` it tells a plausible way out from one that asks a person to
+    move past most of the population (category switches count as plausible).
+    """
+    largest = np.zeros(len(current))
+    for feature in space.features:
+        if feature not in space.categorical:
+            largest = np.maximum(largest, _cost(space, feature, original[feature].to_numpy(),
+                                                current[feature].to_numpy()))
+    return largest
+
+
 def search(run: Run, stored: pd.DataFrame, targets: np.ndarray
            ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Search the cheapest actionable change that lifts each row's score to its target.
@@ -229,6 +262,13 @@ def search(run: Run, stored: pd.DataFrame, targets: np.ndarray
             cand_vals = cand[feature].to_numpy().reshape(len(idx), n_cand)[:, ks]
             new_cost[:, ks] = (now_cost - cur_f)[:, None] + _cost(space, feature,
                                                                   before[:, None], cand_vals)
+            way = run.roles.directions.get(feature)
+            if way in (RISE, FALL) and feature not in space.categorical:
+                moved = cand_vals.astype(np.float64) - before[:, None].astype(np.float64)
+                wrong = moved < 0 if way == RISE else moved > 0
+                new_cost[:, ks] = np.where(wrong, np.inf, new_cost[:, ks])
+        allowed = np.isfinite(new_cost)
+        pred = np.where(allowed, pred, -np.inf)
         reach = pred >= targets[idx, None]
         reach_cost = np.where(reach, new_cost, np.inf)
         best_reach = reach_cost.argmin(axis=1)
@@ -288,10 +328,14 @@ def _changes(run: Run, space: _Space, original: pd.Series, changed: pd.Series) -
             continue
         kind = run.roles.kinds.get(feature, "")
         label = run.roles.label(feature)
+        large = feature not in space.categorical and cost > LARGE_MOVE
+        text = _describe(kind, label, before, after)
+        if large:
+            text += f" (past {cost:.0%} of people: not a plausible step)"
         out.append(Change(feature=feature, label=label, before=plain(before),
                           after=plain(after), cost=cost,
-                          privacy=run.roles.privacy.get(feature, ""),
-                          text=_describe(kind, label, before, after)))
+                          privacy=run.roles.privacy.get(feature, ""), text=text,
+                          plausible=not large))
     return sorted(out, key=lambda c: -c.cost)
 
 
@@ -356,5 +400,9 @@ def find_recourse(run: Run, person_id: Any, *, target: str | None = None) -> Rec
     changes = _changes(run, space, inputs.iloc[0], changed.iloc[0])
     text = (f"To reach {aim}: {_join([c.text for c in changes])}. The model then gives "
             f"{gives}.")
+    if not all(c.plausible for c in changes):
+        text += (f" Under the model the tier is reached, but only by moving past more than "
+                 f"{LARGE_MOVE:.0%} of people in one input: for this person it is out of reach "
+                 "in practice.")
     return Recourse(person, score, tier, True, tuple(changes), float(scores[0]),
                     float(sum(c.cost for c in changes)), text)

@@ -40,7 +40,7 @@ from sesame_audit.model.importing.cells import printable
 from sesame_audit.model.report.report_charts import TOP_DRIVERS, readable, report_charts
 from sesame_audit.model.runs.identity import identity_line, run_identity
 from sesame_audit.model.runs.run import Run
-from sesame_audit.model.runs.stored import r2_label
+from sesame_audit.model.runs.stored import influence, r2_label
 
 TEMPLATE = "report.html.j2"  # Jinja2, autoescaped: data never becomes markup
 Format = Literal["html", "pdf", "json"]
@@ -132,8 +132,8 @@ def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
                      + ", ".join(f"{r.label} ({r.privacy})" for r in top.itertuples()) + ".")
     sensitive_share = privacy.loc[privacy["privacy"] == "special category", "share"].sum()
     if sensitive_share > 0:
-        lines.append(f"{sensitive_share:.0%} of all score movement comes from special-category "
-                     "data (GDPR Art. 9).")
+        lines.append(f"Special-category data (GDPR Art. 9) carry {sensitive_share:.1%} of the "
+                     "score's movement, summed by privacy category as on the Drivers page.")
     flags, uncertain = findings.get("flags") or [], findings.get("uncertain") or []
     minimum = findings.get("reference_min")
     if flags:
@@ -217,10 +217,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
     explains = manifest.get("shap", {}).get("explains") or (
         f"the model's score ({run.roles.score_min:g}-{run.roles.score_max:g})")
     drivers = _drivers(run, findings)
-    total = drivers["mean_abs"].sum()
-    privacy = (drivers.groupby("privacy", sort=False)["mean_abs"].sum()
-               .sort_values(ascending=False).reset_index())
-    privacy["share"] = privacy["mean_abs"] / total if total > 0 else 0.0
+    privacy = influence(run)[1]  # the Drivers page's table: one definition of the share
     tiers, fairness, lowest = _fairness(findings, run.roles.label)
     source = manifest.get("source", "synthetic")
     identity = run_identity(run)
