@@ -23,6 +23,9 @@ LABEL_LIMIT = 180
 LEGEND_LABEL_LIMIT = 200  # px: a legend under a phone-wide chart
 WRAP_AT = 24
 TITLE_WRAP = 36
+# Legends under the plot, one under the other from its left edge: side by side, a second
+# legend ran past a phone's screen.
+STACKED_LEGENDS = {"expr": "{bottom: {anchor: 'start', direction: 'vertical'}}"}
 
 AnyChart = TypeVar("AnyChart", alt.Chart, alt.LayerChart)
 
@@ -111,13 +114,14 @@ def finished(chart: AnyChart, description: str) -> AnyChart:
     -------
     altair.Chart or altair.LayerChart
         The chart with its description, ``width="container"``, ``fit-x`` sizing (a height
-        set by a step stays, instead of being dropped) and legends under the plot, their
-        entries listed downwards so that they fit a phone's width.
+        set by a step stays, instead of being dropped) and legends under the plot, one
+        under the other, their entries listed downwards so that they fit a phone's width.
     """
     return chart.properties(description=description, width=WIDTH, autosize=FIT_WIDTH
                             ).configure_legend(orient="bottom", direction="vertical",
                                                labelLimit=LEGEND_LABEL_LIMIT,
-                                               titleLimit=LEGEND_LABEL_LIMIT)
+                                               titleLimit=LEGEND_LABEL_LIMIT,
+                                               layout=STACKED_LEGENDS)
 
 
 def level_unit(roles: Roles | None) -> str:

@@ -20,7 +20,7 @@ from sesame_audit.model.core.units import change_label
 from sesame_audit.model.runs.identity import identity_line, run_identity
 from sesame_audit.model.runs.run import Run
 
-STAMP_WRAP = 48  # characters per subtitle line: a phone's width in the chart's small font
+STAMP_WRAP = 56  # characters per subtitle line: a phone's width in the chart's small font
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$])")
 
 

@@ -374,3 +374,21 @@ def test_headline_chart_marks_the_penalised_and_the_reference(social_run) -> Non
     assert all(r["people"] == f"{r['reached']:,} of {r['count']:,}" for r in rows.values())
     whiskers = spec["layer"][1]["encoding"]
     assert (whiskers["x"]["field"], whiskers["x2"]["field"]) == ("share_lower", "share_upper")
+
+
+def test_two_legends_stack_under_the_plot() -> None:
+    import re
+
+    import vl_convert
+
+    data = pd.DataFrame({"g": ["a", "b"], "s": ["x", "y"], "v": [1, 2]})
+    chart = chart_style.finished(alt.Chart(data).mark_bar().encode(
+        y="g:N", x="v:Q", color="g:N", stroke="s:N"), "Bars of v by g: a 1; b 2.")
+    spec = chart.properties(width=300).to_dict()
+    spec["autosize"] = {"type": "pad"}  # no container to fit when rendered offline
+    svg = vl_convert.vegalite_to_svg(spec)
+    places = re.findall(r'role-legend"[^>]*><g transform="translate\(([-\d.]+),([-\d.]+)\)',
+                        svg)
+    assert len(places) == 2
+    (x1, y1), (x2, y2) = [(float(x), float(y)) for x, y in places]
+    assert x1 == x2 and y2 > y1  # one under the other, not side by side
