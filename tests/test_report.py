@@ -157,7 +157,8 @@ def test_the_largest_gap_is_the_surest_not_the_rarest(imported) -> None:
     findings = findings_for(run)
     findings["flags"][0]["high"] = 0.795  # 0.55, but from few people: a wide interval
     summary = " ".join(report_context(run, findings)["summary"])
-    assert "sex = female (120 people, 60 reaching) reaches tier at_least_500 at 0.71" in summary
+    assert (f"{run.roles.label('sex')} = female (120 people, 60 reaching) reaches tier "
+            "at least 500 at 0.71") in summary
 
 
 def test_no_person_row_appears(imported) -> None:

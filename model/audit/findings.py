@@ -18,7 +18,7 @@ from sesame_audit.model.audit.fairness import (
     reference_size,
     tier_table_with_suppression,
 )
-from sesame_audit.model.audit.headline import most_penalised, penalty_sentence
+from sesame_audit.model.audit.headline import most_penalised, penalty_sentence, plain
 from sesame_audit.model.audit.network import FRIENDS_FEATURE, friends_by_group
 from sesame_audit.model.audit.proxies import direct_use, direct_use_lines, proxy_strength
 from sesame_audit.model.core.jsonable import strict
@@ -181,10 +181,11 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
 
 
 def _flag_line(flag: dict[str, Any], name: Any) -> str:
+    attribute = " & ".join(name(a, a) for a in str(flag["attribute"]).split(" & "))
     return (f"  {flag['impact_ratio']:5.2f} [{flag['low']:.2f}, {flag['high']:.2f}]  "
-            f"{name(flag['attribute'], flag['attribute'])} = {flag['group']}, tier "
-            f"{flag['tier']} ({flag['reached']} of {flag['n']} people; reference "
-            f"{flag['reference']})")
+            f"{attribute} = {plain(flag['group'])}, tier {plain(flag['tier'])} "
+            f"({flag['reached']} of {flag['n']} people; reference "
+            f"{plain(flag['reference'])})")
 
 
 def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None,
@@ -236,8 +237,9 @@ def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None
     else:
         lines.append("Mean points from friends' scores, by group:")
         for attribute, groups in findings["friends"].items():
-            shown = ", ".join(f"{g} {c['points']:+.1f} [{c['low']:+.1f}, {c['high']:+.1f}]"
-                              if c["points"] is not None else f"{g} hidden"
+            shown = ", ".join(f"{plain(g)} {c['points']:+.1f} [{c['low']:+.1f}, "
+                              f"{c['high']:+.1f}]" if c["points"] is not None
+                              else f"{plain(g)} hidden"
                               for g, c in groups.items())
             lines.append(f"  {name(attribute, attribute)}: {shown}")
     lines.append("Largest drivers (mean |SHAP|, points):")

@@ -141,10 +141,12 @@ def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
         lines.append(
             f"{len(flags)} group-by-tier comparison(s) clearly fail the four-fifths rule (the "
             f"whole 95% interval under 0.8). The largest gap (lowest upper end of the "
-            f"interval): {worst['attribute']} = "
-            f"{worst['group']} ({worst['n']:,} people, {worst['reached']:,} reaching) reaches "
-            f"tier {worst['tier']} at {worst['impact_ratio']:.2f} times the rate of "
-            f"{worst['reference']} (95% interval {worst['low']:.2f} to {worst['high']:.2f}).")
+            f"interval): "
+            f"{' & '.join(run.roles.label(a) for a in worst['attribute'].split(' & '))} = "
+            f"{readable(worst['group'])} ({worst['n']:,} people, {worst['reached']:,} "
+            f"reaching) reaches tier {readable(worst['tier'])} at "
+            f"{worst['impact_ratio']:.2f} times the rate of {readable(worst['reference'])} "
+            f"(95% interval {worst['low']:.2f} to {worst['high']:.2f}).")
     else:
         lines.append("No group-by-tier comparison clearly fails the four-fifths rule.")
     if uncertain:
