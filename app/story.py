@@ -35,7 +35,7 @@ def _proxy_story(_run: Run, key: str, k: int) -> str | None:
     del key
     strength = proxy_strength(_run)
     gaps = [unawareness_gap(_run, a, k=k, strength=strength)
-            for a in _run.roles.sensitive if a in _run.people.columns]
+            for a in _run.roles.sensitive if a in _run.columns]
     gaps = [g for g in gaps if g.favoured is not None]
     if not gaps:
         return None

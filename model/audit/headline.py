@@ -159,7 +159,7 @@ def penalty_of(run: Run, *, attributes: Sequence[Attribute] | None = None,
     'A minority b person reaches the car rental tier (a score of 650 or more) 3.8 times ...'
     """
     if attributes is None:
-        attributes = [a for a in run.roles.sensitive if a in run.people.columns]
+        attributes = [a for a in run.roles.sensitive if a in run.columns]
     if not attributes:
         return None
     ratios = pd.concat([impact_ratios(run, a, k=k) for a in attributes], ignore_index=True)
