@@ -20,10 +20,10 @@ from sesame_audit.app.chart_style import (
     wrapped_axis,
 )
 from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.course.fidelity import AGREE, DISAGREES, TRACKS, UNDERSTATES
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000")
-AGREE_LINE = 0.95
 
 
 def _palette(domain: list[str]) -> alt.Scale:
@@ -77,34 +77,37 @@ def fidelity_bars(terms: pd.DataFrame) -> alt.LayerChart:
     Parameters
     ----------
     terms : pandas.DataFrame
-        ``label``, ``pearson`` and ``agrees`` (from :func:`course.fidelity.fidelity_report`).
+        ``label``, ``pearson``, ``slope`` and ``verdict`` (from
+        :func:`course.fidelity.fidelity_report`).
 
     Returns
     -------
     altair.LayerChart
         One bar per rule and a line at the agreement threshold.
     """
-    data = terms.assign(verdict=terms["agrees"].map({True: "tracks the rule",
-                                                     False: "disagrees"}))
+    data = terms
     bars = alt.Chart(data).mark_bar().encode(
         y=alt.Y("label:N", title=None, sort="-x", axis=wrapped_axis()),
         x=alt.X("pearson:Q", title="Correlation of SHAP with the true contribution (r)",
                 scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("verdict:N", title=None,
-                        scale=_palette(["tracks the rule", "disagrees"])),
+                        scale=alt.Scale(domain=[TRACKS, UNDERSTATES, DISAGREES],
+                                        range=[OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[5]])),
         tooltip=[alt.Tooltip("label:N", title="Rule on"),
+                 alt.Tooltip("verdict:N", title="Verdict"),
                  alt.Tooltip("pearson:Q", title="Correlation (r)", format=".3f"),
-                 alt.Tooltip("verdict:N", title="Verdict")],
+                 alt.Tooltip("slope:Q", title="Size carried (slope)", format=".2f")],
     )
-    line = alt.Chart(pd.DataFrame({"x": [AGREE_LINE]})).mark_rule(
+    line = alt.Chart(pd.DataFrame({"x": [AGREE]})).mark_rule(
         color=OKABE_ITO[7], strokeDash=[3, 3]).encode(x="x:Q")
     return finished(
         (bars + line).properties(title=title_lines("Which hidden rules do the explanations "
                                                    "find?"), height=band_height(len(data), 24)),
         f"Bars of the correlation of SHAP with each of {len(data)} hidden rules; "
-        f"{int(data['agrees'].sum())} reach {AGREE_LINE} (dashed line): " + "; ".join(
-            f"{lab} {r:.2f}" for lab, r in zip(data["label"], data["pearson"], strict=True))
-        + ".")
+        f"{int(data['agrees'].sum())} are tracked in full (a correlation of {AGREE} or more, "
+        "dashed line, and most of the rule's size): " + "; ".join(
+            f"{lab} {r:.2f} ({v})" for lab, r, v in zip(data["label"], data["pearson"],
+                                                         data["verdict"], strict=True)) + ".")
 
 
 def score_distributions(scores: pd.DataFrame) -> alt.Chart:

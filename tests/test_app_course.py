@@ -190,7 +190,10 @@ def test_fidelity_charts(social_run) -> None:
     spec = charts.fidelity_bars(report.terms).to_dict()
     bars = _spec_layers(spec)[0]
     assert bars["encoding"]["x"]["title"].endswith("(r)")
-    assert bars["encoding"]["color"]["scale"]["range"] == list(charts.OKABE_ITO[:2])
+    colour = bars["encoding"]["color"]["scale"]
+    assert colour["domain"] == ["tracks the rule", "under-states the rule", "disagrees"]
+    assert len(set(colour["range"])) == 3  # one colour per verdict
+    assert set(report.terms["verdict"]) <= set(colour["domain"])
     assert " ".join(spec["title"]["text"]).endswith("?")
     points = fidelity_points(social_run, "payment_history", max_points=400)
     spec = charts.fidelity_scatter(points, "Bills paid on time", 0.99, 2_000).to_dict()
@@ -223,7 +226,7 @@ def test_comparison_and_recourse_charts(social_run, marketed_run) -> None:
     found = pd.DataFrame({"row": range(200), "person": range(200), "tier": "car_rental",
                           "min_score": 650.0, "score": 600.0,
                           "reachable": [True, False] * 100, "cost": 0.3, "n_changes": 1,
-                          "new_score": 651.0})
+                          "plausible": [True, False] * 100, "new_score": 651.0})
     table = recourse_burden(social_run, "hukou", found=found)
     spec = charts.recourse_burden(table, "Hukou").to_dict()
     assert {row["group"] for row in _data(spec)} == {"rural", "urban"}

@@ -11,6 +11,7 @@ from sesame_audit.datasets.policy import load_policy
 from sesame_audit.model.cli import main
 from sesame_audit.model.course.fidelity import (
     AGREE,
+    FULL_SIZE,
     SWAP,
     NoHiddenRules,
     fidelity_points,
@@ -55,7 +56,12 @@ def test_additive_terms_are_recovered(preset_run) -> None:
                 partner = partner - _truth(preset_run, row.partner)
             swap = np.corrcoef(shap - truth, partner)[0, 1]
             assert swap == pytest.approx(row.partner_corr) and swap <= SWAP
-        assert row.agrees == (row.pearson >= AGREE)
+        full = row.pearson >= AGREE and row.slope >= FULL_SIZE
+        assert row.agrees == full
+        assert row.verdict == ("tracks the rule" if full else "under-states the rule"
+                               if row.pearson >= AGREE else "disagrees")
+        if row.verdict == "under-states the rule":
+            assert f"{row.slope:.0%} of its size" in row.diagnosis or row.partner_corr <= SWAP
         if row.partner_corr <= SWAP:
             assert preset_run.roles.label(row.partner) in row.diagnosis
 

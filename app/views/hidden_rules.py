@@ -10,7 +10,12 @@ from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.state import fidelity_of, select_run
 from sesame_audit.app.teacher import HOW_TO_REVEAL, teacher_mode
 from sesame_audit.model.core.safe_text import escape_markdown
-from sesame_audit.model.course.fidelity import NoHiddenRules, fidelity_points, hidden_rules
+from sesame_audit.model.course.fidelity import (
+    UNDERSTATES,
+    NoHiddenRules,
+    fidelity_points,
+    hidden_rules,
+)
 
 st.title("Do the explanations find the hidden rules?")
 run = select_run()
@@ -35,13 +40,22 @@ st.markdown("\n".join(f"- {escape_markdown(r.text)}" + ("" if r.enabled else " (
 
 terms = report.terms
 cols = st.columns(3)
-cols[0].metric("Rules the explanations track", f"{int(terms['agrees'].sum())} of {len(terms)}")
+cols[0].metric("Rules the explanations track in full",
+               f"{int(terms['agrees'].sum())} of {len(terms)}",
+               help="Correlation with the rule's true contribution of at least 0.95 and at "
+                    "least 90% of its size.")
 cols[1].metric("SHAP on inputs no rule reads", f"{report.unread_share:.1%}",
                help=explain("SHAP"))
 cols[2].metric("Model error vs hidden score", f"{report.mae_hidden_points:.1f} points",
                help="Mean absolute gap on the held-out people, as on Overview. The published "
                     f"score adds noise of {report.noise_sd_points:g} points.")
 
+understated = terms[terms["verdict"] == UNDERSTATES]
+if len(understated):
+    st.warning("SHAP follows these rules' shape but under-states their size: "
+               + "; ".join(f"{escape_markdown(r.label)} ({r.slope:.0%} of it)"
+                           for r in understated.itertuples())
+               + ". The rule-by-rule numbers below say why for each.")
 show_chart(run, charts.fidelity_bars(terms))
 st.caption("A bar near 1 means the SHAP values of that feature move exactly with the rule's "
            "true contribution; the dashed line marks 0.95.")

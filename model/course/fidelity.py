@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from sesame_audit.model.runs.run import Run
 
 AGREE = 0.95
+FULL_SIZE = 0.9
+TRACKS, UNDERSTATES, DISAGREES = "tracks the rule", "under-states the rule", "disagrees"
 SMALL_SD_POINTS = 2.0
 SWAP = -0.5
 POINTS_SAMPLE = 3000
@@ -52,8 +54,10 @@ class FidelityReport:
     ----------
     terms : pandas.DataFrame
         One row per rule: ``feature``, ``label``, ``pearson``, ``slope`` (SHAP points per
-        true point), ``true_sd_points``, ``shap_sd_points``, ``rmse_points``, ``agrees``
-        (Pearson >= ``AGREE``), ``partner`` and ``partner_corr`` (the input whose SHAP
+        true point), ``true_sd_points``, ``shap_sd_points``, ``rmse_points``, ``verdict``
+        (``TRACKS``: Pearson >= ``AGREE`` and slope >= ``FULL_SIZE``; ``UNDERSTATES``: the
+        right shape at a smaller size; else ``DISAGREES``), ``agrees`` (verdict is
+        ``TRACKS``), ``partner`` and ``partner_corr`` (the input whose SHAP
         error moves most against this rule's: where its credit went), ``diagnosis``.
     unread : pandas.DataFrame
         Inputs no rule reads, with their mean absolute SHAP value in points.
@@ -153,7 +157,13 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a, b)[0, 1])
 
 
-def _diagnosis(row: dict[str, object], partner_label: str, mae: float) -> str:
+def _verdict(pearson: float, slope: float) -> str:
+    if not pearson >= AGREE:
+        return DISAGREES
+    return TRACKS if slope >= FULL_SIZE else UNDERSTATES
+
+
+def _diagnosis(row: dict[str, object], partner_label: str, mae: float, shape: str) -> str:
     pearson, sd, slope = row["pearson"], row["true_sd_points"], row["slope"]
     if sd < SMALL_SD_POINTS:
         return (f"The rule barely varies here (sd {sd:.1f} points): too little signal for the "
@@ -162,7 +172,14 @@ def _diagnosis(row: dict[str, object], partner_label: str, mae: float) -> str:
         return (f"r = {pearson:.2f}, but the SHAP values carry only {slope:.0%} of the rule's "
                 f"swing: part of its effect is credited to {partner_label}, a correlated "
                 f"feature (their errors move against each other, r = {row['partner_corr']:.2f}).")
-    if row["agrees"]:
+    if row["verdict"] == UNDERSTATES:
+        why = ("a step the trees smooth into a ramp, so people near the threshold get part of "
+               "it on the wrong side" if shape == "step" else
+               "the model shrinks it towards the average (too few or too small trees for its "
+               "size, or credit spread over several correlated inputs)")
+        return (f"The SHAP values follow the rule's shape (r = {pearson:.2f}) but carry only "
+                f"{slope:.0%} of its size: {why}.")
+    if row["verdict"] == TRACKS:
         return f"The SHAP values track the rule (r = {pearson:.2f}, slope {slope:.2f})."
     return (f"The model learns this rule only roughly (r = {pearson:.2f}): its own error "
             f"({mae:.1f} points on average against the hidden score) and interactions "
@@ -192,6 +209,10 @@ def fidelity_report(run: Run) -> FidelityReport:
     features = _truth_columns(run)
     if not features:
         raise NoHiddenRules(f"{run.path.name} stores no true contributions of its rules")
+    shapes: dict[str, str] = {}
+    for term in policy.terms:  # a feature read by a step anywhere counts as a step
+        shapes[term.feature] = "step" if "step" in (shapes.get(term.feature), term.shape) \
+            else term.shape
     shap = run.explanation.values.astype(np.float64)
     base = fidelity_table(run.people, shap).set_index("feature")
     gaps = {}
@@ -219,8 +240,10 @@ def fidelity_report(run: Run) -> FidelityReport:
             "partner": partner,
             "partner_corr": others[partner],
         }
-        row["agrees"] = bool(row["pearson"] >= AGREE)
-        row["diagnosis"] = _diagnosis(row, run.roles.label(partner), mae)
+        row["verdict"] = _verdict(float(row["pearson"]), float(row["slope"]))
+        row["agrees"] = row["verdict"] == TRACKS
+        row["diagnosis"] = _diagnosis(row, run.roles.label(partner), mae,
+                                      shapes.get(feature, ""))
         rows.append(row)
     mass = mean_abs_shap(shap)
     unread_features = [f for f in shap.columns if f not in features]
