@@ -155,7 +155,7 @@ def gap_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *, top: int =
                       ).mark_bar().encode(
         y=alt.Y("feature_label:N", sort=data["feature_label"].tolist(), title="Model input",
                 axis=wrapped_axis()),
-        x=alt.X("gap:Q", title=["Gap between the groups", f"(favoured minus disfavoured, {unit})"]),
+        x=alt.X("gap:Q", title=["Gap: favoured minus", f"disfavoured group ({unit})"]),
         color=alt.Color("colour:N", title="Input", scale=_input_colours(proxies)),
         tooltip=[alt.Tooltip("feature_label:N", title="Input"),
                  alt.Tooltip("kind:N", title="Kind"),

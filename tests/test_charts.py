@@ -237,7 +237,7 @@ def test_every_chart_is_described_fits_its_container_and_keeps_labels(social_run
         # fit-x: a height set by a step stays (fit would drop it with a console warning)
         assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}, name
         assert spec["config"]["legend"]["orient"] == "bottom", name
-        assert spec["config"]["legend"]["labelLimit"] >= 180, name
+        assert spec["config"]["legend"]["labelLimit"] >= 150, name
         for line in spec["title"]["text"]:
             assert len(line) <= chart_style.TITLE_WRAP, (name, line)
         for channel, encoding in _axes(spec):
