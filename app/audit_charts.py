@@ -267,14 +267,15 @@ def group_bar_chart(table: pd.DataFrame, value: str, *, title: str, value_title:
                     alt.Tooltip(f"{high}:Q", title="95% interval to", format=fmt)]
     if "count" in shown:
         tooltip.append(alt.Tooltip("count:Q", title="People", format=","))
+    y = alt.Y("group:N", title="Group", axis=wrapped_axis())
     bars = alt.Chart(shown).mark_bar(color=OKABE_ITO[0]).encode(
-        y=alt.Y("group:N", title="Group", axis=wrapped_axis()),
+        y=y,
         x=alt.X(f"{value}:Q", title=[value_title, "(95% interval)"] if interval else value_title,
                 axis=alt.Axis(format="%") if percent else alt.Axis()),
         tooltip=tooltip)
     if interval:
         bars = bars + alt.Chart(shown).mark_rule(color=OUTLINE).encode(
-            y="group:N", x=f"{low}:Q", x2=f"{high}:Q")
+            y=y, x=f"{low}:Q", x2=f"{high}:Q")
     text = "; ".join(f"{g} {v:{fmt}}" for g, v in zip(shown["group"], shown[value],
                                                        strict=True))
     description = f"Bars of {value_title.lower()} for {len(shown)} groups: {text}."
