@@ -13,7 +13,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from sesame_audit.app.chart_style import (
+from sesame_audit.app.chart_style import (  # noqa: F401  (WIDTH: charts sized by hand)
+    WIDTH,
     band_height,
     finished,
     level_axis,

@@ -28,6 +28,7 @@ PAGES = [
     st.Page("views/policy_editor.py", title="Policy editor", icon="✏️"),
     st.Page("views/lessons.py", title="Lessons", icon="🎓"),
     st.Page("views/own.py", title="Audit your own model", icon="📤"),
+    st.Page("views/donations.py", title="Audit from donations", icon="🗳️"),
     st.Page("views/about.py", title="About", icon="ℹ️"),
 ]
 

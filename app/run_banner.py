@@ -115,6 +115,15 @@ def in_unit(frame: pd.DataFrame, roles: Roles) -> pd.DataFrame:
     return scaled.rename(columns={c: str(c).replace("points", label) for c in columns})
 
 
+def _title_text(chart: Any) -> str:
+    """A chart's title as one line of text (``a chart`` when it has none)."""
+    title = chart.title
+    text = title.text if isinstance(title, alt.TitleParams) else title
+    if isinstance(text, list):
+        text = " ".join(map(str, text))
+    return str(text) if isinstance(text, str) and text.strip() else "a chart"
+
+
 def show_chart(run: Run, chart: Any, where: Any = None, *, numbers: pd.DataFrame | None = None,
                formats: dict[str, str] | None = None, **options: Any) -> None:
     """Draw a chart stamped with its run, as wide as its container, with its numbers below.
@@ -140,6 +149,8 @@ def show_chart(run: Run, chart: Any, where: Any = None, *, numbers: pd.DataFrame
     """
     place = where if where is not None else st
     options.setdefault("width", "stretch")
+    if chart.description is alt.Undefined:  # a screen reader gets at least the title
+        chart = chart.properties(description=f"Chart: {_title_text(chart)}")
     place.altair_chart(stamped(chart, run), **options)
     frame, found = chart_numbers(chart) if numbers is None else (numbers, formats or {})
     if frame.empty:

@@ -18,6 +18,11 @@ import numpy as np
 from sesame_audit.datasets.generate import MAX_PEOPLE, MIN_PEOPLE
 from sesame_audit.datasets.policy import PRESETS, PolicyError
 from sesame_audit.model.build.engine import ENGINES
+from sesame_audit.model.cli_donations import (
+    add_donation_arguments,
+    add_donation_commands,
+    import_donations_command,
+)
 from sesame_audit.model.core.jsonable import strict
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import RunError
@@ -232,9 +237,13 @@ def cmd_disclosure(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import a table, a skops model and a roles file as a run folder."""
+    """Import a table, a skops model and a roles file as a run folder (or donations)."""
     from sesame_audit.model.importing.importer import import_files
 
+    if args.donations is not None:
+        return import_donations_command(args)
+    if args.data is None or args.model is None:
+        raise CliError("import needs --data and --model, or --donations (with --roles)")
     path = import_files(args.data, args.model, args.roles, args.out,
                         delimiter=args.delimiter, replace=args.replace)
     manifest = json.loads((path / "manifest.json").read_text())
@@ -380,17 +389,23 @@ def _parser() -> argparse.ArgumentParser:
     disclosure.add_argument("--json", action="store_true", help="print the findings as JSON")
     disclosure.set_defaults(func=cmd_disclosure)
 
-    own = sub.add_parser("import", help="import your own table, skops model and roles file")
-    own.add_argument("--data", required=True, type=Path, help="table: CSV (UTF-8) or Parquet")
-    own.add_argument("--model", required=True, type=Path, help="model saved with skops")
+    own = sub.add_parser("import", help="import your own table, skops model and roles file, "
+                                        "or donations (a stand-in model is fitted)")
+    own.add_argument("--data", type=Path, help="table: CSV (UTF-8) or Parquet")
+    own.add_argument("--model", type=Path, help="model saved with skops")
+    own.add_argument("--donations", type=Path,
+                     help="donations or a decision log: inputs and recorded scores, no model")
     own.add_argument("--roles", required=True, type=Path, help="column roles (TOML)")
     own.add_argument("--out", required=True, type=Path, help="run folder to create")
+    add_donation_arguments(own)
     own.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
     own.add_argument("--replace", action="store_true",
                      help="replace an existing run folder at --out (atomically); nothing but "
                           "a run folder is ever replaced")
     own.add_argument("--json", action="store_true")
     own.set_defaults(func=cmd_import)
+
+    add_donation_commands(sub)
     return parser
 
 

@@ -15,7 +15,7 @@ from sesame_audit.model.runs.store import load_run
 
 MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
 PAGES = ("overview", "person", "drivers", "fairness", "proxies", "friends", "recourse",
-         "hidden_rules", "policy_editor", "lessons", "own", "about")
+         "hidden_rules", "policy_editor", "lessons", "own", "donations", "about")
 TEXT_ELEMENTS = ("markdown", "caption", "info", "warning", "error", "success", "title",
                  "header", "subheader")
 LABELLED = ("selectbox", "multiselect", "number_input", "text_input", "toggle", "checkbox",

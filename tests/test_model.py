@@ -14,7 +14,11 @@ from sesame_audit.datasets import generate, load_policy
 from sesame_audit.datasets.policy import PRESETS
 from sesame_audit.model.build.fidelity_sums import fidelity_table
 from sesame_audit.model.build.synthetic import synthetic_roles
-from sesame_audit.model.build.train import fit_score_model
+from sesame_audit.model.build.train import (
+    CAPACITIES,
+    SELECTION_TOLERANCE,
+    fit_score_model,
+)
 from sesame_audit.model.explain.explanation import additivity_error
 from sesame_audit.model.explain.score_model import explain
 from sesame_audit.model.runs.model_files import (
@@ -41,6 +45,15 @@ def test_held_out_accuracy_on_every_preset(fitted) -> None:
     # recompute on people the model never saw: a fresh population from another seed
     fresh = generate(world.policy, 3_000, seed=99).people
     assert r2_score(fresh["score"], model.predict(fresh[list(ROLES.inputs)])) >= 0.95
+
+
+def test_capacity_is_chosen_by_validation(fitted) -> None:
+    _, model, metrics = fitted
+    scores = {leaves: metrics[f"validation_r2_leaves_{leaves}"] for leaves in CAPACITIES}
+    best = max(scores.values())
+    smallest_good = min(leaf for leaf, r2 in scores.items() if r2 >= best - SELECTION_TOLERANCE)
+    assert metrics["max_leaf_nodes"] == smallest_good
+    assert model.named_steps["trees"].max_leaf_nodes == smallest_good
 
 
 def test_shap_adds_up_to_the_models_own_prediction(fitted) -> None:

@@ -64,4 +64,19 @@ st.markdown(
     "sidebar) are never shown, nor any that could be recomputed from the totals shown, to "
     "protect them and because their numbers would be noise.")
 
+st.header("Auditing a score no one can see: data donations")
+st.markdown(
+    "Outside a simulation nobody gets the operator's model. People can request their own "
+    "record under data-protection law and donate it; the **Audit from donations** page "
+    "simulates such a campaign on the loaded run, fits a **stand-in** scikit-learn model on "
+    "the donated inputs and scores (chosen by cross-validation), explains it with SHAP and "
+    "audits it, with 95% intervals over donors, weighted to the population's shares of each "
+    "group and not. On a synthetic run it sets every finding beside the white-box audit and "
+    "the hidden rules, and simulates how many donations a campaign needs.\n\n"
+    "Its limits: donors choose themselves, and weighting corrects only for the attributes "
+    "whose population shares are known; a stand-in learns the score only where donors "
+    "are, so rare groups and rare inputs stay uncertain; a self-reported attribute left "
+    "blank removes the donor from that comparison; and a stand-in explains the score as "
+    "the donations show it, not the operator's actual computation.")
+
 show_glossary()

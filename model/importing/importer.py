@@ -118,7 +118,7 @@ def _metrics(prepared: Prepared, scores: np.ndarray) -> dict[str, Any]:
 
 def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out: Path, *,
                table_name: str, table_sha256: str, replace: bool = False,
-               seed: int = 0) -> Path:
+               seed: int = 0, notes: dict[str, Any] | None = None) -> Path:
     """Check, explain and write an imported run folder; nothing is written on any error.
 
     Parameters
@@ -137,6 +137,8 @@ def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out:
         Whether an existing run folder at ``out`` may be replaced (atomically).
     seed : int
         Seed of an approximate explainer's background sample.
+    notes : dict, optional
+        More to record in the manifest (e.g. how a stand-in model was chosen).
 
     Returns
     -------
@@ -165,6 +167,7 @@ def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out:
                          table_name=table_name, table_sha256=table_sha256, rows=len(table),
                          columns=len(table.columns))
     manifest["metrics"] = _metrics(prepared, explanation.prediction)
+    manifest.update(notes or {})
     return write_run(out, people=prepared.people, explanation=explanation,
                      model=model_file.model, roles=roles, manifest=manifest, replace=replace)
 
