@@ -23,6 +23,7 @@ PAGES = [
     st.Page("views/proxies.py", title="Proxies", icon="🕵️"),
     st.Page("views/friends.py", title="Friends", icon="👥"),
     st.Page("views/disclosure.py", title="Disclosure", icon="📢"),
+    st.Page("views/outcomes.py", title="Outcomes", icon="🎯"),
     st.Page("views/recourse.py", title="Recourse", icon="🪜"),
     st.Page("views/hidden_rules.py", title="Hidden rules", icon="🔓"),
     st.Page("views/policy_editor.py", title="Policy editor", icon="✏️"),

@@ -41,7 +41,7 @@ QUERY_RUN = "run"
 # Session-state keys of choices that belong to one run (people, edits, filters, reports).
 RUN_BOUND = ("person_", "search_", "like_", "wi_", "ego_", "recourse_", "fair_", "friends_",
              "proxy_", "flip_", "minimise_", "joint_", "dep_", "fidelity_", "edit_", "on_",
-             "w_", "unfriend_", "lessons_", "own_report", "own_download")
+             "w_", "unfriend_", "lessons_", "own_report", "own_download", "outcomes_")
 _LINK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}")
 BUILD_N = 5_000
 

@@ -21,8 +21,8 @@ from sesame_audit.model.importing.importer import import_files
 from sesame_audit.model.runs.store import load_run
 
 MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
-PAGES = ["overview", "person", "drivers", "fairness", "proxies", "friends", "recourse",
-         "hidden_rules", "policy_editor", "lessons", "own", "donations", "about"]
+PAGES = ["overview", "person", "drivers", "fairness", "proxies", "friends", "outcomes",
+         "recourse", "hidden_rules", "policy_editor", "lessons", "own", "donations", "about"]
 TEXTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success",
          "error", "text")
 SCORE_POINTS = re.compile(r"(?<!percentage )\bpoints?\b", re.IGNORECASE)

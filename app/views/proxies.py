@@ -90,4 +90,6 @@ elif run is not None:
         st.caption("Retrained without " + escape_markdown(", ".join(
             f"all {c} data" if c in categories else name(c) for c in left_out)) + ".")
         st.dataframe(display_table(result.accuracy, labels), hide_index=True)
+        st.caption(f"Accuracy measured against {result.against}, on the same held-out "
+                   "fifth of the people before and after.")
         st.dataframe(display_table(result.gaps, labels), hide_index=True)

@@ -8,14 +8,21 @@ gaps between groups move.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from sesame_audit.model.audit.classifier_views import recorded_outcomes
 from sesame_audit.model.audit.fairness import tier_table_with_suppression
 from sesame_audit.model.audit.proxies import check_sensitive
-from sesame_audit.model.build.train import fit_score_model
+from sesame_audit.model.build.train import (
+    TreeParams,
+    fit_outcome_classifier,
+    fit_score_model,
+)
+from sesame_audit.model.core.roles import LOG_ODDS, Roles
 from sesame_audit.model.figures.groups import group_labels, group_means
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
@@ -119,17 +126,24 @@ class Minimisation:
     dropped : list of str
         Inputs left out of the retrained model.
     accuracy : pandas.DataFrame
-        ``metric`` (``r2``, ``mae_points``), ``before`` (the run's model), ``after`` (the
-        retrained one), both on the same held-out split.
+        ``metric``, ``before`` and ``after``. For a regressor, ``r2`` and ``mae_points``
+        of the run's model (before) and of the retrained one (after), on the same
+        held-out split. For a classifier, ``accuracy`` (at the run's cutoff), ``auc`` and
+        ``brier``, of boosted trees retrained with every input (before) and without the
+        dropped ones (after), both on the same held-out split.
     gaps : pandas.DataFrame
         Per sensitive attribute: ``attribute``, ``gap_before``, ``gap_after`` (highest minus
         lowest mean score of the groups shown, in points), ``worst_ratio_before``,
         ``worst_ratio_after`` (lowest impact ratio at any tier).
+    against : str
+        What accuracy is measured against: the score (a regressor), the recorded outcomes
+        or, for a classifier of a run without outcomes, the run's model's own decisions.
     """
 
     dropped: list[str]
     accuracy: pd.DataFrame
     gaps: pd.DataFrame
+    against: str = "the score"
 
 
 _MINIMISED: dict[tuple[str, tuple[str, ...], int], Minimisation] = {}
@@ -184,11 +198,46 @@ def _gap_row(run: Run, attribute: str, score: np.ndarray, k: int) -> tuple[float
     return float(shown["mean_score"].max() - shown["mean_score"].min()), worst
 
 
+def _retrain_classifier(run: Run, kept: Roles, seed: int) -> tuple[np.ndarray, pd.DataFrame, str]:
+    """Retrain a classifier with every input and without the dropped ones, on one split.
+
+    The label is the recorded outcome, else the run's model's own decision at its cutoff.
+    Returns the retrained model's score of everyone in the run's unit, the measures
+    before and after, and what they are measured against.
+    """
+    roles, found = run.roles, recorded_outcomes(run)
+    cutoff = roles.tiers[0].min_score
+    if roles.unit == LOG_ODDS:
+        cutoff = 1.0 / (1.0 + math.exp(-cutoff))
+    if found is not None:
+        label, against = found.positive, "the recorded outcomes"
+    else:
+        label = np.asarray(run.explanation.prediction, float) >= roles.tiers[0].min_score
+        against = "the model's own decisions"
+        if label.all() or not label.any():
+            raise ValueError("the model makes the same decision for everyone: there is "
+                             "nothing to retrain against")
+    _, before = fit_outcome_classifier(run.people, roles, label, cutoff=cutoff, seed=seed)
+    model, after = fit_outcome_classifier(run.people, kept, label, cutoff=cutoff, seed=seed)
+    probability = model.predict_proba(run.people[list(kept.inputs)])[
+        :, list(model.classes_).index(True)]
+    score = probability
+    if roles.unit == LOG_ODDS:
+        clipped = np.clip(probability, 1e-12, 1 - 1e-12)
+        score = np.log(clipped / (1 - clipped))
+    metrics = ["accuracy", "auc", "brier"]
+    return score, pd.DataFrame({"metric": metrics, "before": [before[m] for m in metrics],
+                                "after": [after[m] for m in metrics]}), against
+
+
 def minimise(run: Run, drop: list[str], *, k: int = DEFAULT_K) -> Minimisation:
     """Retrain the score model without some inputs: is this data needed?
 
     The model is refitted with :func:`build.train.fit_score_model` on the same split and
-    seed as the run's, then scores everyone. Results are kept in memory per run and choice.
+    seed as the run's, then scores everyone; a classifier's is refitted as boosted trees
+    classifying the recorded outcome (:func:`build.train.fit_outcome_classifier`), with
+    and without the dropped inputs, and measured by accuracy, AUC and Brier score. Results
+    are kept in memory per run and choice.
 
     Parameters
     ----------
@@ -212,12 +261,21 @@ def minimise(run: Run, drop: list[str], *, k: int = DEFAULT_K) -> Minimisation:
     kept_roles = replace(roles, inputs=tuple(f for f in roles.inputs if f not in dropped),
                          categorical=tuple(c for c in roles.categorical if c not in dropped))
     seed = int(run.manifest.get("seed", 0))
-    before = run.manifest.get("metrics", {})
-    if not {"r2", "mae_points"} <= set(before):
-        _, before = fit_score_model(run.people, roles, seed=seed)
-    model, after = fit_score_model(run.people, kept_roles, seed=seed)
-    new_score = model.predict(run.people[list(kept_roles.inputs)])
     old_score = np.asarray(run.explanation.prediction, float)
+    if roles.task == "classification":
+        new_score, measures, against = _retrain_classifier(run, kept_roles, seed)
+    else:
+        before = run.manifest.get("metrics", {})
+        if not {"r2", "mae_points"} <= set(before):
+            _, before = fit_score_model(run.people, roles, seed=seed)
+        leaves = before.get("max_leaf_nodes")  # the run's own size: compare like with like
+        params = TreeParams(max_leaf_nodes=int(leaves)) if leaves else None
+        model, after = fit_score_model(run.people, kept_roles, seed=seed, params=params)
+        new_score = model.predict(run.people[list(kept_roles.inputs)])
+        measures = pd.DataFrame({"metric": ["r2", "mae_points"],
+                                 "before": [float(before["r2"]), float(before["mae_points"])],
+                                 "after": [float(after["r2"]), float(after["mae_points"])]})
+        against = "the score"
     gaps = []
     for attribute in roles.sensitive:
         if attribute in run.people.columns:
@@ -226,12 +284,10 @@ def minimise(run: Run, drop: list[str], *, k: int = DEFAULT_K) -> Minimisation:
             gaps.append({"attribute": attribute, "gap_before": gap_b, "gap_after": gap_a,
                          "worst_ratio_before": worst_b, "worst_ratio_after": worst_a})
     result = Minimisation(
-        dropped=dropped,
-        accuracy=pd.DataFrame({"metric": ["r2", "mae_points"],
-                               "before": [float(before["r2"]), float(before["mae_points"])],
-                               "after": [float(after["r2"]), float(after["mae_points"])]}),
+        dropped=dropped, accuracy=measures,
         gaps=pd.DataFrame(gaps, columns=["attribute", "gap_before", "gap_after",
-                                         "worst_ratio_before", "worst_ratio_after"]))
+                                         "worst_ratio_before", "worst_ratio_after"]),
+        against=against)
     if len(_MINIMISED) >= _MINIMISED_MAX:
         _MINIMISED.pop(next(iter(_MINIMISED)))
     _MINIMISED[key] = result

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sesame_audit.model.audit.disclosure import disclosure_findings
+from sesame_audit.model.audit.error_rates import outcome_findings, outcome_lines
 from sesame_audit.model.audit.fairness import (
     CLEAR,
     FOUR_FIFTHS,
@@ -104,8 +105,11 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
         and the group's people, every field None when hidden; None when friends' scores
         are not an input), ``accuracy`` (the manifest's metrics, with ``measured_on`` when
         recorded), ``drivers`` (feature -> mean absolute SHAP value in points, largest
-        first) and ``disclosure`` (what the score shown in public reveals: ``views``,
-        ``attributes`` and ``inputs`` of :func:`audit.disclosure.disclosure_findings`).
+        first), ``disclosure`` (what the score shown in public reveals: ``views``,
+        ``attributes`` and ``inputs`` of :func:`audit.disclosure.disclosure_findings`) and
+        ``outcomes`` (the model's decisions against recorded outcomes: AUC, ROC, confusion
+        matrix, error rates and their differences by group, cutoff sweep; see
+        :func:`audit.error_rates.outcome_findings`; None when the run records none).
     """
     ratios: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
     references: dict[str, dict[str, str | None]] = {}
@@ -177,6 +181,7 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
                      or (isinstance(v, int | float) and not isinstance(v, bool))},
         "drivers": {f: float(v) for f, v in drivers.items()},
         "disclosure": {key: shown[key] for key in ("views", "attributes", "inputs")},
+        "outcomes": outcome_findings(run, k=k),
     }
 
 
@@ -242,6 +247,7 @@ def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None
                               else f"{plain(g)} hidden"
                               for g, c in groups.items())
             lines.append(f"  {name(attribute, attribute)}: {shown}")
+    lines += outcome_lines(findings.get("outcomes"), name)
     lines.append("Largest drivers (mean |SHAP|, points):")
     for feature, points in list(findings["drivers"].items())[:top]:
         lines.append(f"  {points:6.1f}  {name(feature, feature)}")

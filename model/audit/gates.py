@@ -10,16 +10,26 @@ finding of METRIC is OP NUMBER"::
     proxy_strength[ethnicity]>=0.5
     suppressed_cells>20           more than 20 group x tier cells too small to show
 
-METRIC is ``impact_ratio``, ``proxy_strength`` or ``suppressed_cells``; OP is one of
-``<``, ``<=``, ``>``, ``>=``; spaces are allowed. Impact ratios cover every sensitive
-attribute and every intersection of two (named as in the findings, ``a & b``). Suppressed
-impact ratios (groups under k people, or that would give one away) never trip a gate.
+On a run that records outcomes (see ``audit.error_rates``), also::
 
-An impact ratio trips a gate only when its whole 95% interval crosses the threshold (for
-``<`` its upper end is under it): a clear finding. A ratio that crosses while its interval
-does not is uncertain: :func:`uncertain_crossings` lists those apart, and they never fail a
-build. A sensitive attribute read directly by the model is not a proxy of itself (see
-``audit.proxies.direct_use``), so ``proxy_strength`` never sees it.
+    equalized_odds_difference>0.1        any attribute's largest gap in true or false
+                                         positive rates between two groups over 0.1
+    predictive_parity_difference[sex]>0.1
+    tpr_difference>0.1   fpr_difference>0.1
+    auc<0.7                              the model ranks outcomes worse than that
+
+METRIC is ``impact_ratio``, ``proxy_strength``, ``suppressed_cells`` or one of those outcome
+metrics; OP is one of ``<``, ``<=``, ``>``, ``>=``; spaces are allowed. Impact ratios cover
+every sensitive attribute and every intersection of two (named as in the findings,
+``a & b``), and so do differences of error rates. Suppressed impact ratios and rates
+(groups under k people, or that would give one away) never trip a gate.
+
+An impact ratio, a difference of error rates or an AUC trips a gate only when its whole 95%
+interval crosses the threshold (for ``<`` its upper end is under it): a clear finding. A
+ratio that crosses while its interval does not is uncertain: :func:`uncertain_crossings`
+lists those apart, and they never fail a build. A sensitive attribute read directly by the
+model is not a proxy of itself (see ``audit.proxies.direct_use``), so ``proxy_strength``
+never sees it.
 """
 
 from __future__ import annotations
@@ -31,7 +41,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-METRICS = ("impact_ratio", "proxy_strength", "suppressed_cells")
+OUTCOME_METRICS = ("equalized_odds_difference", "predictive_parity_difference",
+                   "tpr_difference", "fpr_difference", "auc")
+METRICS = ("impact_ratio", "proxy_strength", "suppressed_cells", *OUTCOME_METRICS)
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
 _GATE = re.compile(r"^\s*([a-z_]+)\s*(?:\[\s*([^\]]+?)\s*\])?\s*(<=|>=|<|>)\s*(\S+)\s*$")
@@ -110,6 +122,8 @@ def parse_gate(text: str) -> Gate:
         raise GateError(f"threshold {raw!r} in gate {text!r} is not a finite number")
     if metric == "suppressed_cells" and attribute:
         raise GateError(f"suppressed_cells counts all attributes; drop [{attribute}] in {text!r}")
+    if metric == "auc" and attribute:
+        raise GateError(f"auc is one figure for everyone; drop [{attribute}] in {text!r}")
     return Gate(metric, op, threshold, attribute)
 
 
@@ -132,11 +146,25 @@ def _values(findings: dict[str, Any], gate: Gate) -> Iterable[Crossing]:
             if gate.attribute in (None, proxy["attribute"]) and proxy["strength"] is not None:
                 yield (f"{proxy['feature']} -> {proxy['attribute']}",
                        float(proxy["strength"]), None, None)
+    elif gate.metric == "auc":
+        auc = findings["outcomes"]["auc"]
+        if auc["auc"] is not None:
+            yield "AUC", float(auc["auc"]), auc["low"], auc["high"]
+    elif gate.metric in OUTCOME_METRICS:
+        for attribute, found in findings["outcomes"]["differences"].items():
+            cell = found[gate.metric]
+            if gate.attribute in (None, attribute) and cell["value"] is not None:
+                yield (f"{attribute}: {cell['groups'][0]} vs {cell['groups'][1]}",
+                       float(cell["value"]), cell["low"], cell["high"])
     else:
         yield "suppressed cells", float(findings.get("suppressed_cells") or 0), None, None
 
 
 def _check_attributes(findings: dict[str, Any], gate: Gate) -> None:
+    outcomes = findings.get("outcomes")
+    if gate.metric in OUTCOME_METRICS and (not outcomes or "withheld" in outcomes):
+        why = (outcomes or {}).get("withheld") or "this run records no outcomes"
+        raise GateError(f"gate {gate.text!r} cannot be checked: {why}")
     if gate.attribute is None:
         return
     known = set(findings.get("impact_ratios") or {}) | {
@@ -170,20 +198,21 @@ def evaluate_gates(findings: dict[str, Any], gates: Sequence[Gate]) -> list[Brea
     ----------
     findings : dict
         Output of ``audit.findings.audit_findings`` (keys ``impact_ratios``, ``proxies``,
-        ``suppressed_cells``).
+        ``suppressed_cells``, ``outcomes``).
     gates : sequence of Gate
         Parsed gates.
 
     Returns
     -------
     list of Breach
-        Empty when no gate is crossed. An impact ratio counts when its whole 95% interval
-        crosses the threshold.
+        Empty when no gate is crossed. An impact ratio, a difference of error rates or an
+        AUC counts when its whole 95% interval crosses the threshold.
 
     Raises
     ------
     GateError
-        When a gate names an attribute the findings do not have.
+        When a gate names an attribute the findings do not have, or an outcome metric on
+        a run that records no outcomes.
 
     See Also
     --------
@@ -193,7 +222,7 @@ def evaluate_gates(findings: dict[str, Any], gates: Sequence[Gate]) -> list[Brea
 
 
 def uncertain_crossings(findings: dict[str, Any], gates: Sequence[Gate]) -> list[Breach]:
-    """Return the impact ratios that cross a gate while their 95% interval does not.
+    """Return the findings that cross a gate while their 95% interval does not.
 
     Parameters
     ----------

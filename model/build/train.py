@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.metrics import mean_absolute_error, r2_score
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.metrics import accuracy_score, mean_absolute_error, r2_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
@@ -86,7 +86,8 @@ def choose_capacity(train: pd.DataFrame, roles: Roles, *, seed: int = 0,
     return replace(base, max_leaf_nodes=chosen), scores
 
 
-def make_pipeline(roles: Roles, *, params: TreeParams | None = None, seed: int = 0) -> Pipeline:
+def make_pipeline(roles: Roles, *, params: TreeParams | None = None, seed: int = 0,
+                  classifier: bool = False) -> Pipeline:
     """Return an unfitted pipeline: ordinal encoding of categories, then boosted trees.
 
     Parameters
@@ -97,6 +98,8 @@ def make_pipeline(roles: Roles, *, params: TreeParams | None = None, seed: int =
         Tree sizes; defaults to :class:`TreeParams`.
     seed : int
         Random state of the trees.
+    classifier : bool, default=False
+        Whether the trees classify (HistGradientBoostingClassifier) rather than regress.
 
     Returns
     -------
@@ -114,7 +117,8 @@ def make_pipeline(roles: Roles, *, params: TreeParams | None = None, seed: int =
         ],
         verbose_feature_names_out=False,
     ).set_output(transform="pandas")
-    trees = HistGradientBoostingRegressor(
+    kind = HistGradientBoostingClassifier if classifier else HistGradientBoostingRegressor
+    trees = kind(
         max_iter=p.max_iter,
         max_leaf_nodes=p.max_leaf_nodes,
         learning_rate=p.learning_rate,
@@ -177,3 +181,48 @@ def fit_score_model(people: pd.DataFrame, roles: Roles, *, seed: int = 0,
         metrics["r2_hidden"] = float(r2_score(hidden, predicted))
         metrics["mae_hidden_points"] = float(mean_absolute_error(hidden, predicted))
     return pipeline, metrics
+
+
+def fit_outcome_classifier(people: pd.DataFrame, roles: Roles, positive: np.ndarray, *,
+                           cutoff: float = 0.5, seed: int = 0, test_size: float = 0.2
+                           ) -> tuple[Pipeline, dict[str, float]]:
+    """Fit boosted trees that classify an outcome, and measure them on the held-out rest.
+
+    Parameters
+    ----------
+    people : pandas.DataFrame
+        Table with the inputs.
+    roles : Roles
+        Column roles (``inputs``, ``categorical``).
+    positive : numpy.ndarray of bool
+        The outcome per row of ``people``.
+    cutoff : float, default=0.5
+        Probability at which a person is selected, for the accuracy.
+    seed : int
+        Seed of the split and the trees.
+    test_size : float
+        Held-out share.
+
+    Returns
+    -------
+    pipeline : sklearn.pipeline.Pipeline
+        The fitted pipeline (fitted on the training split only).
+    metrics : dict
+        On the held-out split: ``accuracy`` at ``cutoff``, ``auc`` (NaN when the split
+        holds one class only) and ``brier`` (mean squared error of the probability),
+        plus ``n_train`` and ``n_test``.
+    """
+    rows = np.arange(len(people))
+    train, test = train_test_split(rows, test_size=test_size, random_state=seed)
+    X = people[list(roles.inputs)]
+    y = np.asarray(positive, dtype=bool)
+    pipeline = make_pipeline(roles, seed=seed, classifier=True)
+    pipeline.fit(X.iloc[train], y[train])
+    probability = pipeline.predict_proba(X.iloc[test])[:, list(pipeline.classes_).index(True)]
+    truth = y[test]
+    both = 0 < truth.sum() < len(truth)
+    return pipeline, {
+        "accuracy": float(accuracy_score(truth, probability >= cutoff)),
+        "auc": float(roc_auc_score(truth, probability)) if both else float("nan"),
+        "brier": float(np.mean((probability - truth) ** 2)),
+        "n_train": len(train), "n_test": len(test)}

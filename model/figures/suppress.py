@@ -4,11 +4,13 @@ This module is the only home of ``k``'s default and of the rule. A group with fe
 ``k`` people is suppressed (primary suppression). A "line" is a set of groups whose total
 is shown elsewhere: the whole table (the population), and, for an intersection of two
 attributes, every group of either attribute shown in its own table (and the union of the
-groups hidden there, since it is the population minus the groups shown). Subtracting the
-groups shown in a line from its total gives the union of the groups hidden in it, and lines
-taken together can give single hidden groups. So groups are hidden further, the next
-smallest of a line first (complementary suppression), until no hidden group and no union of
-the hidden groups of a line that can be recomputed holds fewer than ``k`` people.
+groups hidden there, since it is the population minus the groups shown); a table of three
+or more attributes (groups by recorded outcome, say) has a line for every group of every
+margin of fewer attributes. Subtracting the groups shown in a line from its total gives
+the union of the groups hidden in it, and lines taken together can give single hidden
+groups. So groups are hidden further, the next smallest of a line first (complementary
+suppression), until no hidden group and no union of the hidden groups of a line that can
+be recomputed holds fewer than ``k`` people.
 """
 
 from __future__ import annotations
@@ -131,14 +133,18 @@ def _lines(counts: pd.Series, k: int, total_shown: bool) -> list[np.ndarray]:
     lines = [np.arange(n)] if total_shown else []
     index = counts.index
     if isinstance(index, pd.MultiIndex):
-        for level in range(index.nlevels):
-            codes = np.asarray(index.get_level_values(level).astype(str))
-            margin = counts.groupby(codes, sort=True).sum()
-            hidden = suppression(margin, k=k, total_shown=total_shown).mask
-            for value in margin.index[~hidden.to_numpy()]:
-                lines.append(np.flatnonzero(codes == value))
-            if total_shown and hidden.any():
-                lines.append(np.flatnonzero(np.isin(codes, margin.index[hidden.to_numpy()])))
+        for size in range(1, index.nlevels):
+            for levels in combinations(range(index.nlevels), size):
+                keys = [np.asarray(index.get_level_values(level).astype(str))
+                        for level in levels]
+                margin = counts.groupby(keys, sort=True).sum()
+                hidden = suppression(margin, k=k, total_shown=total_shown).mask.to_numpy()
+                codes = pd.MultiIndex.from_arrays(keys) if size > 1 else pd.Index(keys[0])
+                position = margin.index.get_indexer(codes)
+                for value in np.flatnonzero(~hidden):
+                    lines.append(np.flatnonzero(position == value))
+                if total_shown and hidden.any():
+                    lines.append(np.flatnonzero(hidden[position]))
     return sorted((line for line in lines if len(line)), key=len)  # narrow lines first
 
 
@@ -197,8 +203,8 @@ def _next_hidden(values: np.ndarray, hidden: np.ndarray, lines: list[np.ndarray]
     return candidates[:1]
 
 
-def suppression(counts: pd.Series, *, k: int = DEFAULT_K, total_shown: bool = True
-                ) -> Suppression:
+def suppression(counts: pd.Series, *, k: int = DEFAULT_K, total_shown: bool = True,
+                hide: np.ndarray | pd.Series | None = None) -> Suppression:
     """Decide which groups to hide, with complementary suppression.
 
     Parameters
@@ -211,6 +217,9 @@ def suppression(counts: pd.Series, *, k: int = DEFAULT_K, total_shown: bool = Tr
         Smallest group size shown.
     total_shown : bool, default=True
         Whether the total of the whole table is shown (it usually is, as the population).
+    hide : array-like of bool, optional
+        Groups hidden whatever their size (e.g. cells of a group hidden in its own table),
+        counted as primary; complementary suppression then starts from them.
 
     Returns
     -------
@@ -234,6 +243,8 @@ def suppression(counts: pd.Series, *, k: int = DEFAULT_K, total_shown: bool = Tr
     k = check_k(k)
     values = counts.to_numpy(dtype=float)
     primary = (values > 0) & (values < k)
+    if hide is not None:
+        primary |= np.asarray(hide, dtype=bool) & (values > 0)
     hidden = primary.copy()
     lines = _lines(counts, k, total_shown)
     order = _order(counts)

@@ -4,7 +4,8 @@ The report holds aggregates only: what was audited (data, model, hashes, version
 accuracy, global drivers and their privacy categories, impact ratios by group and tier with
 their 95% intervals, people and the four-fifths findings (clear or uncertain), sensitive
 attributes read directly, proxies, friends' influence when there is a social graph, and the
-number of suppressed cells, under a plain-language summary. No person's row appears; cells
+number of suppressed cells (and error rates by group when outcomes are recorded), under a
+plain-language summary. No person's row appears; cells
 of fewer than ``k`` people arrive suppressed from the audit. Charts are Altair specs
 rendered offline to SVG by vl-convert and embedded as ``data:`` images, so the HTML opens
 with no network and no script; every data-derived string goes through Jinja2's autoescape.
@@ -37,6 +38,7 @@ from sesame_audit.model.core.jsonable import strict
 from sesame_audit.model.core.pdf import html_to_pdf
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.importing.cells import printable
+from sesame_audit.model.report.outcomes_section import outcomes_context
 from sesame_audit.model.report.report_charts import TOP_DRIVERS, readable, report_charts
 from sesame_audit.model.runs.identity import identity_line, run_identity
 from sesame_audit.model.runs.run import Run
@@ -54,8 +56,7 @@ def _shown_number(value: Any, digits: int = 3) -> str:
         return str(value)
     if isinstance(value, int | np.integer):
         return f"{int(value):,}"
-    number = float(value)
-    return f"{number:.{digits}g}" if 0 < abs(number) < 1e-3 else f"{number:,.{digits}f}"
+    return f"{x:.{digits}g}" if 0 < abs(x := float(value)) < 1e-3 else f"{x:,.{digits}f}"
 
 
 def _drivers(run: Run, findings: dict[str, Any]) -> pd.DataFrame:
@@ -212,7 +213,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
         Template context: ``what``, ``headline``, ``summary``, ``accuracy``, ``drivers``,
         ``privacy``, ``tiers``, ``fairness``, ``flags`` (clear findings), ``uncertain``,
         ``reference_min``, ``direct_use`` (sentences), ``proxies``, ``friends``,
-        ``suppressed``, ``charts``, ``k``, ``explains``, ``disclosure``.
+        ``suppressed``, ``charts``, ``k``, ``explains``, ``disclosure``, ``outcomes``.
     """
     manifest = run.manifest
     when = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
@@ -237,7 +238,6 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
                   ), ("estimator", manifest["model"]["estimator"])]
     else:
         rows += [("policy", str(manifest.get("policy"))), ("seed", str(manifest.get("seed")))]
-    unit = units.change_label(run.roles)
     try:
         tool_version = metadata.version("sesame-audit")
     except metadata.PackageNotFoundError:
@@ -271,8 +271,8 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
                                     key=lambda p: -p["strength"])[:TOP_PROXIES]],
         "friends": _friends(findings),
         "suppressed": int(findings.get("suppressed_cells") or 0),
-        "charts": report_charts(drivers, privacy, lowest, unit),
-        "disclosure": _disclosure(run, findings),
+        "charts": report_charts(drivers, privacy, lowest, units.change_label(run.roles)),
+        "disclosure": _disclosure(run, findings), "outcomes": outcomes_context(findings),
     }
 
 
