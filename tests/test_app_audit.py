@@ -66,11 +66,13 @@ def test_fairness_page(runs, proxy_run) -> None:
     ratios = impact_ratios(proxy_run, "ethnicity")
     clear = int((ratios["finding"] == "clear").sum())
     uncertain = int((ratios["finding"] == "uncertain").sum())
-    headline = at.markdown[0].value
+    # the page opens with who is penalised, then the four-fifths counts
+    assert at.markdown[0].value.startswith("**") and "less often than" in at.markdown[0].value
+    headline = at.markdown[1].value
     assert headline.startswith(escape_markdown(f"{clear} group/tier pair(s) clearly fail"))
     assert escape_markdown(f"{uncertain} more fall under 0.8") in headline
     reference = ratios.loc[ratios['tier'] == 'deposit_free', 'reference'].iloc[0]
-    assert escape_markdown(f"deposit_free: {reference}") in headline
+    assert escape_markdown(f"deposit free: {reference.replace('_', ' ')}") in headline
     titles = [t for spec in _specs(at) for t in _titles(spec)]
     assert "Tier (score threshold)" in titles and "Score under audit (points)" in titles
     assert not [t for t in titles if "_" in t]
