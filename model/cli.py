@@ -237,15 +237,20 @@ def cmd_disclosure(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import a table, a skops model and a roles file as a run folder (or donations)."""
+    """Import a table and a model (skops or LightGBM text), or donations, as a run folder."""
     from sesame_audit.model.importing.importer import import_files
 
     if args.donations is not None:
         return import_donations_command(args)
     if args.data is None or args.model is None:
         raise CliError("import needs --data and --model, or --donations (with --roles)")
+
+    def progress(done: int, rows: int, seconds_left: float) -> None:
+        print(f"explained {done:,} of {rows:,} rows, about {seconds_left:,.0f} s left",
+              file=sys.stderr, flush=True)
+
     path = import_files(args.data, args.model, args.roles, args.out,
-                        delimiter=args.delimiter, replace=args.replace)
+                        delimiter=args.delimiter, replace=args.replace, progress=progress)
     manifest = json.loads((path / "manifest.json").read_text())
     summary = {"run": str(path), "n": manifest["n"], "model": manifest["model"],
                "shap": manifest["shap"], "metrics": manifest["metrics"]}
@@ -389,10 +394,11 @@ def _parser() -> argparse.ArgumentParser:
     disclosure.add_argument("--json", action="store_true", help="print the findings as JSON")
     disclosure.set_defaults(func=cmd_disclosure)
 
-    own = sub.add_parser("import", help="import your own table, skops model and roles file, "
-                                        "or donations (a stand-in model is fitted)")
+    own = sub.add_parser("import", help="import your own table, model (skops or LightGBM "
+                         ".txt) and roles file, or donations (a stand-in model is fitted)")
     own.add_argument("--data", type=Path, help="table: CSV (UTF-8) or Parquet")
-    own.add_argument("--model", type=Path, help="model saved with skops")
+    own.add_argument("--model", type=Path,
+                     help="model saved with skops, or a LightGBM text model (.txt)")
     own.add_argument("--donations", type=Path,
                      help="donations or a decision log: inputs and recorded scores, no model")
     own.add_argument("--roles", required=True, type=Path, help="column roles (TOML)")

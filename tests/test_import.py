@@ -157,9 +157,9 @@ def test_the_types_a_model_file_asks_for_are_listed(tmp_path) -> None:
     assert run.roles.privacy["age"] == "unspecified"
 
 
-def test_native_categorical_splits_fall_back_and_say_why() -> None:
-    # shap's TreeExplainer gets these splits wrong; the tree kernels refuse them, so the
-    # import falls back to permutation SHAP and says why
+def test_native_categorical_splits_are_explained_exactly() -> None:
+    # shap's TreeExplainer gets these splits wrong; the tree kernels follow their category
+    # sets (tests/test_native_categorical.py checks them against brute-force Shapley values)
     frame = table(n=200)
     X = frame[["income", "debts", "district", "age"]]
     codes = ColumnTransformer([("o", OrdinalEncoder(), ["district"])], remainder="passthrough",
@@ -167,8 +167,8 @@ def test_native_categorical_splits_fall_back_and_say_why() -> None:
     model = Pipeline([("codes", codes), ("trees", HistGradientBoostingRegressor(
         max_iter=30, categorical_features=["district"], random_state=0))]).fit(X, frame.score)
     explanation, method = explain_any(model, X, output="score")
-    assert method.explainer == "permutation" and not method.exact
-    assert "Native categorical features are not supported" in method.note
+    assert method.explainer == "tree" and method.exact
+    assert method.max_additivity_error < 1e-9
     total = explanation.base + explanation.values.to_numpy(np.float64).sum(axis=1)
     np.testing.assert_allclose(total, model.predict(X), atol=1e-3)
 

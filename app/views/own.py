@@ -23,7 +23,7 @@ from sesame_audit.model.importing.roles_file import (
 from sesame_audit.model.importing.table_file import read_table
 from sesame_audit.model.report.document import build_report
 from sesame_audit.model.runs.destination import run_path
-from sesame_audit.model.runs.model_files import TRUSTED_TYPES, requested_types, untrusted_types
+from sesame_audit.model.runs.model_files import model_file_types
 
 MIME = {"html": "text/html", "pdf": "application/pdf", "json": "application/json"}
 NONE = "(none)"
@@ -32,7 +32,8 @@ ROW_NUMBER = "(row number)"
 config = require_settings()
 limit = min(MAX_BYTES, st.get_option("server.maxUploadSize") * 2**20)
 st.title("Audit your own model")
-st.caption(f"A table (CSV in UTF-8, or Parquet) and a scikit-learn model saved with skops, "
+st.caption(f"A table (CSV in UTF-8, or Parquet) and a scikit-learn model saved with skops "
+           "(or a LightGBM model saved as text by `Booster.save_model`, a .txt file), "
            f"each at most {limit // 2**20} MiB. Pickle and joblib files are refused: "
            "loading them can run any code. Nothing is stored until every check passes.")
 
@@ -44,9 +45,9 @@ else:
     where = st.radio("Files", ["Upload", "Paths on this server"], key="own_where",
                      horizontal=True)
 files: dict[str, tuple[str, bytes] | None] = {}
-for kind, types in (("table", ["csv", "parquet", "pq", "txt"]), ("model", ["skops"]),
+for kind, types in (("table", ["csv", "parquet", "pq", "txt"]), ("model", ["skops", "txt"]),
                     ("roles", ["toml"])):
-    label = {"table": "Table", "model": "Model (.skops)",
+    label = {"table": "Table", "model": "Model (.skops, or LightGBM .txt)",
              "roles": "Roles file (.toml, optional: or fill in the form below)"}[kind]
     if where == "Upload":
         upload = st.file_uploader(label, type=types, key=f"own_{kind}")
@@ -70,8 +71,8 @@ if files["table"] is None or files["model"] is None:
 else:
     try:
         table = read_table(files["table"][1], files["table"][0], delimiter=delimiter or ",")
-        asked = requested_types(files["model"][1])
-        refused = set(untrusted_types(files["model"][1])) - set(TRUSTED_TYPES)
+        asked, refused_types = model_file_types(files["model"][1], files["model"][0])
+        refused = set(refused_types)
         with st.expander(f"The model file asks for {len(asked)} types", expanded=bool(refused)):
             st.dataframe({"type": asked, "allowed": [t not in refused for t in asked]},
                          hide_index=True)
@@ -110,10 +111,17 @@ else:
             out = run_path(name, write_root())
             if config.on and out.name in available_runs() and not out.exists():
                 raise BadInputError(f"a shared run is named {out.name!r}: choose another name")
+            bar = st.empty()
+
+            def progress(done: int, rows: int, seconds_left: float) -> None:
+                bar.progress(done / rows, text=f"Explained {done:,} of {rows:,} rows, about "
+                             f"{seconds_left:,.0f} s left")
+
             with st.spinner("Checking, explaining every row with SHAP, writing the run…"):
                 import_run(table, model_file, spec, out, table_name=files["table"][0],
                            table_sha256=hashlib.sha256(files["table"][1]).hexdigest(),
-                           replace=overwrite)
+                           replace=overwrite, progress=progress)
+            bar.empty()
             choose_run(out.name)
             st.success(f"Imported as run '{escape_markdown(out.name)}': every page now audits "
                        "it.")

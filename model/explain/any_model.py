@@ -8,6 +8,7 @@ explainer is exact where shap has an exact one:
   boosting, histogram gradient boosting): exact path-dependent TreeSHAP by the fast kernels
   of :mod:`explain.treeshap` (the trees flattened by :mod:`explain.sklearn_trees`), checked
   against the model's own output;
+- LightGBM text models (:mod:`explain.lightgbm_text`): the same kernels on their parsed trees;
 - linear models: LinearExplainer (interventional, exact for a linear model), against the
   mean of the whole table;
 - anything else: a permutation explainer over the original inputs, an approximation whose
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -35,18 +37,24 @@ from sklearn.pipeline import Pipeline
 
 from sesame_audit.model.core.bad_input import ModelFitError
 from sesame_audit.model.explain.explanation import Explanation
-from sesame_audit.model.explain.hgb_trees import trees_of
+from sesame_audit.model.explain.hgb_trees import native_categorical, trees_of
+from sesame_audit.model.explain.lightgbm_text import LightGBMTextClassifier, LightGBMTextRegressor
 from sesame_audit.model.explain.sklearn_trees import as_tree_input, sklearn_trees
 from sesame_audit.model.explain.treeshap import trees_shap_values
 
 ADDITIVITY_TOLERANCE = 1e-4
 BACKGROUND_ROWS = 50
+REPEATS = 2  # independent permutation runs per row, for the error estimate
+PROGRESS_ROWS = 25  # rows between two progress reports of the permutation explainer
+Progress = Callable[[int, int, float], None]
+"""Called with rows explained, rows in all and estimated seconds left."""
 _PROBABILITY_TREES = ("DecisionTreeClassifier", "RandomForestClassifier",
                       "ExtraTreesClassifier", "ExtraTreeClassifier")
-_LOG_ODDS_TREES = ("GradientBoostingClassifier", "HistGradientBoostingClassifier")
+_LOG_ODDS_TREES = ("GradientBoostingClassifier", "HistGradientBoostingClassifier",
+                   "LightGBMTextClassifier")
 _REGRESSION_TREES = ("DecisionTreeRegressor", "RandomForestRegressor", "ExtraTreesRegressor",
                      "ExtraTreeRegressor", "GradientBoostingRegressor",
-                     "HistGradientBoostingRegressor")
+                     "HistGradientBoostingRegressor", "LightGBMTextRegressor")
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,14 @@ class Method:
     background_rows : int or None
         Rows of the background sample (permutation explainer only).
     max_evals : int or None
-        Model evaluations per row (permutation explainer only).
+        Model evaluations per row (permutation explainer only), over both repeats.
+    repeats : int or None
+        Independent permutation runs averaged per row (permutation explainer only); their
+        spread estimates the approximation error.
+    error_median, error_max : float or None
+        Estimated approximation error of a person's values, over the people: the largest
+        standard error of one person's SHAP values, ``|a - b| / 2`` for the two repeats'
+        values ``a`` and ``b``, in the output's units (permutation explainer only).
     max_additivity_error : float
         Largest gap between base + sum of SHAP values and the model's own output.
     """
@@ -78,6 +93,9 @@ class Method:
     note: str
     background_rows: int | None = None
     max_evals: int | None = None
+    repeats: int | None = None
+    error_median: float | None = None
+    error_max: float | None = None
     max_additivity_error: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
@@ -188,21 +206,33 @@ def natural_output(model: Any) -> str:
     return "probability"
 
 
-def _fast_tree_shap(last: Any, encoded: np.ndarray, positive: int) -> tuple[np.ndarray, float]:
-    """Exact path-dependent TreeSHAP of a scikit-learn tree model by the fast kernels.
+def _fast_tree_shap(last: Any, raw: Any, positive: int) -> tuple[np.ndarray, float]:
+    """Exact path-dependent TreeSHAP of a tree model by the fast kernels.
 
     The explained output is the one its trees add up to: a regressor's prediction, a
     forest's probability of class ``positive``, a boosted classifier's log-odds of it.
+    ``raw`` is what the model takes; native categorical columns are followed through their
+    codes and the values returned per column of ``raw``.
     """
-    if isinstance(last, HistGradientBoostingClassifier | HistGradientBoostingRegressor):
-        trees, baseline = trees_of(last)
-        sign = -1.0 if is_classifier(last) and positive == 0 else 1.0
-        trees = [_signed(nodes, sign) for nodes in trees]
-        baseline *= sign
+    left_sets, owner = None, None
+    if isinstance(last, LightGBMTextClassifier | LightGBMTextRegressor):
+        trees, baseline, encoded = last.trees_, 0.0, _dense(raw)  # compared in float64
+    elif isinstance(last, HistGradientBoostingClassifier | HistGradientBoostingRegressor):
+        if getattr(last, "_preprocessor", None) is not None:  # native categorical features
+            trees, baseline, left_sets, encoded, owner = native_categorical(last, raw)
+        else:
+            (trees, baseline), encoded = trees_of(last), _dense(raw)
     else:
         trees, baseline = sklearn_trees(last, positive=positive)
-        encoded = as_tree_input(encoded)
-    return trees_shap_values(trees, baseline, encoded, n_jobs=_threads())
+        return trees_shap_values(trees, baseline, as_tree_input(_dense(raw)),
+                                 n_jobs=_threads())
+    if is_classifier(last) and positive == 0:  # the trees add up to the log-odds of class 1
+        trees, baseline = [_signed(nodes, -1.0) for nodes in trees], -baseline
+    values, base_value = trees_shap_values(trees, baseline, encoded, n_jobs=_threads(),
+                                           left_sets=left_sets)
+    if owner is not None:  # encoded columns put back in the input's order
+        values = values[:, np.argsort(owner)]
+    return values, base_value
 
 
 def _signed(nodes: np.ndarray, sign: float) -> np.ndarray:
@@ -231,15 +261,16 @@ def _exact(model: Any, X: pd.DataFrame, output: str, positive: int
     name = type(last).__name__
     inputs = list(X.columns)
     owners = _trace(pre, inputs, inputs)[1] if pre is not None else inputs
-    encoded = _dense(pre.transform(X)) if pre is not None else _dense(X)
+    raw = pre.transform(X) if pre is not None else X
     classifier = is_classifier(model)
     if ((not classifier and name in _REGRESSION_TREES)
             or (output == "probability" and name in _PROBABILITY_TREES)
             or (output == "log_odds" and name in _LOG_ODDS_TREES and len(last.classes_) == 2)):
-        values, base_value = _fast_tree_shap(last, encoded, positive)
+        values, base_value = _fast_tree_shap(last, raw, positive)
         return "tree", values, base_value, owners
     if hasattr(last, "coef_") and (not classifier or (output == "log_odds"
                                                         and len(last.classes_) == 2)):
+        encoded = _dense(raw)
         background = shap.maskers.Independent(encoded, max_samples=len(encoded))
         explainer = shap.LinearExplainer(last, background)
         kind = "linear"
@@ -263,9 +294,13 @@ def _fold(values: np.ndarray, owners: list[str], inputs: list[str]) -> pd.DataFr
     return folded
 
 
-def _permutation(model: Any, X: pd.DataFrame, output: str, positive: int, seed: int
-                 ) -> tuple[np.ndarray, float, int, int]:
-    """Permutation SHAP over the original inputs, coded as numbers for shap's masker."""
+def _permutation(model: Any, X: pd.DataFrame, output: str, positive: int, seed: int,
+                 progress: Progress | None) -> tuple[np.ndarray, float, int, int, np.ndarray]:
+    """Permutation SHAP over the original inputs, coded as numbers for shap's masker.
+
+    Returns the values (mean of :data:`REPEATS` runs), the base value, the background
+    rows, the evaluations per row and each row's estimated error.
+    """
     inputs = list(X.columns)
     codes, levels = {}, {}
     for column in inputs:
@@ -291,13 +326,26 @@ def _permutation(model: Any, X: pd.DataFrame, output: str, positive: int, seed: 
     rng = np.random.default_rng(seed)
     take = rng.choice(len(coded), size=min(BACKGROUND_ROWS, len(coded)), replace=False)
     background = coded[np.sort(take)]
-    max_evals = max(2 * len(inputs) + 1, 10 * len(inputs))
-    explainer = shap.PermutationExplainer(predict, shap.maskers.Independent(background,
-                                                                            max_samples=len(take)),
-                                          seed=seed)
-    result = explainer(coded, max_evals=max_evals, silent=True)
-    base = float(np.ravel(result.base_values)[0])
-    return np.asarray(result.values, dtype=np.float64), base, len(take), max_evals
+    # Two runs of half the evaluations each: their mean costs one run, their gap estimates
+    # the error of that mean.
+    half = max(2 * len(inputs) + 1, 5 * len(inputs))
+    masker = shap.maskers.Independent(background, max_samples=len(take))
+    runs = [shap.PermutationExplainer(predict, masker, seed=seed + r) for r in range(REPEATS)]
+    values = np.zeros((REPEATS, len(coded), len(inputs)))
+    base = 0.0
+    start = time.perf_counter()
+    for lo in range(0, len(coded), PROGRESS_ROWS):
+        rows = coded[lo : lo + PROGRESS_ROWS]
+        for r, explainer in enumerate(runs):
+            result = explainer(rows, max_evals=half, silent=True)
+            values[r, lo : lo + len(rows)] = result.values
+            base = float(np.ravel(result.base_values)[0])
+        if progress is not None:
+            done = lo + len(rows)
+            elapsed = time.perf_counter() - start
+            progress(done, len(coded), elapsed / done * (len(coded) - done))
+    error = np.abs(values[0] - values[1]).max(axis=1, initial=0.0) / 2
+    return values.mean(axis=0), base, len(take), REPEATS * half, error
 
 
 def _gap(base: float, frame: pd.DataFrame, target: np.ndarray) -> float:
@@ -309,7 +357,8 @@ def _gap(base: float, frame: pd.DataFrame, target: np.ndarray) -> float:
 
 
 def explain_any(model: Any, X: pd.DataFrame, *, output: str, positive: int = 1,
-                seed: int = 0) -> tuple[Explanation, Method]:
+                seed: int = 0, progress: Progress | None = None
+                ) -> tuple[Explanation, Method]:
     """Explain every row of ``X`` in the model's ``output``, one SHAP column per input.
 
     Parameters
@@ -323,14 +372,19 @@ def explain_any(model: Any, X: pd.DataFrame, *, output: str, positive: int = 1,
     positive : int
         Index of the positive class in ``model.classes_`` (classifiers).
     seed : int
-        Seed of the permutation explainer's background sample.
+        Seed of the permutation explainer's background sample and permutations.
+    progress : callable, optional
+        Called as ``progress(rows_done, rows, seconds_left)`` while the permutation
+        explainer works (exact explainers take seconds and do not report).
 
     Returns
     -------
     explanation : Explanation
-        Base value, float32 SHAP values per original input, and the model's own output.
+        Base value, float32 SHAP values per original input, the model's own output and,
+        when approximate, each row's estimated error (``error``, see :class:`Method`).
     method : Method
-        Which explainer, whether exact, and the largest additivity gap.
+        Which explainer, whether exact, the largest additivity gap and, when approximate,
+        the estimated error.
 
     Raises
     ------
@@ -365,12 +419,18 @@ def explain_any(model: Any, X: pd.DataFrame, *, output: str, positive: int = 1,
                    "(e.g. native categorical splits)")
             exact = None
     if exact is None:
-        values, base, rows, evals = _permutation(model, X, output, positive, seed)
+        values, base, rows, evals, error = _permutation(model, X, output, positive, seed,
+                                                        progress)
         frame = pd.DataFrame(values, columns=inputs)
+        median = float(np.median(error)) if len(error) else 0.0
+        top = float(error.max(initial=0.0))
         method = Method("permutation", False, output, (
             f"approximate permutation SHAP of the {output.replace('_', '-')}: {why}; "
-            f"background of {rows} rows, {evals} model evaluations per row"),
-            background_rows=rows, max_evals=evals)
+            f"background of {rows} rows, {evals} model evaluations per row in {REPEATS} "
+            f"independent runs, averaged; estimated error of a person's values: median "
+            f"{median:.3g}, largest {top:.3g}"),
+            background_rows=rows, max_evals=evals, repeats=REPEATS, error_median=median,
+            error_max=top)
         gap = _gap(base, frame, target)
         if gap > ADDITIVITY_TOLERANCE * spread:
             raise ModelFitError(f"the SHAP values miss the model's own {output} by up to "
@@ -378,5 +438,6 @@ def explain_any(model: Any, X: pd.DataFrame, *, output: str, positive: int = 1,
     elapsed = time.perf_counter() - start
     frame.index = X.index
     explanation = Explanation(base=base, values=frame.astype(np.float32), prediction=target,
-                              rows_per_second=len(X) / elapsed if elapsed > 0 else float("nan"))
+                              rows_per_second=len(X) / elapsed if elapsed > 0 else float("nan"),
+                              error=None if exact is not None else error)
     return explanation, Method(**{**method.to_dict(), "max_additivity_error": gap})

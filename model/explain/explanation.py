@@ -25,12 +25,16 @@ class Explanation:
         The model's ``predict()`` for the same rows.
     rows_per_second : float
         Throughput of the explanation step.
+    error : numpy.ndarray or None
+        Per person, the estimated error of an approximate explanation (the largest
+        standard error of their values, from repeated permutations); None when exact.
     """
 
     base: float
     values: pd.DataFrame
     prediction: np.ndarray
     rows_per_second: float = float("nan")
+    error: np.ndarray | None = None
 
 
 def additivity_error(explanation: Explanation) -> float:

@@ -17,8 +17,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 
 from sesame_audit.model.explain.compiled import thread_count
 
-__all__ = ["SKLEARN_TESTED", "UnsupportedScikitLearn", "checked_inputs", "sklearn_supported",
-           "trees_of"]
+__all__ = ["SKLEARN_TESTED", "UnsupportedScikitLearn", "checked_inputs", "native_categorical",
+           "sklearn_supported", "trees_of"]
 
 SKLEARN_TESTED = ((1, 6), (1, 10))  # scikit-learn versions >= the first and < the second
 
@@ -100,6 +100,68 @@ def trees_of(
         )
     trees = [iteration[0].nodes for iteration in estimator._predictors]
     return trees, float(np.asarray(estimator._baseline_prediction).reshape(-1)[0])
+
+
+def native_categorical(
+    estimator: HistGradientBoostingRegressor | HistGradientBoostingClassifier, X: object,
+) -> tuple[list[np.ndarray], float, list[np.ndarray], np.ndarray, np.ndarray]:
+    """The trees of a model with native categorical splits, with what walking them needs.
+
+    The model encodes its inputs first (categories to codes, categorical columns first);
+    a categorical split sends a code left when it is in the split's left set, a category
+    the model never saw and a missing value where the split sends missing values, exactly
+    as ``predict`` does. Each categorical node gets its effective 256-bit left set.
+
+    Parameters
+    ----------
+    estimator : HistGradientBoostingRegressor or HistGradientBoostingClassifier
+        A fitted regressor or binary classifier with native categorical features.
+    X : array-like
+        The rows the model takes (as ``predict`` would).
+
+    Returns
+    -------
+    trees : list of numpy.ndarray
+        Node records of each tree, over the encoded columns.
+    baseline : float
+        The raw prediction before any tree.
+    left_sets : list of numpy.ndarray
+        Per tree, an ``(n_nodes, 8)`` uint32 bitset of the codes each categorical node
+        sends left (zero for other nodes).
+    encoded : numpy.ndarray
+        ``X`` as the trees read it (float64).
+    owner : numpy.ndarray
+        For each encoded column, the input column it comes from.
+
+    Raises
+    ------
+    ValueError
+        As :func:`trees_of` for anything but the categorical splits.
+    """
+    if not sklearn_supported():
+        trees_of(estimator)  # raises UnsupportedScikitLearn
+    preprocessor = getattr(estimator, "_preprocessor", None)
+    if preprocessor is None or estimator.n_trees_per_iteration_ != 1:
+        raise ValueError("expected a regressor or binary classifier with native categorical "
+                         "features")
+    known, f_idx_map = estimator._bin_mapper.make_known_categories_bitsets()
+    sets = []
+    for iteration in estimator._predictors:
+        predictor = iteration[0]
+        nodes = predictor.nodes
+        bits = np.zeros((len(nodes), 8), dtype=np.uint32)
+        split = np.flatnonzero(nodes["is_categorical"].astype(bool)
+                               & ~nodes["is_leaf"].astype(bool))
+        for n in split.tolist():
+            left = predictor.raw_left_cat_bitsets[nodes["bitset_idx"][n]]
+            unknown = ~known[f_idx_map[nodes["feature_idx"][n]]]
+            bits[n] = left | (unknown if nodes["missing_go_to_left"][n] else 0)
+        sets.append(bits)
+    mask = np.asarray(estimator.is_categorical_, dtype=bool)
+    owner = np.concatenate([np.flatnonzero(mask), np.flatnonzero(~mask)])
+    encoded = np.asarray(estimator._preprocess_X(X, reset=False), dtype=np.float64)
+    baseline = float(np.asarray(estimator._baseline_prediction).reshape(-1)[0])
+    return [it[0].nodes for it in estimator._predictors], baseline, sets, encoded, owner
 
 
 def checked_inputs(

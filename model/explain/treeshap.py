@@ -16,16 +16,21 @@ Shapley value for ``i in U`` is::
     phi_i = v * (b_i - r_i) * sum_m w(m, k) * [t^m] prod_{j in U, j != i} (r_j + b_j t)
 
 with ``w(m, k) = m! (k - 1 - m)! / k!``. It depends on the row only through the
-``k``-bit pattern ``b``, so (as in Fast TreeSHAP v2, Yang 2021) we tabulate it once
-per leaf for all ``2**k`` patterns. Per row and tree, a single pre-order pass over
-the nodes tracks which path features have failed; at each leaf the pattern indexes
-the table and ``k`` numbers are added to the row's values. Leaves with more than
-``_MAX_TABLE_BITS`` distinct path features (fewer if all tables would exceed
-``_TABLE_BUDGET`` bytes) are evaluated per row in ``O(k**2)`` instead.
+``k``-bit pattern ``b``, so (as in Fast TreeSHAP v2, Yang 2021) we tabulate the leaf once for
+all ``2**k`` patterns, here as one number per pattern (:mod:`explain.leaf_tables`). Per row
+and tree, a single pre-order pass over the nodes tracks which path features have failed; at
+each leaf the pattern indexes the table and ``k`` values are added to the row's.
+
+Memory is bounded: the tables of a block of trees are built, used on every row of the chunk
+and freed before the next block's, so at most ``table_budget`` bytes of tables are alive
+(256 MiB by default). Leaves with more than ``_MAX_TABLE_BITS`` distinct path features
+(fewer if a single tree's tables would exceed the budget) are evaluated per row, exactly,
+in ``O(k**2)``.
 """
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
@@ -33,16 +38,21 @@ import numpy as np
 from numpy.typing import DTypeLike
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-from sesame_audit.model.explain.compiled import kernel
 from sesame_audit.model.explain.hgb_trees import checked_inputs, trees_of
+from sesame_audit.model.explain.leaf_tables import (
+    fill_tables,
+    fill_value_tables,
+    plan_tables,
+    shapley_weights,
+)
+from sesame_audit.model.explain.shap_kernel import BLOCK_ROWS, shap_kernel
 
 __all__ = ["flat_ensemble", "hgb_shap_values", "trees_shap_values"]
 
 _MAX_TABLE_BITS = 12  # leaves with more distinct path features are evaluated per row
-_TABLE_BUDGET = 2**28  # bytes; the cap above is lowered until all tables fit
+_TABLE_BUDGET = 2**28  # bytes of tables alive at once (trees are tabled block by block)
 _MAX_PATH_FEATURES = 62  # patterns are bit masks in int64
-_BLOCK_ROWS = 512  # rows explained together (measured: 256 and 1024 are no faster)
-_TASK_ROWS = 16 * _BLOCK_ROWS  # rows per thread-pool task
+_TASK_ROWS = 16 * BLOCK_ROWS  # rows per thread-pool task, at most
 
 
 class _FlatEnsemble:
@@ -55,15 +65,18 @@ class _FlatEnsemble:
     the root to it (the same position for every leaf below). ``node_leaf`` is the leaf
     id or -1. Leaf ``l`` has ``leaf_k[l]`` distinct path features
     ``leaf_feats[o:o + k]`` with cover-ratio products ``leaf_r[o:o + k]``,
-    ``o = leaf_off[l]``, and its ``2**k`` by ``k`` table at ``tables[leaf_tab[l]:]``,
-    or ``leaf_tab[l] == -1`` if it is evaluated per row.
+    ``o = leaf_off[l]``, and its ``2**k`` numbers ``S(p)`` at ``leaf_tab[l]`` in the
+    tables of its block of trees (trees ``block_trees[b]:block_trees[b + 1]``), or
+    ``leaf_tab[l] == -1`` if it is evaluated per row.
     """
 
-    def __init__(self, trees: list[np.ndarray], max_table_bits: int, budget: int) -> None:
+    def __init__(self, trees: list[np.ndarray], max_table_bits: int, budget: int,
+                 left_sets: list[np.ndarray] | None = None) -> None:
         leaf_k, leaf_value, leaf_feats, leaf_r, node_bit, node_leaf = [], [], [], [], [], []
         self.expected = 0.0
         for nodes in trees:
-            if np.any(nodes["is_categorical"].astype(bool) & ~nodes["is_leaf"].astype(bool)):
+            if left_sets is None and np.any(nodes["is_categorical"].astype(bool)
+                                            & ~nodes["is_leaf"].astype(bool)):
                 raise ValueError(
                     "Native categorical splits are not supported; ordinal-encode the "
                     "categorical columns and fit with categorical_features=None instead."
@@ -116,6 +129,11 @@ class _FlatEnsemble:
         self.node_value = nodes["value"].astype(np.float64)
         self.node_is_leaf = nodes["is_leaf"].astype(np.bool_)
         self.node_bit = np.asarray(node_bit, dtype=np.int64)
+        # Categorical splits: node_cat[n] is the row of cat_bits holding the codes sent left.
+        split = nodes["is_categorical"].astype(bool) & ~nodes["is_leaf"].astype(bool)
+        self.node_cat = np.where(split, np.cumsum(split) - 1, -1).astype(np.int64)
+        self.cat_bits = (np.concatenate(left_sets)[split].astype(np.int64) if split.any()
+                         and left_sets is not None else np.zeros((1, 8), dtype=np.int64))
         self.node_leaf = np.asarray(node_leaf, dtype=np.int64)
         k = self.leaf_k = np.asarray(leaf_k, dtype=np.int64)
         self.leaf_value = np.asarray(leaf_value, dtype=np.float64)
@@ -127,25 +145,22 @@ class _FlatEnsemble:
                 f"a root-to-leaf path splits on more than {_MAX_PATH_FEATURES} distinct "
                 "features; such trees are not supported"
             )
-        self.weights = _shapley_weights(int(k.max()))
-
-        cap = max_table_bits
-        sizes = np.where(k <= cap, k << np.minimum(k, cap), 0)  # 2**k patterns x k values
-        while 8 * sizes.sum() > budget:
-            cap -= 1
-            sizes[k > cap] = 0
-        self.leaf_tab = np.where(k <= cap, np.cumsum(sizes) - sizes, -1)
-        self.tables = np.empty(int(sizes.sum()), dtype=np.float64)
-        _fill_tables(
-            self.leaf_k,
-            self.leaf_value,
-            self.leaf_off,
-            self.leaf_r,
-            self.leaf_tab,
-            self.weights,
-            self.tables,
-        )
-        # The arguments of _shap_kernel after the rows and before the output.
+        self.weights = shapley_weights(int(k.max()))
+        tree_leaves = np.cumsum([0] + [int(t["is_leaf"].astype(bool).sum()) for t in trees])
+        self.leaf_tab, self.block_trees, self.cap = plan_tables(
+            k, self.leaf_r, self.leaf_off, tree_leaves, max_table_bits, budget)
+        self.tree_leaves = tree_leaves
+        self.block_size = [int(np.where(self.leaf_tab[lo:hi] >= 0, 1 << np.minimum(
+            k[lo:hi], 62), 0).sum()) for lo, hi in zip(
+            tree_leaves[self.block_trees[:-1]], tree_leaves[self.block_trees[1:]], strict=True)]
+        # Small trees: every value tabulated (k * 2**k per leaf) when all of them fit.
+        values = np.where(self.leaf_tab >= 0, k << np.minimum(k, 62), 0)
+        self.per_value = bool(len(self.block_trees) == 2 and 8 * values.sum() <= budget)
+        if self.per_value:
+            self.leaf_tab = np.where(self.leaf_tab >= 0, np.cumsum(values) - values, -1)
+            self.block_size = [int(values.sum())]
+        self._tables: np.ndarray | None = None  # of the only block, kept when there is one
+        # The arguments of shap_kernel after the rows and tree range, before the tables.
         self.arrays = (
             self.tree_start,
             self.max_nodes,
@@ -154,6 +169,8 @@ class _FlatEnsemble:
             self.node_miss_left,
             self.node_left,
             self.node_right,
+            self.node_cat,
+            self.cat_bits,
             self.node_bit,
             self.node_leaf,
             self.leaf_k,
@@ -163,164 +180,48 @@ class _FlatEnsemble:
             self.leaf_r,
             self.leaf_tab,
             self.weights,
-            self.tables,
+            self.per_value,
         )
 
+    def tables(self, block: int, n_jobs: int) -> np.ndarray:
+        """Return the tables of a block of trees, filled on ``n_jobs`` threads.
 
-def _shapley_weights(k_max: int) -> np.ndarray:
-    """Return ``w[k, m] = m! (k - 1 - m)! / k!`` for ``0 <= m < k <= k_max``."""
-    w = np.zeros((k_max + 1, k_max + 1))
-    for k in range(1, k_max + 1):
-        w[k, 0] = 1.0 / k
-        for m in range(1, k):
-            w[k, m] = w[k, m - 1] * m / (k - m)
-    return w
+        Parameters
+        ----------
+        block : int
+            Index of the block (see ``block_trees``).
+        n_jobs : int
+            Threads filling them.
 
-
-@kernel(nogil=True)
-def _leaf_phi(pattern, r, value, w, poly, out):  # pragma: no cover - compiled
-    """Write the Shapley values of one leaf, for one satisfied-feature pattern, to ``out``.
-
-    ``pattern`` has bit ``j`` set when the row satisfies all path conditions on the
-    leaf's ``j``-th feature; ``r`` holds the cover-ratio products; ``w`` is the row
-    ``k`` of the Shapley weights; ``poly`` is scratch space of length ``k + 1``.
-    """
-    k = r.shape[0]
-    # poly <- coefficients of prod_j (r_j + b_j t); its degree is the popcount.
-    poly[0] = 1.0
-    deg = 0
-    for j in range(k):
-        rj = r[j]
-        if (pattern >> j) & 1:
-            deg += 1
-            poly[deg] = poly[deg - 1]
-            for m in range(deg - 1, 0, -1):
-                poly[m] = poly[m] * rj + poly[m - 1]
-            poly[0] *= rj
+        Returns
+        -------
+        numpy.ndarray
+            ``S(p)`` of every pattern of every tabled leaf of the block, at ``leaf_tab``.
+        """
+        if self._tables is not None:
+            return self._tables
+        lo = int(self.tree_leaves[self.block_trees[block]])
+        hi = int(self.tree_leaves[self.block_trees[block + 1]])
+        tables = np.empty(self.block_size[block])
+        # Split the leaves so that each thread fills about the same number of entries.
+        sizes = np.where(self.leaf_tab[lo:hi] >= 0, 1 << np.minimum(self.leaf_k[lo:hi], 62), 0)
+        cuts = np.searchsorted(np.cumsum(sizes), np.linspace(0, sizes.sum(), n_jobs + 1)[1:-1])
+        bounds = [lo, *(lo + int(c) for c in cuts), hi]
+        fill, args = fill_tables, (self.leaf_k, self.leaf_off, self.leaf_r, self.leaf_tab,
+                                   self.weights, tables)
+        if self.per_value:
+            fill, args = fill_value_tables, (self.leaf_k, self.leaf_value, self.leaf_off,
+                                             self.leaf_r, self.leaf_tab, self.weights, tables)
+        if n_jobs == 1 or hi - lo < 2:
+            fill(lo, hi, *args)
         else:
-            for m in range(deg + 1):
-                poly[m] *= rj
-    # Unsatisfied i: the factor r_i cancels against (0 - r_i).
-    off = 0.0
-    for m in range(deg + 1):
-        off += poly[m] * w[m]
-    off = -value * off
-    for i in range(k):
-        if (pattern >> i) & 1:
-            # Divide out (r_i + t) top-down (stable since r_i <= 1) and weight.
-            ri = r[i]
-            q = poly[deg]
-            acc = q * w[deg - 1]
-            for m in range(deg - 1, 0, -1):
-                q = poly[m] - ri * q
-                acc += q * w[m - 1]
-            out[i] = value * (1.0 - ri) * acc
-        else:
-            out[i] = off
-
-
-@kernel()
-def _fill_tables(
-    leaf_k, leaf_value, leaf_off, leaf_r, leaf_tab, weights, tables
-):  # pragma: no cover
-    """Tabulate every leaf's Shapley values for all ``2**k`` patterns."""
-    for leaf in range(leaf_k.shape[0]):
-        k = leaf_k[leaf]
-        start = leaf_tab[leaf]
-        if start < 0:
-            continue
-        r = leaf_r[leaf_off[leaf] : leaf_off[leaf] + k]
-        poly = np.empty(k + 1)
-        for pattern in range(1 << k):
-            out = tables[start + pattern * k : start + (pattern + 1) * k]
-            _leaf_phi(pattern, r, leaf_value[leaf], weights[k], poly, out)
-
-
-@kernel(nogil=True)
-def _shap_kernel(  # pragma: no cover - compiled
-    X,
-    row_start,
-    row_stop,
-    tree_start,
-    max_nodes,
-    node_feat,
-    node_thr,
-    node_miss_left,
-    node_left,
-    node_right,
-    node_bit,
-    node_leaf,
-    leaf_k,
-    leaf_value,
-    leaf_off,
-    leaf_feats,
-    leaf_r,
-    leaf_tab,
-    weights,
-    tables,
-    out,
-):
-    """Write the SHAP values of rows ``row_start:row_stop`` of ``X`` into ``out``.
-
-    Rows are processed in fixed-size blocks, transposed so that every node and leaf
-    step is a branch-free loop over the block's rows. ``failed[n, i]`` has the slot
-    bit of each path feature that row ``i`` does not follow on the way to node ``n``.
-    """
-    n_features = X.shape[1]
-    n_trees = tree_start.shape[0] - 1
-    k_max = weights.shape[0] - 1
-    xt = np.zeros((n_features, _BLOCK_ROWS))  # a short last block computes stale padding
-    acc = np.empty((n_features, _BLOCK_ROWS))
-    failed = np.zeros((max_nodes, _BLOCK_ROWS), dtype=np.int64)  # row 0 (root) stays 0
-    idx = np.empty(_BLOCK_ROWS, dtype=np.int64)
-    poly = np.empty(k_max + 1)
-    phi = np.empty(k_max)
-    for r0 in range(row_start, row_stop, _BLOCK_ROWS):
-        n_valid = min(row_stop, r0 + _BLOCK_ROWS) - r0
-        for i in range(n_valid):
-            for f in range(n_features):
-                xt[f, i] = X[r0 + i, f]
-        acc[:] = 0.0
-        for t in range(n_trees):
-            s = tree_start[t]
-            for n in range(s, tree_start[t + 1]):
-                h = n - s
-                leaf = node_leaf[n]
-                if leaf < 0:
-                    f = node_feat[n]
-                    thr = node_thr[n]
-                    miss_left = np.int64(node_miss_left[n])
-                    bit = node_bit[n]
-                    lc = node_left[n]
-                    rc = node_right[n]
-                    for i in range(_BLOCK_ROWS):
-                        x = xt[f, i]
-                        # As sklearn: NaN follows missing_go_to_left, else x <= threshold.
-                        go_left = np.int64(x <= thr) | (miss_left & np.int64(np.isnan(x)))
-                        m = failed[h, i]
-                        failed[lc, i] = m | (bit & (go_left - 1))
-                        failed[rc, i] = m | (bit & -go_left)
-                    continue
-                k = leaf_k[leaf]
-                full = (1 << k) - 1
-                o = leaf_off[leaf]
-                start = leaf_tab[leaf]
-                if start >= 0:
-                    for i in range(_BLOCK_ROWS):
-                        idx[i] = start + (full & ~failed[h, i]) * k
-                    for j in range(k):
-                        fj = leaf_feats[o + j]
-                        for i in range(_BLOCK_ROWS):
-                            acc[fj, i] += tables[idx[i] + j]
-                else:
-                    r = leaf_r[o : o + k]
-                    for i in range(n_valid):
-                        _leaf_phi(full & ~failed[h, i], r, leaf_value[leaf], weights[k], poly, phi)
-                        for j in range(k):
-                            acc[leaf_feats[o + j], i] += phi[j]
-        for i in range(n_valid):
-            for f in range(n_features):
-                out[r0 + i, f] = acc[f, i]
+            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+                for task in [pool.submit(fill, a, b, *args)
+                             for a, b in itertools.pairwise(bounds)]:
+                    task.result()
+        if len(self.block_trees) == 2:
+            self._tables = tables
+        return tables
 
 
 # Flattened trees per live estimator, with the tree objects they were built from.
@@ -426,12 +327,17 @@ def _walk(flat: _FlatEnsemble, X: np.ndarray, n_jobs: int, chunk_rows: int,
             n = chunk.shape[0]
             direct = values.dtype == np.float64
             out = values[start : start + n] if direct else np.empty(chunk.shape)
-            tasks = [
-                pool.submit(_shap_kernel, chunk, lo, min(lo + _TASK_ROWS, n), *flat.arrays, out)
-                for lo in range(0, n, _TASK_ROWS)
-            ]
-            for task in tasks:
-                task.result()
+            # Tasks of whole row blocks, about four per thread.
+            step = BLOCK_ROWS * max(1, min(_TASK_ROWS // BLOCK_ROWS,
+                                            -(-n // (4 * n_jobs * BLOCK_ROWS))))
+            for block in range(len(flat.block_trees) - 1):
+                tables = flat.tables(block, n_jobs)
+                trees = (int(flat.block_trees[block]), int(flat.block_trees[block + 1]))
+                tasks = [pool.submit(shap_kernel, chunk, lo, min(lo + step, n), *trees,
+                                     *flat.arrays, tables, out) for lo in range(0, n, step)]
+                for task in tasks:
+                    task.result()
+                del tables
             if not direct:
                 values[start : start + n] = out
     return values
@@ -446,6 +352,7 @@ def trees_shap_values(
     chunk_rows: int = 200_000,
     dtype: DTypeLike = np.float64,
     table_budget: int = _TABLE_BUDGET,
+    left_sets: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, float]:
     """Exact path-dependent TreeSHAP values of any trees given as node records.
 
@@ -474,6 +381,11 @@ def trees_shap_values(
         Bytes the per-leaf tables may take at most (leaves with longer paths are evaluated
         per row, exactly, in O(k**2) for k distinct path features): the memory bound of the
         method beside the node arrays.
+    left_sets : list of numpy.ndarray, optional
+        Per tree, an ``(n_nodes, 8)`` bitset of the category codes each categorical node
+        (``is_categorical``) sends left; a NaN or negative code goes where missing values go
+        (see :func:`explain.hgb_trees.native_categorical`). Without it, categorical splits
+        are refused.
 
     Returns
     -------
@@ -494,5 +406,5 @@ def trees_shap_values(
         raise ValueError(f"X must have at least {n_features} columns, got shape {X.shape}")
     if n_jobs < 1:
         raise ValueError("n_jobs must be a positive integer")
-    flat = _FlatEnsemble(trees, _MAX_TABLE_BITS, table_budget)
+    flat = _FlatEnsemble(trees, _MAX_TABLE_BITS, table_budget, left_sets)
     return _walk(flat, X, n_jobs, chunk_rows, dtype), baseline + flat.expected

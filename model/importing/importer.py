@@ -24,12 +24,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from sesame_audit.model.build.write import write_run
 from sesame_audit.model.core.bad_input import MAX_BYTES, BadInputError, ModelFitError, check_size
-from sesame_audit.model.explain.any_model import Method, explain_any
+from sesame_audit.model.explain.any_model import Method, Progress, explain_any
 from sesame_audit.model.importing.checks import Prepared, prepare
 from sesame_audit.model.importing.roles_file import RolesSpec, parse_roles_bytes
 from sesame_audit.model.importing.table_file import read_table
 from sesame_audit.model.runs.destination import check_destination
-from sesame_audit.model.runs.model_files import load_model_bytes, requested_types
+from sesame_audit.model.runs.model_files import load_model_file, model_file_types
 
 MEASURED_ON = "the imported table, which may include the rows the model was trained on"
 
@@ -57,14 +57,14 @@ class ModelFile:
 
 
 def read_model(data: bytes, name: str, *, max_bytes: int = MAX_BYTES) -> ModelFile:
-    """Load a skops model file safely and check that it is a fitted regressor or classifier.
+    """Load a model file safely and check that it is a fitted regressor or classifier.
 
     Parameters
     ----------
     data : bytes
-        Contents of the file.
+        Contents of the file: skops, or a LightGBM text model (``.txt``).
     name : str
-        File name, for messages.
+        File name, whose suffix tells the format, and for messages.
     max_bytes : int
         Largest accepted size.
 
@@ -81,8 +81,8 @@ def read_model(data: bytes, name: str, *, max_bytes: int = MAX_BYTES) -> ModelFi
         When the model is not a fitted regressor or classifier.
     """
     check_size(len(data), name, max_bytes=max_bytes)
-    types = requested_types(data)
-    model = load_model_bytes(data)
+    types, _ = model_file_types(data, name)
+    model = load_model_file(data, name)
     kind = type(model).__name__
     if not (is_regressor(model) or is_classifier(model)) or not hasattr(model, "predict"):
         raise ModelFitError(f"{name} holds a {kind}, which is neither a regressor nor a "
@@ -118,7 +118,8 @@ def _metrics(prepared: Prepared, scores: np.ndarray) -> dict[str, Any]:
 
 def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out: Path, *,
                table_name: str, table_sha256: str, replace: bool = False,
-               seed: int = 0, notes: dict[str, Any] | None = None) -> Path:
+               seed: int = 0, notes: dict[str, Any] | None = None,
+               progress: Progress | None = None) -> Path:
     """Check, explain and write an imported run folder; nothing is written on any error.
 
     Parameters
@@ -139,6 +140,9 @@ def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out:
         Seed of an approximate explainer's background sample.
     notes : dict, optional
         More to record in the manifest (e.g. how a stand-in model was chosen).
+    progress : callable, optional
+        ``progress(rows_done, rows, seconds_left)``, called while an approximate explainer
+        works (see :func:`explain.any_model.explain_any`).
 
     Returns
     -------
@@ -157,7 +161,7 @@ def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out:
         explanation, method = explain_any(model_file.model,
                                           prepared.people[list(roles.inputs)],
                                           output=prepared.output, positive=prepared.positive,
-                                          seed=seed)
+                                          seed=seed, progress=progress)
     except BadInputError:
         raise
     except Exception as exc:  # shap can fail in many ways on a model it does not support
@@ -194,7 +198,8 @@ def _manifest(prepared: Prepared, model_file: ModelFile, method: Method, rows_pe
 
 
 def import_files(data: str | Path, model: str | Path, roles: str | Path, out: str | Path, *,
-                 delimiter: str = ",", replace: bool = False) -> Path:
+                 delimiter: str = ",", replace: bool = False,
+                 progress: Progress | None = None) -> Path:
     """Import a table file, a skops model file and a roles file into a run folder.
 
     Parameters
@@ -211,6 +216,8 @@ def import_files(data: str | Path, model: str | Path, roles: str | Path, out: st
         CSV delimiter.
     replace : bool
         Whether an existing run folder at ``out`` may be replaced.
+    progress : callable, optional
+        Progress of an approximate explainer (see :func:`import_run`).
 
     Returns
     -------
@@ -232,4 +239,5 @@ def import_files(data: str | Path, model: str | Path, roles: str | Path, out: st
     raw = paths["table"].read_bytes()
     table = read_table(raw, paths["table"].name, delimiter=delimiter)
     return import_run(table, model_file, spec, Path(out), table_name=paths["table"].name,
-                      table_sha256=hashlib.sha256(raw).hexdigest(), replace=replace)
+                      table_sha256=hashlib.sha256(raw).hexdigest(), replace=replace,
+                      progress=progress)

@@ -3,6 +3,10 @@
 skops stores a model as a zip of JSON and arrays and refuses, on loading, any type that
 is not trusted. The allow-list below names the only extra types a score pipeline needs;
 anything else in a file is refused with its type named.
+
+A LightGBM model saved in LightGBM's own text format (``Booster.save_model``, a ``.txt``
+file) holds no code either: it is parsed and checked by :mod:`explain.lightgbm_text`,
+without LightGBM (:func:`load_model_file`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from pathlib import Path
 from types import ModuleType
 
 from sesame_audit.model.core.bad_input import BadInputError
+from sesame_audit.model.explain.lightgbm_text import LightGBMModelError, estimator_from_text
+from sesame_audit.model.runs.allowed_parts import ALLOWED_PARTS, check_parts
 from sesame_audit.model.runs.tree_checks import check_trees
 
 TRUSTED_TYPES: tuple[str, ...] = (
@@ -24,7 +30,15 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.tree._tree.Tree",
     # A dtype rebuilt from its name (e.g. an encoder's ``dtype=np.float64``).
     "numpy.dtype",
+    # LightGBM text models: they keep only the model's text, parsed and checked on loading.
+    "sesame_audit.model.explain.lightgbm_text.LightGBMTextClassifier",
+    "sesame_audit.model.explain.lightgbm_text.LightGBMTextRegressor",
+    # Parts of native-categorical HGB, MLP and calibrated models, checked after loading to
+    # hold plain data only (runs.allowed_parts); the one function allowed is check_array.
+    *ALLOWED_PARTS,
 )
+LIGHTGBM_SUFFIX = ".txt"
+"""Model files with this suffix are read as LightGBM text models, all others as skops."""
 
 
 MAX_MEMBERS = 2_000
@@ -256,6 +270,8 @@ def load_model_bytes(data: bytes, *, trusted: tuple[str, ...] = TRUSTED_TYPES) -
         :func:`check_archive`, or asks for an untrusted type (named).
     TreeStructureError
         When a tree in the model is not a well-formed tree (see :func:`check_trees`).
+    UnsafePartError
+        When a part trusted only as plain data holds more (see :func:`check_parts`).
     """
     refused = [t for t in untrusted_types(data) if t not in trusted]
     if refused:
@@ -269,6 +285,7 @@ def load_model_bytes(data: bytes, *, trusted: tuple[str, ...] = TRUSTED_TYPES) -
         raise UnsafeModelError(f"the skops file could not be loaded: {first}") from None
     try:
         check_trees(model)
+        check_parts(model)
     except BadInputError:
         raise
     except Exception as exc:  # a crafted object graph can hold anything where trees belong
@@ -293,3 +310,72 @@ def load_model(path: str | Path, *, trusted: tuple[str, ...] = TRUSTED_TYPES) ->
         The model.
     """
     return load_model_bytes(Path(path).read_bytes(), trusted=trusted)
+
+
+def _lightgbm(data: bytes) -> object:
+    """A LightGBM text model's estimator, or UnsafeModelError naming what is wrong."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnsafeModelError("not a LightGBM text model: the file is not UTF-8 text") from None
+    try:
+        return estimator_from_text(text)
+    except LightGBMModelError as exc:
+        raise UnsafeModelError(f"LightGBM text model refused: {exc}") from None
+
+
+def model_file_types(data: bytes, name: str) -> tuple[list[str], list[str]]:
+    """Return the types a model file asks for and those of them that would be refused.
+
+    Parameters
+    ----------
+    data : bytes
+        Contents of the file.
+    name : str
+        File name: a ``.txt`` file is a LightGBM text model, anything else a skops file.
+
+    Returns
+    -------
+    asked : list of str
+        Every type the file asks to build (for a LightGBM text model, the estimator that
+        holds it).
+    refused : list of str
+        The asked types outside :data:`TRUSTED_TYPES` and skops' defaults.
+
+    Raises
+    ------
+    UnsafeModelError
+        When the file is neither a readable skops file nor a LightGBM text model.
+    """
+    if name.lower().endswith(LIGHTGBM_SUFFIX):
+        model = _lightgbm(data)
+        return [f"{type(model).__module__}.{type(model).__qualname__}"], []
+    asked = requested_types(data)
+    return asked, [t for t in untrusted_types(data) if t not in TRUSTED_TYPES]
+
+
+def load_model_file(data: bytes, name: str) -> object:
+    """Load a model file a user brings: skops, or a LightGBM text model by its suffix.
+
+    Parameters
+    ----------
+    data : bytes
+        Contents of the file.
+    name : str
+        File name: a ``.txt`` file is read as a LightGBM text model (see
+        :mod:`explain.lightgbm_text`), anything else as a skops file
+        (:func:`load_model_bytes`). Nothing is ever unpickled.
+
+    Returns
+    -------
+    object
+        The model, a scikit-learn estimator.
+
+    Raises
+    ------
+    UnsafeModelError
+        As :func:`load_model_bytes`, or for a malformed or unsupported LightGBM model.
+    """
+    if name.lower().endswith(LIGHTGBM_SUFFIX):
+        return _lightgbm(data)
+    return load_model_bytes(data)
