@@ -36,7 +36,10 @@ def _printf(d3_format: str) -> tuple[str, float]:
 
 
 def _layers(chart: alt.TopLevelMixin) -> list[Any]:
-    return list(chart.layer) if isinstance(chart, alt.LayerChart) else [chart]
+    """The layers with an encoding of their own (none for facets and concatenations)."""
+    if isinstance(chart, alt.LayerChart):
+        return [layer for layer in chart.layer if isinstance(layer, alt.Chart)]
+    return [chart] if isinstance(chart, alt.Chart) else []
 
 
 def chart_numbers(chart: alt.Chart | alt.LayerChart) -> tuple[pd.DataFrame, dict[str, str]]:

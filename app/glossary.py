@@ -7,13 +7,14 @@ metric, and links to the glossary on About with :func:`glossary_link`.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 ABOUT_PAGE = "views/about.py"
 GLOSSARY: dict[str, str] = {
     "impact ratio": "A group's share reaching a tier divided by the reference group's share "
                     "(1 = as often, 0.5 = half as often).",
     "four-fifths rule": "A rule of thumb from US employment law: an impact ratio under 0.8 "
-                        "(four fifths) points to adverse impact.",
+                        "(four fifths) suggests adverse impact.",
     "95% interval": "The range the figure would fall in 95 times out of 100 with another "
                     "sample of the same size; wide when the group is small.",
     "AUC": "How well one thing ranks another: 0.5 is a coin toss, 1 a sure guess (the chance "
@@ -55,7 +56,10 @@ def explain(term: str) -> str:
 
 def glossary_link() -> None:
     """Draw a link to the glossary on the About page."""
-    st.page_link(ABOUT_PAGE, label="What the terms mean (glossary)", icon="📖")
+    try:
+        st.page_link(ABOUT_PAGE, label="What the terms mean (glossary)", icon="📖")
+    except StreamlitAPIException:  # a page run on its own, outside the navigation
+        st.caption("What the terms mean: the glossary on the About page.")
 
 
 def show_glossary() -> None:
