@@ -13,13 +13,26 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from sesame_audit.app.charts import change_scale, change_unit, level_axis, level_format, level_unit
+from sesame_audit.app.chart_style import (  # noqa: F401  (WIDTH: charts sized by hand)
+    WIDTH,
+    band_height,
+    finished,
+    level_axis,
+    level_format,
+    level_text,
+    level_unit,
+    title_lines,
+    wrapped_axis,
+)
+from sesame_audit.app.charts import NEUTRAL
 from sesame_audit.model.core.roles import Roles
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000"]
 FLAG_COLOUR = "#D55E00"
-WIDTH = 640
+OUTLINE = "#000000"
+LEGEND_SWATCH = "#DDDDDD"
+OTHER_INPUT = "other input"
 
 
 def readable(value: object) -> str:
@@ -46,12 +59,14 @@ def tier_labels(tiers: Sequence[tuple[str, float]]) -> dict[str, str]:
             for tier in tiers}
 
 
-def _palette(n: int) -> list[str]:
-    return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(n)]
+def palette(n: int) -> list[str]:
+    """Group colours: Okabe-Ito without black, which the four-fifths outline needs."""
+    colours = [c for c in OKABE_ITO if c != OUTLINE]
+    return [colours[i % len(colours)] for i in range(n)]
 
 
-STATUS = {"clear": "clearly under 4/5 of the reference", "uncertain": "under 4/5, uncertain",
-          "none": "at or above 4/5"}
+STATUS = {"clear": "clearly under 4/5", "uncertain": "under 4/5, unsure",
+          "none": "4/5 or more"}
 
 
 def tier_access_chart(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]
@@ -76,18 +91,28 @@ def tier_access_chart(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]
         tier_label=lambda d: d["tier"].map(names), group=lambda d: d["group"].map(readable),
         status=lambda d: d["finding"].map(STATUS))
     groups = sorted(data["group"].unique())
-    base = alt.Chart(data, width=WIDTH, title="Share of each group reaching each tier").encode(
-        x=alt.X("tier_label:N", sort=list(names.values()), title="Tier (score threshold)"),
-        xOffset=alt.XOffset("group:N", sort=groups))
-    bars = base.mark_bar(strokeWidth=2).encode(
-        y=alt.Y("share:Q", title="People reaching the tier (%, 95% interval)",
-                axis=alt.Axis(format="%")),
+    found = data[data["finding"] != "none"]
+    description = (f"Bars of the share of each of {len(groups)} groups reaching each of "
+                   f"{len(names)} tiers, with 95% intervals; {len(found)} bars are outlined "
+                   "because the group reaches the tier less than four fifths as often as the "
+                   "reference group (solid: clearly, dashed: uncertain)" + (
+                       ": " + "; ".join(f"{g} at {t} ({f})" for g, t, f in zip(
+                           found["group"], found["tier_label"], found["finding"],
+                           strict=True)) if len(found) else "") + ".")
+    base = alt.Chart(data).encode(
+        y=alt.Y("tier_label:N", sort=list(names.values()), title="Tier (score threshold)",
+                axis=wrapped_axis()),
+        yOffset=alt.YOffset("group:N", sort=groups))
+    bars = base.mark_bar(strokeWidth=2.5).encode(
+        x=alt.X("share:Q", title=["People reaching the tier", "(%, 95% interval)"],
+                axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("group:N", sort=groups, title="Group",
-                        scale=alt.Scale(range=_palette(len(groups)))),
+                        scale=alt.Scale(range=palette(len(groups)))),
         stroke=alt.Stroke("status:N", title="Four-fifths rule",
-                          legend=alt.Legend(symbolFillColor="white"),
+                          legend=alt.Legend(symbolFillColor=LEGEND_SWATCH, symbolType="square",
+                                            symbolStrokeWidth=2.5),
                           scale=alt.Scale(domain=list(STATUS.values()),
-                                          range=[FLAG_COLOUR, FLAG_COLOUR, "transparent"])),
+                                          range=[OUTLINE, OUTLINE, "transparent"])),
         strokeDash=alt.StrokeDash("status:N", legend=None,
                                   scale=alt.Scale(domain=list(STATUS.values()),
                                                   range=[[1, 0], [4, 3], [1, 0]])),
@@ -103,8 +128,10 @@ def tier_access_chart(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]
                  alt.Tooltip("impact_upper:Q", title="Ratio's interval to", format=".2f"),
                  alt.Tooltip("reference:N", title="Reference group"),
                  alt.Tooltip("status:N", title="Four-fifths rule")])
-    whiskers = base.mark_rule(color="black").encode(y="share_lower:Q", y2="share_upper:Q")
-    return bars + whiskers
+    whiskers = base.mark_rule(color=OUTLINE).encode(x="share_lower:Q", x2="share_upper:Q")
+    return finished((bars + whiskers).properties(
+        height=band_height(len(names), 14, per_band=len(groups), gap=10),
+        title=title_lines("Share of each group reaching each tier")), description)
 
 
 def impact_heatmap(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) -> alt.LayerChart:
@@ -128,11 +155,10 @@ def impact_heatmap(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) -> 
         tier_label=lambda d: d["tier"].map(names), group=lambda d: d["group"].map(readable),
         text=lambda d: d["impact_ratio"].map("{:.2f}".format).astype(str)
         + d["finding"].map({"clear": " !", "uncertain": " ?", "none": ""}).astype(str))
-    base = alt.Chart(data, width=WIDTH,
-                     title="Impact ratio: share reaching the tier over the most favoured "
-                           "group's").encode(
-        x=alt.X("tier_label:N", sort=list(names.values()), title="Tier (score threshold)"),
-        y=alt.Y("group:N", title="Group"))
+    base = alt.Chart(data).encode(
+        x=alt.X("tier_label:N", sort=list(names.values()), title="Tier (score threshold)",
+                axis=alt.Axis(labelAngle=-45, labelLimit=150, labelOverlap=False)),
+        y=alt.Y("group:N", title="Group", axis=wrapped_axis()))
     cells = base.mark_rect().encode(
         color=alt.Color("impact_ratio:Q", title="Impact ratio (1 = equal access)",
                         scale=alt.Scale(scheme="viridis", domain=[0, 1])),
@@ -146,7 +172,14 @@ def impact_heatmap(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) -> 
     text = base.mark_text(fontWeight="bold").encode(
         text="text:N",
         color=alt.condition("datum.impact_ratio > 0.6", alt.value("black"), alt.value("white")))
-    return cells + text
+    clear, unsure = (int((data["finding"] == f).sum()) for f in ("clear", "uncertain"))
+    return finished((cells + text).properties(height=band_height(data["group"].nunique(), 28),
+                                              title=title_lines(
+        "Impact ratio: share reaching the tier over the reference group's")),
+                    f"Heatmap of the impact ratio of {data['group'].nunique()} groups at "
+                    f"{data['tier_label'].nunique()} tiers, from 0 to 1 (1 = as often as the "
+                    f"reference group); {clear} cells are clearly under 0.8 (marked !), "
+                    f"{unsure} under 0.8 with an uncertain interval (marked ?).")
 
 
 def distribution_chart(distribution: pd.DataFrame, tiers: Sequence[tuple[str, float]], *,
@@ -165,178 +198,41 @@ def distribution_chart(distribution: pd.DataFrame, tiers: Sequence[tuple[str, fl
     Returns
     -------
     altair.LayerChart
-        One line per group.
+        One row of cells per group (the darker, the more of the group's people in that
+        score band), readable for an intersection of many groups as for two.
     """
     unit, fmt = level_unit(roles), level_format(roles)
-    data = distribution.assign(group=distribution["group"].map(readable),
-                               middle=(distribution["bin_start"] + distribution["bin_end"]) / 2)
+    data = distribution.assign(group=distribution["group"].map(readable))
     groups = sorted(data["group"].unique())
-    lines = alt.Chart(data, width=WIDTH, title="How the score is spread within each group"
-                      ).mark_line(interpolate="step-after").encode(
+    cells = alt.Chart(data).mark_rect().encode(
         x=alt.X("bin_start:Q", title=f"Score under audit ({unit})",
                 scale=alt.Scale(zero=False), axis=level_axis(roles)),
-        y=alt.Y("share:Q", title="Share of the group's people (%)",
-                axis=alt.Axis(format="%")),
-        color=alt.Color("group:N", sort=groups, title="Group",
-                        scale=alt.Scale(range=_palette(len(groups)))),
+        x2="bin_end:Q",
+        y=alt.Y("group:N", sort=groups, title="Group", axis=wrapped_axis()),
+        color=alt.Color("share:Q", title="Share of the group's people",
+                        scale=alt.Scale(scheme="greys", domainMin=0),
+                        legend=alt.Legend(format="%")),
         tooltip=[alt.Tooltip("group:N", title="Group"),
                  alt.Tooltip("bin_start:Q", title=f"From ({unit})", format=fmt),
                  alt.Tooltip("bin_end:Q", title=f"To ({unit})", format=fmt),
                  alt.Tooltip("share:Q", title="Share", format=".1%")])
     rules = alt.Chart(pd.DataFrame({"threshold": [t[1] for t in tiers],
                                     "tier": [readable(t[0]) for t in tiers]})).mark_rule(
-        strokeDash=[4, 4], color="grey").encode(
+        strokeDash=[4, 4], color=FLAG_COLOUR, strokeWidth=1.5).encode(
         x="threshold:Q", tooltip=[alt.Tooltip("tier:N", title="Tier"),
                                   alt.Tooltip("threshold:Q", title=f"Threshold ({unit})",
                                               format=fmt)])
-    return lines + rules
-
-
-def proxy_heatmap(strength: pd.DataFrame, labels: Mapping[str, str]) -> alt.LayerChart:
-    """How well each input alone predicts each sensitive attribute.
-
-    Parameters
-    ----------
-    strength : pandas.DataFrame
-        Output of :func:`audit.proxies.proxy_strength`.
-    labels : mapping
-        Column -> label.
-
-    Returns
-    -------
-    altair.LayerChart
-        Inputs (rows, strongest first) by attributes (columns), AUC written in the cells.
-    """
-    data = strength.assign(feature_label=strength["feature"].map(lambda c: labels.get(c, c)),
-                           attribute_label=strength["attribute"].map(
-                               lambda c: labels.get(c, c)),
-                           text=strength["strength"].map("{:.2f}".format).astype(str))
-    order = (data.groupby("feature_label")["strength"].max()
-             .sort_values(ascending=False).index.tolist())
-    base = alt.Chart(data, width=420, title="Strength of each input as a stand-in (AUC)").encode(
-        x=alt.X("attribute_label:N", title="Sensitive attribute"),
-        y=alt.Y("feature_label:N", sort=order, title="Model input"))
-    cells = base.mark_rect().encode(
-        color=alt.Color("strength:Q", title="AUC (0.5 = no information)",
-                        scale=alt.Scale(scheme="viridis", domain=[0.5, 1])),
-        tooltip=[alt.Tooltip("feature_label:N", title="Input"),
-                 alt.Tooltip("attribute_label:N", title="Attribute"),
-                 alt.Tooltip("strength:Q", title="AUC", format=".3f"),
-                 alt.Tooltip("mutual_information:Q", title="Mutual information (bits)",
-                             format=".3f")])
-    text = base.mark_text(fontSize=10).encode(
-        text="text:N",
-        color=alt.condition("datum.strength > 0.75", alt.value("black"), alt.value("white")))
-    return cells + text
-
-
-def points_by_group_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *,
-                          title: str, roles: Roles | None = None) -> alt.Chart:
-    """Mean points each feature adds to or takes from each group's score, stacked.
-
-    Parameters
-    ----------
-    by_feature : pandas.DataFrame
-        Long table with ``group``, ``feature`` and ``points`` (mean SHAP value).
-    labels : mapping
-        Column -> label.
-    title : str
-        Chart title.
-    roles : Roles, optional
-        The run's roles, for the score's unit (score points when not given).
-
-    Returns
-    -------
-    altair.Chart
-        Horizontal stacked bars, one per group.
-    """
-    unit = change_unit(roles)
-    data = by_feature.assign(group=by_feature["group"].map(readable),
-                             push=by_feature["points"] * change_scale(roles),
-                             feature_label=by_feature["feature"].map(
-                                 lambda c: labels.get(c, c)))
-    features = sorted(data["feature_label"].unique())
-    return alt.Chart(data, width=WIDTH, title=title).mark_bar().encode(
-        y=alt.Y("group:N", title="Group"),
-        x=alt.X("push:Q", title=f"Mean push on the score (SHAP, {unit})"),
-        color=alt.Color("feature_label:N", sort=features, title="Input",
-                        scale=alt.Scale(range=_palette(len(features)))),
-        tooltip=[alt.Tooltip("group:N", title="Group"),
-                 alt.Tooltip("feature_label:N", title="Input"),
-                 alt.Tooltip("push:Q", title=f"Mean push ({unit})", format="+.3~g")])
-
-
-def gap_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *, top: int = 12,
-              roles: Roles | None = None) -> alt.Chart:
-    """Which inputs make up the score gap between two groups.
-
-    Parameters
-    ----------
-    by_feature : pandas.DataFrame
-        ``UnawarenessGap.by_feature``: ``feature``, ``gap_points``, ``strength``,
-        ``is_proxy``.
-    labels : mapping
-        Column -> label.
-    top : int
-        Inputs shown, largest in size first.
-    roles : Roles, optional
-        The run's roles, for the score's unit (score points when not given).
-
-    Returns
-    -------
-    altair.Chart
-        Horizontal bars coloured by whether the input is a proxy.
-    """
-    unit = change_unit(roles)
-    data = by_feature.head(top).assign(
-        gap=lambda d: d["gap_points"] * change_scale(roles),
-        feature_label=lambda d: d["feature"].map(lambda c: labels.get(c, c)),
-        kind=lambda d: d["is_proxy"].map({True: "proxy of the attribute",
-                                          False: "other input"}))
-    return alt.Chart(data, width=WIDTH, title="Where the gap between the groups comes from"
-                     ).mark_bar().encode(
-        y=alt.Y("feature_label:N", sort=data["feature_label"].tolist(), title="Model input"),
-        x=alt.X("gap:Q", title=f"Gap (favoured minus disfavoured, {unit})"),
-        color=alt.Color("kind:N", title="Input",
-                        scale=alt.Scale(domain=["proxy of the attribute", "other input"],
-                                        range=[FLAG_COLOUR, "#56B4E9"])),
-        tooltip=[alt.Tooltip("feature_label:N", title="Input"),
-                 alt.Tooltip("gap:Q", title=unit.capitalize(), format="+.3~g"),
-                 alt.Tooltip("strength:Q", title="Strength as a proxy (AUC)", format=".2f")])
-
-
-def before_after_chart(by_group: pd.DataFrame, *, title: str, value_title: str
-                       ) -> alt.LayerChart:
-    """Mean score of each group before and after a change, as a dumbbell.
-
-    Parameters
-    ----------
-    by_group : pandas.DataFrame
-        ``group``, ``mean_before``, ``mean_after`` and ``suppressed``.
-    title : str
-        Chart title.
-    value_title : str
-        Axis title, with its unit.
-
-    Returns
-    -------
-    altair.LayerChart
-        A line from before to after per group, with a dot at each end.
-    """
-    shown = by_group[~by_group["suppressed"]].assign(group=lambda d: d["group"].map(readable))
-    long = shown.melt(id_vars=["group"], value_vars=["mean_before", "mean_after"],
-                      var_name="when", value_name="mean")
-    long["when"] = long["when"].map({"mean_before": "before", "mean_after": "after"})
-    base = alt.Chart(long, width=WIDTH, title=title).encode(
-        y=alt.Y("group:N", title="Group"),
-        x=alt.X("mean:Q", title=value_title, scale=alt.Scale(zero=False)))
-    line = base.mark_line(color="grey").encode(detail="group:N")
-    dots = base.mark_point(filled=True, size=90).encode(
-        color=alt.Color("when:N", title="", sort=["before", "after"],
-                        scale=alt.Scale(range=[OKABE_ITO[1], OKABE_ITO[0]])),
-        tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("when:N", title=""),
-                 alt.Tooltip("mean:Q", title="Mean", format=".1f")])
-    return line + dots
+    middle = data.assign(mid=(data["bin_start"] + data["bin_end"]) / 2,
+                         weighted=lambda d: d["mid"] * d["share"])
+    centres = middle.groupby("group")["weighted"].sum() / middle.groupby("group")["share"].sum()
+    return finished((cells + rules).properties(
+        height=band_height(len(groups), max(18, 90 // max(len(groups), 1))),
+        title=title_lines("How the score is spread within each group")),
+                    f"Heatmap of how the score is spread within {len(groups)} groups, one "
+                    "row per group, darker where more of the group's people score; average "
+                    "scores: " + "; ".join(f"{g} {level_text(c, roles)}"
+                                           for g, c in centres.items())
+                    + ". Dashed lines mark the tier thresholds.")
 
 
 def group_bar_chart(table: pd.DataFrame, value: str, *, title: str, value_title: str,
@@ -363,17 +259,36 @@ def group_bar_chart(table: pd.DataFrame, value: str, *, title: str, value_title:
     """
     shown = table[~table["suppressed"]].assign(group=lambda d: d["group"].map(readable))
     fmt = ".1%" if percent else ".2f"
-    bars = alt.Chart(shown, width=WIDTH, title=title).mark_bar(color=OKABE_ITO[0]).encode(
-        y=alt.Y("group:N", title="Group"),
-        x=alt.X(f"{value}:Q", title=value_title,
+    low, high = f"{value}_lower", f"{value}_upper"
+    interval = low in shown and high in shown
+    tooltip = [alt.Tooltip("group:N", title="Group"),
+               alt.Tooltip(f"{value}:Q", title=value_title, format=fmt)]
+    if interval:
+        tooltip += [alt.Tooltip(f"{low}:Q", title="95% interval from", format=fmt),
+                    alt.Tooltip(f"{high}:Q", title="95% interval to", format=fmt)]
+    if "count" in shown:
+        tooltip.append(alt.Tooltip("count:Q", title="People", format=","))
+    y = alt.Y("group:N", title="Group", axis=wrapped_axis())
+    bars = alt.Chart(shown).mark_bar(color=OKABE_ITO[0]).encode(
+        y=y,
+        x=alt.X(f"{value}:Q", title=[value_title, "(95% interval)"] if interval else value_title,
                 axis=alt.Axis(format="%") if percent else alt.Axis()),
-        tooltip=[alt.Tooltip("group:N", title="Group"),
-                 alt.Tooltip(f"{value}:Q", title=value_title, format=fmt)])
+        tooltip=tooltip)
+    if interval:
+        bars = bars + alt.Chart(shown).mark_rule(color=OUTLINE).encode(
+            y=y, x=f"{low}:Q", x2=f"{high}:Q")
+    text = "; ".join(f"{g} {v:{fmt}}" for g, v in zip(shown["group"], shown[value],
+                                                       strict=True))
+    description = f"Bars of {value_title.lower()} for {len(shown)} groups: {text}."
     if rule is None:
-        return bars
+        return finished(bars.properties(height=band_height(len(shown), 30),
+                                        title=title_lines(title)),
+                        description)
     line = alt.Chart(pd.DataFrame({"at": [rule]})).mark_rule(
-        strokeDash=[4, 4], color=FLAG_COLOUR).encode(x="at:Q")
-    return bars + line
+        strokeDash=[4, 4], color=OUTLINE).encode(x="at:Q")
+    return finished((bars + line).properties(height=band_height(len(shown), 30),
+                                             title=title_lines(title)),
+                    f"{description} A dashed line marks {rule:g}.")
 
 
 def ego_chart(ego: pd.DataFrame, labels: Mapping[str, str],
@@ -393,37 +308,48 @@ def ego_chart(ego: pd.DataFrame, labels: Mapping[str, str],
     Returns
     -------
     altair.LayerChart
-        Spokes, dots coloured by score, the friend unfriending drops first ringed.
+        Spokes, dots coloured by score, the person named "this person", the friend
+        unfriending drops first ringed.
     """
     centre = ego[ego["role"] == "person"].iloc[0]
     spokes = ego[ego["role"] == "friend"].assign(x0=centre["x"], y0=centre["y"])
     data = ego.assign(who=ego["role"].map({"person": "the person", "friend": "a friend"}),
                       ring=ego["lowest"].map({True: "dropped first", False: "kept"}))
-    tooltip = [alt.Tooltip("who:N", title=""), alt.Tooltip("id:N", title="Person"),
+    tooltip = [alt.Tooltip("who:N", title="Who"), alt.Tooltip("id:N", title="Person"),
                alt.Tooltip("score:Q", title="Score (points)", format=".0f")]
     shape: dict[str, Any] = {}
     if colour_by is not None:
         data = data.assign(group=ego[colour_by].map(readable))
         title = labels.get(colour_by, colour_by)
-        shape["shape"] = alt.Shape("group:N", title=title,
-                                   legend=alt.Legend(orient="bottom"))  # not to a side
+        shape["shape"] = alt.Shape("group:N", title=title, legend=alt.Legend(
+            symbolFillColor=NEUTRAL, symbolStrokeColor=NEUTRAL))
         tooltip.append(alt.Tooltip("group:N", title=title))
     axis = alt.Axis(labels=False, ticks=False, grid=False, domain=False)
     lines = alt.Chart(spokes).mark_rule(color="lightgrey").encode(
         x=alt.X("x0:Q", axis=axis, title=None), y=alt.Y("y0:Q", axis=axis, title=None),
         x2="x:Q", y2="y:Q")
-    dots = alt.Chart(data, width=420, height=420,
-                     title="A person and their friends' scores").mark_point(
-        filled=True, size=260, strokeWidth=3).encode(
+    dots = alt.Chart(data).mark_point(filled=True, size=260, strokeWidth=3).encode(
         x=alt.X("x:Q", axis=axis, title=None, scale=alt.Scale(domain=[-1.3, 1.3])),
         y=alt.Y("y:Q", axis=axis, title=None, scale=alt.Scale(domain=[-1.3, 1.3])),
         color=alt.Color("score:Q", title="Score (points)", scale=alt.Scale(scheme="viridis")),
         stroke=alt.Stroke("ring:N", title="Unfriending",
-                          legend=alt.Legend(symbolFillColor="white", orient="bottom"),
+                          legend=alt.Legend(symbolFillColor=LEGEND_SWATCH, symbolSize=200),
                           scale=alt.Scale(domain=["dropped first", "kept"],
                                           range=[FLAG_COLOUR, "transparent"])),
         tooltip=tooltip, **shape)
-    return lines + dots
+    name = alt.Chart(data[data["role"] == "person"]).mark_text(
+        dy=-22, fontWeight="bold", fontSize=12).encode(
+        x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis), text=alt.value("this person"))
+    friends = data[data["role"] == "friend"]
+    dropped = friends[friends["lowest"]]
+    return finished(
+        (lines + dots + name).properties(
+            height=420, title=title_lines("A person and their friends' scores")),
+        f"Network of person {centre['id']} (score {centre['score']:.0f}) and "
+        f"{len(friends)} friends, scores from {friends['score'].min():.0f} to "
+        f"{friends['score'].max():.0f}" + (
+            f"; friend {dropped['id'].iloc[0]} (score {dropped['score'].iloc[0]:.0f}) "
+            "would be dropped first" if len(dropped) else "") + ".")
 
 
 def display_table(frame: pd.DataFrame, labels: Mapping[str, str],
@@ -464,4 +390,39 @@ def display_table(frame: pd.DataFrame, labels: Mapping[str, str],
     for column in ("feature", "attribute"):
         if column in out.columns:
             out[column] = out[column].map(lambda c: labels.get(c, c))
+    if "group" in out.columns:
+        out["group"] = out["group"].map(readable)
+    if "tier" in out.columns:
+        out["tier"] = out["tier"].map(lambda t: names.get(t, readable(t)))
     return out.rename(columns=renamed)
+
+
+def number_formats(table: pd.DataFrame) -> dict[str, str]:
+    """Number formats for a table made by :func:`display_table`, for ``st.column_config``.
+
+    Shares show as percentages; ratios, AUCs and correlations with two decimals; other
+    fractional numbers (points, means) with one.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`display_table`.
+
+    Returns
+    -------
+    dict
+        Column -> format (``"percent"`` or a printf format).
+    """
+    formats = {}
+    for column in table.columns:
+        if not pd.api.types.is_float_dtype(table[column]):
+            continue
+        name = str(column).lower()
+        if name.startswith("share") or " share" in name or "rate" in name:
+            formats[column] = "percent"
+        elif any(word in name for word in ("ratio", "auc", "strength", "correlation",
+                                           "pearson", "information")):
+            formats[column] = "%.2f"
+        else:
+            formats[column] = "%.1f"
+    return formats

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from sesame_audit.app.audit_charts import display_table
+from sesame_audit.app.audit_charts import display_table, number_formats
 from sesame_audit.model.core.safe_text import to_csv_bytes
 
 
@@ -31,7 +31,9 @@ def table_expander(labels: Mapping[str, str], *frames: pd.DataFrame,
     with st.expander("The numbers, as a table"):
         for frame in frames:
             shown = display_table(frame, labels, tiers)
-            st.dataframe(shown, hide_index=True)
+            st.dataframe(shown, hide_index=True, column_config={
+                column: st.column_config.NumberColumn(format=fmt)
+                for column, fmt in number_formats(shown).items()})
             data = to_csv_bytes(shown)
             digest = hashlib.sha256(data).hexdigest()[:16]
             st.download_button("Download this table (CSV)", data, file_name=f"{digest}.csv",

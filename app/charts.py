@@ -2,7 +2,8 @@
 
 No streamlit here: every chart is a function of data, tested through ``chart.to_dict()``.
 Colours come from the Okabe-Ito palette, which stays distinguishable with the common
-forms of colour blindness; axis titles carry their units.
+forms of colour blindness; axis titles carry the run's unit. Every chart leaves through
+:func:`chart_style.finished` (described, as wide as its container, legends below).
 """
 
 from __future__ import annotations
@@ -10,6 +11,20 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from sesame_audit.app.chart_style import (
+    band_height,
+    change_scale,
+    change_text,
+    change_unit,
+    finished,
+    level_axis,
+    level_format,
+    level_text,
+    level_unit,
+    threshold_text,
+    title_lines,
+    wrapped_axis,
+)
 from sesame_audit.model.core import units
 from sesame_audit.model.core.roles import Roles
 
@@ -18,40 +33,6 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 UP, DOWN, NEUTRAL = "#0072B2", "#D55E00", "#999999"
 STATUS_COLOURS = {"reported": "#0072B2", "speculated": "#E69F00"}
 VALUE_SCHEME = "blueorange"
-POINTS = "score points"
-WIDTH = "container"
-
-
-def level_unit(roles: Roles | None) -> str:
-    """The unit of a score axis: ``score points`` when no roles are given."""
-    return POINTS if roles is None else units.unit_label(roles)
-
-
-def change_unit(roles: Roles | None) -> str:
-    """The unit of a push or gap: ``score points`` when no roles are given."""
-    return POINTS if roles is None else units.change_label(roles)
-
-
-def level_format(roles: Roles | None) -> str:
-    """The d3 format of a score (percentages for a probability)."""
-    return ".1%" if roles is not None and roles.unit == units.PROBABILITY else ".4~g"
-
-
-def change_scale(roles: Roles | None) -> float:
-    """The factor that turns a change into its unit (100 for percentage points)."""
-    return 100.0 if roles is not None and roles.unit == units.PROBABILITY else 1.0
-
-
-def level_axis(roles: Roles | None, **options: object) -> alt.Axis:
-    """The axis of a score: percentages for a probability."""
-    if roles is not None and roles.unit == units.PROBABILITY:
-        return alt.Axis(format="%", **options)
-    return alt.Axis(**options)
-
-
-def threshold_text(value: float, roles: Roles | None) -> str:
-    """A tier's threshold as typed (no decimals for points)."""
-    return f"{value:.0f}" if roles is None else units.format_threshold(value, roles)
 
 
 def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame, *,
@@ -82,17 +63,27 @@ def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame, *,
                  alt.Tooltip("end:Q", title=f"To ({unit})", format=level_format(roles)),
                  alt.Tooltip("people:Q", title="People", format=",")],
     )
-    names = tiers.assign(name=tiers["tier"].str.replace("_", " "))
+    names = tiers.assign(name=tiers["tier"].str.replace("_", " "),
+                         row=[4 + 13 * i for i in range(len(tiers))])
     rules = alt.Chart(names).mark_rule(strokeDash=[4, 3], color="#000000").encode(
         x="min_score:Q",
         tooltip=[alt.Tooltip("name:N", title="Tier"),
                  alt.Tooltip("min_score:Q", title=f"From ({unit})",
                              format=level_format(roles))])
-    text = alt.Chart(names).mark_text(angle=270, align="right", baseline="bottom", dx=-4,
-                                      dy=-3, fontSize=11).encode(
-        x="min_score:Q", y=alt.value(0), text="name:N")
-    return alt.layer(bars, rules, text).properties(title="How are scores spread?",
-                                                   width=WIDTH, height=320)
+    text = alt.Chart(names).mark_text(align="left", baseline="top", dx=3,
+                                      fontSize=11).encode(
+        x="min_score:Q", y=alt.Y("row:Q", scale=None), text="name:N")
+    top = histogram["people"].idxmax()
+    description = (f"Histogram of {int(histogram['people'].sum()):,} scores in "
+                   f"{len(histogram)} bands from {level_text(histogram['start'].min(), roles)} "
+                   f"to {level_text(histogram['end'].max(), roles)}; the fullest band is "
+                   f"{level_text(histogram.loc[top, 'start'], roles)} to "
+                   f"{level_text(histogram.loc[top, 'end'], roles)}. Dashed lines mark the "
+                   "tiers: " + ", ".join(
+                       f"{n} from {threshold_text(m, roles)}"
+                       for n, m in zip(names["name"], names["min_score"], strict=True)) + ".")
+    return finished(alt.layer(bars, rules, text).properties(
+        title=title_lines("How are scores spread?"), height=320), description)
 
 
 def tier_chart(tiers: pd.DataFrame, *, roles: Roles | None = None) -> alt.Chart:
@@ -119,9 +110,9 @@ def tier_chart(tiers: pd.DataFrame, *, roles: Roles | None = None) -> alt.Chart:
                         scale=alt.Scale(domain=list(STATUS_COLOURS),
                                         range=list(STATUS_COLOURS.values())))
               if claimed else alt.value(UP))
-    return alt.Chart(data, title="Who reaches each reward tier?").mark_bar().encode(
-        y=alt.Y("name:N", title=None, sort=list(data["name"]),
-                axis=alt.Axis(labelLimit=260)),
+    chart = alt.Chart(data, title=title_lines("Who reaches each reward tier?")).mark_bar(
+    ).encode(
+        y=alt.Y("name:N", title=None, sort=list(data["name"]), axis=wrapped_axis()),
         x=alt.X("percent:Q", title="People reaching the tier (%)",
                 scale=alt.Scale(domain=[0, 100])),
         color=colour,
@@ -129,7 +120,12 @@ def tier_chart(tiers: pd.DataFrame, *, roles: Roles | None = None) -> alt.Chart:
                  *([alt.Tooltip("status:N", title="Claim")] if claimed else []),
                  alt.Tooltip("people:Q", title="People", format=","),
                  alt.Tooltip("percent:Q", title="Share (%)", format=".1f")],
-    ).properties(width=WIDTH, height=alt.Step(28))
+    ).properties(height=band_height(len(data), 28))
+    claims = (f" ({s})" if claimed and isinstance(s, str) and s else ""
+              for s in data["status"])
+    return finished(chart, "Bars of the share of people reaching each reward tier: " + "; ".join(
+        f"{n} {p:.0f}%{c}" if pd.notna(p) else f"{n} hidden"
+        for n, p, c in zip(data["name"], data["percent"], claims, strict=True)) + ".")
 
 
 def waterfall_domain(*steps: pd.DataFrame, pad: float = 8.0) -> tuple[float, float]:
@@ -194,7 +190,7 @@ def waterfall_chart(steps: pd.DataFrame, *, title: str = "What moved this score?
     names = {"up": "raises the score", "down": "lowers the score", "base": "average score",
              "total": "final score"}
     data["effect"] = data["kind"].map(names)
-    y = alt.Y("step:N", title=None, sort=list(data["step"]), axis=alt.Axis(labelLimit=260))
+    y = alt.Y("step:N", title=None, sort=list(data["step"]), axis=wrapped_axis())
     base = alt.Chart(data).encode(y=y)
     bars = base.mark_bar(clip=True).encode(
         x=alt.X("lo:Q", title=f"Score ({level_unit(roles)})", scale=scale,
@@ -203,13 +199,21 @@ def waterfall_chart(steps: pd.DataFrame, *, title: str = "What moved this score?
         color=alt.Color("effect:N", title=None,
                         scale=alt.Scale(domain=[names[k] for k in kinds],
                                         range=list(kinds.values())),
-                        legend=alt.Legend(orient="bottom")),
+                        ),
         tooltip=[alt.Tooltip("step:N", title="Feature"),
                  alt.Tooltip("label:N", title=f"Push ({change_unit(roles)})"),
                  alt.Tooltip("end:Q", title="Running score", format=level_format(roles))])
     text = base.mark_text(align="left", dx=4, fontSize=11).encode(
         x=alt.X("hi:Q", scale=scale), text="label:N")
-    return alt.layer(bars, text).properties(title=title, width=WIDTH, height=alt.Step(24))
+    moves = data[data["kind"].isin(["up", "down"])]
+    ends = data[data["kind"].isin(["base", "total"])]["points"]
+    description = (f"Waterfall from the average score, {level_text(ends.iloc[0], roles)}, "
+                   f"to this score, {level_text(ends.iloc[-1], roles)}: " + "; ".join(
+                       f"{s} {change_text(p, roles)}" for s, p in zip(
+                           moves["step"], moves["points"], strict=True)) + ".")
+    return finished(alt.layer(bars, text).properties(title=title_lines(title),
+                                                     height=band_height(len(data), 28)),
+                    description)
 
 
 def influence_chart(influence: pd.DataFrame, *, top: int = 15,
@@ -235,23 +239,27 @@ def influence_chart(influence: pd.DataFrame, *, top: int = 15,
     data = influence.head(top).assign(
         mean_abs=lambda d: d["mean_abs_points"] * factor,
         mean_signed=lambda d: d["mean_signed_points"] * factor)
-    return alt.Chart(data, title="Which features move scores the most?").mark_bar().encode(
-        y=alt.Y("label:N", title=None, sort=list(data["label"]),
-                axis=alt.Axis(labelLimit=260)),
+    chart = alt.Chart(data, title=title_lines("Which features move scores the most?")
+                      ).mark_bar().encode(
+        y=alt.Y("label:N", title=None, sort=list(data["label"]), axis=wrapped_axis()),
         x=alt.X("mean_abs:Q", title=f"Average push, up or down ({unit})"),
         color=_privacy_colour(influence["privacy"]),
         tooltip=[alt.Tooltip("label:N", title="Feature"),
                  alt.Tooltip("privacy:N", title="Privacy category"),
                  alt.Tooltip("mean_abs:Q", title=f"Mean |push| ({unit})", format=".3~g"),
                  alt.Tooltip("mean_signed:Q", title=f"Mean push ({unit})", format="+.3~g")],
-    ).properties(width=WIDTH, height=alt.Step(22))
+    ).properties(height=band_height(len(data), 30))
+    return finished(chart, f"Bars of the {len(data)} features that move scores the most, in "
+                    f"average {unit} up or down: " + "; ".join(
+                        f"{lab} {v:.3g} ({c})" for lab, v, c in zip(
+                            data["label"], data["mean_abs"], data["privacy"],
+                            strict=True)) + ".")
 
 
 def _privacy_colour(categories: pd.Series) -> alt.Color:
     domain = sorted(categories.astype(str).unique())
     return alt.Color("privacy:N", title="Privacy category",
-                     scale=alt.Scale(domain=domain, range=list(OKABE_ITO[:len(domain)])),
-                     legend=alt.Legend(orient="bottom"))
+                     scale=alt.Scale(domain=domain, range=list(OKABE_ITO[:len(domain)])))
 
 
 def privacy_chart(privacy: pd.DataFrame, *, roles: Roles | None = None) -> alt.Chart:
@@ -273,15 +281,19 @@ def privacy_chart(privacy: pd.DataFrame, *, roles: Roles | None = None) -> alt.C
     unit = change_unit(roles)
     data = privacy.assign(percent=privacy["share"] * 100,
                           mean_abs=privacy["mean_abs_points"] * change_scale(roles))
-    return alt.Chart(data, title="Which kinds of personal data move scores?").mark_bar().encode(
-        y=alt.Y("privacy:N", title=None, sort=list(data["privacy"])),
+    chart = alt.Chart(data, title=title_lines("Which kinds of personal data move scores?")
+                      ).mark_bar().encode(
+        y=alt.Y("privacy:N", title=None, sort=list(data["privacy"]), axis=wrapped_axis()),
         x=alt.X("mean_abs:Q", title=f"Average push, up or down ({unit})"),
         color=_privacy_colour(privacy["privacy"]),
         tooltip=[alt.Tooltip("privacy:N", title="Privacy category"),
                  alt.Tooltip("n_features:Q", title="Features"),
                  alt.Tooltip("mean_abs:Q", title=f"Mean |push| ({unit})", format=".3~g"),
                  alt.Tooltip("percent:Q", title="Share of all pushes (%)", format=".0f")],
-    ).properties(width=WIDTH, height=alt.Step(30))
+    ).properties(height=band_height(len(data), 30))
+    return finished(chart, "Bars of the average points each kind of personal data moves a "
+                    "score: " + "; ".join(f"{c} {v:.1f}" for c, v in zip(
+                        data["privacy"], data["mean_abs_points"], strict=True)) + ".")
 
 
 def beeswarm_chart(points: pd.DataFrame, n_sampled: int, *,
@@ -304,12 +316,12 @@ def beeswarm_chart(points: pd.DataFrame, n_sampled: int, *,
         Dots on one row per feature, coloured from low (blue) to high (orange) value.
     """
     order = list(points.sort_values("order")["label"].drop_duplicates())
-    title = alt.Title("How does each feature push each person's score?",
-                      subtitle=f"{n_sampled:,} people drawn at random")
+    title = title_lines("How does each feature push each person's score?",
+                        subtitle=f"{n_sampled:,} people drawn at random")
     unit = change_unit(roles)
     data = points.assign(push=points["points"] * change_scale(roles))
-    return alt.Chart(data, title=title).mark_circle(size=9, opacity=0.7).encode(
-        y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
+    chart = alt.Chart(data, title=title).mark_circle(size=9, opacity=0.7).encode(
+        y=alt.Y("label:N", title=None, sort=order, axis=wrapped_axis()),
         yOffset=alt.YOffset("offset:Q", scale=alt.Scale(domain=[-1.2, 1.2])),
         x=alt.X("push:Q", title=f"Push on the score ({unit})"),
         color=alt.Color("value_rank:Q", title="Feature value",
@@ -318,7 +330,11 @@ def beeswarm_chart(points: pd.DataFrame, n_sampled: int, *,
                                           "datum.value == 0 ? 'low' : 'high'")),
         tooltip=[alt.Tooltip("label:N", title="Feature"),
                  alt.Tooltip("push:Q", title=f"Push ({unit})", format="+.3~g")],
-    ).properties(width=WIDTH, height=alt.Step(36))
+    ).properties(height=band_height(len(order), 36))
+    return finished(chart, f"Beeswarm of {n_sampled:,} people: one row per feature ("
+                    + ", ".join(order) + f"), each dot a person placed by the {unit} the "
+                    "feature added to or took from their score, coloured from low (blue) to "
+                    "high (orange) feature value.")
 
 
 def dependence_chart(points: pd.DataFrame, *, feature_label: str, categorical: bool,
@@ -345,8 +361,8 @@ def dependence_chart(points: pd.DataFrame, *, feature_label: str, categorical: b
     altair.Chart
         The dependence plot.
     """
-    title = alt.Title(f"How does {feature_label.lower()} push the score?",
-                      subtitle=f"{len(points):,} people drawn at random")
+    title = title_lines(f"How does {feature_label.lower()} push the score?",
+                        subtitle=f"{len(points):,} people drawn at random")
     unit = change_unit(roles)
     chart = alt.Chart(points.assign(push=points["points"] * change_scale(roles)),
                       title=title).mark_circle(size=14, opacity=0.6)
@@ -362,9 +378,13 @@ def dependence_chart(points: pd.DataFrame, *, feature_label: str, categorical: b
         groups = sorted(points["group"].astype(str).unique())
         encoding["color"] = alt.Color("group:N", title=colour_label,
                                       scale=alt.Scale(domain=groups,
-                                                      range=list(OKABE_ITO[:len(groups)])),
-                                      legend=alt.Legend(orient="bottom"))
+                                                      range=list(OKABE_ITO[:len(groups)])))
         encoding["tooltip"].append(alt.Tooltip("group:N", title=colour_label))
     else:
         encoding["color"] = alt.value(UP)
-    return chart.encode(**encoding).properties(width=WIDTH, height=320)
+    by = f", coloured by {colour_label.lower()}" if "group" in points else ""
+    return finished(chart.encode(**encoding).properties(height=320),
+                    f"Dots of {len(points):,} people: {feature_label.lower()} against the "
+                    f"{unit} it adds to or takes from the score (from "
+                    f"{change_text(points['points'].min(), roles)} to "
+                    f"{change_text(points['points'].max(), roles)}){by}.")

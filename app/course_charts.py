@@ -11,7 +11,14 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from sesame_audit.app.charts import level_unit, threshold_text
+from sesame_audit.app.chart_style import (
+    band_height,
+    finished,
+    level_unit,
+    threshold_text,
+    title_lines,
+    wrapped_axis,
+)
 from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.course.fidelity import AGREE, DISAGREES, TRACKS, UNDERSTATES
 
@@ -56,9 +63,12 @@ def fidelity_scatter(points: pd.DataFrame, label: str, pearson: float, n_total: 
     )
     diagonal = alt.Chart(pd.DataFrame({"x": [lo, hi], "y": [lo, hi]})).mark_line(
         color=OKABE_ITO[5], strokeDash=[4, 4]).encode(x="x:Q", y="y:Q")
-    return (dots + diagonal).properties(
-        title=f"Does SHAP find the rule on {label}? r = {pearson:.3f} ({shown})",
-        height=320)
+    return finished((dots + diagonal).properties(
+        title=title_lines(f"Does SHAP find the rule on {label}?",
+                          subtitle=f"r = {pearson:.3f} ({shown})"), height=320),
+        f"Scatter of {shown}: the true contribution of the rule on {label} against its "
+        f"SHAP value, both from {lo:.1f} to {hi:.1f} points; correlation r = {pearson:.3f}. "
+        "A dashed diagonal marks where SHAP equals the truth.")
 
 
 def fidelity_bars(terms: pd.DataFrame) -> alt.LayerChart:
@@ -77,18 +87,27 @@ def fidelity_bars(terms: pd.DataFrame) -> alt.LayerChart:
     """
     data = terms
     bars = alt.Chart(data).mark_bar().encode(
-        y=alt.Y("label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("label:N", title=None, sort="-x", axis=wrapped_axis()),
         x=alt.X("pearson:Q", title="Correlation of SHAP with the true contribution (r)",
                 scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("verdict:N", title=None,
                         scale=alt.Scale(domain=[TRACKS, UNDERSTATES, DISAGREES],
                                         range=[OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[5]])),
-        tooltip=["label:N", "verdict:N", alt.Tooltip("pearson:Q", format=".3f"),
-                 alt.Tooltip("slope:Q", title="size carried (slope)", format=".2f")],
+        tooltip=[alt.Tooltip("label:N", title="Rule on"),
+                 alt.Tooltip("verdict:N", title="Verdict"),
+                 alt.Tooltip("pearson:Q", title="Correlation (r)", format=".3f"),
+                 alt.Tooltip("slope:Q", title="Size carried (slope)", format=".2f")],
     )
     line = alt.Chart(pd.DataFrame({"x": [AGREE]})).mark_rule(
         color=OKABE_ITO[7], strokeDash=[3, 3]).encode(x="x:Q")
-    return (bars + line).properties(title="Which hidden rules do the explanations find?")
+    return finished(
+        (bars + line).properties(title=title_lines("Which hidden rules do the explanations "
+                                                   "find?"), height=band_height(len(data), 24)),
+        f"Bars of the correlation of SHAP with each of {len(data)} hidden rules; "
+        f"{int(data['agrees'].sum())} are tracked in full (a correlation of {AGREE} or more, "
+        "dashed line, and most of the rule's size): " + "; ".join(
+            f"{lab} {r:.2f} ({v})" for lab, r, v in zip(data["label"], data["pearson"],
+                                                         data["verdict"], strict=True)) + ".")
 
 
 def score_distributions(scores: pd.DataFrame) -> alt.Chart:
@@ -105,13 +124,20 @@ def score_distributions(scores: pd.DataFrame) -> alt.Chart:
         Share of people per score bin, one line per run.
     """
     runs = list(dict.fromkeys(scores["run"]))
-    return alt.Chart(scores).mark_line(interpolate="step-after", strokeWidth=2).encode(
+    chart = alt.Chart(scores).mark_line(interpolate="step-after", strokeWidth=2).encode(
         x=alt.X("bin_start:Q", title="Score (points)"),
         y=alt.Y("share:Q", title="Share of people per 25-point bin", axis=alt.Axis(format="%")),
         color=alt.Color("run:N", title="Rules", scale=_palette(runs)),
         strokeDash=alt.StrokeDash("run:N", legend=None),
-        tooltip=["run:N", "bin_start:Q", alt.Tooltip("share:Q", format=".1%")],
-    ).properties(title="How do the new rules move the scores?", height=280)
+        tooltip=[alt.Tooltip("run:N", title="Rules"),
+                 alt.Tooltip("bin_start:Q", title="From (points)"),
+                 alt.Tooltip("share:Q", title="Share of people", format=".1%")],
+    ).properties(title=title_lines("How do the new rules move the scores?"), height=280)
+    means = scores.assign(mid=scores["bin_start"] * scores["share"]).groupby(
+        "run", sort=False)["mid"].sum()
+    return finished(chart, f"Step lines of the share of people per 25-point score band "
+                    f"under {len(runs)} sets of rules; average band start: " + "; ".join(
+                        f"{r} {m:.0f}" for r, m in means.items()) + " points.")
 
 
 def tier_access(tiers: pd.DataFrame, tier: str, attribute_label: str) -> alt.Chart:
@@ -131,17 +157,26 @@ def tier_access(tiers: pd.DataFrame, tier: str, attribute_label: str) -> alt.Cha
     altair.Chart
         Grouped bars.
     """
-    data = tiers[(tiers["tier"] == tier) & ~tiers["suppressed"]]
+    data = tiers[(tiers["tier"] == tier) & ~tiers["suppressed"]].assign(
+        group=lambda d: d["group"].astype(str).str.replace("_", " "))
     runs = list(dict.fromkeys(tiers["run"]))
-    return alt.Chart(data).mark_bar().encode(
-        x=alt.X("group:N", title=attribute_label),
-        xOffset=alt.XOffset("run:N", sort=runs),
-        y=alt.Y("share:Q", title=f"Share reaching {tier.replace('_', ' ')}",
+    name = tier.replace("_", " ")
+    chart = alt.Chart(data).mark_bar().encode(
+        y=alt.Y("group:N", title=attribute_label, axis=wrapped_axis()),
+        yOffset=alt.YOffset("run:N", sort=runs),
+        x=alt.X("share:Q", title=f"Share reaching {name}",
                 axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("run:N", title="Rules", scale=_palette(runs)),
-        tooltip=["run:N", "group:N", alt.Tooltip("share:Q", format=".1%"), "count:Q"],
-    ).properties(title=f"Who reaches {tier.replace('_', ' ')} under each set of rules?",
-                 height=280)
+        tooltip=[alt.Tooltip("run:N", title="Rules"),
+                 alt.Tooltip("group:N", title=attribute_label),
+                 alt.Tooltip("share:Q", title=f"Share reaching {name}", format=".1%"),
+                 alt.Tooltip("count:Q", title="People", format=",")],
+    ).properties(title=title_lines(f"Who reaches {name} under each set of rules?"),
+                 height=band_height(data["group"].nunique(), 14, per_band=len(runs), gap=10))
+    return finished(chart, f"Bars of the share of each group reaching {name}, under "
+                    f"{len(runs)} sets of rules: " + "; ".join(
+                        f"{g} {s:.0%} ({r})" for g, s, r in zip(
+                            data["group"], data["share"], data["run"], strict=True)) + ".")
 
 
 def drivers(frame: pd.DataFrame, *, top: int = 10) -> alt.Chart:
@@ -162,13 +197,19 @@ def drivers(frame: pd.DataFrame, *, top: int = 10) -> alt.Chart:
     strongest = (frame.groupby("label")["mean_abs_shap_points"].max()
                  .sort_values(ascending=False).head(top).index.tolist())
     runs = list(dict.fromkeys(frame["run"]))
-    return alt.Chart(frame[frame["label"].isin(strongest)]).mark_bar().encode(
-        y=alt.Y("label:N", title=None, sort=strongest, axis=alt.Axis(labelLimit=260)),
+    chart = alt.Chart(frame[frame["label"].isin(strongest)]).mark_bar().encode(
+        y=alt.Y("label:N", title=None, sort=strongest, axis=wrapped_axis()),
         yOffset=alt.YOffset("run:N", sort=runs),
         x=alt.X("mean_abs_shap_points:Q", title="Mean absolute SHAP value (points)"),
         color=alt.Color("run:N", title="Rules", scale=_palette(runs)),
-        tooltip=["run:N", "label:N", alt.Tooltip("mean_abs_shap_points:Q", format=".1f")],
-    ).properties(title="Which features drive the score under each set of rules?")
+        tooltip=[alt.Tooltip("run:N", title="Rules"), alt.Tooltip("label:N", title="Feature"),
+                 alt.Tooltip("mean_abs_shap_points:Q", title="Mean |SHAP| (points)",
+                             format=".1f")],
+    ).properties(title=title_lines("Which features drive the score under each set of rules?"),
+                 height=band_height(len(strongest), 12, per_band=len(runs), gap=8))
+    return finished(chart, f"Bars of the mean absolute SHAP value of the {len(strongest)} "
+                    f"strongest features under {len(runs)} sets of rules: "
+                    + ", ".join(strongest) + ".")
 
 
 def recourse_burden(table: pd.DataFrame, attribute_label: str, *,
@@ -190,16 +231,26 @@ def recourse_burden(table: pd.DataFrame, attribute_label: str, *,
         One line per group across the tiers (suppressed groups left out).
     """
     data = table[~table["suppressed"]].assign(
+        group=lambda d: d["group"].astype(str).str.replace("_", " "),
         tier_label=lambda d: d["tier"].astype(str).str.replace("_", " ") + " ("
         + d["min_score"].map(lambda v: threshold_text(v, roles)).astype(str) + ")")
     order = list(dict.fromkeys(data.sort_values("min_score")["tier_label"]))
     groups = sorted(data["group"].unique())
-    return alt.Chart(data).mark_line(point=True, strokeWidth=2).encode(
+    chart = alt.Chart(data).mark_line(point=True, strokeWidth=2).encode(
         x=alt.X("tier_label:N", title=f"Tier to reach (minimum score, {level_unit(roles)})",
-                sort=order),
+                sort=order, axis=alt.Axis(labelAngle=-45, labelLimit=150, labelOverlap=False)),
         y=alt.Y("share_with_recourse:Q", title="Share who can reach it by acting",
                 axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("group:N", title=attribute_label, scale=_palette(groups)),
-        tooltip=["group:N", "tier_label:N", alt.Tooltip("share_with_recourse:Q", format=".0%"),
-                 alt.Tooltip("median_cost:Q", format=".2f"), "below:Q"],
-    ).properties(title=f"Who can act their way up, by {attribute_label.lower()}?", height=280)
+        tooltip=[alt.Tooltip("group:N", title=attribute_label),
+                 alt.Tooltip("tier_label:N", title="Tier"),
+                 alt.Tooltip("share_with_recourse:Q", title="Can reach it", format=".0%"),
+                 alt.Tooltip("median_cost:Q", title="Median cost", format=".2f"),
+                 alt.Tooltip("below:Q", title="People below it", format=",")],
+    ).properties(title=title_lines(f"Who can act their way up, by "
+                                   f"{attribute_label.lower()}?"), height=280)
+    return finished(chart, f"Lines of the share of people below each tier who could reach it "
+                    f"by acting, one line per {attribute_label.lower()} group: " + "; ".join(
+                        f"{g} at {t} {v:.0%}" for g, t, v in zip(
+                            data["group"], data["tier_label"], data["share_with_recourse"],
+                            strict=True)) + ".")

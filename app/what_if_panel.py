@@ -70,9 +70,9 @@ def what_if_panel(run: Run, person: PersonExplanation) -> None:
               delta=units.format_change(after.score - person.score, roles))
     left, right = st.columns(2)
     show_chart(run, charts.waterfall_chart(before_steps, title="As recorded", domain=domain,
-                                           roles=roles), left, width="stretch")
+                                           roles=roles), left)
     show_chart(run, charts.waterfall_chart(after_steps, title="After the edit", domain=domain,
-                                           roles=roles), right, width="stretch")
+                                           roles=roles), right)
     st.caption("Compare the bar lengths: an edit changes its own feature's push and, through "
                "interactions in the model, sometimes others.")
     with st.expander("Numbers: contributions before and after"):

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sesame_audit.app.audit_charts import display_table, proxy_heatmap, tier_access_chart
+from sesame_audit.app.audit_charts import display_table, tier_access_chart
+from sesame_audit.app.proxy_charts import proxy_heatmap
 from sesame_audit.model.audit.fairness import impact_ratios
 from sesame_audit.model.audit.proxies import proxy_strength
 from sesame_audit.model.build.write import write_run
@@ -65,11 +66,13 @@ def test_fairness_page(runs, proxy_run) -> None:
     ratios = impact_ratios(proxy_run, "ethnicity")
     clear = int((ratios["finding"] == "clear").sum())
     uncertain = int((ratios["finding"] == "uncertain").sum())
-    headline = at.markdown[0].value
+    # the page opens with who is penalised, then the four-fifths counts
+    assert at.markdown[0].value.startswith("**") and "less often than" in at.markdown[0].value
+    headline = at.markdown[1].value
     assert headline.startswith(escape_markdown(f"{clear} group/tier pair(s) clearly fail"))
     assert escape_markdown(f"{uncertain} more fall under 0.8") in headline
     reference = ratios.loc[ratios['tier'] == 'deposit_free', 'reference'].iloc[0]
-    assert escape_markdown(f"deposit_free: {reference}") in headline
+    assert escape_markdown(f"deposit free: {reference.replace('_', ' ')}") in headline
     titles = [t for spec in _specs(at) for t in _titles(spec)]
     assert "Tier (score threshold)" in titles and "Score under audit (points)" in titles
     assert not [t for t in titles if "_" in t]
@@ -154,8 +157,8 @@ def test_charts_use_labels_units_and_hide_small_groups(proxy_run) -> None:
     ratios = impact_ratios(proxy_run, "ethnicity", k=int(counts.min()) + 1)
     spec = tier_access_chart(ratios, tiers).to_dict()
     bars, whiskers = spec["layer"]
-    assert bars["encoding"]["y"]["title"] == "People reaching the tier (%, 95% interval)"
-    assert (whiskers["encoding"]["y"]["field"], whiskers["encoding"]["y2"]["field"]) == (
+    assert bars["encoding"]["x"]["title"] == ["People reaching the tier", "(%, 95% interval)"]
+    assert (whiskers["encoding"]["x"]["field"], whiskers["encoding"]["x2"]["field"]) == (
         "share_lower", "share_upper")
     shown = {row["group"] for row in spec["datasets"][spec["data"]["name"]]}
     assert counts.idxmin().replace("_", " ") not in shown and "majority" in shown

@@ -138,7 +138,7 @@ def test_lessons_page(social_path, social_run, marketed_run, runs_dir) -> None:
     assert len(shown) == 5 and not _charts(at)
     for expander, lesson in zip(shown, expected, strict=True):
         assert expander.markdown[0].value == escape_markdown(lesson.answer)
-    assert [h.value for h in at.subheader][:5] == [
+    assert [h.value for h in at.header][:5] == [
         f"{i}. {escape_markdown(lesson.title)}" for i, lesson in enumerate(expected, 1)]
     at.button(key="lessons_recourse").click().run()
     assert not at.exception
@@ -167,7 +167,7 @@ def test_lessons_on_own_model(own_run_path) -> None:
     assert not at.exception
     # an imported run has no synthetic world to ask the lessons' questions about
     assert any("lessons are written for the synthetic scenarios" in i.value for i in at.info)
-    assert not at.subheader
+    assert not at.header
 
 
 # Chart builders, tested through their Vega-Lite specs.
@@ -194,13 +194,14 @@ def test_fidelity_charts(social_run) -> None:
     assert colour["domain"] == ["tracks the rule", "under-states the rule", "disagrees"]
     assert len(set(colour["range"])) == 3  # one colour per verdict
     assert set(report.terms["verdict"]) <= set(colour["domain"])
-    assert spec["title"].endswith("?")
+    assert " ".join(spec["title"]["text"]).endswith("?")
     points = fidelity_points(social_run, "payment_history", max_points=400)
     spec = charts.fidelity_scatter(points, "Bills paid on time", 0.99, 2_000).to_dict()
     dots = _spec_layers(spec)[0]
     assert "(points" in dots["encoding"]["x"]["title"]
     assert "(points)" in dots["encoding"]["y"]["title"]
-    assert "400 of 2,000 people" in spec["title"] and spec["title"].startswith("Does SHAP")
+    assert "400 of 2,000 people" in " ".join(spec["title"]["subtitle"])
+    assert spec["title"]["text"][0].startswith("Does SHAP")
     assert sum(len(rows) for rows in spec["datasets"].values()) == 400 + 2
 
 
@@ -249,4 +250,4 @@ def test_person_page_shows_recourse(social_path, social_run, runs_dir) -> None:
     found = find_recourse(social_run, 42)
     shown = at.success if found.reachable else at.warning
     assert escape_markdown(found.text) in [s.value for s in shown]
-    assert any(h.value.startswith("What could this person change") for h in at.subheader)
+    assert any(h.value.startswith("What could this person change") for h in at.header)

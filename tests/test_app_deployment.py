@@ -114,7 +114,7 @@ def test_teacher_mode_opens_with_the_right_passphrase_only(deployed) -> None:
     assert not at.toggle(key="teacher_toggle").disabled
     at.toggle(key="teacher_toggle").set_value(True).run()
     assert not at.exception
-    assert at.subheader[0].value == "The hidden rules, in plain words"
+    assert at.header[0].value == "The hidden rules, in plain words"
     at.switch_page("views/lessons.py")
     at.run()
     assert len([e for e in at.expander if e.label == "Show the answer"]) == 5
@@ -122,7 +122,7 @@ def test_teacher_mode_opens_with_the_right_passphrase_only(deployed) -> None:
 
 def test_students_see_questions_not_answers(deployed) -> None:
     at = _page("lessons")
-    assert [s.value for s in at.subheader][:1] == ["1. The most penalised group"]
+    assert [s.value for s in at.header][:1] == ["1. The most penalised group"]
     assert not [e for e in at.expander if e.label == "Show the answer"]
     assert not [b for b in at.button if b.key == "lessons_recourse"]
     assert any("answers open in Teacher mode" in i.value for i in at.info)

@@ -62,7 +62,16 @@ def social(social_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 def test_overview(social: AppTest, social_run) -> None:
     assert social.title[0].value == "What does this score decide, and how is it spread?"
-    assert len(_charts(social)) == 2
+    charts = _charts(social)
+    assert len(charts) == 3
+    # it leads with who is penalised: the sentence, then its chart, before the spread
+    from sesame_audit.model.audit.headline import penalty_of, penalty_sentence
+
+    sentence = penalty_sentence(penalty_of(social_run), social_run.roles,
+                                social_run.roles.labels)
+    assert social.markdown[0].value == f"**{escape_markdown(sentence)}**"
+    assert charts[0]["description"].startswith(sentence)
+    assert charts[1]["title"]["text"] == ["How are scores spread?"]
     metrics = {m.label: m.value for m in social.metric}
     assert metrics["People"] == f"{len(social_run.people):,}"
     assert metrics["Model accuracy (held-out R²)"] == f"{social_run.manifest['metrics']['r2']:.3f}"
@@ -150,7 +159,7 @@ def test_about(social: AppTest) -> None:
     assert at.title[0].value == "What is this score, and what can this audit tell you?"
     assert len(at.dataframe) == 1
     text = " ".join(m.value for m in at.markdown)
-    assert "cannot tell you" in " ".join(s.value for s in at.subheader)
+    assert "cannot tell you" in " ".join(s.value for s in at.header)
     assert "speculated" in " ".join(c.value for c in at.caption).lower()
     assert "social-credit" in text
 
@@ -197,8 +206,8 @@ def test_a_run_without_synthetic_extras(social_run, tmp_path: Path,
     at = _app("imported")
     at.run()
     assert not at.exception, at.exception
-    assert len(_charts(at)) == 2
-    assert not any("pillars" in s.value for s in at.subheader)
+    assert len(_charts(at)) == 3  # who is penalised, the spread, the tiers
+    assert not any("pillars" in s.value for s in at.header)
     for page, charts in (("person", 1), ("drivers", 4)):
         _open(at, page)
         assert len(_charts(at)) == charts

@@ -1,7 +1,8 @@
 """Real-browser test: Debian's Chromium against `streamlit run`, every page of the app.
 
 Pages are found through the sidebar navigation, so pages added to ``app/main.py`` later are
-covered too. Screenshots go to ``tests/artifacts/``.
+covered too. Every page is checked with axe-core (no serious or critical violation) and
+screenshotted at a desktop width and a phone width, into ``tests/artifacts/``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 STARTUP_S = 90
-STEP_MS = 60_000
+STEP_MS = 180_000
+DESKTOP = {"width": 1440, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+GRAVE = ("serious", "critical")
 
 
 def _free_port() -> int:
@@ -84,18 +88,34 @@ def server(runs_dir: Path, social_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(server: str) -> Iterator[object]:
-    """A Chromium page on the app."""
+def browser(server: str) -> Iterator[object]:
+    """Debian's Chromium, driven by Playwright."""
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-        tab.set_default_timeout(STEP_MS)
-        tab.goto(server)
-        tab.wait_for_selector("[data-testid=stMain] h1", timeout=STARTUP_S * 1000)
-        yield tab
-        browser.close()
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def _open(browser: object, server: str, viewport: dict[str, int]) -> object:
+    """A tab on the app at ``viewport``, collecting the browser console's warnings."""
+    tab = browser.new_page(viewport=viewport)
+    tab.set_default_timeout(STEP_MS)
+    tab.console_warnings = []
+    tab.on("console", lambda message: tab.console_warnings.append(message.text)
+           if message.type in ("warning", "error") else None)
+    tab.goto(server)
+    tab.wait_for_selector("[data-testid=stMain] h1", timeout=STARTUP_S * 1000)
+    return tab
+
+
+@pytest.fixture(scope="module")
+def page(browser: object, server: str) -> Iterator[object]:
+    """A desktop-sized Chromium page on the app."""
+    tab = _open(browser, server, DESKTOP)
+    yield tab
+    tab.close()
 
 
 def _settle(tab: object) -> None:
@@ -132,7 +152,23 @@ def _shot(tab: object, name: str) -> None:
     tab.set_viewport_size(size)
 
 
-def test_every_page_renders(page: object) -> None:
+def _grave_violations(tab: object) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(tab).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['help']}; e.g. "
+            f"{v['nodes'][0]['target']} {v['nodes'][0].get('failureSummary', '')[:200]}"
+            for v in found if v["impact"] in GRAVE]
+
+
+def _chart_labels(tab: object) -> list[str | None]:
+    """The accessible name of every drawn chart (Vega puts it on the chart's container)."""
+    views = tab.locator("[data-testid=stVegaLiteChart]")
+    return [views.nth(i).get_attribute("aria-label") for i in range(views.count())]
+
+
+def test_every_page_renders(page: object, browser: object, server: str) -> None:
     page.wait_for_selector("[data-testid=stSidebarNav] a")
     links = page.locator("[data-testid=stSidebarNav] a")
     names = _nav_names(page)
@@ -140,6 +176,8 @@ def test_every_page_renders(page: object) -> None:
     declared = re.findall(r'st\.Page\([^)]*\btitle="([^"]+)"', main)
     assert {"overview", "person", "drivers", "about"} <= {d.lower() for d in declared}
     assert [n.lower() for n in names] == [d.lower() for d in declared]
+    addresses = [links.nth(i).get_attribute("href") for i in range(len(names))]
+    problems = []
     for i, name in enumerate(names):
         links.nth(i).click()
         _settle(page)
@@ -150,6 +188,25 @@ def test_every_page_renders(page: object) -> None:
             charts = page.locator("[data-testid=stVegaLiteChart]")
             assert charts.count() >= 1, f"{name}: no chart"
             assert charts.first.locator("canvas, svg").count() >= 1, f"{name}: chart not drawn"
+        problems += [f"{name}: {v}" for v in _grave_violations(page)]
+        problems += [f"{name}: a chart is labelled {label!r}" for label in _chart_labels(page)
+                     if not label or label == "Vega visualization"]
+    phone = _open(browser, server, PHONE)
+    try:
+        for name, address in zip(names, addresses, strict=True):
+            phone.goto(address)
+            phone.wait_for_selector("[data-testid=stMain] h1", timeout=STARTUP_S * 1000)
+            _settle(phone)
+            _no_exception(phone, f"{name} (phone)")
+            wide = phone.evaluate("document.querySelector('[data-testid=stMain]').scrollWidth")
+            if wide > PHONE["width"]:
+                problems.append(f"{name}: the page is {wide} px wide on a phone")
+            _shot(phone, f"phone-{name.lower().replace(' ', '-')}")
+        warnings = page.console_warnings + phone.console_warnings
+    finally:
+        phone.close()
+    problems += [f"console: {w}" for w in warnings if "Dropping" in w]
+    assert not problems, "\n".join(problems)
 
 
 def _nav_names(tab: object) -> list[str]:

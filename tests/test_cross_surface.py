@@ -91,13 +91,16 @@ def test_model_error_against_hidden_rules_is_one_figure(proxy_run: Run) -> None:
 
 def test_special_category_share_agrees(proxy_run: Run, surfaces: dict) -> None:
     drivers = _page(proxy_run, "drivers")
-    tables = [t.value for t in drivers.dataframe if "n_features" in t.value.columns]
+    # the numbers under the privacy chart, titled as its tooltips
+    tables = [t.value for t in drivers.dataframe
+              if {"Privacy category", "Features"} <= set(t.value.columns)]
     assert tables, "Drivers shows its privacy numbers"
-    shown = tables[0].set_index("privacy")
+    shown = tables[0].set_index("Privacy category")
     assert "special category" in shown.index
     share_column = next(c for c in shown.columns if "share" in str(c).lower())
     cell = shown.loc["special category", share_column]
-    share = float(str(cell).rstrip("%")) / (100 if str(cell).endswith("%") else 1)
+    percent = str(cell).endswith("%") or "(%)" in str(share_column)
+    share = float(str(cell).rstrip("%")) / (100 if percent else 1)
     assert f"carry {share:.1%} of the score's movement" in surfaces["html"]
 
 

@@ -115,8 +115,9 @@ def test_html_has_every_section_offline_and_escaped(imported) -> None:
     text = " ".join(page.text)
     assert "Generated 2026-01-02 03:04 UTC" in text
     assert "2 group-by-tier comparison(s) clearly fail the four-fifths rule" in text
-    assert ("interval): sex = female (120 people, 33 reaching) reaches tier at_least_600 at "
-            "0.55 times the rate of male (95% interval 0.41 to 0.72)") in text
+    assert (f"interval): {run.roles.label('sex')} = female (120 people, 33 reaching) reaches "
+            "tier at least 600 at 0.55 times the rate of male (95% interval 0.41 to 0.72)"
+            ) in text
     assert "1 more comparison(s) fall under 0.8" in text
     assert "0.55 [0.41, 0.72], 33/120" in text and "0.74 [0.52, 1.04], 44/100" in text
     assert "Direct use: the model reads sex, which is the sensitive attribute sex" in text
@@ -150,14 +151,15 @@ def test_control_characters_in_group_names_do_not_abort_the_pdf(imported, tmp_pa
     assert done.returncode == 0, done.stderr[-2000:]
     html = (tmp_path / "hostile.html").read_text()
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", html)
-    assert "female[31m (120 people, 33 reaching) reaches tier at_least_600" in html
+    assert "female[31m (120 people, 33 reaching) reaches tier at least 600" in html
     assert (tmp_path / "hostile.pdf").read_bytes()[:5] == b"%PDF-"
 def test_the_largest_gap_is_the_surest_not_the_rarest(imported) -> None:
     _, run, _ = imported
     findings = findings_for(run)
     findings["flags"][0]["high"] = 0.795  # 0.55, but from few people: a wide interval
     summary = " ".join(report_context(run, findings)["summary"])
-    assert "sex = female (120 people, 60 reaching) reaches tier at_least_500 at 0.71" in summary
+    assert (f"{run.roles.label('sex')} = female (120 people, 60 reaching) reaches tier "
+            "at least 500 at 0.71") in summary
 
 
 def test_no_person_row_appears(imported) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sesame_audit.app.glossary import show_glossary
 from sesame_audit.app.run_banner import identity_of
 from sesame_audit.app.state import select_run
 from sesame_audit.datasets.policy import PRESETS, load_policy
@@ -27,14 +28,14 @@ if synthetic:
         "explains every score with **SHAP**: how many points each piece of data added or "
         "removed.")
 
-    st.subheader("What press reports say reaching a score gives")
+    st.header("What press reports say reaching a score gives")
     st.dataframe([{"From (points)": t.min_score, "Tier": t.name.replace("_", " "),
                    "Gives": t.perk, "Claim": t.status, "Source": t.note} for t in TIERS],
                  hide_index=True, width="stretch")
     st.caption(f"Reported: described as operating. Speculated: claimed, never confirmed. "
                f"{RESTRICTED_NOTE}")
 
-    st.subheader("The scenarios: three sets of hidden rules")
+    st.header("The scenarios: three sets of hidden rules")
     for name in PRESETS:
         policy = load_policy(name)
         st.markdown(f"**{escape_markdown(policy.title)}** (`{name}`): "
@@ -47,7 +48,7 @@ else:
         "score treats unfairly. The run shown now is **your own model**, imported with its "
         "table: its score, thresholds and groups are yours, and no hidden rules are known.")
 
-st.subheader("What this tool cannot tell you")
+st.header("What this tool cannot tell you")
 st.markdown(
     ("- **How the real score works.** The rules here are written from press reports; the "
      "population is synthetic. The findings show what such rules *would* do.\n"
@@ -63,7 +64,7 @@ st.markdown(
     "sidebar) are never shown, nor any that could be recomputed from the totals shown, to "
     "protect them and because their numbers would be noise.")
 
-st.subheader("Auditing a score no one can see: data donations")
+st.header("Auditing a score no one can see: data donations")
 st.markdown(
     "Outside a simulation nobody gets the operator's model. People can request their own "
     "record under data-protection law and donate it; the **Audit from donations** page "
@@ -77,3 +78,5 @@ st.markdown(
     "are, so rare groups and rare inputs stay uncertain; a self-reported attribute left "
     "blank removes the donor from that comparison; and a stand-in explains the score as "
     "the donations show it, not the operator's actual computation.")
+
+show_glossary()

@@ -7,7 +7,10 @@ import streamlit as st
 from sesame_audit.app import disclosure_charts as charts
 from sesame_audit.app import state
 from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.glossary import explain
+from sesame_audit.app.run_banner import show_chart
 from sesame_audit.model.audit.disclosure import view_label
+from sesame_audit.model.core.units import unit_label
 
 st.title("What does a score shown in public give away?")
 run = state.select_run()
@@ -24,7 +27,7 @@ top = frame[frame["view"] == view_label("score")].sort_values("auc").iloc[-1]
 st.text(f"Seeing only a person's score, an onlooker guesses their {top['attribute'].lower()} "
         f"with an AUC of {top['auc']:.2f} (95% interval {top['low']:.2f}-{top['high']:.2f}; "
         f"0.5 is a coin toss, 1 a sure guess), from {int(top['n']):,} people.")
-st.altair_chart(charts.disclosure_chart(frame))
+show_chart(run, charts.disclosure_chart(frame))
 st.caption("AUC: the chance that the onlooker, shown one member of a group and one "
            "non-member, ranks the member higher. A badge shows less than the score, "
            "so it usually gives away less.")
@@ -32,19 +35,20 @@ table_expander(run.roles.labels, frame)
 
 attributes = list(found)
 attribute = st.selectbox("Who shows each score?", attributes, format_func=name,
+                         help=explain("AUC"),
                          key="disclosure_attribute")
 bands = state.disclosure_bands(run, run.key, attribute, k)
-st.altair_chart(charts.band_chart(bands, name(attribute)))
+show_chart(run, charts.band_chart(bands, name(attribute), unit_label(run.roles)))
 st.caption(f"Groups with fewer than {k} people in a band are left out, and so is any cell "
            "that would let them be recomputed.")
 table_expander(run.roles.labels, bands)
 
-st.subheader("What the score tells about inputs a person may keep private")
+st.header("What the score tells about inputs a person may keep private")
 inputs = state.disclosure_inputs(run, run.key)
 if inputs.empty:
     st.info("This run has no numeric input to compare with the score.")
 else:
-    st.altair_chart(charts.narrowing_chart(inputs))
+    show_chart(run, charts.narrowing_chart(inputs))
     st.caption(f"From the run's fixed sample of {int(inputs['n'].max()):,} people: the share "
                "of an input's variation that the score's ten bands explain (0% = the score "
                "says nothing of it).")

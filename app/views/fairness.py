@@ -6,8 +6,10 @@ import streamlit as st
 
 from sesame_audit.app.audit_charts import distribution_chart, impact_heatmap, tier_access_chart
 from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.glossary import explain, glossary_link
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.state import audit_k, fairness_tables, select_run
+from sesame_audit.app.story import show_fairness_lead
 from sesame_audit.model.audit.fairness import four_fifths_headline
 from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.core.units import format_threshold
@@ -21,15 +23,18 @@ if run is not None:
         st.info("This run has no sensitive attribute to compare groups by.")
         st.stop()
     name = run.roles.label
-    first = st.selectbox("Compare groups by", options, format_func=name, key="fair_attribute")
+    first = st.selectbox("Compare groups by", options, format_func=name, key="fair_attribute",
+                         help=explain("impact ratio"))
     second = st.selectbox("…crossed with (intersection)", ["", *[o for o in options
                                                                  if o != first]],
                           format_func=lambda c: name(c) if c else "nothing",
-                          key="fair_second")
+                          key="fair_second", help=explain("four-fifths rule"))
     attribute = (first, second) if second else first
     result = fairness_tables(run, run.key, attribute, k)
     tiers = [(t.name, t.min_score, format_threshold(t.min_score, run.roles))
              for t in run.roles.tiers]
+    show_fairness_lead(run, result["ratios"])
+    glossary_link()
     st.markdown(escape_markdown(four_fifths_headline(result["ratios"])))
     st.caption(escape_markdown(result["note"]))
     if result["table"]["suppressed"].all():
@@ -37,16 +42,16 @@ if run is not None:
                    "there is nothing to show. Lower the smallest group shown.")
         st.stop()
     show_chart(run, tier_access_chart(result["ratios"], tiers))
-    st.caption("Compare bar heights within a tier; black whiskers are 95% intervals. A "
-               "bar outlined in orange reaches the tier clearly less than four fifths as "
-               "often as the reference group; a dashed outline, under four fifths but with "
-               "too few people to be sure.")
+    st.caption("Compare bar lengths within a tier; black whiskers are 95% intervals. A bar "
+               "outlined in black reaches the tier clearly less than four fifths as often as "
+               "the reference group; a dashed outline, under four fifths but with too few "
+               "people to be sure.")
     show_chart(run, impact_heatmap(result["ratios"], tiers))
     st.caption("Each cell divides a group's share by the reference group's share; '!' marks "
                "a ratio whose whole 95% interval lies under 0.8, '?' one under 0.8 whose "
                "interval reaches 0.8.")
     show_chart(run, distribution_chart(result["distribution"], tiers, roles=run.roles))
-    st.caption("Where a group's curve sits left of the dashed tier lines, fewer of its people "
-               "get the perks.")
+    st.caption("Each row is a group; where its dark cells sit left of the dashed tier lines, "
+               "fewer of its people get the perks.")
     table_expander(run.roles.labels, result["ratios"], result["table"], result["parity"],
                    tiers=tiers)

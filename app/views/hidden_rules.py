@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import course_charts as charts
+from sesame_audit.app.glossary import explain
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.state import fidelity_of, select_run
 from sesame_audit.app.teacher import HOW_TO_REVEAL, teacher_mode
@@ -33,7 +34,7 @@ except NoHiddenRules as exc:
                "(`sesame-audit build --policy social-credit`).")
     st.stop()
 
-st.subheader("The hidden rules, in plain words")
+st.header("The hidden rules, in plain words")
 st.markdown("\n".join(f"- {escape_markdown(r.text)}" + ("" if r.enabled else " (switched off)")
                       + (f": *{escape_markdown(r.why)}*" if r.why else "") for r in rules))
 
@@ -43,7 +44,8 @@ cols[0].metric("Rules the explanations track in full",
                f"{int(terms['agrees'].sum())} of {len(terms)}",
                help="Correlation with the rule's true contribution of at least 0.95 and at "
                     "least 90% of its size.")
-cols[1].metric("SHAP on inputs no rule reads", f"{report.unread_share:.1%}")
+cols[1].metric("SHAP on inputs no rule reads", f"{report.unread_share:.1%}",
+               help=explain("SHAP"))
 cols[2].metric("Model error vs hidden score", f"{report.mae_hidden_points:.1f} points",
                help="Mean absolute gap on the held-out people, as on Overview. The published "
                     f"score adds noise of {report.noise_sd_points:g} points.")
@@ -58,7 +60,7 @@ if len(understated):
                + "; ".join(f"{escape_markdown(r.label)} ({r.slope:.0%} of it)"
                            for r in understated.itertuples())
                + ". The rule-by-rule numbers below say why for each.")
-show_chart(run, charts.fidelity_bars(terms), width="stretch")
+show_chart(run, charts.fidelity_bars(terms))
 st.caption("A bar near 1 means the SHAP values of that feature move exactly with the rule's "
            "true contribution; the dashed line marks 0.95.")
 with st.expander("The numbers, rule by rule"):
@@ -69,8 +71,7 @@ labels = dict(zip(terms["label"], terms["feature"], strict=True))
 chosen = st.selectbox("Rule to inspect", list(labels), key="fidelity_rule")
 row = terms[terms["label"] == chosen].iloc[0]
 points = fidelity_points(run, labels[chosen])
-show_chart(run, charts.fidelity_scatter(points, chosen, row["pearson"], report.n),
-           width="stretch")
+show_chart(run, charts.fidelity_scatter(points, chosen, row["pearson"], report.n))
 st.caption(f"Each dot is a person; on the dashed diagonal SHAP equals the truth. "
            f"{escape_markdown(row['diagnosis'])}")
 with st.expander("The numbers for this rule"):

@@ -16,6 +16,8 @@ from sesame_audit.model.course.lessons import (
     paired_run_path,
     recourse_gap,
 )
+from sesame_audit.model.course.worksheet import worksheet_pdf
+from sesame_audit.model.runs.identity import identity_line
 
 st.title("What can a class find out about this score?")
 run = select_run()
@@ -61,23 +63,36 @@ if paired is not None and other is None:
                 st.stop()
         st.rerun()
 
+
+def worksheet_button(number: int, title: str, question: str, hint: str) -> None:
+    """A download of the lesson's printable worksheet, made only when it is clicked."""
+    line = identity_line(identity_of(run))
+    st.download_button(
+        "Printable worksheet (PDF)", lambda: worksheet_pdf(number, title, question, hint, line),
+        file_name=f"worksheet-{run.path.name}-lesson-{number}.pdf", mime="application/pdf",
+        key=f"lessons_worksheet_{number}", on_click="ignore")
+
+
 k = audit_k()
 steps = lessons_of(run, run.key, other, other.key if other is not None else "", k)
 for number, lesson in enumerate(steps, start=1):
-    st.subheader(f"{number}. {escape_markdown(lesson.title)}")
+    st.header(f"{number}. {escape_markdown(lesson.title)}")
     st.markdown(escape_markdown(lesson.question))
     st.caption(f"Where to look: {escape_markdown(lesson.hint)}")
+    worksheet_button(number, lesson.title, lesson.question, lesson.hint)
     if answers:
         with st.expander("Show the answer"):
             (st.markdown if lesson.available else st.warning)(escape_markdown(lesson.answer))
 
-st.subheader("6. Who can do nothing?")
+st.header("6. Who can do nothing?")
 attribute = str(steps[0].figures.get("attribute", run.roles.sensitive[0]))
-grouping = escape_markdown(run.roles.label(attribute).lower())
-st.markdown(f"Among the people below a tier, who can reach it by changing only what they "
+grouping = run.roles.label(attribute).lower()
+question = (f"Among the people below a tier, who can reach it by changing only what they "
             f"control, and does it depend on {grouping}?")
-st.caption("Where to look: the Recourse page. The search takes a while: "
-           f"{RECOURSE_SAMPLE} people are sampled.")
+hint = f"the Recourse page. The search takes a while: {RECOURSE_SAMPLE} people are sampled."
+st.markdown(escape_markdown(question))
+st.caption(f"Where to look: {escape_markdown(hint)}")
+worksheet_button(6, "Who can do nothing?", question, hint)
 if answers and st.button("Work out the answer", key="lessons_recourse"):
     found = recourse_of(run, run.key, RECOURSE_SAMPLE)
     lesson = recourse_gap(run, attribute, found=found, k=k)

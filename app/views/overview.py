@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import charts, state
+from sesame_audit.app.glossary import explain, glossary_link
 from sesame_audit.app.run_banner import identity_of, show_chart
+from sesame_audit.app.story import show_penalty
 from sesame_audit.datasets.dictionary import PILLARS
 from sesame_audit.model.core import units
 from sesame_audit.model.core.safe_text import escape_markdown
@@ -19,6 +21,10 @@ if run is None:
 
 roles = run.roles
 synthetic = identity_of(run)["synthetic"]
+k = state.audit_k()
+show_penalty(run, k)
+glossary_link()
+st.header("How the score is spread")
 histogram, tiers, below = state.score_spread(run.key, run)
 fit = accuracy(run)
 cols = st.columns(4)
@@ -30,7 +36,7 @@ if "r2" in fit:
                    help="How much of the recorded score's variation the model reproduces "
                         + ("on people it was not trained on" if measured.startswith("held")
                            else "on the audited table, which may include the people it was "
-                                "trained on") + " (1 = all of it).")
+                                "trained on") + ". " + explain("R²"))
     cols[3].metric("Typical error", units.format_change(fit["mae_points"], roles, signed=False),
                    help="Mean absolute gap between the model's score and the recorded one.")
 if "accuracy" in fit:
@@ -40,7 +46,7 @@ if "accuracy" in fit:
     if "auc" in fit:
         cols[3].metric("Ranking quality (AUC)", f"{fit['auc']:.3f}",
                        help="Chance that a person with the scored outcome ranks above one "
-                            "without it (0.5 = a coin toss, 1 = always).")
+                            "without it. " + explain("AUC"))
     extra = [f"recorded outcome rate {fit['positive_rate']:.1%}"] if "positive_rate" in fit \
         else []
     extra += [f"Brier score {fit['brier']:.3f}"] if "brier" in fit else []
@@ -53,33 +59,28 @@ if "r2_hidden" in fit:
 if not fit:
     st.caption("No accuracy was measured: the run has no recorded outcome to compare with.")
 
-show_chart(run, charts.score_histogram_chart(histogram, tiers, roles=roles), width="stretch")
+show_chart(run, charts.score_histogram_chart(histogram, tiers, roles=roles))
 width = float(histogram["end"].iloc[0] - histogram["start"].iloc[0]) if len(histogram) else 0.0
 st.caption(f"Each bar counts people in a band of "
            f"{units.format_change(width, roles, signed=False)} of the score under audit; "
            "dashed lines mark where a tier starts.")
-with st.expander("Numbers: people per score band"):
-    st.dataframe(histogram, hide_index=True, width="stretch")
 
-show_chart(run, charts.tier_chart(tiers, roles=roles), width="stretch")
+show_chart(run, charts.tier_chart(tiers, roles=roles))
 if synthetic:
     st.caption("Look at how quickly the share of people falls for the perks press reports "
                "describe (blue) and the ones they only speculate about (orange).")
 else:
     st.caption("The share of people whose score reaches each threshold.")
 if below["threshold"] is not None:
-    k = state.audit_k()
     people = count_text(below["people"], k=k)
     share = f" ({below['share']:.0%})" if people == f"{below['people']:,}" else ""
     st.warning(f"{people[:1].upper()}{people[1:]} people{share} score below "
                f"{units.format_threshold(below['threshold'], roles)}. "
                f"{escape_markdown(below['note'])}")
-with st.expander("Numbers: tiers"):
-    st.dataframe(tiers, hide_index=True, width="stretch")
 
 used = set(roles.pillars.values())
 pillars = [p for p in PILLARS if p in used] + sorted(used - set(PILLARS))
 if pillars and synthetic:
-    st.subheader("What the score is said to read: five pillars")
+    st.header("What the score is said to read: five pillars")
     for pillar in pillars:
         st.markdown(f"- **{escape_markdown(pillar.capitalize())}**: {PILLARS.get(pillar, '')}")

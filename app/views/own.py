@@ -83,7 +83,7 @@ else:
         else:
             guess = suggest_roles(table)
             columns = [str(c) for c in table.columns]
-            st.subheader("Column roles (suggested from names and types: check them)")
+            st.header("Column roles (suggested from names and types: check them)")
             left, right = st.columns(2)
             ident = left.selectbox("Id column", [ROW_NUMBER, *columns], key="own_id",
                                    index=1 + columns.index(guess.id) if guess.id else 0)

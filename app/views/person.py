@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import charts, state
+from sesame_audit.app.glossary import explain
 from sesame_audit.app.person_picker import pick_person
-from sesame_audit.app.run_banner import identity_of, in_unit, show_chart
+from sesame_audit.app.run_banner import identity_of, show_chart
 from sesame_audit.app.what_if_panel import what_if_panel
 from sesame_audit.model.core import units
+from sesame_audit.model.core.roles import LOG_ODDS
 from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.person.explained import explain_person
 from sesame_audit.model.person.subject_access import (
@@ -35,6 +37,7 @@ except KeyError as exc:
 roles = run.roles
 cols = st.columns(3)
 cols[0].metric("Score", units.format_value(person.score, roles),
+               help=explain("log-odds" if roles.unit == LOG_ODDS else "SHAP"),
                delta=f"{units.format_change(person.score - person.base, roles)} vs average",
                delta_color="off")
 cols[1].metric("Tier reached", escape_markdown(person.tier.replace("_", " ")))
@@ -47,21 +50,18 @@ if person.next_tier is not None:
 
 steps = waterfall_data(person, roles)
 domain = charts.waterfall_domain(steps, pad=0.8 * units.band_width(roles))
-show_chart(run, charts.waterfall_chart(steps, roles=roles, domain=domain), width="stretch")
+show_chart(run, charts.waterfall_chart(steps, roles=roles, domain=domain))
 st.caption("Read from the top: the average score, then each feature's push up (blue) or "
            "down (red-orange), ending at this person's score.")
-with st.expander("Numbers: the waterfall"):
-    st.dataframe(in_unit(steps[["step", "points", "start", "end"]], roles), hide_index=True,
-                 width="stretch")
 
-st.subheader("Principal reasons")
+st.header("Principal reasons")
 for reason in person.reasons:
     st.markdown(f"- {escape_markdown(reason.text)}")
 if not person.reasons:
     st.markdown("No feature lowered this score by more than "
                 f"{units.format_change(units.smallest_reason(roles), roles, signed=False)}.")
 
-st.subheader("What could this person change to reach the next tier?")
+st.header("What could this person change to reach the next tier?")
 found = state.person_recourse(run, run.key, str(chosen))
 (st.success if found.plausible else st.warning)(escape_markdown(found.text))
 st.caption(("Only what a person can change is searched, never ethnicity, age, hukou, "
@@ -70,20 +70,22 @@ st.caption(("Only what a person can change is searched, never ethnicity, age, hu
             "Only the inputs the roles file lists as actionable are searched; ")
            + "each proposal is re-scored by the model. The Recourse page compares groups.")
 
-st.subheader("What the run holds about this person")
+st.header("What the run holds about this person")
 data = person_data(run, chosen)
 read = [run.roles.label(c) for c in run.roles.sensitive if c in run.roles.inputs]
 st.caption("Grouped by privacy category. Sensitive attributes are kept for the audit; "
            + ("the model does not read them, but it may read their proxies." if not read
               else "the model reads some of them directly (marked 'read by the model'); "
                    "the others it may read through their proxies."))
-st.dataframe(data[["privacy", "label", "value", "use"]], hide_index=True, width="stretch",
-             height=36 * (len(data) + 1))
+shown = data[["label", "use", "value", "privacy"]].rename(columns={
+    "label": "Data", "use": "Use", "value": "Value", "privacy": "Privacy category"})
+st.dataframe(shown, hide_index=True, width="stretch", height=36 * (len(data) + 1),
+             column_config={"Use": st.column_config.TextColumn(width="small")})
 
-st.subheader("What if some of this were different?")
+st.header("What if some of this were different?")
 what_if_panel(run, person)
 
-st.subheader("What this score tells others when it is shown")
+st.header("What this score tells others when it is shown")
 k = state.current_k()  # drawn in the sidebar by the person picker
 for sentence in state.shown_score_sentences(run, run.key, str(chosen), k):
     st.text(sentence)

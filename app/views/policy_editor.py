@@ -77,18 +77,16 @@ new = load_folder(built) if base == run.path.name else None
 if new is not None:
     runs = {f"Loaded ({run.path.name})": run, f"Edited ({new.path.name})": new}
     scores, drivers = compare.compare_scores(runs), compare.compare_drivers(runs)
-    show_chart(run, charts.score_distributions(scores), width="stretch")
+    show_chart(run, charts.score_distributions(scores))
     st.caption("Each line is the share of people in each 25-point band of the model's score.")
     attribute = st.selectbox("Group people by", run.roles.sensitive, key="edit_attribute",
                              format_func=run.roles.label)
-    tier = st.selectbox("Tier", run.roles.tier_names, index=2, key="edit_tier")
+    tier = st.selectbox("Tier", run.roles.tier_names, index=2, key="edit_tier",
+                        format_func=lambda t: t.replace("_", " "))
     k = audit_k()
     tiers = compare.compare_tiers(runs, attribute, k=k)
     show_chart(run, charts.tier_access(tiers, tier, run.roles.label(attribute)))
     st.caption("Bars side by side show each group's access to the tier under both rule sets; "
                f"groups under {k} people are hidden.")
-    show_chart(run, charts.drivers(drivers), width="stretch")
+    show_chart(run, charts.drivers(drivers))
     st.caption("How many points, on average, each feature moves a score under each rule set.")
-    with st.expander("The numbers"):
-        for frame in (scores, tiers, drivers):
-            st.dataframe(frame, hide_index=True)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sesame_audit.app import audit_charts as charts
+from sesame_audit.app import proxy_charts as charts
 from sesame_audit.app import state
+from sesame_audit.app.audit_charts import display_table
 from sesame_audit.app.audit_widgets import table_expander
+from sesame_audit.app.glossary import explain, glossary_link
 from sesame_audit.app.kept_results import keep, kept, latest
 from sesame_audit.app.run_banner import show_chart
+from sesame_audit.app.story import show_proxy_lead
 from sesame_audit.model.audit.proxies import direct_use_lines, unawareness_sentence
 from sesame_audit.model.core import units
 from sesame_audit.model.core.safe_text import escape_markdown
@@ -25,6 +28,8 @@ elif run is not None:
         """A column's label, escaped for Markdown."""
         return escape_markdown(name(column))
 
+    show_proxy_lead(run, k)
+    glossary_link()
     strength = state.proxy_strength_table(run, run.key)
     direct = state.direct_use_table(run, run.key)
     for line in direct_use_lines(direct.to_dict("records"), dict(labels), roles=roles):
@@ -34,9 +39,9 @@ elif run is not None:
                "(0.5 = no better than a coin toss, 1 = a perfect stand-in).")
     table_expander(labels, strength)
     attribute = st.selectbox("Sensitive attribute", sensitive, format_func=name,
-                             key="proxy_attribute")
+                             key="proxy_attribute", help=explain("unawareness"))
     threshold = st.slider("Strength that makes an input a proxy (AUC)", 0.55, 0.95, 0.7, 0.05,
-                          key="proxy_threshold")
+                          key="proxy_threshold", help=explain("AUC"))
     found = state.proxy_audit(run, run.key, attribute, threshold, k)
     points, gap = found["points"], found["gap"]
     if not points.proxies:
@@ -50,13 +55,12 @@ elif run is not None:
         st.markdown("**Unawareness test.** "
                     + escape_markdown(unawareness_sentence(gap, dict(labels), roles=roles)))
         show_chart(run, charts.gap_chart(gap.by_feature, labels, roles=roles))
-        st.caption("Long orange bars mean the gap comes through stand-ins for the attribute; "
-                   "long blue bars carry it too, though no single one predicts the "
-                   "attribute strongly.")
+        st.caption("Long coloured bars mean the gap comes through stand-ins for the attribute "
+                   "(each proxy keeps its colour from the chart above; grey: other inputs).")
         table_expander(labels, points.by_group, gap.by_feature)
     feature = st.selectbox("Flip test: give everyone the majority's value of", run.roles.inputs,
                            index=run.roles.inputs.index((points.proxies or run.roles.inputs)[0]),
-                           format_func=name, key="flip_feature")
+                           format_func=name, key="flip_feature", help=explain("flip test"))
     flipped = state.flip_result(run, run.key, feature, attribute, k)
     show_chart(run, charts.before_after_chart(
         flipped.by_group, value_title=f"Mean score ({units.unit_label(roles)})",
@@ -69,8 +73,8 @@ elif run is not None:
         keep(run.key, ("joint",), state.joint_strength_table(run, run.key))
     joint = kept(run.key, ("joint",))
     if joint is not None:
-        st.dataframe(charts.display_table(joint, labels), hide_index=True)
-    st.subheader("Is this data needed? Retrain without it")
+        st.dataframe(display_table(joint, labels), hide_index=True)
+    st.header("Is this data needed? Retrain without it")
     categories = sorted({run.roles.privacy.get(f, "") for f in run.roles.inputs} - {""})
     drop = st.multiselect("Leave out", [*categories, *run.roles.inputs], key="minimise_drop",
                           format_func=lambda c: f"all {c} data" if c in categories else name(c))
@@ -85,7 +89,7 @@ elif run is not None:
         (_, _, left_out), result = retrained
         st.caption("Retrained without " + escape_markdown(", ".join(
             f"all {c} data" if c in categories else name(c) for c in left_out)) + ".")
-        st.dataframe(charts.display_table(result.accuracy, labels), hide_index=True)
+        st.dataframe(display_table(result.accuracy, labels), hide_index=True)
         st.caption(f"Accuracy measured against {result.against}, on the same held-out "
                    "fifth of the people before and after.")
-        st.dataframe(charts.display_table(result.gaps, labels), hide_index=True)
+        st.dataframe(display_table(result.gaps, labels), hide_index=True)

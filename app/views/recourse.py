@@ -19,7 +19,7 @@ if not run.roles.actionable:
     st.warning("This run lists no input a person can change, so nobody has any recourse.")
     st.stop()
 
-st.subheader("One person")
+st.header("One person")
 ids = run.people[run.roles.id]
 person = st.number_input("Person", min_value=int(ids.min()), max_value=int(ids.max()),
                          value=int(ids.iloc[0]), step=1, key="recourse_person")
@@ -40,7 +40,7 @@ st.caption(("Only things a person can change are proposed; never ethnicity, age,
            + COST_IN_WORDS + f" A change past more than {LARGE_MOVE:.0%} of people is "
              "marked not plausible.")
 
-st.subheader("Every group")
+st.header("Every group")
 attribute = st.selectbox("Group people by", run.roles.sensitive, key="recourse_attribute",
                          format_func=run.roles.label)
 sample = st.number_input("People sampled", 50, 5_000, min(SAMPLE, run.n), 50,
@@ -55,8 +55,7 @@ if st.session_state.get("recourse_searched"):
         st.info(f"Every group of this sample is under {k} people (or would give one away) and "
                 "stays hidden: sample more.")
         st.stop()
-    show_chart(run, charts.recourse_burden(table, run.roles.label(attribute), roles=run.roles),
-               width="stretch")
+    show_chart(run, charts.recourse_burden(table, run.roles.label(attribute), roles=run.roles))
     st.caption(f"Of the people below each tier in a random sample of "
                f"{min(int(sample), run.n):,}, the share who could reach it by "
                f"changing only what they control; groups under {k} people are hidden.")

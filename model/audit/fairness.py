@@ -315,7 +315,8 @@ def four_fifths_headline(ratios: pd.DataFrame) -> str:
     clear = int((ratios["finding"] == CLEAR).sum())
     uncertain = int((ratios["finding"] == UNCERTAIN).sum())
     references = ratios.drop_duplicates("tier").set_index("tier")["reference"]
-    named = "; ".join(f"{tier}: {group}" for tier, group in references.items()
+    named = "; ".join(f"{tier.replace('_', ' ')}: {group.replace('_', ' ')}"
+                      for tier, group in references.items()
                       if isinstance(group, str))
     text = (f"{clear} group/tier pair(s) clearly fail the four-fifths rule: the group reaches "
             "the tier less than 80% as often as the reference group, with the whole 95% "

@@ -19,6 +19,7 @@ from sesame_audit.model.audit.fairness import (
     reference_size,
     tier_table_with_suppression,
 )
+from sesame_audit.model.audit.headline import most_penalised, penalty_sentence, plain
 from sesame_audit.model.audit.network import FRIENDS_FEATURE, friends_by_group
 from sesame_audit.model.audit.proxies import direct_use, direct_use_lines, proxy_strength
 from sesame_audit.model.core.jsonable import strict
@@ -84,7 +85,9 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
     Returns
     -------
     dict
-        JSON-ready: ``run`` (name), ``people``, ``k``, ``tiers`` (name -> threshold),
+        JSON-ready: ``run`` (name), ``people``, ``k``, ``headline`` (who the score
+        penalises most clearly, see :mod:`audit.headline`: ``sentence`` and, when a group
+        is penalised, its figures), ``tiers`` (name -> threshold),
         ``reference_min`` (fewest people of a reference group), ``references`` (attribute
         -> tier -> reference group, None when no group is large enough),
         ``impact_ratios`` (attribute or intersection of two, named ``a & b`` -> group ->
@@ -113,6 +116,7 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
     flags: list[dict[str, Any]] = []
     uncertain: list[dict[str, Any]] = []
     suppressed, may_be_hidden = 0, False
+    singles: list[pd.DataFrame] = []
     sensitive = [a for a in run.roles.sensitive if a in run.people.columns]
     for attribute in [*sensitive, *combinations(sensitive, 2)]:
         hidden = tier_table_with_suppression(run, attribute, k=k,
@@ -121,6 +125,8 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
         may_be_hidden = may_be_hidden or _hidden_flag(run, attribute, hidden.mask)
         name = attribute_name(attribute)
         long = impact_ratios(run, attribute, k=k, min_reference=min_reference)
+        if isinstance(attribute, str):
+            singles.append(long)
         ratios[name], references[name] = {}, {}
         for row in long.to_dict("records"):
             cell = _cell(row)
@@ -149,10 +155,16 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
     drivers = mean_abs_shap(run.explanation.values).sort_values(ascending=False)
     metrics = run.manifest.get("metrics", {})
     shown = disclosure_findings(run, k=k, bands=False)
+    thresholds = {t.name: t.min_score for t in run.roles.tiers}
+    penalty = most_penalised(pd.concat(singles, ignore_index=True), thresholds) if singles \
+        else None
+    headline = {"sentence": penalty_sentence(penalty, run.roles, run.roles.labels),
+                **(penalty.to_json() if penalty is not None else {})}
     return {
         "run": run.path.name,
         "people": len(run.people),
         "k": k,
+        "headline": headline,
         "tiers": {t.name: t.min_score for t in run.roles.tiers},
         "reference_min": reference_size(k, min_reference),
         "references": references,
@@ -174,10 +186,11 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
 
 
 def _flag_line(flag: dict[str, Any], name: Any) -> str:
+    attribute = " & ".join(name(a, a) for a in str(flag["attribute"]).split(" & "))
     return (f"  {flag['impact_ratio']:5.2f} [{flag['low']:.2f}, {flag['high']:.2f}]  "
-            f"{name(flag['attribute'], flag['attribute'])} = {flag['group']}, tier "
-            f"{flag['tier']} ({flag['reached']} of {flag['n']} people; reference "
-            f"{flag['reference']})")
+            f"{attribute} = {plain(flag['group'])}, tier {plain(flag['tier'])} "
+            f"({flag['reached']} of {flag['n']} people; reference "
+            f"{plain(flag['reference'])})")
 
 
 def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None,
@@ -201,6 +214,8 @@ def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None
     name = (labels or {}).get
     lines = [f"Audit of {findings['run']} ({findings['people']:,} people; groups under "
              f"{findings['k']} people hidden: {findings['suppressed_cells']})"]
+    if findings.get("headline"):
+        lines.append(f"Headline: {findings['headline']['sentence']}")
     accuracy = findings["accuracy"]
     if "r2" in accuracy:
         lines.append(f"  model: {r2_label(accuracy)} {accuracy['r2']:.3f}, "
@@ -227,8 +242,9 @@ def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None
     else:
         lines.append("Mean points from friends' scores, by group:")
         for attribute, groups in findings["friends"].items():
-            shown = ", ".join(f"{g} {c['points']:+.1f} [{c['low']:+.1f}, {c['high']:+.1f}]"
-                              if c["points"] is not None else f"{g} hidden"
+            shown = ", ".join(f"{plain(g)} {c['points']:+.1f} [{c['low']:+.1f}, "
+                              f"{c['high']:+.1f}]" if c["points"] is not None
+                              else f"{plain(g)} hidden"
                               for g, c in groups.items())
             lines.append(f"  {name(attribute, attribute)}: {shown}")
     lines += outcome_lines(findings.get("outcomes"), name)

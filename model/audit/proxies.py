@@ -596,9 +596,10 @@ def unawareness_sentence(gap: UnawarenessGap, label: dict[str, str] | None = Non
     interval = (f"{gap.gap_low:.0f} to {gap.gap_high:.0f}" if roles is None
                 else f"{amount(gap.gap_low)} to {amount(gap.gap_high)}")
     text = (f"{attribute} is {'an input' if gap.is_input else 'not an input'}, yet "
-            f"'{gap.favoured}' ({gap.n_favoured:,} people) score {amount(gap.gap)} "
-            f"(95% interval {interval}) above "
-            f"'{gap.disfavoured}' ({gap.n_disfavoured:,} people) on average.")
+            f"'{str(gap.favoured).replace('_', ' ')}' ({gap.n_favoured:,} people) score "
+            f"{amount(gap.gap)} (95% interval {interval}) above "
+            f"'{str(gap.disfavoured).replace('_', ' ')}' ({gap.n_disfavoured:,} people) on "
+            "average.")
     parts = []
     for row in gap.contributors().itertuples():
         strength = ("" if pd.isna(row.strength) else f", strength {row.strength:.2f}")

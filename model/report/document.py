@@ -13,25 +13,21 @@ with no network and no script; every data-derived string goes through Jinja2's a
 
 from __future__ import annotations
 
-import base64
 import json
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any, Literal
 
-import altair as alt
 import jinja2
 import numpy as np
 import pandas as pd
-import vl_convert as vlc
 
 from sesame_audit.model.audit.disclosure import view_label
 from sesame_audit.model.audit.fairness import (
     CLEAR,
-    FOUR_FIFTHS,
-    NO_FINDING,
     UNCERTAIN,
     four_fifths_finding,
 )
@@ -39,18 +35,18 @@ from sesame_audit.model.audit.findings import HIDDEN_FINDING
 from sesame_audit.model.audit.proxies import direct_use_lines
 from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.core.pdf import html_to_pdf
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.importing.cells import printable
 from sesame_audit.model.report.outcomes_section import outcomes_context
+from sesame_audit.model.report.report_charts import TOP_DRIVERS, readable, report_charts
 from sesame_audit.model.runs.identity import identity_line, run_identity
 from sesame_audit.model.runs.run import Run
 from sesame_audit.model.runs.stored import influence, r2_label
 
 TEMPLATE = "report.html.j2"  # Jinja2, autoescaped: data never becomes markup
 Format = Literal["html", "pdf", "json"]
-TOP_DRIVERS = 15
 TOP_PROXIES = 12
-_LABELS = alt.Axis(labelLimit=300)
 
 
 def _shown_number(value: Any, digits: int = 3) -> str:
@@ -74,49 +70,6 @@ def _drivers(run: Run, findings: dict[str, Any]) -> pd.DataFrame:
     }, columns=["feature", "label", "privacy", "mean_abs"])
 
 
-def _printable_spec(node: Any) -> Any:
-    """A chart spec with control characters removed from every text (vl-convert aborts)."""
-    if isinstance(node, str):
-        return printable(node)
-    if isinstance(node, dict):
-        return {_printable_spec(k): _printable_spec(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_printable_spec(v) for v in node]
-    return node
-
-
-def _svg(chart: alt.Chart) -> str:
-    svg = vlc.vegalite_to_svg(_printable_spec(chart.to_dict()))
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
-
-
-def _charts(drivers: pd.DataFrame, privacy: pd.DataFrame, lowest: pd.DataFrame,
-            unit: str) -> dict[str, str]:
-    top = drivers.head(TOP_DRIVERS)
-    charts = {
-        "drivers": _svg(alt.Chart(top).mark_bar(color="#3b6fb6").encode(
-            x=alt.X("mean_abs:Q", title=f"mean |SHAP| ({unit})"),
-            y=alt.Y("label:N", sort=None, title=None, axis=_LABELS)).properties(width=380)),
-        "privacy": _svg(alt.Chart(privacy).mark_bar(color="#7a5195").encode(
-            x=alt.X("share:Q", title="share of all movement", axis=alt.Axis(format="%")),
-            y=alt.Y("privacy:N", sort=None, title=None, axis=_LABELS)).properties(width=380)),
-        "fairness": "",
-    }
-    if len(lowest):
-        base = alt.Chart(lowest).encode(y=alt.Y("who:N", sort=None, title=None, axis=_LABELS))
-        bars = base.mark_bar().encode(
-            x=alt.X("ratio:Q", title="lowest impact ratio over tiers, with its 95% interval",
-                    scale=alt.Scale(domain=[0, 1.5], clamp=True)),
-            color=alt.Color("finding:N", legend=alt.Legend(title="four-fifths finding"),
-                            scale=alt.Scale(domain=[CLEAR, UNCERTAIN, NO_FINDING],
-                                            range=["#c0392b", "#e6a23c", "#7f8c8d"])))
-        whiskers = base.mark_rule(color="black").encode(x="low:Q", x2="high:Q")
-        rule = alt.Chart(pd.DataFrame({"x": [FOUR_FIFTHS]})).mark_rule(
-            strokeDash=[4, 3]).encode(x="x:Q")
-        charts["fairness"] = _svg((bars + whiskers + rule).properties(width=380))
-    return charts
-
-
 def _cell_text(cell: dict[str, Any]) -> str:
     """An impact ratio with its interval and people, e.g. ``0.62 [0.50, 0.77], 45/120``."""
     text = _shown_number(cell.get("ratio"), 2)
@@ -127,7 +80,9 @@ def _cell_text(cell: dict[str, Any]) -> str:
     return text
 
 
-def _fairness(findings: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]], pd.DataFrame]:
+def _fairness(findings: dict[str, Any], label: Callable[[str], str]
+              ) -> tuple[list[str], list[dict[str, Any]], pd.DataFrame]:
+    """Tiers, rows of the fairness table (labels, not ids) and each group's lowest ratio."""
     ratios = findings.get("impact_ratios") or {}
     tiers: list[str] = []
     for groups in ratios.values():
@@ -146,19 +101,20 @@ def _fairness(findings: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]
                 row_cells.append({"text": "suppressed" if hidden else _cell_text(cell),
                                   "flagged": finding == CLEAR,
                                   "uncertain": finding == UNCERTAIN})
-            rows.append({"attribute": attribute, "group": group, "cells": row_cells})
+            named = " & ".join(label(c) for c in attribute.split(" & "))
+            rows.append({"attribute": named, "group": readable(group), "cells": row_cells})
             shown = [(c["ratio"], c.get("low"), c.get("high")) for c in cells.values()
                      if c and c.get("ratio") is not None]
-            if shown:
+            if shown and " & " not in attribute:  # the chart: one attribute at a time
                 ratio, low, high = min(shown, key=lambda r: r[0])
                 finding = four_fifths_finding(
                     ratio, np.nan if high is None else high).item()
-                lowest.append({"who": f"{attribute}: {group}", "ratio": ratio,
+                lowest.append({"who": f"{named}: {readable(group)}", "ratio": ratio,
                                "low": np.nan if low is None else low,
                                "high": np.nan if high is None else high,
                                "finding": finding})
-    return tiers, rows, pd.DataFrame(lowest, columns=["who", "ratio", "low", "high",
-                                                      "finding"])
+    frame = pd.DataFrame(lowest, columns=["who", "ratio", "low", "high", "finding"])
+    return [readable(t) for t in tiers], rows, frame
 
 
 def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
@@ -186,10 +142,12 @@ def _summary(run: Run, findings: dict[str, Any], drivers: pd.DataFrame,
         lines.append(
             f"{len(flags)} group-by-tier comparison(s) clearly fail the four-fifths rule (the "
             f"whole 95% interval under 0.8). The largest gap (lowest upper end of the "
-            f"interval): {worst['attribute']} = "
-            f"{worst['group']} ({worst['n']:,} people, {worst['reached']:,} reaching) reaches "
-            f"tier {worst['tier']} at {worst['impact_ratio']:.2f} times the rate of "
-            f"{worst['reference']} (95% interval {worst['low']:.2f} to {worst['high']:.2f}).")
+            f"interval): "
+            f"{' & '.join(run.roles.label(a) for a in worst['attribute'].split(' & '))} = "
+            f"{readable(worst['group'])} ({worst['n']:,} people, {worst['reached']:,} "
+            f"reaching) reaches tier {readable(worst['tier'])} at "
+            f"{worst['impact_ratio']:.2f} times the rate of {readable(worst['reference'])} "
+            f"(95% interval {worst['low']:.2f} to {worst['high']:.2f}).")
     else:
         lines.append("No group-by-tier comparison clearly fails the four-fifths rule.")
     if uncertain:
@@ -252,8 +210,8 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
     Returns
     -------
     dict
-        Template context: ``what``, ``summary``, ``accuracy``, ``drivers``, ``privacy``,
-        ``tiers``, ``fairness``, ``flags`` (clear findings), ``uncertain``,
+        Template context: ``what``, ``headline``, ``summary``, ``accuracy``, ``drivers``,
+        ``privacy``, ``tiers``, ``fairness``, ``flags`` (clear findings), ``uncertain``,
         ``reference_min``, ``direct_use`` (sentences), ``proxies``, ``friends``,
         ``suppressed``, ``charts``, ``k``, ``explains``, ``disclosure``, ``outcomes``.
     """
@@ -263,7 +221,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
         f"the model's score ({run.roles.score_min:g}-{run.roles.score_max:g})")
     drivers = _drivers(run, findings)
     privacy = influence(run)[1]  # the Drivers page's table: one definition of the share
-    tiers, fairness, lowest = _fairness(findings)
+    tiers, fairness, lowest = _fairness(findings, run.roles.label)
     source = manifest.get("source", "synthetic")
     identity = run_identity(run)
     rows = [("run", run.path.name), ("source", source), ("people", f"{len(run.people):,}"),
@@ -292,6 +250,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
                  "generated": when, "tool_version": tool_version, "rows": rows,
                  "files": sorted(manifest.get("files", {}).items()),
                  "versions": sorted(manifest.get("versions", {}).items())},
+        "headline": (findings.get("headline") or {}).get("sentence", ""),
         "summary": _summary(run, findings, drivers, privacy, explains, k),
         "accuracy": [(key, _shown_number(value))
                      for key, value in manifest.get("metrics", {}).items()
@@ -312,7 +271,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
                                     key=lambda p: -p["strength"])[:TOP_PROXIES]],
         "friends": _friends(findings),
         "suppressed": int(findings.get("suppressed_cells") or 0),
-        "charts": _charts(drivers, privacy, lowest, units.change_label(run.roles)),
+        "charts": report_charts(drivers, privacy, lowest, units.change_label(run.roles)),
         "disclosure": _disclosure(run, findings), "outcomes": outcomes_context(findings),
     }
 
@@ -349,11 +308,7 @@ def render_pdf(html: str) -> bytes:
     bytes
         The PDF.
     """
-    import weasyprint
-    from weasyprint.urls import URLFetcher
-
-    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
+    return html_to_pdf(html)
 
 
 def report_json(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K) -> dict[str, Any]:

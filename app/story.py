@@ -1,0 +1,97 @@
+"""The plain sentences that open the Overview, Fairness and Proxies pages.
+
+Each is computed by :mod:`sesame_audit.model.audit.headline` (which ``sesame-audit audit``
+and the report call too), cached per run, and shown as text: never as Markdown.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from sesame_audit.app.headline_charts import penalty_chart
+from sesame_audit.app.run_banner import show_chart
+from sesame_audit.model.audit.headline import (
+    Penalty,
+    most_penalised,
+    penalty_of,
+    penalty_sentence,
+    proxy_sentence,
+)
+from sesame_audit.model.core.safe_text import escape_markdown
+from sesame_audit.model.runs.run import Run
+
+
+@st.cache_data(max_entries=16, show_spinner="Finding who the score penalises…")
+def _penalty(_run: Run, key: str, k: int) -> Penalty | None:
+    del key
+    return penalty_of(_run, k=k)
+
+
+@st.cache_data(max_entries=16, show_spinner="Following the gaps through the proxies…")
+def _proxy_story(_run: Run, key: str, k: int) -> str | None:
+    from sesame_audit.model.audit.proxies import proxy_strength, unawareness_gap
+
+    del key
+    strength = proxy_strength(_run)
+    gaps = [unawareness_gap(_run, a, k=k, strength=strength)
+            for a in _run.roles.sensitive if a in _run.columns]
+    gaps = [g for g in gaps if g.favoured is not None]
+    if not gaps:
+        return None
+    widest = max(gaps, key=lambda g: (abs(g.proxy_gap), abs(g.gap)))
+    return proxy_sentence(widest, _run.roles, _run.roles.labels)
+
+
+def _lead(sentence: str) -> None:
+    """The sentence in bold, escaped (it holds labels from the run)."""
+    st.markdown(f"**{escape_markdown(sentence)}**")
+
+
+def show_penalty(run: Run, k: int) -> None:
+    """Open the Overview: who the score penalises, in a sentence and a chart.
+
+    Parameters
+    ----------
+    run : Run
+        The run shown.
+    k : int
+        Smallest group size shown.
+    """
+    penalty = _penalty(run, run.key, k)
+    sentence = penalty_sentence(penalty, run.roles, run.roles.labels)
+    _lead(sentence)
+    if penalty is not None:
+        show_chart(run, penalty_chart(penalty, run.roles, run.roles.labels, sentence=sentence))
+        st.caption("Orange: the group the score penalises most clearly; blue: the reference "
+                   "group, the most favoured group with enough people; black lines: 95% "
+                   "intervals. The Fairness page compares every group at every tier.")
+
+
+def show_fairness_lead(run: Run, ratios: pd.DataFrame) -> None:
+    """Open the Fairness page with the most penalised group of the groups compared.
+
+    Parameters
+    ----------
+    run : Run
+        The run shown.
+    ratios : pandas.DataFrame
+        Output of :func:`audit.fairness.impact_ratios` for the groups compared.
+    """
+    penalty = most_penalised(ratios, {t.name: t.min_score for t in run.roles.tiers})
+    _lead(penalty_sentence(penalty, run.roles, run.roles.labels))
+
+
+def show_proxy_lead(run: Run, k: int) -> None:
+    """Open the Proxies page with the widest gap carried by stand-ins, in a sentence.
+
+    Parameters
+    ----------
+    run : Run
+        The run shown.
+    k : int
+        Smallest group size shown.
+    """
+    sentence = _proxy_story(run, run.key, k)
+    if sentence is not None:
+        _lead(sentence)
