@@ -10,6 +10,7 @@ bands and groups, whose totals are shown elsewhere).
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,9 @@ from sesame_audit.model.figures.intervals import wilson
 from sesame_audit.model.figures.suppress import DEFAULT_K, suppression
 from sesame_audit.model.runs import stored
 from sesame_audit.model.runs.run import Run
+
+_BANDS: weakref.WeakKeyDictionary[Run, dict[tuple[str, int], pd.DataFrame]] = (
+    weakref.WeakKeyDictionary())
 
 BAND_COLUMNS = ("band_start", "band_end", "group", "band_people", "people", "share", "low",
                 "high", "overall_share", "lift", "suppressed")
@@ -74,6 +78,13 @@ def band_table(run: Run, attribute: str, *, k: int = DEFAULT_K) -> pd.DataFrame:
     --------
     person_sentences : the same figures in words, for one person's band.
     """
+    kept = _BANDS.setdefault(run, {})
+    if (attribute, k) not in kept:  # the same for every person: computed once per run
+        kept[(attribute, k)] = _band_table(run, attribute, k)
+    return kept[(attribute, k)].copy()
+
+
+def _band_table(run: Run, attribute: str, k: int) -> pd.DataFrame:
     counts = band_counts(run, attribute)
     long = counts.stack()
     long.index = long.index.set_names(["band_start", "band_end", "group"])
