@@ -294,7 +294,7 @@ def direct_use_table(_run: Run, key: str) -> object:
 def proxy_audit(_run: Run, key: str, attribute: str, threshold: float, k: int
                 ) -> dict[str, object]:
     """Score through proxies and the unawareness gap of one attribute."""
-    from sesame_audit.model.audit.proxies import score_through_proxies, unawareness_gap
+    from sesame_audit.model.audit.unawareness import score_through_proxies, unawareness_gap
 
     strength = proxy_strength_table(_run, key)
     return {"points": score_through_proxies(_run, attribute, threshold=threshold, k=k,

@@ -30,7 +30,8 @@ def _penalty(_run: Run, key: str, k: int) -> Penalty | None:
 
 @st.cache_data(max_entries=16, show_spinner="Following the gaps through the proxies…")
 def _proxy_story(_run: Run, key: str, k: int) -> str | None:
-    from sesame_audit.model.audit.proxies import proxy_strength, unawareness_gap
+    from sesame_audit.model.audit.proxies import proxy_strength
+    from sesame_audit.model.audit.unawareness import unawareness_gap
 
     del key
     strength = proxy_strength(_run)

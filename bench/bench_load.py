@@ -232,7 +232,11 @@ def main() -> None:
         sampler.join()
         memory.append(_rss_mb(server.pid))
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # sessions still open: stop it outright
+            server.kill()
+            server.wait()
     text = _report(seen, memory, wall_s, args.sessions, load)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)

@@ -146,11 +146,8 @@ def _audit_and_course_charts(run) -> dict[str, alt.TopLevelMixin]:
     from sesame_audit.model.audit.counterfactuals import flip_test
     from sesame_audit.model.audit.fairness import impact_ratios, score_distribution
     from sesame_audit.model.audit.network import ego_network, friends_by_group
-    from sesame_audit.model.audit.proxies import (
-        proxy_strength,
-        score_through_proxies,
-        unawareness_gap,
-    )
+    from sesame_audit.model.audit.proxies import proxy_strength
+    from sesame_audit.model.audit.unawareness import score_through_proxies, unawareness_gap
     from sesame_audit.model.course.compare import compare_drivers, compare_scores, compare_tiers
     from sesame_audit.model.course.fidelity import fidelity_points, fidelity_report
 

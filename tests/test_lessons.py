@@ -12,8 +12,9 @@ import pytest
 from sesame_audit.model.audit.fairness import impact_ratios
 from sesame_audit.model.audit.findings import audit_findings
 from sesame_audit.model.audit.network import unfriend_gain
-from sesame_audit.model.audit.proxies import proxy_strength, unawareness_gap
+from sesame_audit.model.audit.proxies import proxy_strength
 from sesame_audit.model.audit.recourse_burden import recourse_burden, recourse_sample
+from sesame_audit.model.audit.unawareness import unawareness_gap
 from sesame_audit.model.course.lessons import (
     compare_presets,
     find_proxy,

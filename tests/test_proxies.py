@@ -25,6 +25,8 @@ from sesame_audit.model.audit.proxies import (
     proxy_strength,
     same_information,
     same_name,
+)
+from sesame_audit.model.audit.unawareness import (
     score_through_proxies,
     unawareness_gap,
     unawareness_sentence,

@@ -12,7 +12,8 @@ from sesame_audit.app.glossary import explain, glossary_link
 from sesame_audit.app.kept_results import keep, kept, latest
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.story import show_proxy_lead
-from sesame_audit.model.audit.proxies import direct_use_lines, unawareness_sentence
+from sesame_audit.model.audit.proxies import direct_use_lines
+from sesame_audit.model.audit.unawareness import unawareness_sentence
 from sesame_audit.model.core import units
 from sesame_audit.model.core.safe_text import escape_markdown
 

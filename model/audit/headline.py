@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sesame_audit.model.audit.fairness import CLEAR, UNCERTAIN, impact_ratios
-from sesame_audit.model.audit.proxies import UnawarenessGap
+from sesame_audit.model.audit.unawareness import UnawarenessGap
 from sesame_audit.model.core import units
 from sesame_audit.model.core.roles import LOG_ODDS, Roles
 from sesame_audit.model.figures.groups import SEPARATOR, Attribute
@@ -252,7 +252,7 @@ def proxy_sentence(gap: UnawarenessGap, roles: Roles,
     Parameters
     ----------
     gap : UnawarenessGap
-        Output of :func:`proxies.unawareness_gap`, with two groups compared.
+        Output of :func:`unawareness.unawareness_gap`, with two groups compared.
     roles : Roles
         The run's roles, to write the gap in the score's unit.
     labels : mapping, optional

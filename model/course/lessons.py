@@ -17,8 +17,9 @@ import pandas as pd
 from sesame_audit.model.audit.fairness import FOUR_FIFTHS, impact_ratios
 from sesame_audit.model.audit.findings import audit_findings
 from sesame_audit.model.audit.network import NotAvailableError, friends_points, unfriend_gain
-from sesame_audit.model.audit.proxies import proxy_strength, unawareness_gap
+from sesame_audit.model.audit.proxies import proxy_strength
 from sesame_audit.model.audit.recourse_burden import recourse_burden, recourse_sample
+from sesame_audit.model.audit.unawareness import unawareness_gap
 from sesame_audit.model.core.jsonable import plain
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.destination import run_path
