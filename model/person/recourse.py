@@ -278,8 +278,9 @@ def search(run: Run, stored: pd.DataFrame, targets: np.ndarray
             pick = best_reach
         else:
             gain = pred - scores[idx, None]
-            ratio = np.where(gain > MIN_GAIN, gain / np.maximum(new_cost - now_cost[:, None], 1e-6),
-                             -np.inf)
+            with np.errstate(invalid="ignore"):  # inf / inf where a direction forbids
+                ratio = np.where(gain > MIN_GAIN,
+                                 gain / np.maximum(new_cost - now_cost[:, None], 1e-6), -np.inf)
             pick = np.where(can_reach, best_reach, ratio.argmax(axis=1))
             better = can_reach | np.isfinite(ratio.max(axis=1))
         chosen = np.flatnonzero(better)
