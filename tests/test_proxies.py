@@ -82,6 +82,8 @@ def test_mutual_information_in_bits_by_hand() -> None:
     outer = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True)
     assert mutual_information(codes, target) == pytest.approx(
         np.sum(table * np.log2(table / outer)))
+    assert mutual_information(codes, target) == pytest.approx(
+        mutual_info_score(target, codes) / np.log(2))
     assert mutual_information(target, target) == pytest.approx(
         -np.sum(np.bincount(target) / 5000 * np.log2(np.bincount(target) / 5000)))
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import mutual_info_score, roc_auc_score
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
@@ -124,6 +124,29 @@ def binary_auc(positive: np.ndarray, score: np.ndarray) -> float:
     return auc_from_counts(score, member, 1.0 - member)
 
 
+def contingency(codes: np.ndarray, target: np.ndarray,
+                shape: tuple[int, int] | None = None) -> np.ndarray:
+    """Return the table of counts of people by code (rows) and group (columns).
+
+    Parameters
+    ----------
+    codes : numpy.ndarray of int
+        Category or bin of each person (0..c-1).
+    target : numpy.ndarray of int
+        Group of each person (0..m-1).
+    shape : tuple of int, optional
+        ``(c, m)`` when some codes or groups may be absent; else from the largest values.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (c, m)
+        Counts.
+    """
+    n_codes, n_groups = shape or (int(codes.max()) + 1, int(target.max()) + 1)
+    return np.bincount(codes * n_groups + target,
+                       minlength=n_codes * n_groups).reshape(n_codes, n_groups).astype(float)
+
+
 def mutual_information(codes: np.ndarray, target: np.ndarray) -> float:
     """Return the mutual information, in bits, between two integer codings of people.
 
@@ -137,10 +160,13 @@ def mutual_information(codes: np.ndarray, target: np.ndarray) -> float:
     Returns
     -------
     float
-        ``sum p(c, g) log2(p(c, g) / (p(c) p(g)))`` over the observed pairs: scikit-learn's
-        ``mutual_info_score`` (natural log) in bits.
+        ``sum p(c, g) log2(p(c, g) / (p(c) p(g)))`` over the observed pairs.
     """
-    return float(mutual_info_score(target, codes) / np.log(2))
+    joint = contingency(codes, target)
+    joint /= joint.sum()
+    outer = joint.sum(axis=1, keepdims=True) * joint.sum(axis=0, keepdims=True)
+    seen = joint > 0
+    return max(float((joint[seen] * np.log2(joint[seen] / outer[seen])).sum()), 0.0)
 
 
 def one_feature_auc(codes: np.ndarray, target: np.ndarray) -> float:
@@ -159,18 +185,19 @@ def one_feature_auc(codes: np.ndarray, target: np.ndarray) -> float:
         and applied to the other, pooled over both halves.
     """
     n_groups = int(target.max()) + 1
-    n_codes = int(codes.max()) + 1
     half = np.random.default_rng(_STREAM).random(len(codes)) < 0.5
-    proba = np.empty((len(codes), n_groups))
     prior = np.bincount(target, minlength=n_groups) / len(target)
-    for fit in (half, ~half):
-        table = np.zeros((n_codes, n_groups))
-        np.add.at(table, (codes[fit], target[fit]), 1.0)
-        rates = (table + prior) / (table.sum(axis=1, keepdims=True) + 1.0)
-        proba[~fit] = rates[codes[~fit]]
-    if n_groups == 2:
-        return binary_auc(target == 1, proba[:, 1])
-    return float(np.mean([binary_auc(target == g, proba[:, g]) for g in range(n_groups)]))
+    # Everyone in one half with the same code gets the same fitted rates, so the AUC over
+    # people is the AUC over (half, code) cells weighted by their members and non-members.
+    shape = (int(codes.max()) + 1, n_groups)
+    tables = [contingency(codes[part], target[part], shape) for part in (half, ~half)]
+    fitted = [(t + prior) / (t.sum(axis=1, keepdims=True) + 1.0) for t in tables]
+    scores = np.concatenate([fitted[0], fitted[1]])  # rates of half A for half B, and back
+    counts = np.concatenate([tables[1], tables[0]])
+    totals = counts.sum(axis=1)
+    aucs = [auc_from_counts(scores[:, g], counts[:, g], totals - counts[:, g])
+            for g in range(n_groups)]
+    return aucs[1] if n_groups == 2 else float(np.mean(aucs))
 
 
 def _targets(run: Run, rows: np.ndarray) -> dict[str, np.ndarray]:
