@@ -12,15 +12,17 @@ import pytest
 from sklearn.metrics import mutual_info_score, roc_auc_score
 from tiny_runs import LinearModel, tiny_run
 
+from sesame_audit.model.audit.association import (
+    binary_auc,
+    feature_codes,
+    mutual_information,
+    one_feature_auc,
+)
 from sesame_audit.model.audit.counterfactuals import flip_test, minimise, resolve_drop
 from sesame_audit.model.audit.fairness import impact_ratios
 from sesame_audit.model.audit.proxies import (
-    binary_auc,
     direct_use,
-    feature_codes,
     joint_strength,
-    mutual_information,
-    one_feature_auc,
     proxies_of,
     proxy_strength,
     same_information,
