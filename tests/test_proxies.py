@@ -12,12 +12,6 @@ import pytest
 from sklearn.metrics import mutual_info_score, roc_auc_score
 from tiny_runs import LinearModel, tiny_run
 
-from sesame_audit.model.audit.association import (
-    binary_auc,
-    feature_codes,
-    mutual_information,
-    one_feature_auc,
-)
 from sesame_audit.model.audit.counterfactuals import flip_test, minimise, resolve_drop
 from sesame_audit.model.audit.fairness import impact_ratios
 from sesame_audit.model.audit.proxies import (
@@ -25,8 +19,6 @@ from sesame_audit.model.audit.proxies import (
     joint_strength,
     proxies_of,
     proxy_strength,
-    same_information,
-    same_name,
 )
 from sesame_audit.model.audit.unawareness import (
     score_through_proxies,
@@ -35,6 +27,13 @@ from sesame_audit.model.audit.unawareness import (
 )
 from sesame_audit.model.build.builder import build_run
 from sesame_audit.model.build.train import fit_score_model
+from sesame_audit.model.figures.association import (
+    binary_auc,
+    feature_codes,
+    mutual_information,
+    one_feature_auc,
+)
+from sesame_audit.model.figures.same_information import same_information, same_name
 from sesame_audit.model.runs.store import load_run, verify
 
 PLANTED = {"district", "device", "friends_mean_score", "patriotic_purchase_share"}

@@ -8,9 +8,10 @@ the people and measured on the other, both ways. 0.5 means no information, 1.0 a
 stand-in; multi-class attributes use the macro one-vs-rest AUC.
 
 An input that is the attribute itself, or carries the same information (see
-:func:`same_information`: the input determines the attribute or the attribute the input, as
-an age determines an age band), is no proxy: the model reads the attribute directly. Such
-inputs are reported apart as direct use (:func:`direct_use`), never ranked as proxies.
+:mod:`figures.same_information`: the input determines the attribute or the attribute the
+input, as an age determines an age band), is no proxy: the model reads the attribute
+directly. Such inputs are reported apart as direct use (:func:`direct_use`), never ranked
+as proxies.
 """
 
 from __future__ import annotations
@@ -24,96 +25,19 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
-from sesame_audit.model.audit.association import (
-    AUDIT_STREAM,
-    entropy,
+from sesame_audit.model.core import units
+from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.figures.association import (
     feature_codes,
     mutual_information,
     one_feature_auc,
 )
-from sesame_audit.model.core import units
-from sesame_audit.model.core.roles import Roles
-from sesame_audit.model.figures.drivers import sample_rows
-from sesame_audit.model.figures.groups import group_labels
+from sesame_audit.model.figures.same_information import attribute_codes, audit_rows, is_direct
 from sesame_audit.model.runs import stored
 from sesame_audit.model.runs.run import Run
 
 PROXY_THRESHOLD = 0.7
-SAME_INFORMATION = 0.99
 TOP_CONTRIBUTORS = 3
-
-
-
-def _rows(n: int, sample: int | None) -> np.ndarray:
-    if sample is None or n <= sample:
-        return np.arange(n)
-    if sample < 100:
-        raise ValueError(f"sample must be at least 100 people, got {sample}")
-    return sample_rows(n, sample, seed=AUDIT_STREAM)
-
-
-def _targets(run: Run, rows: np.ndarray) -> dict[str, np.ndarray]:
-    found = {}
-    for attribute in run.roles.sensitive:
-        if attribute not in run.people.columns:
-            continue
-        codes = pd.factorize(group_labels(run.people.iloc[rows], attribute))[0]
-        if codes.max() >= 1:
-            found[attribute] = codes
-    return found
-
-
-def same_name(feature: str, attribute: str) -> bool:
-    """Whether two column names share a stem: equal, or one is the other plus ``_suffix``."""
-    return (feature == attribute or attribute.startswith(f"{feature}_")
-            or feature.startswith(f"{attribute}_"))
-
-
-def same_information(values: pd.Series, target: np.ndarray, *, categorical: bool) -> bool:
-    """Whether an input and a sensitive attribute determine one another, either way.
-
-    A category (or a distinct number) determines the attribute when the normalised mutual
-    information ``I(input; attribute) / H(attribute)`` is at least 0.99, and is determined by
-    it when ``I / H(input)`` is. A number is a band's source when each of its values belongs
-    to one group (all but 1% of people) and, in increasing order, its values change group no
-    more often than twice the number of groups (an age and its age band).
-
-    Parameters
-    ----------
-    values : pandas.Series
-        The input.
-    target : numpy.ndarray of int
-        Group (0..m-1) of each person, aligned with ``values``.
-    categorical : bool
-        Whether the input holds categories.
-
-    Returns
-    -------
-    bool
-        True when the input carries the attribute's information (or the attribute the
-        input's).
-    """
-    if categorical or not pd.api.types.is_numeric_dtype(values):
-        codes = feature_codes(values, categorical=True)
-        shared = mutual_information(codes, target)
-        entropies = [entropy(target), entropy(codes)]
-        return any(h > 0 and shared / h >= SAME_INFORMATION for h in entropies)
-    numbers = values.to_numpy(dtype=float)
-    seen = ~np.isnan(numbers)
-    distinct, index = np.unique(numbers[seen], return_inverse=True)  # sorted
-    groups = int(target.max()) + 1
-    by_value = np.bincount(index * groups + target[seen],
-                           minlength=len(distinct) * groups).reshape(-1, groups)
-    mixed = int((by_value.sum(axis=1) - by_value.max(axis=1)).sum())
-    changes = int(np.count_nonzero(np.diff(by_value.argmax(axis=1))))
-    return (mixed <= (1 - SAME_INFORMATION) * len(target)
-            and changes <= 2 * groups)
-
-
-def _direct(run: Run, feature: str, attribute: str, rows: np.ndarray,
-            target: np.ndarray) -> bool:
-    return same_name(feature, attribute) or same_information(
-        run.people[feature].iloc[rows], target, categorical=feature in run.roles.categorical)
 
 
 def proxy_strength(run: Run, *, sample: int | None = 20_000) -> pd.DataFrame:
@@ -137,14 +61,14 @@ def proxy_strength(run: Run, *, sample: int | None = 20_000) -> pd.DataFrame:
         (in bits, between the attribute and the feature's categories or quantile bins);
         strongest first. Empty when the run has no sensitive attribute.
     """
-    rows = _rows(len(run.people), sample)
-    targets = _targets(run, rows)
+    rows = audit_rows(len(run.people), sample)
+    targets = attribute_codes(run.people, run.roles, rows)
     records = []
     for feature in run.roles.inputs:
         codes = feature_codes(run.people[feature].iloc[rows],
                               categorical=feature in run.roles.categorical)
         for attribute, target in targets.items():
-            if _direct(run, feature, attribute, rows, target):
+            if is_direct(run.people, run.roles, feature, attribute, rows, target):
                 continue
             records.append({
                 "feature": feature,
@@ -176,13 +100,13 @@ def direct_use(run: Run, *, sample: int | None = 20_000) -> pd.DataFrame:
         an age band), ``mean_abs_points`` (the input's mean |SHAP|) and ``shap_share`` (its
         share of all inputs' mean |SHAP|); largest share first.
     """
-    rows = _rows(len(run.people), sample)
+    rows = audit_rows(len(run.people), sample)
     influence = stored.influence(run)[0].set_index("feature")["mean_abs_points"]
     total = float(influence.sum())
     records = []
-    for attribute, target in _targets(run, rows).items():
+    for attribute, target in attribute_codes(run.people, run.roles, rows).items():
         for feature in run.roles.inputs:
-            if not _direct(run, feature, attribute, rows, target):
+            if not is_direct(run.people, run.roles, feature, attribute, rows, target):
                 continue
             points = float(influence.get(feature, 0.0))
             records.append({
@@ -248,11 +172,11 @@ def joint_strength(run: Run, *, sample: int | None = 10_000, folds: int = 3) -> 
         boosted trees on every input; macro one-vs-rest for more than two groups),
         strongest first.
     """
-    rows = _rows(len(run.people), sample)
+    rows = audit_rows(len(run.people), sample)
     X = run.people[list(run.roles.inputs)].iloc[rows]
     categorical = [c for c in run.roles.inputs if c in run.roles.categorical]
     records = []
-    for attribute, target in _targets(run, rows).items():
+    for attribute, target in attribute_codes(run.people, run.roles, rows).items():
         encode = ColumnTransformer(
             [("categories", OrdinalEncoder(handle_unknown="use_encoded_value",
                                            unknown_value=-1), categorical)],
