@@ -58,7 +58,7 @@ st.header("Principal reasons")
 for reason in person.reasons:
     st.markdown(f"- {escape_markdown(reason.text)}")
 if not person.reasons:
-    st.markdown("No feature lowered this score by more than "
+    st.markdown(f"No feature {roles.adverse_verb} this score by more than "
                 f"{units.format_change(units.smallest_reason(roles), roles, signed=False)}.")
 
 st.header("What could this person change to reach the next tier?")

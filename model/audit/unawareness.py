@@ -21,7 +21,7 @@ from sesame_audit.model.audit.proxies import (
     proxy_strength,
 )
 from sesame_audit.model.core import units
-from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.core.roles import LOW, Roles
 from sesame_audit.model.figures.groups import group_labels, group_means
 from sesame_audit.model.figures.intervals import mean_gap_interval
 from sesame_audit.model.figures.suppress import DEFAULT_K
@@ -108,9 +108,10 @@ class UnawarenessGap:
     is_input : bool
         Whether the attribute is itself a model input (then "unawareness" does not hold).
     favoured, disfavoured : str or None
-        Groups shown with the highest and lowest mean score.
+        Groups shown with the most and the least favourable mean score (highest and
+        lowest, or lowest and highest when low scores are favourable).
     gap : float
-        Difference of their mean scores, in points.
+        Difference of their mean scores, in points: the higher mean minus the lower.
     proxy_gap : float
         Part of ``gap`` carried by the proxies' SHAP values, in points.
     share_through_proxies : float
@@ -195,9 +196,10 @@ def unawareness_sentence(gap: UnawarenessGap, label: dict[str, str] | None = Non
     attribute = name(gap.attribute, gap.attribute)
     interval = (f"{gap.gap_low:.0f} to {gap.gap_high:.0f}" if roles is None
                 else f"{amount(gap.gap_low)} to {amount(gap.gap_high)}")
+    side = "above" if roles is None else roles.better_side
     text = (f"{attribute} is {'an input' if gap.is_input else 'not an input'}, yet "
             f"'{str(gap.favoured).replace('_', ' ')}' ({gap.n_favoured:,} people) score "
-            f"{amount(gap.gap)} (95% interval {interval}) above "
+            f"{amount(gap.gap)} (95% interval {interval}) {side} "
             f"'{str(gap.disfavoured).replace('_', ' ')}' ({gap.n_disfavoured:,} people) on "
             "average.")
     parts = []
@@ -258,7 +260,10 @@ def unawareness_gap(run: Run, attribute: str, *, k: int = DEFAULT_K,
         return UnawarenessGap(attribute, is_input, None, None, np.nan, np.nan, np.nan,
                               proxies, empty, threshold)
     favoured, disfavoured = shown["__score"].idxmax(), shown["__score"].idxmin()
-    diff = shown.loc[favoured, list(shap.columns)] - shown.loc[disfavoured, list(shap.columns)]
+    upper, lower = favoured, disfavoured
+    if run.roles.favourable == LOW:
+        favoured, disfavoured = disfavoured, favoured
+    diff = shown.loc[upper, list(shap.columns)] - shown.loc[lower, list(shap.columns)]
     auc = strength[strength["attribute"] == attribute].set_index("feature")["strength"]
     by_feature = pd.DataFrame({"feature": diff.index, "gap_points": diff.to_numpy(float),
                                "strength": auc.reindex(diff.index).to_numpy(float),
@@ -268,8 +273,8 @@ def unawareness_gap(run: Run, attribute: str, *, k: int = DEFAULT_K,
     spread = score.groupby(groups.to_numpy()).std(ddof=1)
     sizes = shown["count"].astype(int)
     gap, low, high = mean_gap_interval(
-        shown.loc[favoured, "__score"], spread[favoured], sizes[favoured],
-        shown.loc[disfavoured, "__score"], spread[disfavoured], sizes[disfavoured])
+        shown.loc[upper, "__score"], spread[upper], sizes[upper],
+        shown.loc[lower, "__score"], spread[lower], sizes[lower])
     proxy_gap = float(diff[proxies].sum())
     return UnawarenessGap(
         attribute=attribute, is_input=is_input, favoured=str(favoured),
