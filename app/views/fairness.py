@@ -11,6 +11,7 @@ from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.state import audit_k, fairness_tables, select_run
 from sesame_audit.app.story import show_fairness_lead
 from sesame_audit.model.audit.fairness import four_fifths_headline
+from sesame_audit.model.core.roles import LOW
 from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.core.units import format_threshold
 
@@ -51,7 +52,8 @@ if run is not None:
                "a ratio whose whole 95% interval lies under 0.8, '?' one under 0.8 whose "
                "interval reaches 0.8.")
     show_chart(run, distribution_chart(result["distribution"], tiers, roles=run.roles))
-    st.caption("Each row is a group; where its dark cells sit left of the dashed tier lines, "
-               "fewer of its people get the perks.")
+    side = "right" if run.roles.favourable == LOW else "left"
+    st.caption(f"Each row is a group; where its dark cells sit {side} of the dashed tier "
+               "lines, fewer of its people get the perks.")
     table_expander(run.roles.labels, result["ratios"], result["table"], result["parity"],
                    tiers=tiers)

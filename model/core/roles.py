@@ -157,6 +157,11 @@ class Roles:
         """``"above"`` or ``"below"``: where a more favourable score lies, in words."""
         return "below" if self.favourable == LOW else "above"
 
+    @property
+    def worse_side(self) -> str:
+        """``"below"`` or ``"above"``: where a less favourable score lies, in words."""
+        return "above" if self.favourable == LOW else "below"
+
     def label(self, column: str) -> str:
         """Return the human label of ``column`` (the name itself when unlabelled)."""
         return self.labels.get(column, column)
