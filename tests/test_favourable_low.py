@@ -28,6 +28,7 @@ from sesame_audit.model.cli import main
 from sesame_audit.model.core import units
 from sesame_audit.model.core.bad_input import RolesError
 from sesame_audit.model.core.roles import Roles, TierSpec, next_tier, reaches, tier_of
+from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.figures.population import below_tiers, tier_reach_table
 from sesame_audit.model.importing.importer import import_files
 from sesame_audit.model.importing.roles_file import parse_roles
@@ -153,11 +154,11 @@ def test_roles_file_states_the_favourable_end() -> None:
     assert spec.favourable == "low"
     assert [t.min_score for t in spec.tiers] == [0.6, 0.3]
     assert parse_roles('sensitive = ["s"]\nthresholds = [1.0]\n').favourable == "high"
-    with pytest.raises(RolesError, match="strictly descending.*at or below"):
+    with pytest.raises(RolesError, match=r"strictly descending.*at or below"):
         parse_roles('sensitive = ["s"]\nfavourable = "low"\nthresholds = [0.3, 0.6]\n')
     with pytest.raises(RolesError, match="strictly ascending"):
         parse_roles('sensitive = ["s"]\nthresholds = [0.6, 0.3]\n')
-    with pytest.raises(RolesError, match="favourable must be 'high' or 'low'.*'bad'"):
+    with pytest.raises(RolesError, match=r"favourable must be 'high' or 'low'.*'bad'"):
         parse_roles('sensitive = ["s"]\nfavourable = "bad"\nthresholds = [1.0]\n')
     with pytest.raises(RolesError, match="favourable must be 'high' or 'low'"):
         parse_roles('sensitive = ["s"]\nfavourable = 1\nthresholds = [1.0]\n')
@@ -278,8 +279,13 @@ def test_every_page_renders_and_the_overview_names_group_b(made, monkeypatch) ->
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     words = "\n".join(str(e.value) for e in at.markdown)
-    assert "A B person (group) reaches the" in words and "days or less" in words
+    assert escape_markdown("A B person (group) reaches the prime tier (a score of 25 days or "
+                           "less)") in words
     for page in PAGES[1:]:
         at.switch_page(f"views/{page}.py")
         at.run()
         assert not at.exception, (page, [e.value for e in at.exception])
+        assert at.session_state["run_name"] == "late", page
+        if page == "fairness":
+            assert escape_markdown("A B person (group)") in "\n".join(
+                str(e.value) for e in at.markdown)
