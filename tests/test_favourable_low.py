@@ -16,11 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.compose import ColumnTransformer
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from streamlit.testing.v1 import AppTest
 
+from sesame_audit.model.audit.classifier_views import recorded_outcomes, roc
 from sesame_audit.model.audit.fairness import impact_ratios, tier_table
 from sesame_audit.model.audit.findings import audit_findings
 from sesame_audit.model.audit.headline import penalty_of, penalty_sentence
@@ -34,6 +36,7 @@ from sesame_audit.model.importing.importer import import_files
 from sesame_audit.model.importing.roles_file import parse_roles
 from sesame_audit.model.person.explained import explain_person
 from sesame_audit.model.person.recourse import find_recourse
+from sesame_audit.model.report.document import build_report
 from sesame_audit.model.runs.model_files import model_bytes
 from sesame_audit.model.runs.store import load_run
 
@@ -289,3 +292,41 @@ def test_every_page_renders_and_the_overview_names_group_b(made, monkeypatch) ->
         if page == "fairness":
             assert escape_markdown("A B person (group)") in "\n".join(
                 str(e.value) for e in at.markdown)
+
+
+def test_the_report_prints_tiers_at_or_below(made) -> None:
+    run = made["late"]
+    html = build_report(run, audit_findings(run), "html").decode()
+    assert "standard ≤ 40, prime ≤ 25" in html
+    assert "≥" not in html.split("sensitive attributes")[0]
+
+
+def test_a_classifier_whose_positive_class_is_the_bad_outcome(tmp_path) -> None:
+    frame = _table()
+    frame["late"] = np.where(frame["days_late"] > 35.0, "yes", "no")
+    model = Pipeline([("encode", _model(frame).named_steps["encode"]),
+                      ("logit", LogisticRegression(max_iter=500))]).fit(
+        frame[INPUTS], frame["late"])
+    (tmp_path / "t.csv").write_bytes(frame.drop(columns="days_late").to_csv(index=False)
+                                     .encode())
+    (tmp_path / "m.skops").write_bytes(model_bytes(model))
+    (tmp_path / "r.toml").write_text('id = "person"\ntarget = "late"\nsensitive = ["group"]\n'
+                                     'positive_class = "yes"\nfavourable = "low"\n'
+                                     'thresholds = [0.6, 0.3]\n')
+    run = load_run(import_files(tmp_path / "t.csv", tmp_path / "m.skops", tmp_path / "r.toml",
+                                tmp_path / "run"))
+    risk = model.predict_proba(frame[INPUTS])[:, list(model.classes_).index("yes")]
+    assert np.allclose(run.explanation.prediction, np.log(risk / (1 - risk)))  # log-odds
+    table = tier_table(run, "group").set_index("group")
+    group = frame["group"].to_numpy()
+    for tier, t in zip(run.roles.tier_names, (0.6, 0.3), strict=True):
+        for g in ("A", "B"):
+            assert table.loc[g, f"share_{tier}"] == pytest.approx(np.mean(risk[group == g] <= t))
+    assert penalty_of(run).group == "B"
+    found = recorded_outcomes(run)
+    assert np.array_equal(found.positive, frame["late"].to_numpy() == "no")
+    assert np.array_equal(found.decision(), risk <= 0.6)
+    assert run.roles.unit == "log_odds" and run.roles.tiers[0].min_score == np.log(0.6 / 0.4)
+    _, auc = roc(found)
+    assert auc["auc"] == pytest.approx(roc_auc_score(frame["late"] == "no", -risk))
+    assert auc["auc"] > 0.8
