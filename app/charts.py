@@ -103,10 +103,9 @@ def tier_chart(tiers: pd.DataFrame, *, roles: Roles | None = None) -> alt.Chart:
         One bar per tier, least favourable at the top; coloured by the press reports' claim
         when the tiers have one.
     """
-    low = roles is not None and roles.favourable == LOW
-    data = tiers.assign(name=tiers["tier"].str.replace("_", " ") + (" (≤ " if low else " (")
-                        + tiers["min_score"].map(lambda v: threshold_text(v, roles))
-                        + (")" if low else "+)"),
+    data = tiers.assign(name=tiers["tier"].str.replace("_", " ") + " ("
+                        + tiers["min_score"].map(lambda v: f"{v:.0f}+" if roles is None
+                                                 else units.reach_label(v, roles)) + ")",
                         percent=tiers["share"] * 100)
     claimed = bool(tiers["status"].fillna("").astype(str).str.len().gt(0).any())
     colour = (alt.Color("status:N", title="Press reports",

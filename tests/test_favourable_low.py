@@ -22,6 +22,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from streamlit.testing.v1 import AppTest
 
+from sesame_audit.app.charts import tier_chart
 from sesame_audit.model.audit.classifier_views import recorded_outcomes, roc
 from sesame_audit.model.audit.fairness import impact_ratios, tier_table
 from sesame_audit.model.audit.findings import audit_findings
@@ -330,3 +331,14 @@ def test_a_classifier_whose_positive_class_is_the_bad_outcome(tmp_path) -> None:
     _, auc = roc(found)
     assert auc["auc"] == pytest.approx(roc_auc_score(frame["late"] == "no", -risk))
     assert auc["auc"] > 0.8
+
+
+def test_tier_labels_say_at_or_below(made) -> None:
+    run = made["late"]
+    assert [units.reach_label(t.min_score, run.roles) for t in run.roles.tiers] == [
+        "≤ 40", "≤ 25"]
+    assert units.reach_label(-40.0, made["early"].roles) == "-40+"
+    spec = tier_chart(tier_reach_table(run.explanation.prediction, run.roles),
+                      roles=run.roles).to_dict()
+    names = [row["name"] for rows in spec["datasets"].values() for row in rows]
+    assert names == ["standard (≤ 40)", "prime (≤ 25)"]

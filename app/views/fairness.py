@@ -13,7 +13,7 @@ from sesame_audit.app.story import show_fairness_lead
 from sesame_audit.model.audit.fairness import four_fifths_headline
 from sesame_audit.model.core.roles import LOW
 from sesame_audit.model.core.safe_text import escape_markdown
-from sesame_audit.model.core.units import format_threshold
+from sesame_audit.model.core.units import reach_label
 
 st.title("Whom does the score treat unfairly?")
 run = select_run()
@@ -32,7 +32,7 @@ if run is not None:
                           key="fair_second", help=explain("four-fifths rule"))
     attribute = (first, second) if second else first
     result = fairness_tables(run, run.key, attribute, k)
-    tiers = [(t.name, t.min_score, format_threshold(t.min_score, run.roles))
+    tiers = [(t.name, t.min_score, reach_label(t.min_score, run.roles))
              for t in run.roles.tiers]
     show_fairness_lead(run, result["ratios"])
     glossary_link()
