@@ -169,7 +169,8 @@ def waterfall_chart(steps: pd.DataFrame, *, title: str = "What moved this score?
     domain : tuple of float, optional
         Score axis range, to compare two waterfalls on the same scale.
     roles : Roles, optional
-        The run's roles, for the score's unit (score points when not given).
+        The run's roles, for the score's unit (score points when not given) and its
+        favourable end: a push that way is blue, one against it orange.
 
     Returns
     -------
@@ -188,7 +189,10 @@ def waterfall_chart(steps: pd.DataFrame, *, title: str = "What moved this score?
         lo=steps[["start", "end"]].min(axis=1).clip(lower=bottom),
         hi=steps[["start", "end"]].max(axis=1))
     scale = alt.Scale(domain=[bottom, top], nice=False)
-    kinds = {"up": UP, "down": DOWN, "base": NEUTRAL, "total": "#000000"}
+    favourable, adverse = UP, DOWN  # blue for a push the favourable way, orange against
+    low = roles is not None and roles.favourable == LOW
+    kinds = {"up": adverse if low else favourable, "down": favourable if low else adverse,
+             "base": NEUTRAL, "total": "#000000"}
     names = {"up": "raises the score", "down": "lowers the score", "base": "average score",
              "total": "final score"}
     data["effect"] = data["kind"].map(names)

@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from streamlit.testing.v1 import AppTest
 
-from sesame_audit.app.charts import tier_chart
+from sesame_audit.app.charts import tier_chart, waterfall_chart
 from sesame_audit.model.audit.classifier_views import recorded_outcomes, roc
 from sesame_audit.model.audit.fairness import impact_ratios, tier_table
 from sesame_audit.model.audit.findings import audit_findings
@@ -37,6 +37,7 @@ from sesame_audit.model.importing.importer import import_files
 from sesame_audit.model.importing.roles_file import parse_roles
 from sesame_audit.model.person.explained import explain_person
 from sesame_audit.model.person.recourse import find_recourse
+from sesame_audit.model.person.waterfall import waterfall_data
 from sesame_audit.model.report.document import build_report
 from sesame_audit.model.runs.model_files import model_bytes
 from sesame_audit.model.runs.store import load_run
@@ -342,3 +343,18 @@ def test_tier_labels_say_at_or_below(made) -> None:
                       roles=run.roles).to_dict()
     names = [row["name"] for rows in spec["datasets"].values() for row in rows]
     assert names == ["standard (≤ 40)", "prime (≤ 25)"]
+
+
+def test_the_waterfall_colours_a_raised_risk_as_adverse(made) -> None:
+    run = made["late"]
+    person = explain_person(run, int(made["frame"]["person"].iloc[0]))
+    steps = waterfall_data(person, run.roles)
+    legend = {}
+    for roles in (run.roles, made["early"].roles):
+        spec = waterfall_chart(steps, roles=roles).to_dict()
+        scale = next(layer["encoding"]["color"]["scale"] for layer in spec["layer"]
+                     if "color" in layer.get("encoding", {}))
+        legend[roles.favourable] = dict(zip(scale["domain"], scale["range"], strict=True))
+    assert legend["low"]["raises the score"] == legend["high"]["lowers the score"]
+    assert legend["low"]["lowers the score"] == legend["high"]["raises the score"]
+    assert legend["low"]["raises the score"] != legend["low"]["lowers the score"]
