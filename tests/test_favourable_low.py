@@ -294,6 +294,7 @@ def test_every_page_renders_and_the_overview_names_group_b(made, monkeypatch) ->
         if page == "fairness":
             assert escape_markdown("A B person (group)") in "\n".join(
                 str(e.value) for e in at.markdown)
+            assert any("with a score at or below its threshold" in c.value for c in at.caption)
 
 
 def test_the_report_prints_tiers_at_or_below(made) -> None:

@@ -43,7 +43,8 @@ if run is not None:
                    "there is nothing to show. Lower the smallest group shown.")
         st.stop()
     show_chart(run, tier_access_chart(result["ratios"], tiers))
-    st.caption("Compare bar lengths within a tier; black whiskers are 95% intervals. A bar "
+    st.caption(f"A person reaches a tier with a score {run.roles.reach_words} its threshold. "
+               "Compare bar lengths within a tier; black whiskers are 95% intervals. A bar "
                "outlined in black reaches the tier clearly less than four fifths as often as "
                "the reference group; a dashed outline, under four fifths but with too few "
                "people to be sure.")
