@@ -11,6 +11,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from streamlit.testing.v1 import AppTest
 
+from sesame_audit.model.audit.association import auc_from_counts
 from sesame_audit.model.audit.disclosure import (
     _adjusted_eta_squared,
     attribute_disclosure,
@@ -20,7 +21,6 @@ from sesame_audit.model.audit.disclosure import (
     view_counts,
     view_finding,
 )
-from sesame_audit.model.audit.proxies import auc_from_counts
 from sesame_audit.model.cli import main
 from sesame_audit.model.person.shown_score import band_table, person_sentences
 from sesame_audit.model.person.subject_access import subject_access, to_markdown

@@ -12,15 +12,17 @@ import pytest
 from sklearn.metrics import mutual_info_score, roc_auc_score
 from tiny_runs import LinearModel, tiny_run
 
+from sesame_audit.model.audit.association import (
+    binary_auc,
+    feature_codes,
+    mutual_information,
+    one_feature_auc,
+)
 from sesame_audit.model.audit.counterfactuals import flip_test, minimise, resolve_drop
 from sesame_audit.model.audit.fairness import impact_ratios
 from sesame_audit.model.audit.proxies import (
-    binary_auc,
     direct_use,
-    feature_codes,
     joint_strength,
-    mutual_information,
-    one_feature_auc,
     proxies_of,
     proxy_strength,
     same_information,
@@ -82,6 +84,8 @@ def test_mutual_information_in_bits_by_hand() -> None:
     outer = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True)
     assert mutual_information(codes, target) == pytest.approx(
         np.sum(table * np.log2(table / outer)))
+    assert mutual_information(codes, target) == pytest.approx(
+        mutual_info_score(target, codes) / np.log(2))
     assert mutual_information(target, target) == pytest.approx(
         -np.sum(np.bincount(target) / 5000 * np.log2(np.bincount(target) / 5000)))
 
