@@ -33,6 +33,7 @@ from sesame_audit.model.core.bad_input import RolesError
 from sesame_audit.model.core.roles import Roles, TierSpec, next_tier, reaches, tier_of
 from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.figures.population import below_tiers, tier_reach_table
+from sesame_audit.model.importing.checks import prepare
 from sesame_audit.model.importing.importer import import_files
 from sesame_audit.model.importing.roles_file import parse_roles
 from sesame_audit.model.person.explained import explain_person
@@ -333,6 +334,11 @@ def test_a_classifier_whose_positive_class_is_the_bad_outcome(tmp_path) -> None:
     _, auc = roc(found)
     assert auc["auc"] == pytest.approx(roc_auc_score(frame["late"] == "no", -risk))
     assert auc["auc"] > 0.8
+    spec = parse_roles('id = "person"\nsensitive = ["group"]\npositive_class = "yes"\n'
+                       'favourable = "low"\noutput = "log_odds"\n')
+    default = prepare(frame.drop(columns="days_late"), model, spec).roles.tiers
+    assert [(t.name, t.min_score, t.perk) for t in default] == [
+        ("negative", 0.0, "probability at most 0.5")]  # log-odds of 0.5
 
 
 def test_tier_labels_say_at_or_below(made) -> None:
