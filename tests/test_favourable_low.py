@@ -242,6 +242,7 @@ def test_recourse_lowers_the_score_to_the_threshold(made) -> None:
             assert moved < 0 if change.feature == "debts" else moved > 0
         rescored = float(model.predict(changed)[0])
         assert rescored <= 40.0 + 1e-9 and rescored == pytest.approx(found.new_score)
+        assert found.text.startswith("To reach standard (at most 40")
         checked += 1
     assert checked >= 3
     done = int(np.flatnonzero(score <= 25.0)[0])

@@ -32,6 +32,7 @@ from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import plain
 from sesame_audit.model.core.roles import (
     FALL,
+    LOW,
     POINTS,
     RISE,
     TierSpec,
@@ -400,7 +401,8 @@ def find_recourse(run: Run, person_id: Any, *, target: str | None = None) -> Rec
                         f"{tier.name} ({threshold}).")
     changed, scores, reached = search(run, inputs, np.array([tier.min_score]))
     space = action_space(run)
-    aim = f"{tier.name.replace('_', ' ')} ({threshold}" + (
+    at_most = "at most " if roles.favourable == LOW else ""
+    aim = f"{tier.name.replace('_', ' ')} ({at_most}{threshold}" + (
         " points)" if roles.unit == POINTS else ")")
     gives = (f"{units.format_value(scores[0], roles)}, from "
              f"{units.format_value(score, roles)}")
