@@ -27,6 +27,7 @@ from sesame_audit.model.audit.classifier_views import recorded_outcomes, roc
 from sesame_audit.model.audit.fairness import impact_ratios, tier_table
 from sesame_audit.model.audit.findings import audit_findings
 from sesame_audit.model.audit.headline import penalty_of, penalty_sentence
+from sesame_audit.model.audit.recourse_burden import recourse_burden, recourse_sample
 from sesame_audit.model.cli import main
 from sesame_audit.model.core import units
 from sesame_audit.model.core.bad_input import RolesError
@@ -279,20 +280,23 @@ def test_negated_table_with_high_favourable_gives_the_same_figures(made) -> None
     assert first["headline"]["group"] == second["headline"]["group"] == "B"
 
 
-def test_every_page_renders_and_the_overview_names_group_b(made, monkeypatch) -> None:
+@pytest.mark.parametrize(("name", "headline"), [
+    ("late", "A B person (group) reaches the prime tier (a score of 25 days or less)"),
+    ("risk", "A B person (group) reaches the at most 0.3 tier (a probability of 0.3 or less)")])
+def test_every_page_renders_and_the_overview_names_group_b(made, risky, name, headline,
+                                                           monkeypatch) -> None:
     monkeypatch.setenv("SESAME_RUNS", str(made["runs"]))
     at = AppTest.from_file(MAIN, default_timeout=180)
-    at.session_state["run_name"] = "late"
+    at.session_state["run_name"] = name
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     words = "\n".join(str(e.value) for e in at.markdown)
-    assert escape_markdown("A B person (group) reaches the prime tier (a score of 25 days or "
-                           "less)") in words
+    assert escape_markdown(headline) in words, words
     for page in PAGES[1:]:
         at.switch_page(f"views/{page}.py")
         at.run()
         assert not at.exception, (page, [e.value for e in at.exception])
-        assert at.session_state["run_name"] == "late", page
+        assert at.session_state["run_name"] == name, page
         if page == "fairness":
             assert escape_markdown("A B person (group)") in "\n".join(
                 str(e.value) for e in at.markdown)
@@ -306,20 +310,28 @@ def test_the_report_prints_tiers_at_or_below(made) -> None:
     assert "≥" not in html.split("sensitive attributes")[0]
 
 
-def test_a_classifier_whose_positive_class_is_the_bad_outcome(tmp_path) -> None:
-    frame = _table()
+@pytest.fixture(scope="module")
+def risky(made: dict) -> dict:
+    """A classifier of being late (the positive class, the bad outcome), imported as low."""
+    folder = made["runs"].parent
+    frame = made["frame"].copy()
     frame["late"] = np.where(frame["days_late"] > 35.0, "yes", "no")
     model = Pipeline([("encode", _model(frame).named_steps["encode"]),
                       ("logit", LogisticRegression(max_iter=500))]).fit(
         frame[INPUTS], frame["late"])
-    (tmp_path / "t.csv").write_bytes(frame.drop(columns="days_late").to_csv(index=False)
-                                     .encode())
-    (tmp_path / "m.skops").write_bytes(model_bytes(model))
-    (tmp_path / "r.toml").write_text('id = "person"\ntarget = "late"\nsensitive = ["group"]\n'
-                                     'positive_class = "yes"\nfavourable = "low"\n'
-                                     'thresholds = [0.6, 0.3]\n')
-    run = load_run(import_files(tmp_path / "t.csv", tmp_path / "m.skops", tmp_path / "r.toml",
-                                tmp_path / "run"))
+    (folder / "risk.csv").write_bytes(frame.drop(columns="days_late").to_csv(index=False)
+                                      .encode())
+    (folder / "risk.skops").write_bytes(model_bytes(model))
+    (folder / "risk.toml").write_text('id = "person"\ntarget = "late"\nsensitive = ["group"]\n'
+                                      'positive_class = "yes"\nfavourable = "low"\n'
+                                      'thresholds = [0.6, 0.3]\n')
+    path = import_files(folder / "risk.csv", folder / "risk.skops", folder / "risk.toml",
+                        made["runs"] / "risk")
+    return {"frame": frame, "model": model, "run": load_run(path)}
+
+
+def test_a_classifier_whose_positive_class_is_the_bad_outcome(risky) -> None:
+    frame, model, run = risky["frame"], risky["model"], risky["run"]
     risk = model.predict_proba(frame[INPUTS])[:, list(model.classes_).index("yes")]
     assert np.allclose(run.explanation.prediction, np.log(risk / (1 - risk)))  # log-odds
     table = tier_table(run, "group").set_index("group")
@@ -366,3 +378,23 @@ def test_the_waterfall_colours_a_raised_risk_as_adverse(made) -> None:
     assert legend["low"]["raises the score"] == legend["high"]["lowers the score"]
     assert legend["low"]["lowers the score"] == legend["high"]["raises the score"]
     assert legend["low"]["raises the score"] != legend["low"]["lowers the score"]
+
+
+def test_the_burden_of_recourse_samples_people_above_the_threshold(made) -> None:
+    run, frame = made["late"], made["frame"]
+    found = recourse_sample(run, sample=80, seed=1)
+    assert set(found["tier"]) == set(THRESHOLDS)
+    for tier, t in THRESHOLDS.items():
+        rows = found[found["tier"] == tier]
+        scores = made["score"][rows["row"].to_numpy()]
+        assert np.allclose(rows["score"], scores) and (scores > t).all()
+        reached = rows["reachable"].to_numpy(bool)
+        assert (rows["new_score"].to_numpy()[reached] <= t + 1e-9).all()
+        assert (rows["new_score"].to_numpy()[~reached] > t).all()
+    burden = recourse_burden(run, "group", found=found, k=1)
+    assert list(burden["tier"].drop_duplicates()) == ["standard", "prime"]
+    groups = frame["group"].to_numpy()[found["row"].to_numpy()]
+    for row in burden.itertuples():
+        mine = found[(found["tier"] == row.tier) & (groups == row.group)]
+        assert row.below == len(mine)
+        assert row.share_with_recourse == pytest.approx(mine["reachable"].mean())
