@@ -1,8 +1,9 @@
 """The burden of recourse: which groups can reach the tiers by their own changes, at what cost.
 
-A sample of people not reaching each tier is searched for recourse (:func:`person.recourse.search`);
-by sensitive group, the share who have any and their median cost is a fairness measure:
-a group that can do nothing is treated worse than one that pays a little.
+A sample of people not reaching each tier is searched for recourse
+(:func:`person.recourse.search`); by sensitive group, the share who have any and their
+median cost is a fairness measure: a group that can do nothing is treated worse than one
+that pays a little.
 """
 
 from __future__ import annotations
