@@ -87,7 +87,8 @@ def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame, *,
         title=title_lines("How are scores spread?"), height=320), description)
 
 
-def tier_chart(tiers: pd.DataFrame, *, roles: Roles | None = None) -> alt.Chart:
+def tier_chart(tiers: pd.DataFrame, *, roles: Roles | None = None,
+               synthetic: bool = True) -> alt.Chart:
     """Horizontal bars of the share of people reaching each tier, coloured by the claim.
 
     Parameters
@@ -96,6 +97,9 @@ def tier_chart(tiers: pd.DataFrame, *, roles: Roles | None = None) -> alt.Chart:
         ``tier``, ``min_score``, ``perk``, ``status``, ``people``, ``share``.
     roles : Roles, optional
         The run's roles, to write thresholds as typed (without decimals when not given).
+    synthetic : bool, default=True
+        Whether the run is a synthetic world, whose tiers are reward tiers; a user's own
+        run's are thresholds.
 
     Returns
     -------
@@ -103,16 +107,19 @@ def tier_chart(tiers: pd.DataFrame, *, roles: Roles | None = None) -> alt.Chart:
         One bar per tier, least favourable at the top; coloured by the press reports' claim
         when the tiers have one.
     """
-    data = tiers.assign(name=tiers["tier"].str.replace("_", " ") + " ("
-                        + tiers["min_score"].map(lambda v: f"{v:.0f}+" if roles is None
-                                                 else units.reach_label(v, roles)) + ")",
+    reach = tiers["min_score"].map(lambda v: f"{v:.0f}+" if roles is None
+                                   else units.reach_label(v, roles))
+    generated = {t.name for t in roles.tiers if t.generated} if roles is not None else set()
+    data = tiers.assign(name=[r if t in generated else f"{t.replace('_', ' ')} ({r})"
+                              for t, r in zip(tiers["tier"], reach, strict=True)],
                         percent=tiers["share"] * 100)
     claimed = bool(tiers["status"].fillna("").astype(str).str.len().gt(0).any())
     colour = (alt.Color("status:N", title="Press reports",
                         scale=alt.Scale(domain=list(STATUS_COLOURS),
                                         range=list(STATUS_COLOURS.values())))
               if claimed else alt.value(UP))
-    chart = alt.Chart(data, title=title_lines("Who reaches each reward tier?")).mark_bar(
+    what = "reward tier" if synthetic else "threshold"
+    chart = alt.Chart(data, title=title_lines(f"Who reaches each {what}?")).mark_bar(
     ).encode(
         y=alt.Y("name:N", title=None, sort=list(data["name"]), axis=wrapped_axis()),
         x=alt.X("percent:Q", title="People reaching the tier (%)",
@@ -125,7 +132,7 @@ def tier_chart(tiers: pd.DataFrame, *, roles: Roles | None = None) -> alt.Chart:
     ).properties(height=band_height(len(data), 28))
     claims = (f" ({s})" if claimed and isinstance(s, str) and s else ""
               for s in data["status"])
-    return finished(chart, "Bars of the share of people reaching each reward tier: " + "; ".join(
+    return finished(chart, f"Bars of the share of people reaching each {what}: " + "; ".join(
         f"{n} {p:.0f}%{c}" if pd.notna(p) else f"{n} hidden"
         for n, p, c in zip(data["name"], data["percent"], claims, strict=True)) + ".")
 

@@ -11,6 +11,7 @@ import streamlit as st
 
 from sesame_audit.app.headline_charts import penalty_chart
 from sesame_audit.app.run_banner import show_chart
+from sesame_audit.model.audit.fairness import CLEAR
 from sesame_audit.model.audit.headline import (
     Penalty,
     most_penalised,
@@ -63,9 +64,12 @@ def show_penalty(run: Run, k: int) -> None:
     _lead(sentence)
     if penalty is not None:
         show_chart(run, penalty_chart(penalty, run.roles, run.roles.labels, sentence=sentence))
-        st.caption("Orange: the group the score penalises most clearly; blue: the reference "
-                   "group, the most favoured group with enough people; black lines: 95% "
-                   "intervals. The Fairness page compares every group at every tier.")
+        first = ("Orange: the group the score penalises most clearly" if penalty.finding == CLEAR
+                 else "Dark grey: the group nearest to a four-fifths finding (there is no "
+                 "clear one)")
+        st.caption(f"{first}; blue: the reference group, the most favoured group with enough "
+                   "people; black lines: 95% intervals. The Fairness page compares every group "
+                   "at every tier.")
 
 
 def show_fairness_lead(run: Run, ratios: pd.DataFrame) -> None:

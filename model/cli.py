@@ -125,8 +125,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
                  f"Person {person.person}: score {units.format_value(person.score, roles)} "
                  f"(tier {person.tier})",
                  f"  average score {units.format_value(person.base, roles)}",
-                 f"Contributions ({units.change_label(roles)}):"]
-        for feature, points in sorted(person.contributions.items(), key=lambda kv: kv[1]):
+                 f"Contributions ({units.change_label(roles)}, the most unfavourable "
+                 "first):"]
+        adverse_first = sorted(person.contributions.items(),
+                               key=lambda kv: float(roles.oriented(kv[1])))
+        for feature, points in adverse_first:
             if abs(points) >= units.smallest_reason(roles):
                 lines.append(f"  {units.number(points, roles, change=True):>8}  "
                              f"{roles.label(feature)}")
@@ -277,7 +280,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     run = load_run(args.run)
     findings = audit_findings(run, k=args.k)
     emit(findings, as_json=args.json,
-         text=lambda: findings_text(findings, run.roles.labels))
+         text=lambda: findings_text(findings, run.roles.labels, roles=run.roles))
     breaches = evaluate_gates(findings, gates)
     for breach in breaches:
         print(f"FAILED {breach.text}", file=sys.stderr)

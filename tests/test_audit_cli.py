@@ -9,6 +9,7 @@ import pytest
 
 from sesame_audit.model.audit.findings import audit_findings, findings_text
 from sesame_audit.model.cli import main
+from sesame_audit.model.core.roles import Roles
 
 
 def test_findings_are_json_and_consistent(proxy_run) -> None:
@@ -88,9 +89,11 @@ def test_text_says_when_friends_are_not_available() -> None:
     findings = {"run": "mine", "people": 30, "k": 11, "suppressed_cells": 0,
                 "accuracy": {"r2": 0.5, "measured_on": "the imported table"},
                 "flags": [], "proxies": [], "friends": None, "drivers": {"x": 2.0}}
-    text = findings_text(findings, {"x": "Income"})
+    roles = Roles(id="id", inputs=("x",), sensitive=(), target="y", score_min=350,
+                  score_max=950, tiers=())
+    text = findings_text(findings, {"x": "Income"}, roles=roles)
     assert "Points from friends: not available for this run" in text
-    assert "2.0  Income" in text
+    assert "+2.0  Income" not in text and "2.0  Income" in text
     assert "in-sample R²" in text and "held-out" not in text
 
 

@@ -11,9 +11,9 @@ from sesame_audit.model.audit.headline import (
     most_penalised,
     penalty_of,
     penalty_sentence,
-    threshold_words,
 )
 from sesame_audit.model.core.roles import Roles, TierSpec
+from sesame_audit.model.core.units import threshold_words
 from sesame_audit.model.figures.intervals import ratio_interval, wilson
 
 TIERS = {"low": 500.0, "high": 700.0}
@@ -85,7 +85,7 @@ def _roles(unit: str) -> Roles:
 
 @pytest.mark.parametrize(("unit", "threshold", "words"), [
     ("points", 650.0, "a score of 650 or more"),
-    ("probability", 0.5, "a score of 0.5 or more"),
+    ("probability", 0.5, "a probability of 0.5 or more"),
     ("log_odds", 0.0, "a probability of 0.5 or more"),
     ("EUR", 300.0, "a score of 300 EUR or more"),
 ])
@@ -126,4 +126,5 @@ def test_findings_and_audit_text_lead_with_the_same_sentence(social_run) -> None
     sentence = penalty_sentence(penalty_of(social_run), social_run.roles,
                                 social_run.roles.labels)
     assert findings["headline"]["sentence"] == sentence
-    assert findings_text(findings).splitlines()[1] == f"Headline: {sentence}"
+    text = findings_text(findings, roles=social_run.roles)
+    assert text.splitlines()[1] == f"Headline: {sentence}"

@@ -7,7 +7,7 @@ import streamlit as st
 from sesame_audit.app.audit_charts import distribution_chart, impact_heatmap, tier_access_chart
 from sesame_audit.app.audit_widgets import table_expander
 from sesame_audit.app.glossary import explain, glossary_link
-from sesame_audit.app.run_banner import show_chart
+from sesame_audit.app.run_banner import identity_of, show_chart
 from sesame_audit.app.state import audit_k, fairness_tables, select_run
 from sesame_audit.app.story import show_fairness_lead
 from sesame_audit.model.audit.fairness import four_fifths_headline
@@ -54,7 +54,8 @@ if run is not None:
                "interval reaches 0.8.")
     show_chart(run, distribution_chart(result["distribution"], tiers, roles=run.roles))
     side = "right" if run.roles.favourable == LOW else "left"
-    st.caption(f"Each row is a group; where its dark cells sit {side} of the dashed tier "
-               "lines, fewer of its people get the perks.")
+    fewer = ("get the perks" if identity_of(run)["synthetic"] else "reach it")
+    st.caption(f"Each row is a group; where its dark cells sit {side} of a dashed tier "
+               f"line, fewer of its people {fewer}.")
     table_expander(run.roles.labels, result["ratios"], result["table"], result["parity"],
                    tiers=tiers)

@@ -15,6 +15,7 @@ from sesame_audit.model.course.fidelity import (
     NoHiddenRules,
     fidelity_points,
     hidden_rules,
+    run_policy,
 )
 
 st.title("Do the explanations find the hidden rules?")
@@ -22,10 +23,11 @@ run = select_run()
 revealed = teacher_mode()
 if run is None:
     st.stop()
-if not revealed:
-    st.info(HOW_TO_REVEAL)
-    st.stop()
 try:
+    run_policy(run)  # a run without hidden rules says so before asking for Teacher mode
+    if not revealed:
+        st.info(HOW_TO_REVEAL)
+        st.stop()
     rules = hidden_rules(run)
     report = fidelity_of(run, run.key)
 except NoHiddenRules as exc:

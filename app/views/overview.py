@@ -65,7 +65,7 @@ st.caption(f"Each bar counts people in a band of "
            f"{units.format_change(width, roles, signed=False)} of the score under audit; "
            "dashed lines mark where a tier starts.")
 
-show_chart(run, charts.tier_chart(tiers, roles=roles))
+show_chart(run, charts.tier_chart(tiers, roles=roles, synthetic=synthetic))
 if synthetic:
     st.caption("Look at how quickly the share of people falls for the perks press reports "
                "describe (blue) and the ones they only speculate about (orange).")

@@ -19,14 +19,14 @@ run = select_run()
 revealed = teacher_mode()
 if run is None:
     st.stop()
-if not revealed:
-    st.info(HOW_TO_REVEAL + " The editor shows the rules, so it waits for it too.")
-    st.stop()
 try:
     policy = run_policy(run)
 except NoHiddenRules as exc:
     st.warning(f"{escape_markdown(exc)}. Only a run generated from hidden rules can be edited "
                "and rebuilt.")
+    st.stop()
+if not revealed:
+    st.info(HOW_TO_REVEAL + " The editor shows the rules, so it waits for it too.")
     st.stop()
 
 how = st.radio("Edit", ["Switches and weights", "The policy file (TOML)"], horizontal=True,

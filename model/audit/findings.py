@@ -22,7 +22,9 @@ from sesame_audit.model.audit.fairness import (
 from sesame_audit.model.audit.headline import most_penalised, penalty_sentence, plain
 from sesame_audit.model.audit.network import FRIENDS_FEATURE, friends_by_group
 from sesame_audit.model.audit.proxies import direct_use, direct_use_lines, proxy_strength
+from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.figures.drivers import mean_abs_shap
 from sesame_audit.model.figures.groups import Attribute, attribute_name
 from sesame_audit.model.figures.suppress import DEFAULT_K
@@ -195,7 +197,7 @@ def _flag_line(flag: dict[str, Any], name: Any) -> str:
 
 
 def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None,
-                  *, top: int = 8) -> str:
+                  *, roles: Roles, top: int = 8) -> str:
     """Return a plain-text summary of :func:`audit_findings` for a terminal.
 
     Parameters
@@ -204,6 +206,8 @@ def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None
         Output of :func:`audit_findings`.
     labels : dict, optional
         Column -> human label.
+    roles : Roles
+        The run's roles, to write the error and the drivers in the score's unit.
     top : int
         Most flags, proxies and drivers listed.
 
@@ -219,8 +223,9 @@ def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None
         lines.append(f"Headline: {findings['headline']['sentence']}")
     accuracy = findings["accuracy"]
     if "r2" in accuracy:
-        lines.append(f"  model: {r2_label(accuracy)} {accuracy['r2']:.3f}, "
-                     f"MAE {accuracy.get('mae_points', float('nan')):.1f} points")
+        mae = units.format_change(accuracy.get("mae_points", float("nan")), roles,
+                                  signed=False)
+        lines.append(f"  model: {r2_label(accuracy)} {accuracy['r2']:.3f}, MAE {mae}")
     flags, uncertain = findings["flags"], findings.get("uncertain") or []
     lines.append(f"Four-fifths rule: {len(flags)} clear finding(s), group/tier pairs whose "
                  "whole 95% interval lies under 0.8 (reference: the most favoured group of "
@@ -249,7 +254,8 @@ def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None
                               for g, c in groups.items())
             lines.append(f"  {name(attribute, attribute)}: {shown}")
     lines += outcome_lines(findings.get("outcomes"), name)
-    lines.append("Largest drivers (mean |SHAP|, points):")
-    for feature, points in list(findings["drivers"].items())[:top]:
-        lines.append(f"  {points:6.1f}  {name(feature, feature)}")
+    lines.append(f"Largest drivers (mean |SHAP|, {units.change_label(roles)}):")
+    for feature, push in list(findings["drivers"].items())[:top]:
+        lines.append(f"  {units.number(push, roles, change=True).lstrip('+'):>6}  "
+                     f"{name(feature, feature)}")
     return "\n".join(lines)

@@ -13,6 +13,7 @@ the lowest ratio.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -21,7 +22,8 @@ import pandas as pd
 from sesame_audit.model.audit.fairness import CLEAR, UNCERTAIN, impact_ratios
 from sesame_audit.model.audit.unawareness import UnawarenessGap
 from sesame_audit.model.core import units
-from sesame_audit.model.core.roles import LOG_ODDS, LOW, Roles
+from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.core.units import tier_words
 from sesame_audit.model.figures.groups import SEPARATOR, Attribute
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
@@ -177,15 +179,9 @@ def attribute_words(attribute: str, labels: Mapping[str, str] | None = None) -> 
     return " and ".join(name(c, plain(c)).lower() for c in attribute.split(SEPARATOR))
 
 
-def threshold_words(threshold: float, roles: Roles) -> str:
-    """A tier's threshold as a phrase: ``a score of 650 or more`` (``or less`` when low scores
-    are favourable), ``a probability of 0.5 ...``."""
-    text = units.format_threshold(threshold, roles)
-    more = "or less" if roles.favourable == LOW else "or more"
-    if roles.unit == LOG_ODDS:
-        return f"a {text.replace('probability ', 'probability of ')} {more}"
-    unit = f" {roles.unit}" if roles.unit and roles.unit not in ("points", "probability") else ""
-    return f"a score of {text}{unit} {more}"
+def _unbracketed(text: str) -> str:
+    """Text to be put in brackets, without brackets of its own: ``age (band)`` -> ``age band``."""
+    return re.sub(r"\s*\(([^()]*)\)", r" \1", text).strip()
 
 
 def _article(word: str) -> str:
@@ -204,6 +200,10 @@ def _times_less(ratio: float) -> str:
 def penalty_sentence(penalty: Penalty | None, roles: Roles,
                      labels: Mapping[str, str] | None = None) -> str:
     """Return who the score penalises in one plain sentence, with counts and the interval.
+
+    Only a clear four-fifths finding (the whole 95% interval under 0.8) is told as a group
+    reaching a tier less often; otherwise the sentence says that no group clearly does and
+    gives the figures of the group nearest to a finding.
 
     Parameters
     ----------
@@ -227,11 +227,15 @@ def penalty_sentence(penalty: Penalty | None, roles: Roles,
                 "run has no sensitive attribute to compare groups by).")
     p = penalty
     who, reference = plain(p.group), plain(p.reference)
-    tier = f"the {plain(p.tier)} tier ({threshold_words(p.threshold, roles)})"
-    about = attribute_words(p.attribute, labels)
+    tier = tier_words(p.tier, p.threshold, roles)
+    about = _unbracketed(attribute_words(p.attribute, labels))
     counts = (f"{p.share:.1%} of {p.n:,} people against {p.reference_share:.1%} of "
               f"{p.reference_n:,}")
-    if p.reached == 0:
+    if p.finding != CLEAR:
+        text = (f"No group clearly reaches {tier} less often than its reference group. "
+                f"Nearest to a finding: {who} people ({about}) against {reference} people, "
+                f"{counts}.")
+    elif p.reached == 0:
         text = (f"No {who} person ({about}) reaches {tier}: 0 of {p.n:,} people, against "
                 f"{p.reference_share:.1%} of {p.reference_n:,} {reference} people.")
     else:

@@ -8,6 +8,7 @@ each column a label, a privacy category and whether a person can change it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -24,6 +25,10 @@ HIGH, LOW = "high", "low"
 FAVOURABLE = (HIGH, LOW)
 
 
+_GENERATED = re.compile(r"at_(least|most)_[-+0-9.eE]+")
+_DEFAULT_TIERS = ("positive", "negative")
+
+
 @dataclass(frozen=True)
 class TierSpec:
     """A threshold of the score and what reaching it gives."""
@@ -33,6 +38,32 @@ class TierSpec:
     perk: str = ""
     status: str = ""
     note: str = ""
+
+    @property
+    def generated(self) -> bool:
+        """Whether the name was made from a bare threshold (``at_least_0.5``, or a
+        classifier's default ``positive`` tier) rather than given by a person."""
+        return bool(_GENERATED.fullmatch(self.name)) or (
+            self.name in _DEFAULT_TIERS and self.perk.startswith("probability at "))
+
+
+def threshold_tier(value: float, favourable: str = "high") -> TierSpec:
+    """Return the tier made from a bare threshold, named after it (``at_least_0.5``).
+
+    Parameters
+    ----------
+    value : float
+        The threshold, as typed.
+    favourable : {"high", "low"}, default="high"
+        Which end of the score is good for the person: ``at_most_25`` when low is.
+
+    Returns
+    -------
+    TierSpec
+        A tier whose :attr:`TierSpec.generated` is true.
+    """
+    words = "most" if favourable == LOW else "least"
+    return TierSpec(f"at_{words}_{value:g}", value, f"score at {words} {value:g}")
 
 
 @dataclass(frozen=True)

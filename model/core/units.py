@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from sesame_audit.model.core.roles import LOG_ODDS, POINTS, PROBABILITY, Roles
+from sesame_audit.model.core.roles import LOG_ODDS, LOW, POINTS, PROBABILITY, Roles
 
 BANDS = 50
 REASON_SHARE = 1 / 1200  # of the score's range: half a point on a 600-point scale
@@ -170,6 +170,59 @@ def format_threshold(value: float, roles: Roles) -> str:
     if roles.unit == LOG_ODDS:
         return f"probability {1 / (1 + math.exp(-value)):.6g}"
     return f"{value:g}"
+
+
+def threshold_words(threshold: float, roles: Roles) -> str:
+    """Write where a tier is reached as a phrase, in the run's unit and direction.
+
+    Parameters
+    ----------
+    threshold : float
+        The threshold on the score's scale.
+    roles : Roles
+        The run's roles.
+
+    Returns
+    -------
+    str
+        ``a score of 650 or more`` (``or less`` when low scores are favourable), ``a
+        probability of 0.5 or more`` (also for a score in log-odds), ``a score of 25 days
+        or less``.
+    """
+    text = format_threshold(threshold, roles)
+    more = "or less" if roles.favourable == LOW else "or more"
+    if roles.unit == LOG_ODDS:
+        return f"a {text.replace('probability ', 'probability of ')} {more}"
+    if roles.unit == PROBABILITY:
+        return f"a probability of {text} {more}"
+    unit = f" {roles.unit}" if roles.unit and roles.unit != POINTS else ""
+    return f"a score of {text}{unit} {more}"
+
+
+def tier_words(tier: str, threshold: float, roles: Roles) -> str:
+    """What reaching a tier means, as a phrase after "reaches".
+
+    Parameters
+    ----------
+    tier : str
+        The tier's name.
+    threshold : float
+        Its threshold, on the score's scale.
+    roles : Roles
+        The run's roles, whose tiers say whether the name was given or made from the
+        threshold alone.
+
+    Returns
+    -------
+    str
+        ``the car rental tier (a score of 650 or more)`` for a named tier; the threshold
+        alone (``a probability of 0.5 or more``) for a tier named after it.
+    """
+    words = threshold_words(threshold, roles)
+    spec = next((t for t in roles.tiers if t.name == tier), None)
+    if spec is not None and spec.generated:
+        return words
+    return f"the {tier.replace('_', ' ')} tier ({words})"
 
 
 def reach_label(value: float, roles: Roles) -> str:

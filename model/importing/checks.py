@@ -25,7 +25,12 @@ from sesame_audit.model.core.roles import LOW, Roles, TierSpec
 from sesame_audit.model.explain.any_model import model_output, natural_output
 from sesame_audit.model.figures.groups import MAX_GROUPS
 from sesame_audit.model.importing.cells import check_cells
-from sesame_audit.model.importing.roles_file import UNSPECIFIED, RolesSpec, check_columns
+from sesame_audit.model.importing.roles_file import (
+    UNIT_IS_FOR_REGRESSORS,
+    UNSPECIFIED,
+    RolesSpec,
+    check_columns,
+)
 
 ROW_ID = "row_id"
 
@@ -227,6 +232,8 @@ def prepare(table: pd.DataFrame, model: Any, spec: RolesSpec) -> Prepared:
     if spec.task is not None and spec.task != task:
         raise RolesError(f"roles say task = {spec.task!r} but the model is a {task} model "
                          f"({type(model).__name__})")
+    if task == "classification" and spec.unit is not None:
+        raise RolesError(UNIT_IS_FOR_REGRESSORS)
     positive = _positive(model, spec) if task == "classification" else 1
     output = spec.output or natural_output(model)
     if task == "regression" and spec.output is not None:

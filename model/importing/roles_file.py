@@ -40,11 +40,21 @@ import pandas as pd
 
 from sesame_audit.datasets.dictionary import PRIVACY_CATEGORIES
 from sesame_audit.model.core.bad_input import RolesError
-from sesame_audit.model.core.roles import DIRECTIONS, EITHER, FAVOURABLE, HIGH, LOW, TierSpec
+from sesame_audit.model.core.roles import (
+    DIRECTIONS,
+    EITHER,
+    FAVOURABLE,
+    HIGH,
+    LOW,
+    TierSpec,
+    threshold_tier,
+)
 from sesame_audit.model.importing.cells import check_text
 
 Output = Literal["probability", "log_odds"]
 UNSPECIFIED = "unspecified"
+UNIT_IS_FOR_REGRESSORS = ("roles: 'unit' is for regressors; a classifier's score is set with "
+                          "'output' (\"probability\" or \"log_odds\"): remove 'unit'")
 _KEYS = {"id", "target", "inputs", "sensitive", "task", "positive_class", "output",
          "score_min", "score_max", "thresholds", "tiers", "bands", "labels", "privacy",
          "actionable", "unit", "favourable"}
@@ -155,10 +165,8 @@ def _tiers(raw: dict[str, Any], favourable: str = HIGH) -> tuple[TierSpec, ...]:
             raise RolesError("roles: 'thresholds' must be a non-empty list of numbers")
         tiers = []
         for value in values:
-            number = _number({"thresholds": value}, "thresholds")
-            words = "most" if favourable == LOW else "least"
-            tiers.append(TierSpec(f"at_{words}_{number:g}", number,
-                                  f"score at {words} {number:g}"))
+            tiers.append(threshold_tier(_number({"thresholds": value}, "thresholds") or 0.0,
+                                        favourable))
     else:
         entries = raw.get("tiers", [])
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
@@ -243,8 +251,7 @@ def parse_roles(text: str) -> RolesSpec:
     actionable, directions = _actionable(raw)
     favourable = _favourable(raw)
     if unit is not None and (task == "classification" or output is not None):
-        raise RolesError("roles: 'unit' is for regressors; a classifier's score is its "
-                         "probability or log-odds")
+        raise RolesError(UNIT_IS_FOR_REGRESSORS)
     return RolesSpec(
         sensitive=_names(raw, "sensitive") or (),
         id=_text(raw, "id"),

@@ -32,8 +32,6 @@ from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import plain
 from sesame_audit.model.core.roles import (
     FALL,
-    LOW,
-    POINTS,
     RISE,
     TierSpec,
     favourable_sign,
@@ -394,16 +392,13 @@ def find_recourse(run: Run, person_id: Any, *, target: str | None = None) -> Rec
         return Recourse(person, score, None, True, (), score, 0.0,
                         "This score already reaches every tier.")
     roles = run.roles
-    threshold = units.format_threshold(tier.min_score, roles)
+    aim = units.tier_words(tier.name, tier.min_score, roles)
     if roles.reaches(score, tier.min_score):
         return Recourse(person, score, tier, True, (), score, 0.0,
                         f"This score ({units.format_value(score, roles)}) already reaches "
-                        f"{tier.name} ({threshold}).")
+                        f"{aim}.")
     changed, scores, reached = search(run, inputs, np.array([tier.min_score]))
     space = action_space(run)
-    at_most = "at most " if roles.favourable == LOW else ""
-    aim = f"{tier.name.replace('_', ' ')} ({at_most}{threshold}" + (
-        " points)" if roles.unit == POINTS else ")")
     gives = (f"{units.format_value(scores[0], roles)}, from "
              f"{units.format_value(score, roles)}")
     if not reached[0]:
