@@ -10,6 +10,8 @@ import pandas as pd
 from sesame_audit.app.audit_charts import OKABE_ITO, readable
 from sesame_audit.app.chart_style import band_height, finished, title_lines, wrapped_axis
 from sesame_audit.model.audit.disclosure import view_label
+from sesame_audit.model.core import units
+from sesame_audit.model.core.roles import Roles
 
 
 def disclosure_frame(attributes: Mapping[str, Mapping[str, Mapping[str, float]]],
@@ -76,7 +78,7 @@ def disclosure_chart(frame: pd.DataFrame) -> alt.LayerChart:
             frame["attribute"], frame["view"], frame["auc"], strict=True)) + ".")
 
 
-def band_chart(bands: pd.DataFrame, label: str, unit: str = "points") -> alt.Chart:
+def band_chart(bands: pd.DataFrame, label: str, roles: Roles) -> alt.Chart:
     """Who shows each score band: the share of each group among the band's people.
 
     Parameters
@@ -85,8 +87,8 @@ def band_chart(bands: pd.DataFrame, label: str, unit: str = "points") -> alt.Cha
         Output of :func:`sesame_audit.model.person.shown_score.band_table`.
     label : str
         Label of the attribute.
-    unit : str, default="points"
-        Unit of the score.
+    roles : Roles
+        The run's roles, to write the bands in the score's unit.
 
     Returns
     -------
@@ -96,8 +98,9 @@ def band_chart(bands: pd.DataFrame, label: str, unit: str = "points") -> alt.Cha
     """
     data = bands[~bands["suppressed"]].copy()
     data["group"] = [readable(g) for g in data["group"]]
-    data["band"] = [f"{start:g}-{end:g}" for start, end in zip(data["band_start"],
-                                                               data["band_end"], strict=True)]
+    data["band"] = [units.band_text(start, end, roles) for start, end in zip(
+        data["band_start"], data["band_end"], strict=True)]
+    unit = units.unit_label(roles)
     order = list(dict.fromkeys(data["band"]))
     groups = sorted(data["group"].unique())
     chart = alt.Chart(data, height=240,

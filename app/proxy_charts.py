@@ -17,6 +17,9 @@ from sesame_audit.app.chart_style import (
     change_scale,
     change_unit,
     finished,
+    level_axis,
+    level_format,
+    level_text,
     title_lines,
     wrapped_axis,
 )
@@ -170,8 +173,8 @@ def gap_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *, top: int =
                         data["feature_label"], data["gap"], strict=True)) + ".")
 
 
-def before_after_chart(by_group: pd.DataFrame, *, title: str, value_title: str
-                       ) -> alt.LayerChart:
+def before_after_chart(by_group: pd.DataFrame, *, title: str, value_title: str,
+                       roles: Roles | None = None) -> alt.LayerChart:
     """Mean score of each group before and after a change, as a dumbbell.
 
     Parameters
@@ -182,6 +185,8 @@ def before_after_chart(by_group: pd.DataFrame, *, title: str, value_title: str
         Chart title.
     value_title : str
         Axis title, with its unit.
+    roles : Roles, optional
+        The run's roles, to write the scores in their unit (points when not given).
 
     Returns
     -------
@@ -194,7 +199,8 @@ def before_after_chart(by_group: pd.DataFrame, *, title: str, value_title: str
     long["when"] = long["when"].map({"mean_before": "before", "mean_after": "after"})
     base = alt.Chart(long).encode(
         y=alt.Y("group:N", title="Group", axis=wrapped_axis()),
-        x=alt.X("mean:Q", title=value_title, scale=alt.Scale(zero=False)))
+        x=alt.X("mean:Q", title=value_title, scale=alt.Scale(zero=False),
+                axis=level_axis(roles)))
     line = base.mark_line(color=NEUTRAL).encode(detail="group:N")
     dots = base.mark_point(size=90, strokeWidth=2).encode(
         color=alt.Color("when:N", title="Mean score", sort=["before", "after"],
@@ -205,11 +211,12 @@ def before_after_chart(by_group: pd.DataFrame, *, title: str, value_title: str
         fill=alt.Fill("when:N", legend=None, scale=alt.Scale(
             domain=["before", "after"], range=["white", OUTLINE])),
         tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("when:N", title="When"),
-                 alt.Tooltip("mean:Q", title="Mean", format=".1f")])
+                 alt.Tooltip("mean:Q", title="Mean", format=level_format(roles))])
     return finished((line + dots).properties(height=band_height(len(shown), 30),
                                              title=title_lines(title)),
                     f"Dumbbells of each group's {value_title.lower()} before (hollow grey) and "
                     "after (black) the change: " + "; ".join(
-                        f"{g} {b:.1f} to {a:.1f}" for g, b, a in zip(
+                        f"{g} {level_text(b, roles)} to {level_text(a, roles)}"
+                        for g, b, a in zip(
                             shown["group"], shown["mean_before"], shown["mean_after"],
                             strict=True)) + ".")

@@ -10,6 +10,7 @@ threshold. Every figure is checked against numpy by hand, and the same table neg
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from streamlit.testing.v1 import AppTest
 from sesame_audit.app.charts import tier_chart, waterfall_chart
 from sesame_audit.model.audit.classifier_views import recorded_outcomes, roc
 from sesame_audit.model.audit.fairness import impact_ratios, tier_table
-from sesame_audit.model.audit.findings import audit_findings
+from sesame_audit.model.audit.findings import audit_findings, findings_text
 from sesame_audit.model.audit.headline import penalty_of, penalty_sentence
 from sesame_audit.model.audit.recourse_burden import recourse_burden, recourse_sample
 from sesame_audit.model.cli import main
@@ -243,7 +244,8 @@ def test_recourse_lowers_the_score_to_the_threshold(made) -> None:
             assert moved < 0 if change.feature == "debts" else moved > 0
         rescored = float(model.predict(changed)[0])
         assert rescored <= 40.0 + 1e-9 and rescored == pytest.approx(found.new_score)
-        assert found.text.startswith("To reach standard (at most 40")
+        assert found.text.startswith("To reach the standard tier (a score of 40 days or "
+                                     "less): ")
         checked += 1
     assert checked >= 3
     done = int(np.flatnonzero(score <= 25.0)[0])
@@ -398,3 +400,29 @@ def test_the_burden_of_recourse_samples_people_above_the_threshold(made) -> None
         mine = found[(found["tier"] == row.tier) & (groups == row.group)]
         assert row.below == len(mine)
         assert row.share_with_recourse == pytest.approx(mine["reachable"].mean())
+
+
+def test_the_audit_text_speaks_days(made) -> None:
+    run, frame = made["late"], made["frame"]
+    text = findings_text(audit_findings(run), run.roles.labels, roles=run.roles)
+    model_line = next(line for line in text.splitlines() if "MAE" in line)
+    found = re.search(r"MAE ([\d.,]+) days$", model_line)
+    assert found, model_line
+    mae = np.abs(made["score"] - frame["days_late"].to_numpy()).mean()  # by hand
+    assert float(found.group(1)) == pytest.approx(mae, abs=0.051)
+    assert "Largest drivers (mean |SHAP|, days):" in text
+    assert "points)" not in text and "points" not in model_line
+
+
+def test_explain_lists_what_raised_the_days_first(made, capsys) -> None:
+    run = made["late"]
+    person = int(made["frame"]["person"].iloc[0])
+    assert main(["explain", str(run.path), "--person", str(person)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Contributions"))
+    end = lines.index("Principal reasons:")
+    shown = [float(line.split()[0]) for line in lines[start + 1:end]]
+    assert len(shown) >= 2
+    assert shown == sorted(shown, reverse=True)  # the most days added (unfavourable) first
+    values = explain_person(run, person).contributions
+    assert shown[0] == pytest.approx(max(values.values()), abs=0.05)

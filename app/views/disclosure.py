@@ -10,7 +10,6 @@ from sesame_audit.app.audit_widgets import table_expander
 from sesame_audit.app.glossary import explain
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.model.audit.disclosure import view_label
-from sesame_audit.model.core.units import unit_label
 
 st.title("What does a score shown in public give away?")
 run = state.select_run()
@@ -38,7 +37,7 @@ attribute = st.selectbox("Who shows each score?", attributes, format_func=name,
                          help=explain("AUC"),
                          key="disclosure_attribute")
 bands = disclosure_state.disclosure_bands(run, run.key, attribute, k)
-show_chart(run, charts.band_chart(bands, name(attribute), unit_label(run.roles)))
+show_chart(run, charts.band_chart(bands, name(attribute), run.roles))
 st.caption(f"Groups with fewer than {k} people in a band are left out, and so is any cell "
            "that would let them be recomputed.")
 table_expander(run.roles.labels, bands)

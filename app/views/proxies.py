@@ -67,7 +67,7 @@ elif run is not None:
     flipped = state.flip_result(run, run.key, feature, attribute, k)
     given = format_value(flipped.value, roles.kinds.get(feature, ""))
     show_chart(run, charts.before_after_chart(
-        flipped.by_group, value_title=f"Mean score ({units.unit_label(roles)})",
+        flipped.by_group, value_title=f"Mean score ({units.unit_label(roles)})", roles=roles,
         title=f"Mean score if everyone had {name(feature)} = {given}"))
     typical = ("most common category" if feature in roles.categorical
                or isinstance(flipped.value, str) else "median")

@@ -172,6 +172,27 @@ def format_threshold(value: float, roles: Roles) -> str:
     return f"{value:g}"
 
 
+def band_text(start: float, end: float, roles: Roles) -> str:
+    """Write a band of scores in the run's unit: ``600 to 625``, ``60.0% to 65.0%``.
+
+    Parameters
+    ----------
+    start, end : float
+        The band's ends, on the score's scale.
+    roles : Roles
+        The run's roles.
+
+    Returns
+    -------
+    str
+        Both ends written as :func:`number` writes a score, the user's unit after the
+        second (none for points and probabilities, as the synthetic world's pages write
+        them).
+    """
+    unit = f" {unit_label(roles)}" if roles.unit not in (POINTS, PROBABILITY, "") else ""
+    return f"{number(start, roles)} to {number(end, roles)}{unit}"
+
+
 def threshold_words(threshold: float, roles: Roles) -> str:
     """Write where a tier is reached as a phrase, in the run's unit and direction.
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sesame_audit.model.core import units
 from sesame_audit.model.figures.intervals import wilson
 from sesame_audit.model.figures.suppress import DEFAULT_K, suppression
 from sesame_audit.model.runs import stored
@@ -146,7 +147,7 @@ def person_sentences(run: Run, person_id: Any, *, k: int = DEFAULT_K) -> list[st
         starts = table["band_start"].unique()
         inside = table[table["band_start"] == starts[starts <= score].max(initial=starts.min())]
         start, end = inside["band_start"].iloc[0], inside["band_end"].iloc[0]
-        band = f"{start:g}-{end:g}"
+        band = units.band_text(start, end, run.roles)
         shown = inside[~inside["suppressed"]]
         label = run.roles.label(attribute).lower()
         if inside["band_people"].isna().all():
