@@ -49,6 +49,8 @@ def test_hidden_rules_blind_then_revealed(social_path) -> None:
 
 def test_hidden_rules_on_own_model(own_run_path) -> None:
     at = _page("hidden_rules", own_run_path.parent, own_run_path.name)
+    # said at once, not after asking for Teacher mode to reveal rules that do not exist
+    assert "has no hidden rules" in at.warning[0].value and not at.info
     at.toggle(key="teacher_toggle").set_value(True).run()
     assert not at.exception
     assert "has no hidden rules" in at.warning[0].value and not _charts(at)
@@ -100,6 +102,7 @@ def test_policy_editor_bad_toml(social_path, runs_dir) -> None:
 
 def test_policy_editor_on_own_model(own_run_path) -> None:
     at = _page("policy_editor", own_run_path.parent, own_run_path.name)
+    assert "has no hidden rules" in at.warning[0].value and not at.info
     at.toggle(key="teacher_toggle").set_value(True).run()
     assert not at.exception and "has no hidden rules" in at.warning[0].value
 

@@ -16,6 +16,8 @@ import pytest
 from own_inputs import CLASSIFIER_ROLES, ROLES, classifier, regressor, skops_bytes, table
 from streamlit.testing.v1 import AppTest
 
+from sesame_audit.model.audit.fairness import CLEAR
+from sesame_audit.model.audit.headline import penalty_of
 from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.importing.importer import import_files
 from sesame_audit.model.runs.store import load_run
@@ -26,7 +28,9 @@ PAGES = ["overview", "person", "drivers", "fairness", "proxies", "friends", "out
 TEXTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success",
          "error", "text")
 SCORE_POINTS = re.compile(r"(?<!percentage )\bpoints?\b", re.IGNORECASE)
-SYNTHETIC_WORDS = re.compile(r"hukou|press report|social graph|sesame credit", re.IGNORECASE)
+SYNTHETIC_WORDS = re.compile(r"hukou|press report|social graph|sesame credit|reward tier|perks"
+                             r"|hidden rules stay hidden", re.IGNORECASE)
+GENERATED_TIER = re.compile(r"at (least|most) [\d.]+ tier|\(band\)\)")  # made from a number
 PERCENT = re.compile(r"\d\.\d%")
 RAW_FLOAT = re.compile(r"\d\.\d{6,}")  # a number printed as Python stores it
 
@@ -105,7 +109,12 @@ def test_every_page_speaks_the_run_unit_and_names_it(imported, name, monkeypatch
         assert f"Run {name}" in words, page
         assert "synthetic data" not in words, page
         assert not RAW_FLOAT.search(words), (page, RAW_FLOAT.search(words))
+        assert not GENERATED_TIER.search(words), (page, GENERATED_TIER.search(words))
     everything = "\n".join(seen.values())
+    penalty = penalty_of(run)
+    if penalty is not None and penalty.finding != CLEAR:  # no accusation without a finding
+        assert "penalised" not in seen["overview"] and "penalises" not in seen["overview"]
+        assert "No group clearly reaches" in seen["overview"]
     if name == "approvals-p":
         assert PERCENT.search(seen["overview"]) and PERCENT.search(seen["person"])
         assert "percentage points" in seen["drivers"]

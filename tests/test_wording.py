@@ -174,3 +174,23 @@ def test_a_classifier_roles_file_with_a_unit_is_refused() -> None:
         parse_roles(CLASSIFIER_ROLES + 'task = "classification"\nunit = "EUR"\n')
     unit = prepare(frame, classifier(frame), parse_roles(CLASSIFIER_ROLES)).roles.unit
     assert unit in ("probability", "log_odds")  # without 'unit', the model's natural output
+
+
+def test_reference_groups_and_tier_bars_name_a_generated_tier_by_its_threshold() -> None:
+    import pandas as pd
+
+    from sesame_audit.app.charts import tier_chart
+    from sesame_audit.model.audit.fairness import four_fifths_headline
+
+    ratios = _ratios([("blue", "at_least_0.5", 1000, 500, False),
+                      ("red", "at_least_0.5", 1000, 450, False)], "blue")
+    roles = _roles("probability", parse_roles("thresholds = [0.5]\n").tiers)
+    text = four_fifths_headline(ratios, roles)
+    assert text.endswith("Reference groups (the most favoured with enough people): 0.5+: blue.")
+    assert "at least" not in text
+    tiers = pd.DataFrame({"tier": ["at_least_0.5"], "min_score": [0.5], "perk": [""],
+                          "status": [""], "people": [75], "share": [0.5]})
+    spec = tier_chart(tiers, roles=roles, synthetic=False).to_dict()
+    assert " ".join(spec["title"]["text"]) == "Who reaches each threshold?"
+    assert "reward" not in spec["description"]
+    assert list(pd.DataFrame(spec["datasets"][spec["data"]["name"]])["name"]) == ["0.5+"]

@@ -36,7 +36,7 @@ if run is not None:
              for t in run.roles.tiers]
     show_fairness_lead(run, result["ratios"])
     glossary_link()
-    st.markdown(escape_markdown(four_fifths_headline(result["ratios"])))
+    st.markdown(escape_markdown(four_fifths_headline(result["ratios"], run.roles)))
     st.caption(escape_markdown(result["note"]))
     if result["table"]["suppressed"].all():
         st.warning(f"Every group has fewer than {k} people (or hides one that does): "

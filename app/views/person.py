@@ -40,13 +40,14 @@ cols[0].metric("Score", units.format_value(person.score, roles),
                help=explain("log-odds" if roles.unit == LOG_ODDS else "SHAP"),
                delta=f"{units.format_change(person.score - person.base, roles)} vs average",
                delta_color="off")
-cols[1].metric("Tier reached", escape_markdown(person.tier.replace("_", " ")))
+cols[1].metric("Tier reached", escape_markdown(units.tier_label(person.tier, roles)))
 if person.next_tier is not None:
     perk = escape_markdown(person.next_tier.perk)
-    cols[2].metric(f"Next tier: {escape_markdown(person.next_tier.name.replace('_', ' '))}",
+    cols[2].metric(f"Next tier: {escape_markdown(units.tier_label(person.next_tier.name, roles))}",
                    f"{units.format_change(person.points_to_next, roles, signed=False)} away",
                    help=perk)
-    st.caption(f"The next tier would give: {perk}.")
+    if not person.next_tier.generated:  # a tier named after its threshold gives nothing more
+        st.caption(f"The next tier would give: {perk}.")
 
 steps = waterfall_data(person, roles)
 domain = charts.waterfall_domain(steps, pad=0.8 * units.band_width(roles))

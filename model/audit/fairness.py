@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from fairlearn.metrics import MetricFrame, count, selection_rate
 
+from sesame_audit.model.core import units
 from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.figures import group_tables
 from sesame_audit.model.figures.groups import Attribute, attribute_name, group_frame
@@ -300,13 +301,20 @@ def impact_ratios(run: Run, attribute: Attribute, *, k: int = DEFAULT_K,
     return long
 
 
-def four_fifths_headline(ratios: pd.DataFrame) -> str:
+def _tier_name(tier: str, roles: Roles | None) -> str:
+    return tier.replace("_", " ") if roles is None else units.tier_label(tier, roles)
+
+
+def four_fifths_headline(ratios: pd.DataFrame, roles: Roles | None = None) -> str:
     """Return the four-fifths rule's findings in one plain sentence: clear, then uncertain.
 
     Parameters
     ----------
     ratios : pandas.DataFrame
         Output of :func:`impact_ratios`.
+    roles : Roles, optional
+        The run's roles, to name a tier made from a threshold by its threshold (``0.5+``);
+        tiers are named as stored when not given.
 
     Returns
     -------
@@ -317,7 +325,7 @@ def four_fifths_headline(ratios: pd.DataFrame) -> str:
     clear = int((ratios["finding"] == CLEAR).sum())
     uncertain = int((ratios["finding"] == UNCERTAIN).sum())
     references = ratios.drop_duplicates("tier").set_index("tier")["reference"]
-    named = "; ".join(f"{tier.replace('_', ' ')}: {group.replace('_', ' ')}"
+    named = "; ".join(f"{_tier_name(tier, roles)}: {group.replace('_', ' ')}"
                       for tier, group in references.items()
                       if isinstance(group, str))
     text = (f"{clear} group/tier pair(s) clearly fail the four-fifths rule: the group reaches "

@@ -265,6 +265,28 @@ def reach_label(value: float, roles: Roles) -> str:
     return f"≤ {text}" if roles.favourable == "low" else f"{text}+"
 
 
+def tier_label(tier: str, roles: Roles) -> str:
+    """Write a tier's name for a label: ``car rental``, or ``0.5+`` for a tier named after
+    its threshold (``at_least_0.5``).
+
+    Parameters
+    ----------
+    tier : str
+        The tier's name.
+    roles : Roles
+        The run's roles.
+
+    Returns
+    -------
+    str
+        The name in words, or where the tier is reached (see :func:`reach_label`).
+    """
+    spec = next((t for t in roles.tiers if t.name == tier), None)
+    if spec is not None and spec.generated:
+        return reach_label(spec.min_score, roles)
+    return tier.replace("_", " ")
+
+
 def band_width(roles: Roles) -> float:
     """Return the width of a histogram band: 10 points, else 1/50 of the score's range.
 
