@@ -237,7 +237,7 @@ def cmd_disclosure(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import a table and a model (skops or LightGBM text), or donations, as a run folder."""
+    """Import a table and a model (skops, LightGBM text, XGBoost JSON), or donations."""
     from sesame_audit.model.importing.importer import import_files
 
     if args.donations is not None:
@@ -394,11 +394,13 @@ def _parser() -> argparse.ArgumentParser:
     disclosure.add_argument("--json", action="store_true", help="print the findings as JSON")
     disclosure.set_defaults(func=cmd_disclosure)
 
-    own = sub.add_parser("import", help="import your own table, model (skops or LightGBM "
-                         ".txt) and roles file, or donations (a stand-in model is fitted)")
+    own = sub.add_parser("import", help="import your own table, model (skops, LightGBM "
+                         ".txt or XGBoost .json) and roles file, or donations (a stand-in "
+                         "model is fitted)")
     own.add_argument("--data", type=Path, help="table: CSV (UTF-8) or Parquet")
     own.add_argument("--model", type=Path,
-                     help="model saved with skops, or a LightGBM text model (.txt)")
+                     help="model saved with skops, a LightGBM text model (.txt) or "
+                          "an XGBoost JSON model (.json)")
     own.add_argument("--donations", type=Path,
                      help="donations or a decision log: inputs and recorded scores, no model")
     own.add_argument("--roles", required=True, type=Path, help="column roles (TOML)")

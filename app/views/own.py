@@ -33,7 +33,9 @@ config = require_settings()
 limit = min(MAX_BYTES, st.get_option("server.maxUploadSize") * 2**20)
 st.title("Audit your own model")
 st.caption(f"A table (CSV in UTF-8, or Parquet) and a scikit-learn model saved with skops "
-           "(or a LightGBM model saved as text by `Booster.save_model`, a .txt file), "
+           "(or a LightGBM model saved as text by `Booster.save_model`, a .txt file, or an "
+           "XGBoost model saved as JSON by `Booster.save_model(\"model.json\")`, a .json "
+           "file), "
            f"each at most {limit // 2**20} MiB. Pickle and joblib files are refused: "
            "loading them can run any code. Nothing is stored until every check passes.")
 
@@ -45,9 +47,9 @@ else:
     where = st.radio("Files", ["Upload", "Paths on this server"], key="own_where",
                      horizontal=True)
 files: dict[str, tuple[str, bytes] | None] = {}
-for kind, types in (("table", ["csv", "parquet", "pq", "txt"]), ("model", ["skops", "txt"]),
+for kind, types in (("table", ["csv", "parquet", "pq", "txt"]), ("model", ["skops", "txt", "json"]),
                     ("roles", ["toml"])):
-    label = {"table": "Table", "model": "Model (.skops, or LightGBM .txt)",
+    label = {"table": "Table", "model": "Model (.skops, LightGBM .txt or XGBoost .json)",
              "roles": "Roles file (.toml, optional: or fill in the form below)"}[kind]
     if where == "Upload":
         upload = st.file_uploader(label, type=types, key=f"own_{kind}")

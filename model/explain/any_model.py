@@ -8,7 +8,8 @@ explainer is exact where shap has an exact one:
   boosting, histogram gradient boosting): exact path-dependent TreeSHAP by the fast kernels
   of :mod:`explain.treeshap` (the trees flattened by :mod:`explain.sklearn_trees`), checked
   against the model's own output;
-- LightGBM text models (:mod:`explain.lightgbm_text`): the same kernels on their parsed trees;
+- LightGBM text and XGBoost JSON models (:mod:`explain.lightgbm_text`,
+  :mod:`explain.xgboost_json`): the same kernels on their parsed trees;
 - linear models: LinearExplainer (interventional, exact for a linear model), against the
   mean of the whole table;
 - anything else: a permutation explainer over the original inputs, an approximation whose
@@ -38,7 +39,7 @@ from sklearn.pipeline import Pipeline
 from sesame_audit.model.core.bad_input import ModelFitError
 from sesame_audit.model.explain.explanation import Explanation
 from sesame_audit.model.explain.hgb_trees import native_categorical, trees_of
-from sesame_audit.model.explain.lightgbm_text import LightGBMTextClassifier, LightGBMTextRegressor
+from sesame_audit.model.explain.saved_trees import SavedTrees
 from sesame_audit.model.explain.sklearn_trees import as_tree_input, sklearn_trees
 from sesame_audit.model.explain.treeshap import trees_shap_values
 
@@ -51,10 +52,11 @@ Progress = Callable[[int, int, float], None]
 _PROBABILITY_TREES = ("DecisionTreeClassifier", "RandomForestClassifier",
                       "ExtraTreesClassifier", "ExtraTreeClassifier")
 _LOG_ODDS_TREES = ("GradientBoostingClassifier", "HistGradientBoostingClassifier",
-                   "LightGBMTextClassifier")
+                   "LightGBMTextClassifier", "XGBoostJSONClassifier")
 _REGRESSION_TREES = ("DecisionTreeRegressor", "RandomForestRegressor", "ExtraTreesRegressor",
                      "ExtraTreeRegressor", "GradientBoostingRegressor",
-                     "HistGradientBoostingRegressor", "LightGBMTextRegressor")
+                     "HistGradientBoostingRegressor", "LightGBMTextRegressor",
+                     "XGBoostJSONRegressor")
 
 
 @dataclass(frozen=True)
@@ -215,8 +217,8 @@ def _fast_tree_shap(last: Any, raw: Any, positive: int) -> tuple[np.ndarray, flo
     codes and the values returned per column of ``raw``.
     """
     left_sets, owner = None, None
-    if isinstance(last, LightGBMTextClassifier | LightGBMTextRegressor):
-        trees, baseline, encoded = last.trees_, 0.0, _dense(raw)  # compared in float64
+    if isinstance(last, SavedTrees):  # LightGBM text, XGBoost JSON: rows as they compare them
+        trees, baseline, encoded = last.trees_, last.baseline_, last.tree_input(_dense(raw))
     elif isinstance(last, HistGradientBoostingClassifier | HistGradientBoostingRegressor):
         if getattr(last, "_preprocessor", None) is not None:  # native categorical features
             trees, baseline, left_sets, encoded, owner = native_categorical(last, raw)
