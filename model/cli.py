@@ -238,6 +238,7 @@ def cmd_disclosure(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a table and a model (skops, LightGBM text, XGBoost JSON), or donations."""
+    from sesame_audit.model.explain.permutation_shap import sample_text
     from sesame_audit.model.importing.importer import import_files
 
     if args.donations is not None:
@@ -250,12 +251,14 @@ def cmd_import(args: argparse.Namespace) -> int:
               file=sys.stderr, flush=True)
 
     path = import_files(args.data, args.model, args.roles, args.out,
-                        delimiter=args.delimiter, replace=args.replace, progress=progress)
+                        delimiter=args.delimiter, replace=args.replace, progress=progress,
+                        explain_sample=args.explain_sample, seed=args.seed)
     manifest = json.loads((path / "manifest.json").read_text())
     summary = {"run": str(path), "n": manifest["n"], "model": manifest["model"],
                "shap": manifest["shap"], "metrics": manifest["metrics"]}
     emit(summary, as_json=args.json, text=lambda: "\n".join([
-        f"Imported {path} ({manifest['n']:,} rows)",
+        f"Imported {path} ({manifest['n']:,} rows"
+        + (f"; {sample_text(manifest['shap'])})" if sample_text(manifest["shap"]) else ")"),
         f"  model: {manifest['model']['estimator']} ({manifest['model']['task']}); the file "
         f"asked for {len(manifest['model']['types'])} types, all allow-listed:",
         *(f"    {t}" for t in manifest["model"]["types"]),
@@ -406,6 +409,10 @@ def _parser() -> argparse.ArgumentParser:
     own.add_argument("--roles", required=True, type=Path, help="column roles (TOML)")
     own.add_argument("--out", required=True, type=Path, help="run folder to create")
     add_donation_arguments(own)
+    own.add_argument("--explain-sample", type=_positive_int("--explain-sample", 1, 10**9),
+                     default=None, metavar="N",
+                     help="for a model with no exact explainer, explain (and audit) a random "
+                          "sample of N people drawn with --seed instead of everyone")
     own.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
     own.add_argument("--replace", action="store_true",
                      help="replace an existing run folder at --out (atomically); nothing but "

@@ -106,6 +106,16 @@ else:
                 inputs=None, positive_class=positive), parse_thresholds(thresholds))
         name = st.text_input("Run name", f"imported-{Path(files['table'][0]).stem}"[:60],
                              key="own_name")
+        left, right = st.columns(2)
+        sample = left.number_input(
+            "People to explain if only approximate SHAP fits the model (0: everyone)",
+            min_value=0, max_value=10_000_000, value=0, step=500, key="own_sample",
+            help="Models with no exact explainer (not trees, not linear) are explained by "
+                 "permutation, which is slow; a random sample of this many people is then "
+                 "explained and audited instead, and every page says so. Tree and linear "
+                 "models are always explained for everyone.")
+        seed = right.number_input("Seed of the sample", min_value=0, max_value=2**32 - 1,
+                                  value=0, key="own_seed")
         overwrite = st.checkbox("Replace a run of that name", key="own_replace",
                                 help="Only a run imported in this session, in deployment mode."
                                 if config.on else None)
@@ -122,7 +132,8 @@ else:
             with st.spinner("Checking, explaining every row with SHAP, writing the run…"):
                 import_run(table, model_file, spec, out, table_name=files["table"][0],
                            table_sha256=hashlib.sha256(files["table"][1]).hexdigest(),
-                           replace=overwrite, progress=progress)
+                           replace=overwrite, progress=progress,
+                           explain_sample=int(sample) or None, seed=int(seed))
             bar.empty()
             choose_run(out.name)
             st.success(f"Imported as run '{escape_markdown(out.name)}': every page now audits "

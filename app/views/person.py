@@ -53,6 +53,10 @@ domain = charts.waterfall_domain(steps, pad=0.8 * units.band_width(roles))
 show_chart(run, charts.waterfall_chart(steps, roles=roles, domain=domain))
 st.caption("Read from the top: the average score, then each feature's push up (blue) or "
            "down (red-orange), ending at this person's score.")
+if person.error is not None:
+    st.caption("These pushes are approximate (permutation SHAP): "
+               f"± {units.format_change(person.error, roles, signed=False)}, approximate, "
+               "for this person (the error estimated from two independent runs).")
 
 st.header("Principal reasons")
 for reason in person.reasons:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -56,6 +56,10 @@ class PersonExplanation:
         The next tier up, if any.
     points_to_next : float or None
         Points missing to reach ``next_tier``.
+    error : float or None, default=None
+        Estimated error of the contributions when the explainer is approximate (the
+        largest standard error of one of them, see :class:`explain.explanation.Explanation`),
+        in the run's unit; None when exact.
     """
 
     person: Any
@@ -68,6 +72,7 @@ class PersonExplanation:
     tier: str
     next_tier: TierSpec | None
     points_to_next: float | None
+    error: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dictionary (values made plain Python)."""
@@ -181,8 +186,9 @@ def explain_person(run: Run, person_id: Any) -> PersonExplanation:
     recorded = float(row[run.roles.target]) if run.roles.target in row else None
     person = record.row[run.roles.id].iloc[0]  # not row[...]: a row of numbers turns ids
     person = person.item() if hasattr(person, "item") else person  # into floats
-    return _explanation(person, record.prediction, recorded, run.base,
-                        record.values, row[list(run.roles.inputs)], run.roles)
+    explained = _explanation(person, record.prediction, recorded, run.base,
+                             record.values, row[list(run.roles.inputs)], run.roles)
+    return explained if record.error is None else replace(explained, error=record.error)
 
 
 class WhatIfError(ValueError):
