@@ -9,7 +9,9 @@ import sys
 import numpy as np
 import pytest
 from own_inputs import table
+from sklearn.metrics import roc_auc_score
 
+from sesame_audit.model.audit.classifier_views import recorded_outcomes, roc
 from sesame_audit.model.importing.importer import import_files, read_model
 from sesame_audit.model.runs.model_files import (
     UnsafeModelError,
@@ -68,6 +70,10 @@ def test_binary_json_model_imports_and_equals_pred_contribs(tmp_path) -> None:
     # back, parsed and checked again, with the same output.
     assert np.max(np.abs(run.model.predict_proba(run.people[NUMBERS])[:, 1]
                          - booster.predict(matrix))) < 1e-6
+    # The import's AUC is the Outcomes page's figure, and scikit-learn's.
+    auc = run.manifest["metrics"]["auc"]
+    assert auc == roc(recorded_outcomes(run))[1]["auc"]
+    assert auc == pytest.approx(roc_auc_score(run.people["approved"], margin), abs=1e-12)
 
 
 def test_regression_json_model_through_the_cli(tmp_path) -> None:

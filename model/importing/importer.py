@@ -20,12 +20,13 @@ import numpy as np
 import pandas as pd
 from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
-from sklearn.metrics import accuracy_score, mean_absolute_error, r2_score, roc_auc_score
+from sklearn.metrics import accuracy_score, mean_absolute_error, r2_score
 from sklearn.utils.validation import check_is_fitted
 
 from sesame_audit.model.build.write import write_run
 from sesame_audit.model.core.bad_input import MAX_BYTES, BadInputError, ModelFitError, check_size
 from sesame_audit.model.explain.any_model import Method, Progress, explain_any
+from sesame_audit.model.figures.intervals import auc_interval
 from sesame_audit.model.importing.checks import Prepared, prepare
 from sesame_audit.model.importing.roles_file import RolesSpec, parse_roles_bytes
 from sesame_audit.model.importing.table_file import read_table
@@ -110,8 +111,10 @@ def _metrics(prepared: Prepared, scores: np.ndarray) -> dict[str, Any]:
     decision = scores >= prepared.roles.tiers[0].min_score
     metrics["accuracy"] = float(accuracy_score(y, decision))
     metrics["positive_rate"] = float(y.mean())
-    if 0 < y.mean() < 1:
-        metrics["auc"] = float(roc_auc_score(y, scores))
+    # The same function as the Outcomes page's ROC (audit.classifier_views.roc): one figure.
+    auc, _, _ = auc_interval(scores, np.asarray(y) == 1)
+    if np.isfinite(auc):
+        metrics["auc"] = auc
     if prepared.output == "probability":
         metrics["brier"] = float(np.mean((scores - y) ** 2))
     return metrics
