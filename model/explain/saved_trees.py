@@ -3,7 +3,7 @@
 A LightGBM text model (:mod:`explain.lightgbm_text`) or an XGBoost JSON model
 (:mod:`explain.xgboost_json`) is parsed by the project itself into the node records of
 :mod:`explain.sklearn_trees` plus a baseline (the output before any tree). This module holds
-what both share: the parsed form (:class:`ParsedTrees`), the numpy walker that sums the
+what both share: the parsed form (:class:`ParsedTrees`), the compiled walker that sums the
 leaves each row reaches (:func:`raw_score`), and the estimator base class that keeps only
 the file's text, parses and checks it again when loaded, and computes ``predict``,
 ``predict_proba`` and ``decision_function`` from the parsed trees. Nothing is unpickled and
@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 from sklearn.base import BaseEstimator
+
+from sesame_audit.model.explain.compiled import kernel
 
 __all__ = ["BinaryOutput", "ParsedTrees", "SavedTrees", "ScoreOutput", "raw_score"]
 
@@ -48,12 +50,41 @@ class ParsedTrees:
     n_features: int = 0
 
 
+@kernel(nogil=True)
+def _walk_kernel(X, tree_start, feature, threshold, missing_left, left, right, is_leaf, value,
+                 start, single, out):  # pragma: no cover - compiled
+    """Write ``start`` plus the leaf value each row reaches in every tree, added in order.
+
+    A row goes left where ``x <= threshold``, or where ``x`` is NaN and the node sends
+    missing values left. With ``single`` the total is kept in float32, as XGBoost keeps it.
+    """
+    n_trees = tree_start.shape[0] - 1
+    for i in range(X.shape[0]):
+        total = start
+        total32 = np.float32(start)
+        for t in range(n_trees):
+            s = tree_start[t]
+            node = s
+            while not is_leaf[node]:
+                x = X[i, feature[node]]
+                if x <= threshold[node] or (np.isnan(x) and missing_left[node]):
+                    node = s + left[node]
+                else:
+                    node = s + right[node]
+            if single:
+                total32 += np.float32(value[node])
+            else:
+                total += value[node]
+        out[i] = np.float64(total32) if single else total
+
+
 def raw_score(trees: list[np.ndarray], X: np.ndarray, *, start: float = 0.0,
               dtype: DTypeLike = np.float64) -> np.ndarray:
-    """Sum of the leaf values each row reaches, walking the node records in numpy.
+    """Sum of the leaf values each row reaches, walking the node records (compiled).
 
     A row goes left where ``x <= num_threshold``, or where ``x`` is NaN and the node sends
-    missing values left.
+    missing values left. The trees must be checked trees whose children come after their
+    parents (as the parsers of this package return them).
 
     Parameters
     ----------
@@ -63,7 +94,7 @@ def raw_score(trees: list[np.ndarray], X: np.ndarray, *, start: float = 0.0,
         Rows (NaN is missing).
     start : float, default=0.0
         The total before the first tree.
-    dtype : dtype-like, default=numpy.float64
+    dtype : {numpy.float64, numpy.float32}, default=numpy.float64
         Precision of the running total (float32 adds as XGBoost does).
 
     Returns
@@ -71,22 +102,22 @@ def raw_score(trees: list[np.ndarray], X: np.ndarray, *, start: float = 0.0,
     numpy.ndarray
         One float64 per row: ``start`` plus the trees' leaf values, added in tree order.
     """
-    X = np.asarray(X, dtype=np.float64)
-    rows = np.arange(len(X))
-    total = np.full(len(X), start, dtype=dtype)
-    for nodes in trees:
-        at = np.zeros(len(X), dtype=np.int64)
-        while True:
-            inner = ~nodes["is_leaf"][at].astype(bool)
-            if not inner.any():
-                break
-            here = at[inner]
-            x = X[rows[inner], nodes["feature_idx"][here]]
-            go_left = (x <= nodes["num_threshold"][here]) | (
-                np.isnan(x) & nodes["missing_go_to_left"][here].astype(bool))
-            at[inner] = np.where(go_left, nodes["left"][here], nodes["right"][here])
-        total += nodes["value"][at].astype(dtype)
-    return total.astype(np.float64)
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    nodes = np.concatenate(trees)
+    n_features = 1 + int(nodes["feature_idx"].max(initial=0))
+    if X.ndim != 2 or X.shape[1] < n_features:
+        raise ValueError(f"X must have at least {n_features} columns, got shape {X.shape}")
+    tree_start = np.cumsum([0] + [len(t) for t in trees]).astype(np.int64)
+    out = np.empty(len(X))
+    _walk_kernel(X, tree_start, np.ascontiguousarray(nodes["feature_idx"], dtype=np.int64),
+                 np.ascontiguousarray(nodes["num_threshold"], dtype=np.float64),
+                 nodes["missing_go_to_left"].astype(np.bool_),
+                 np.ascontiguousarray(nodes["left"], dtype=np.int64),
+                 np.ascontiguousarray(nodes["right"], dtype=np.int64),
+                 nodes["is_leaf"].astype(np.bool_),
+                 np.ascontiguousarray(nodes["value"], dtype=np.float64), float(start),
+                 np.dtype(dtype) == np.float32, out)
+    return out
 
 
 class SavedTrees(BaseEstimator):
