@@ -120,6 +120,20 @@ def test_base_score_is_a_probability_for_logistic() -> None:
         np.log(p / (1 - p)), abs=1e-6)
 
 
+@pytest.mark.parametrize("rate", [0.41295, 0.05, 0.5, 0.731, 0.97])
+def test_base_margin_is_xgboost_s_to_the_bit(rate) -> None:
+    # With a learning rate of 0 every leaf is 0: XGBoost's margin is its base margin alone.
+    X, _ = _data(2000, 4, seed=7)
+    labels = (np.arange(2000) < round(rate * 2000)).astype(int)
+    booster = _train({"objective": "binary:logistic", "eta": 0.0, "max_depth": 2}, X, labels,
+                     rounds=1)
+    margin = booster.predict(xgboost.DMatrix(X[:5]), output_margin=True)
+    assert len(set(margin.tolist())) == 1
+    model = estimator_from_json(booster.save_raw("json").decode())
+    assert model.baseline_ == float(margin[0])
+    assert np.array_equal(model.decision_function(X[:5]), margin)
+
+
 def test_feature_names_come_from_the_model() -> None:
     pd = pytest.importorskip("pandas")
     X, y = _data(300, 4, seed=4)

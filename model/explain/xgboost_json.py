@@ -189,7 +189,10 @@ def _base_margin(learner: dict[str, Any], objective: str) -> float:
     if not 0.0 < base < 1.0:
         raise XGBoostModelError(f"the base score {base} of binary:logistic is not a "
                                 "probability strictly between 0 and 1")
-    return float(-np.log(np.float32(1.0) / np.float32(base) - np.float32(1.0)))
+    # XGBoost: -logf(1.0f / base_score - 1.0f). The quotient in float32, its logarithm
+    # rounded once to float32 (numpy's float32 log can miss that by one unit).
+    odds = float(np.float32(1.0) / np.float32(base) - np.float32(1.0))
+    return float(np.float32(-math.log(odds)))
 
 
 def _feature_names(learner: dict[str, Any], n_features: int) -> list[str] | None:
