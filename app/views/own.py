@@ -129,7 +129,7 @@ else:
                 bar.progress(done / rows, text=f"Explained {done:,} of {rows:,} rows, about "
                              f"{seconds_left:,.0f} s left")
 
-            with st.spinner("Checking, explaining every row with SHAP, writing the run…"):
+            with st.spinner("Checking, explaining with SHAP, writing the run…"):
                 import_run(table, model_file, spec, out, table_name=files["table"][0],
                            table_sha256=hashlib.sha256(files["table"][1]).hexdigest(),
                            replace=overwrite, progress=progress,
