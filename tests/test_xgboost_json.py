@@ -90,6 +90,25 @@ def test_regression_equals_xgboost(params) -> None:
     assert np.array_equal(model.predict(X), booster.predict(xgboost.DMatrix(X)))
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_random_models_on_integer_data_equal_xgboost(seed) -> None:
+    # Small integer values: nearly every row sits on some split's threshold; NaN anywhere.
+    rng = np.random.default_rng(100 + seed)
+    n, p = 800, int(rng.integers(2, 7))
+    X = rng.integers(-3, 4, size=(n, p)).astype(np.float64)
+    X[rng.random((n, p)) < 0.15] = np.nan
+    y = np.nansum(X[:, : min(p, 3)] * rng.normal(size=min(p, 3)), axis=1)
+    binary = bool(seed % 2)
+    params = {"objective": "binary:logistic" if binary else "reg:squarederror",
+              "max_depth": int(rng.integers(1, 9)), "eta": float(rng.uniform(0.05, 1.0)),
+              "min_child_weight": float(rng.uniform(0.0, 3.0)),
+              "tree_method": ["hist", "exact", "approx"][seed % 3]}
+    booster = _train(params, X, (y > np.median(y)).astype(int) if binary else y,
+                     rounds=int(rng.integers(1, 40)))
+    probe = np.vstack([X, rng.integers(-4, 5, size=(200, p)).astype(np.float64) + 0.5])
+    _assert_like_xgboost(booster, probe)
+
+
 @pytest.mark.parametrize("objective", ["binary:logistic", "binary:logitraw"])
 def test_binary_equals_xgboost(objective) -> None:
     X, y = _data(seed=2)
