@@ -133,7 +133,7 @@ def test_base_score_is_a_probability_for_logistic() -> None:
     assert 0 < p < 1
     assert parse_xgboost_json(json.dumps(document)).baseline == pytest.approx(
         np.log(p / (1 - p)), abs=1e-6)
-    # XGBoost 1.x wrote the base score without brackets; the same number is read.
+    # Older versions wrote the base score without brackets; the same number is read.
     document["learner"]["learner_model_param"]["base_score"] = stored.strip("[]")
     assert parse_xgboost_json(json.dumps(document)).baseline == pytest.approx(
         np.log(p / (1 - p)), abs=1e-6)

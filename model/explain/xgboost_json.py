@@ -17,8 +17,8 @@ the node's default direction. The margin is added up in float32 from the base sc
 after tree, as XGBoost does, so that it equals XGBoost's own to the last bit.
 
 The base score is stored as the objective's prediction (a probability for
-``binary:logistic``, as ``"[5E-1]"`` in XGBoost 2 and 3 and ``"5E-1"`` before); the trees
-start from it in margin space (its logit for ``binary:logistic``).
+``binary:logistic``, written ``"[5E-1]"`` by XGBoost 3 and ``"5E-1"`` by older versions);
+the trees start from it in margin space (its logit for ``binary:logistic``).
 
 Supported: ``gbtree`` boosters (with any number of parallel trees) on numeric features, the
 objectives ``reg:squarederror``, ``reg:absoluteerror``, ``reg:pseudohubererror``,
