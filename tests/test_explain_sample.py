@@ -149,3 +149,28 @@ def test_the_person_page_shows_the_error_and_the_sample(tmp_path, monkeypatch) -
     # In the run's unit, as every push on the page (this roles file names no unit).
     assert run.roles.unit == ""
     assert f"± {shown.error:.1f}, approximate, for this person" in captions
+
+
+def test_the_import_page_passes_the_sample_and_its_seed(tmp_path, monkeypatch) -> None:
+    frame = table(n=150, seed=3)
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    (tmp_path / "m.skops").write_bytes(skops_bytes(_svr(frame)))
+    (tmp_path / "r.toml").write_text(ROLES)
+    monkeypatch.setenv("SESAME_RUNS", str(tmp_path / "runs"))
+    at = AppTest.from_file(str(Path(PERSON_PAGE).with_name("own.py")), default_timeout=120)
+    at.run()
+    at.radio(key="own_where").set_value("Paths on this server").run()
+    for kind, name in (("table", "t.csv"), ("model", "m.skops"), ("roles", "r.toml")):
+        at.text_input(key=f"own_{kind}_path").set_value(str(tmp_path / name))
+    at.run()
+    at.text_input(key="own_name").set_value("sampled").run()
+    at.number_input(key="own_sample").set_value(20)
+    at.number_input(key="own_seed").set_value(9).run()
+    at.button(key="own_import").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    manifest = json.loads((tmp_path / "runs" / "sampled" / "manifest.json").read_text())
+    assert manifest["n"] == 20
+    assert (manifest["shap"]["explained_rows"], manifest["shap"]["table_rows"],
+            manifest["shap"]["sample_seed"]) == (20, 150, 9)
+    people = load_run(tmp_path / "runs" / "sampled").people
+    assert list(people["person"]) == list(frame["person"].iloc[_drawn(150, 20, 9)])
