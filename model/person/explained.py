@@ -111,7 +111,10 @@ def format_value(value: Any, kind: str = "") -> str:
         return "yes" if float(value) >= 0.5 else "no"
     if kind == "count":
         return f"{int(value)}"
-    return f"{float(value):,.4g}"
+    number = float(value)
+    if abs(number) >= 1000:  # whole thousands, never 1.022e+04
+        return f"{number:,.0f}"
+    return f"{number:.4g}"
 
 
 def principal_reasons(contributions: pd.Series, values: pd.Series, roles: Roles,
