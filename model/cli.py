@@ -239,6 +239,7 @@ def cmd_disclosure(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a table and a model (skops, LightGBM text, XGBoost JSON), or donations."""
     from sesame_audit.model.explain.permutation_shap import sample_text
+    from sesame_audit.model.importing.cells import missing_text
     from sesame_audit.model.importing.importer import import_files
 
     if args.donations is not None:
@@ -263,7 +264,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         f"asked for {len(manifest['model']['types'])} types, all allow-listed:",
         *(f"    {t}" for t in manifest["model"]["types"]),
         f"  SHAP: {manifest['shap']['note']}",
-        f"  additivity error {manifest['shap']['max_additivity_error_points']:.2e}"]))
+        f"  additivity error {manifest['shap']['max_additivity_error_points']:.2e}",
+        *[f"  {line}" for line in [missing_text(manifest["data"].get("missing", {}),
+                                                manifest["n"])] if line]]))
     return 0
 
 

@@ -13,6 +13,7 @@ from sesame_audit.app.state import audit_k, available_runs, choose_run, select_r
 from sesame_audit.model.audit.findings import audit_findings
 from sesame_audit.model.core.bad_input import MAX_BYTES, BadInputError
 from sesame_audit.model.core.safe_text import escape_markdown
+from sesame_audit.model.importing.cells import missing_text
 from sesame_audit.model.importing.importer import import_run, read_model
 from sesame_audit.model.importing.roles_file import (
     parse_roles_bytes,
@@ -24,6 +25,7 @@ from sesame_audit.model.importing.table_file import read_table
 from sesame_audit.model.report.document import build_report
 from sesame_audit.model.runs.destination import run_path
 from sesame_audit.model.runs.model_files import model_file_types
+from sesame_audit.model.runs.store import load_run
 
 MIME = {"html": "text/html", "pdf": "application/pdf", "json": "application/json"}
 NONE = "(none)"
@@ -145,6 +147,10 @@ else:
             choose_run(out.name)
             st.success(f"Imported as run '{escape_markdown(out.name)}': every page now audits "
                        "it.")
+            imported = load_run(out)
+            missing = missing_text(imported.manifest["data"].get("missing", {}), imported.n)
+            if missing:
+                st.info(escape_markdown(missing[0].upper() + missing[1:] + "."))
     except BadInputError as exc:
         st.error(escape_markdown(str(exc)))
     except OSError as exc:

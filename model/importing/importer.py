@@ -28,6 +28,7 @@ from sesame_audit.model.core.bad_input import MAX_BYTES, BadInputError, ModelFit
 from sesame_audit.model.core.roles import HIGH, reaches
 from sesame_audit.model.explain.any_model import Method, Progress, explain_any
 from sesame_audit.model.figures.intervals import auc_interval
+from sesame_audit.model.importing.cells import missing_counts
 from sesame_audit.model.importing.checks import Prepared, prepare
 from sesame_audit.model.importing.roles_file import RolesSpec, parse_roles_bytes
 from sesame_audit.model.importing.table_file import read_table
@@ -204,7 +205,9 @@ def _manifest(prepared: Prepared, model_file: ModelFile, method: Method, rows_pe
     return {
         "source": "imported",
         "n": len(prepared.people),
-        "data": {"name": table_name, "sha256": table_sha256, "rows": rows, "columns": columns},
+        "data": {"name": table_name, "sha256": table_sha256, "rows": rows, "columns": columns,
+                 "missing": missing_counts(prepared.people,
+                                           [*prepared.roles.inputs, *prepared.roles.sensitive])},
         "model": {"name": model_file.name, "sha256": model_file.sha256,
                   "estimator": type(model).__name__, "types": model_file.types,
                   "task": prepared.roles.task, "classes": classes,
