@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+import xgboost  # a dev dependency: `make setup` installs it
 from own_inputs import table
 from sklearn.metrics import roc_auc_score
 
@@ -20,8 +21,6 @@ from sesame_audit.model.runs.model_files import (
     model_file_types,
 )
 from sesame_audit.model.runs.store import load_run
-
-xgboost = pytest.importorskip("xgboost")
 
 NUMBERS = ["income", "debts", "age"]
 ROLES = """

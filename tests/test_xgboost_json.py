@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import xgboost  # a dev dependency: `make setup` installs it
 
 from sesame_audit.model.explain.saved_trees import raw_score
 from sesame_audit.model.explain.treeshap import trees_shap_values
@@ -16,8 +17,6 @@ from sesame_audit.model.explain.xgboost_json import (
     estimator_from_json,
     parse_xgboost_json,
 )
-
-xgboost = pytest.importorskip("xgboost")
 
 # XGBoost works in float32: its contributions and margins carry float32 rounding, about
 # 1e-7 of the margin's size per addition. Ours are float64; they agree to 1e-6 of the size.
@@ -154,7 +153,7 @@ def test_base_margin_is_xgboost_s_to_the_bit(rate) -> None:
 
 
 def test_feature_names_come_from_the_model() -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     X, y = _data(300, 4, seed=4)
     frame = pd.DataFrame(X, columns=["income", "debts", "age", "tenure"])
     booster = _train({"max_depth": 3}, frame, y, rounds=3)
@@ -249,7 +248,7 @@ def test_huge_nan_and_non_json_input_is_refused() -> None:
 
 
 def test_categorical_and_multiclass_models_are_refused() -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     rng = np.random.default_rng(6)
     frame = pd.DataFrame({"kind": pd.Categorical(rng.integers(0, 6, 600)),
                           "x": rng.normal(size=600)})
