@@ -13,6 +13,7 @@ from sesame_audit.model.audit.classifier_views import TooFewOutcomes, cutoff_gri
 from sesame_audit.model.audit.error_rates import error_rate_differences
 from sesame_audit.model.core import units
 from sesame_audit.model.core.safe_text import escape_markdown
+from sesame_audit.model.core.wording import readable
 
 st.title("How do the model's decisions compare with what happened?")
 run = state.select_run()
@@ -55,15 +56,20 @@ show_chart(run, charts.roc_chart(curve, auc, at))
 st.caption("The orange dot is the chosen cutoff; the dashed diagonal is a coin toss. A "
            "higher cutoff selects fewer people: fewer false positives, more false negatives.")
 show_chart(run, charts.confusion_chart(matrix["cells"]))
-st.dataframe(pd.DataFrame({"measure": [r.replace("_", " ") for r in rates],
-                           "at this cutoff": [rate_text(c) for c in rates.values()]}),
-             hide_index=True)
+st.dataframe(pd.DataFrame({
+    "measure": [readable(r) for r in rates],
+    "at this cutoff": [f"{c['rate']:.1%}" if c["rate"] is not None else "hidden"
+                       for c in rates.values()],
+    "95% interval": [f"{c['low']:.1%}-{c['high']:.1%}" if c["rate"] is not None else ""
+                     for c in rates.values()],
+    "people": [f"{c['count']:,} of {c['n']:,}" if c["rate"] is not None
+               else f"fewer than {k}" for c in rates.values()]}), hide_index=True)
 
 sensitive = [a for a in roles.sensitive if a in run.columns]
 if not sensitive:
     st.info("This run has no sensitive attribute to compare groups by.")
     st.stop()
-st.subheader("Whom do the mistakes fall on?")
+st.header("Whom do the mistakes fall on?")
 first = st.selectbox("Compare groups by", sensitive, format_func=name,
                      key="outcomes_attribute")
 second = st.selectbox("…crossed with (intersection)", ["", *[a for a in sensitive
@@ -82,18 +88,19 @@ else:
         found = differences[key]
         if found["value"] is not None:
             st.text(f"{words}: {found['value']:.3f} (95% interval {found['low']:.3f} to "
-                    f"{found['high']:.3f}), between {found['groups'][0]} and "
-                    f"{found['groups'][1]}.")
+                    f"{found['high']:.3f}), between {readable(found['groups'][0])} and "
+                    f"{readable(found['groups'][1])}.")
     st.caption("True positive rate: of the people whose outcome is positive, the share "
                "selected. False positive rate: of those whose outcome is negative, the share "
                f"selected. Precision: of those selected, the share positive. Rates resting on "
                f"fewer than {k} people, or that would give such a count away, are hidden.")
 table_expander(run.roles.labels, table)
 
-st.subheader("Moving the cutoff")
+st.header("Moving the cutoff")
 overall, by_group = outcome_state.sweep(run, run.key, attribute, k)
-show_chart(run, charts.sweep_chart(overall, by_group, cutoff,
-                                   cutoff_title=f"Cutoff ({units.unit_label(roles)})"))
+axis = f"Cutoff ({units.unit_label(roles)})"
+show_chart(run, charts.accuracy_sweep_chart(overall, cutoff, cutoff_title=axis))
+show_chart(run, charts.ratio_sweep_chart(by_group, cutoff, cutoff_title=axis))
 st.caption("Each line is a group's share selected divided by the reference group's (the "
            "most favoured with enough people). The dashed line is the chosen cutoff.")
 table_expander(run.roles.labels, overall, by_group)
