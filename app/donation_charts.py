@@ -180,8 +180,8 @@ def power_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     biases = list(dict.fromkeys(frame["bias"]))
     base = alt.Chart(frame)
     x = alt.X("donations:Q", title="Donations (log scale)",
-              scale=alt.Scale(type="log", domain=[float(frame["donations"].min()),
-                                                  float(frame["donations"].max())]),
+              scale=alt.Scale(type="log", domain=[float(frame["donations"].min()) / 1.15,
+                                                  float(frame["donations"].max()) * 1.15]),
               axis=alt.Axis(format=",", labelOverlap=True))
     colour = alt.Color("bias:N", sort=biases, title="Who donates more often",
                        scale=alt.Scale(range=OKABE_ITO[:len(biases)]),

@@ -129,7 +129,8 @@ def error_rate_chart(table: pd.DataFrame) -> alt.LayerChart:
     y = alt.Y("group:N", title=None, axis=wrapped_axis())
     offset = alt.YOffset("rate:N", sort=rates)
     colour = alt.Color("rate:N", title="Rate", sort=rates,
-                       scale=alt.Scale(domain=rates, range=OKABE_ITO[:3]))
+                       scale=alt.Scale(domain=rates, range=OKABE_ITO[:3]),
+                       legend=alt.Legend(symbolOpacity=1))
     bars = alt.Chart().mark_rule(strokeWidth=3, opacity=0.6).encode(
         y=y, yOffset=offset, color=colour,
         x=alt.X("low:Q", title="Rate (dot) and its 95% interval (bar)", axis=_PERCENT,

@@ -4,13 +4,14 @@ Each page is drawn at a phone's width (390 px) and a desktop's (1440 px), with i
 filled in (a donation campaign run, an imported classifier with recorded outcomes), and
 screenshotted into ``tests/artifacts/layout-<page>-<width>.png``. At either width no text
 or chart may run past the page's right edge, and every chart must be labelled for a
-screen reader.
+screen reader, and headings may not skip a level.
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,8 @@ def _rebuild(tab: object) -> None:
     opener = tab.locator("[data-testid=stExpandSidebarButton]")
     if opener.is_visible():  # a phone starts with the sidebar closed
         opener.click()
-    tab.get_by_text("Teacher mode: reveal the hidden rules").click()
+    tab.locator("[data-testid=stSidebar]").get_by_text(
+        "Teacher mode: reveal the hidden rules").click()
     settle(tab)
     closer = tab.locator("[data-testid=stSidebarCollapseButton] button")
     if tab.viewport_size["width"] < 600 and closer.count():
@@ -120,6 +122,11 @@ def test_page_fits_its_width(browser: tuple[object, str], slug: str,
         _no_exception(tab, slug)
         shot(tab, f"layout-{slug}-{viewport['width']}")
         assert tab.evaluate(_OVERFLOW, viewport["width"]) == []
+        levels = tab.evaluate("[...document.querySelectorAll('[data-testid=stMain] "
+                              "h1, [data-testid=stMain] h2, [data-testid=stMain] h3, "
+                              "[data-testid=stMain] h4')].map(h => +h.tagName[1])")
+        assert levels[:1] == [1]
+        assert [(a, b) for a, b in pairwise(levels) if b > a + 1] == []  # no skips
         assert all(label and label != "Vega visualization" for label in _chart_labels(tab))
     finally:
         tab.close()

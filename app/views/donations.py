@@ -67,7 +67,7 @@ if found.get("not_weighted_because"):
     st.warning("Donors could not be weighted to the population: "
                f"{escape_markdown(found['not_weighted_because'])}")
 chosen = next(c for c in audit["standin"]["candidates"] if c["chosen"])
-st.text(f"Stand-in: {chosen['model']}, cross-validated R2 {chosen['cv_r2']:.3f} over "
+st.text(f"Stand-in: {chosen['model']}, cross-validated R² {chosen['cv_r2']:.3f} over "
         f"{found['donations']:,} donations.")
 
 attributes = list(dict.fromkeys(r["attribute"] for r in found["impact_ratios"]))

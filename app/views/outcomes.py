@@ -62,8 +62,8 @@ st.dataframe(pd.DataFrame({
                        for c in rates.values()],
     "95% interval": [f"{c['low']:.1%}-{c['high']:.1%}" if c["rate"] is not None else ""
                      for c in rates.values()],
-    "people": [f"{c['count']:,} of {c['n']:,}" if c["rate"] is not None
-               else f"fewer than {k}" for c in rates.values()]}), hide_index=True)
+    "people": [f"{c['count']:,}/{c['n']:,}" if c["rate"] is not None
+               else f"under {k}" for c in rates.values()]}), hide_index=True)
 
 sensitive = [a for a in roles.sensitive if a in run.columns]
 if not sensitive:
