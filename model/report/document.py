@@ -36,7 +36,7 @@ from sesame_audit.model.audit.proxies import direct_use_lines
 from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import strict
 from sesame_audit.model.core.pdf import html_to_pdf
-from sesame_audit.model.core.wording import metric_label, metric_meaning
+from sesame_audit.model.core.wording import METRICS, metric_label, metric_meaning
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.importing.cells import printable
 from sesame_audit.model.report.outcomes_section import outcomes_context
@@ -61,10 +61,14 @@ def accuracy_rows(metrics: dict[str, Any]) -> list[tuple[str, str, str]]:
     Returns
     -------
     list of (str, str, str)
-        Label (see :func:`core.wording.metric_label`), the value as shown, what it measures.
+        Label (see :func:`core.wording.metric_label`), the value as shown, what it measures;
+        in the order of :data:`core.wording.METRICS` (the model's accuracy first), then the
+        metrics it does not name.
     """
-    return [(metric_label(key, metrics), _shown_number(value), metric_meaning(key))
-            for key, value in metrics.items() if not isinstance(value, dict | list)]
+    known = list(METRICS)
+    order = sorted(metrics, key=lambda k: (known.index(k) if k in known else len(known), k))
+    return [(metric_label(key, metrics), _shown_number(metrics[key]), metric_meaning(key))
+            for key in order if not isinstance(metrics[key], dict | list)]
 
 
 def _shown_number(value: Any, digits: int = 3) -> str:
