@@ -184,6 +184,21 @@ def test_lesson_5_figures_are_on_the_page_its_hint_names(social_path, social_run
         assert cell.startswith(f"{ratio:.2f}") and f"{ratio:.2f}" in lesson.answer
 
 
+def test_lesson_1_figure_is_on_the_fairness_page(social_path, social_run, runs_dir) -> None:
+    from sesame_audit.model.course.lessons import penalised_group
+
+    lesson = penalised_group(social_run)
+    f = lesson.figures
+    at = _page("fairness", runs_dir, social_path.name)
+    at.selectbox(key="fair_attribute").set_value(f["attribute"]).run()
+    assert not at.exception
+    group, tier = f["group"].replace("_", " "), f["tier"].replace("_", " ")
+    cell = next(text for (g, label), text in _heatmap_text(at).items()
+                if g == group and label.startswith(tier))
+    assert cell.startswith(f"{f['impact_ratio']:.2f}")
+    assert f"'{group}'" in lesson.answer and f"{f['impact_ratio']:.2f}" in lesson.answer
+
+
 def test_lessons_offer_to_build_the_paired_run(tmp_path, monkeypatch) -> None:
     from sesame_audit.model.build.builder import build_run
 

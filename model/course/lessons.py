@@ -111,7 +111,8 @@ def penalised_group(run: Run, *, tier: str | None = None, k: int = DEFAULT_K) ->
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     question = (f"Which group reaches the '{tier.replace('_', ' ')}' tier least often, "
                 "compared with the group that reaches it most often?")
-    hint = "Fairness page: tier access by group and the four-fifths rule."
+    hint = ("Fairness page, each choice of 'Compare groups by' in turn: the impact-ratio "
+            "heatmap at that tier.")
     shown = table[(table["tier"] == tier) & ~table["suppressed"]] if len(table) else table
     shown = shown.dropna(subset=["impact_ratio"]) if len(shown) else shown
     if shown.empty:
