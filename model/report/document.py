@@ -36,11 +36,11 @@ from sesame_audit.model.audit.proxies import direct_use_lines
 from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import strict
 from sesame_audit.model.core.pdf import html_to_pdf
-from sesame_audit.model.core.wording import METRICS, metric_label, metric_meaning
+from sesame_audit.model.core.wording import METRICS, metric_label, metric_meaning, readable
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.importing.cells import printable
 from sesame_audit.model.report.outcomes_section import outcomes_context
-from sesame_audit.model.report.report_charts import TOP_DRIVERS, readable, report_charts
+from sesame_audit.model.report.report_charts import TOP_DRIVERS, report_charts
 from sesame_audit.model.runs.identity import identity_line, run_identity
 from sesame_audit.model.runs.run import Run
 from sesame_audit.model.runs.stored import influence, r2_label
