@@ -346,7 +346,7 @@ def dependence_chart(points: pd.DataFrame, *, feature_label: str, categorical: b
     ----------
     points : pandas.DataFrame
         ``value``, ``points`` and optionally ``group`` (from
-        ``figures.drivers.dependence_data``).
+        ``figures.dependence.dependence_data``).
     feature_label : str
         Label of the feature (x axis).
     categorical : bool

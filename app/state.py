@@ -19,7 +19,7 @@ from sesame_audit.app.deployment import one_build, require_settings, session_fol
 from sesame_audit.app.run_banner import show_run
 from sesame_audit.datasets.policy import PRESETS
 from sesame_audit.model.core.safe_text import escape_markdown
-from sesame_audit.model.figures import drivers
+from sesame_audit.model.figures.dependence import dependence_data
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs import stored
 from sesame_audit.model.runs.destination import run_path
@@ -233,7 +233,7 @@ def dependence(key: str, feature: str, colour: str | None, k: int,
                _run: Run) -> tuple[pd.DataFrame, int]:
     """Dependence points of one feature, grouped by ``colour``, from the run's stored sample."""
     people, values = stored.sample(_run)
-    return drivers.dependence_data(values, people, _run.roles, feature, colour, k=k)
+    return dependence_data(values, people, _run.roles, feature, colour, k=k)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -423,43 +423,3 @@ def person_recourse(_run: Run, run_key: str, person: str) -> Recourse:
 
     del run_key
     return find_recourse(_run, person)
-
-
-# What a score shown in public gives away.
-
-@st.cache_data(max_entries=8, show_spinner="Measuring what the shown score gives away…")
-def disclosure_of(_run: Run, key: str, k: int) -> dict[str, dict[str, dict[str, float]]]:
-    """How well each view of the score reveals each sensitive attribute (JSON-ready)."""
-    from sesame_audit.model.audit.disclosure import attribute_disclosure
-
-    del key
-    return {a: {v: f.to_dict() for v, f in views.items()}
-            for a, views in attribute_disclosure(_run, k=k).items()}
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def disclosure_bands(_run: Run, key: str, attribute: str, k: int) -> pd.DataFrame:
-    """Share of each group among the people showing each score band."""
-    from sesame_audit.model.person.shown_score import band_table
-
-    del key
-    return band_table(_run, attribute, k=k)
-
-
-@st.cache_data(max_entries=8, show_spinner="Comparing the score with each input…")
-def disclosure_inputs(_run: Run, key: str) -> pd.DataFrame:
-    """How much the shown score narrows each numeric input."""
-    from sesame_audit.model.audit.disclosure import narrowing
-
-    del key
-    return narrowing(_run)
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def shown_score_sentences(_run: Run, key: str, person: str, k: int) -> list[str]:
-    """What one person's shown score tells others, in sentences."""
-    from sesame_audit.model.person.shown_score import person_sentences
-
-    del key
-    return person_sentences(_run, person, k=k)
-

@@ -29,7 +29,7 @@ from sesame_audit.model.audit.fairness import (
     score_distribution,
     tier_table_with_suppression,
 )
-from sesame_audit.model.figures import drivers
+from sesame_audit.model.figures import dependence
 from sesame_audit.model.person.explained import explain_person, what_if
 from sesame_audit.model.person.recourse import find_recourse
 from sesame_audit.model.person.subject_access import person_data, subject_access, to_markdown
@@ -88,9 +88,9 @@ def bench_functions(path: Path) -> dict[str, float]:
 
     def feature(i: int) -> None:
         people, values = stored.sample(run)
-        points, _ = drivers.dependence_data(values, people, roles,
+        points, _ = dependence.dependence_data(values, people, roles,
                                             features[i % len(features)], "ethnicity")
-        drivers.dependence_summary(points, categorical=features[i % len(features)]
+        dependence.dependence_summary(points, categorical=features[i % len(features)]
                                    in roles.categorical)
 
     attributes = ["ethnicity", ("ethnicity", "hukou"), "age_group", ("gender", "hukou"),

@@ -20,13 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-try:
-    from playwright import sync_api as playwright
-except ImportError:  # a dev dependency: missing, it is a broken environment in CI
-    if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
-        pytest.fail("playwright is not installed (uv sync --group dev)", pytrace=False)
-    pytest.skip("playwright is not installed (uv sync --group dev)", allow_module_level=True)
+from playwright import sync_api as playwright  # a dev dependency: `make setup` installs it
 
 pytestmark = pytest.mark.browser
 

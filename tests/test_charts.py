@@ -9,9 +9,9 @@ import pytest
 from sesame_audit.app import chart_style, charts
 from sesame_audit.app.headline_charts import penalty_chart
 from sesame_audit.model.audit.headline import penalty_of
+from sesame_audit.model.figures.dependence import dependence_data
 from sesame_audit.model.figures.drivers import (
     beeswarm_data,
-    dependence_data,
     influence_by_feature,
     influence_by_privacy,
 )

@@ -20,8 +20,8 @@ from sesame_audit.model.audit.disclosure import (
     view_counts,
     view_finding,
 )
-from sesame_audit.model.audit.proxies import auc_from_counts
 from sesame_audit.model.cli import main
+from sesame_audit.model.figures.association import auc_from_counts
 from sesame_audit.model.person.shown_score import band_table, person_sentences
 from sesame_audit.model.person.subject_access import subject_access, to_markdown
 

@@ -7,16 +7,18 @@ import pandas as pd
 import pytest
 
 from sesame_audit.model.core.roles import Roles
-from sesame_audit.model.figures.drivers import (
+from sesame_audit.model.figures.dependence import (
     OTHER_GROUPS,
-    beeswarm_data,
-    beeswarm_summary,
     dependence_data,
     dependence_summary,
+    suppress_small_groups,
+)
+from sesame_audit.model.figures.drivers import (
+    beeswarm_data,
+    beeswarm_summary,
     influence_by_feature,
     influence_by_privacy,
     sample_rows,
-    suppress_small_groups,
     value_rank,
 )
 from sesame_audit.model.figures.suppress import DEFAULT_K

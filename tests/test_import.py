@@ -209,6 +209,32 @@ def test_german_credit_audit_findings(german_forest) -> None:
     assert findings["accuracy"]["accuracy"] == run.manifest["metrics"]["accuracy"]
 
 
+def test_an_attribute_read_through_its_information_is_never_called_unread(german_forest
+                                                                         ) -> None:
+    from sesame_audit.model.audit.headline import proxy_sentence
+    from sesame_audit.model.audit.unawareness import unawareness_gap, unawareness_sentence
+    from sesame_audit.model.person.subject_access import person_data
+
+    _, _, run = german_forest
+    band = "age_in_years_band"  # the model reads age_in_years, which determines the band
+    bands = run.people.groupby(band, observed=True)["age_in_years"].agg(["min", "max"]
+                                                                      ).sort_values("min")
+    assert (bands["max"].to_numpy()[:-1] < bands["min"].to_numpy()[1:]).all()  # by hand
+    gap = unawareness_gap(run, band)
+    assert gap.is_input and gap.read_through == ["age_in_years"]
+    label = run.roles.label("age_in_years")
+    for sentence in (proxy_sentence(gap, run.roles, run.roles.labels),
+                     unawareness_sentence(gap, dict(run.roles.labels), roles=run.roles)):
+        assert "never reads" not in sentence and "not an input" not in sentence
+        assert f"through {label}, which carries the same information" in sentence
+    data = person_data(run, run.people[run.roles.id].iloc[0]).set_index("column")
+    assert data.loc[band, "use"] == f"⚠ sensitive, read by the model through {label}"
+    unread = [a for a in run.roles.sensitive if a not in (band, *run.roles.inputs)]
+    assert unread and all(data.loc[a, "use"] == "⚠ sensitive, not read by the model"
+                          for a in unread if a in data.index)
+    assert not unawareness_gap(run, unread[0]).is_input
+
+
 def test_score_rows_matches_what_the_shap_values_add_up_to(german_forest, social_run) -> None:
     from sesame_audit.model.runs.scoring import score_rows
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 import pytest
 
 from sesame_audit.model.figures.intervals import (
+    difference_interval,
+    largest_difference_interval,
     mean_gap_interval,
     mean_interval,
     ratio_interval,
@@ -84,3 +87,36 @@ def test_mean_gap_interval_covers_close_to_95_percent() -> None:
                                          b.mean(), b.std(ddof=1), len(b))
         hits += low <= 60.0 - 50.0 <= high
     assert 0.93 <= hits / 2000 <= 0.97
+
+
+@pytest.mark.parametrize("rates", [(0.30, 0.32, 0.34, 0.30, 0.33, 0.31),
+                                   (0.20, 0.20, 0.20, 0.20), (0.10, 0.25, 0.18)])
+def test_largest_difference_covers_at_least_95_percent(rates: tuple[float, ...]) -> None:
+    # Many groups with close rates: the pair that looks furthest apart is picked because it
+    # looks so, and that pair's own 95% interval misses the true largest difference often.
+    rng = np.random.default_rng(19)
+    n = np.full(len(rates), 400)
+    truth = max(rates) - min(rates)
+    simultaneous = selected = 0
+    for _ in range(1500):
+        k = rng.binomial(n, rates)
+        _, low, high, top, bottom = largest_difference_interval(k, n)
+        simultaneous += low <= truth <= high
+        _, pair_low, pair_high = difference_interval(k[top], n[top], k[bottom], n[bottom])
+        selected += pair_low <= truth <= pair_high
+    assert simultaneous / 1500 >= 0.94
+    if len(rates) >= 4:
+        assert selected / 1500 < 0.93  # why the simultaneous interval is needed
+
+
+def test_largest_difference_by_hand() -> None:
+    k, n = np.array([30, 90, 50]), np.array([100, 200, 100])
+    value, low, high, top, bottom = largest_difference_interval(k, n)
+    assert (value, top, bottom) == (pytest.approx(0.5 - 0.3), 2, 0)
+    z = NormalDist().inv_cdf(1 - 0.05 / (2 * 3))  # 3 pairs share the 5%
+    pairs = [(i, j) for i in range(3) for j in range(3) if i != j]
+    bounds = [difference_interval(k[i], n[i], k[j], n[j], z=z) for i, j in pairs]
+    assert low == pytest.approx(max(0.0, max(float(b[1]) for b in bounds)), abs=1e-6)
+    assert high == pytest.approx(max(float(b[2]) for b in bounds), abs=1e-6)
+    with pytest.raises(ValueError, match="two groups"):
+        largest_difference_interval(np.array([3]), np.array([10]))

@@ -15,16 +15,10 @@ from tiny_runs import LinearModel, tiny_run
 from sesame_audit.model.audit.counterfactuals import flip_test, minimise, resolve_drop
 from sesame_audit.model.audit.fairness import impact_ratios
 from sesame_audit.model.audit.proxies import (
-    binary_auc,
     direct_use,
-    feature_codes,
     joint_strength,
-    mutual_information,
-    one_feature_auc,
     proxies_of,
     proxy_strength,
-    same_information,
-    same_name,
 )
 from sesame_audit.model.audit.unawareness import (
     score_through_proxies,
@@ -33,6 +27,13 @@ from sesame_audit.model.audit.unawareness import (
 )
 from sesame_audit.model.build.builder import build_run
 from sesame_audit.model.build.train import fit_score_model
+from sesame_audit.model.figures.association import (
+    binary_auc,
+    feature_codes,
+    mutual_information,
+    one_feature_auc,
+)
+from sesame_audit.model.figures.same_information import same_information, same_name
 from sesame_audit.model.runs.store import load_run, verify
 
 PLANTED = {"district", "device", "friends_mean_score", "patriotic_purchase_share"}
@@ -82,6 +83,8 @@ def test_mutual_information_in_bits_by_hand() -> None:
     outer = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True)
     assert mutual_information(codes, target) == pytest.approx(
         np.sum(table * np.log2(table / outer)))
+    assert mutual_information(codes, target) == pytest.approx(
+        mutual_info_score(target, codes) / np.log(2))
     assert mutual_information(target, target) == pytest.approx(
         -np.sum(np.bincount(target) / 5000 * np.log2(np.bincount(target) / 5000)))
 

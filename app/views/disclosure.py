@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import disclosure_charts as charts
-from sesame_audit.app import state
+from sesame_audit.app import disclosure_state, state
 from sesame_audit.app.audit_widgets import table_expander
 from sesame_audit.app.glossary import explain
 from sesame_audit.app.run_banner import show_chart
@@ -17,7 +17,7 @@ run = state.select_run()
 if run is None:
     st.stop()
 k, name = state.audit_k(), run.roles.label
-found = state.disclosure_of(run, run.key, k)
+found = disclosure_state.disclosure_of(run, run.key, k)
 frame = charts.disclosure_frame(found, run.roles.labels)
 if frame.empty:
     st.info(f"This run has no sensitive attribute with two groups of at least {k} people: "
@@ -37,14 +37,14 @@ attributes = list(found)
 attribute = st.selectbox("Who shows each score?", attributes, format_func=name,
                          help=explain("AUC"),
                          key="disclosure_attribute")
-bands = state.disclosure_bands(run, run.key, attribute, k)
+bands = disclosure_state.disclosure_bands(run, run.key, attribute, k)
 show_chart(run, charts.band_chart(bands, name(attribute), unit_label(run.roles)))
 st.caption(f"Groups with fewer than {k} people in a band are left out, and so is any cell "
            "that would let them be recomputed.")
 table_expander(run.roles.labels, bands)
 
 st.header("What the score tells about inputs a person may keep private")
-inputs = state.disclosure_inputs(run, run.key)
+inputs = disclosure_state.disclosure_inputs(run, run.key)
 if inputs.empty:
     st.info("This run has no numeric input to compare with the score.")
 else:

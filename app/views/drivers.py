@@ -9,7 +9,8 @@ from sesame_audit.app.chart_style import change_scale
 from sesame_audit.app.glossary import explain
 from sesame_audit.app.run_banner import identity_of, show_chart
 from sesame_audit.model.core import units
-from sesame_audit.model.figures.drivers import beeswarm_summary, dependence_summary
+from sesame_audit.model.figures.dependence import dependence_summary
+from sesame_audit.model.figures.drivers import beeswarm_summary
 from sesame_audit.model.runs.stored import profiles
 
 st.title("What drives the score for everyone?")

@@ -93,7 +93,9 @@ else:
     st.caption("True positive rate: of the people whose outcome is positive, the share "
                "selected. False positive rate: of those whose outcome is negative, the share "
                f"selected. Precision: of those selected, the share positive. Rates resting on "
-               f"fewer than {k} people, or that would give such a count away, are hidden.")
+               f"fewer than {k} people, or that would give such a count away, are hidden. "
+               "A difference's interval holds for the largest gap whichever two groups truly "
+               "differ most, so it is wider than one pair's own interval.")
 table_expander(run.roles.labels, table)
 
 st.header("Moving the cutoff")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sesame_audit.app import charts, state
+from sesame_audit.app import charts, disclosure_state, state
 from sesame_audit.app.glossary import explain
 from sesame_audit.app.person_picker import pick_person
 from sesame_audit.app.run_banner import identity_of, show_chart
@@ -87,7 +87,7 @@ what_if_panel(run, person)
 
 st.header("What this score tells others when it is shown")
 k = state.current_k()  # drawn in the sidebar by the person picker
-for sentence in state.shown_score_sentences(run, run.key, str(chosen), k):
+for sentence in disclosure_state.shown_score_sentences(run, run.key, str(chosen), k):
     st.text(sentence)
 st.caption("From the people of the run who show a score in the same band; the Disclosure "
            "page has the whole picture.")

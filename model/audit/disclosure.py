@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sesame_audit.model.audit.proxies import auc_from_counts
+from sesame_audit.model.figures.association import auc_from_counts
 from sesame_audit.model.figures.intervals import Z as Z95
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.person.shown_score import band_counts, band_table

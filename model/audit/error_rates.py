@@ -8,8 +8,10 @@ it selects, the share whose outcome is positive), each with the people behind it
 Wilson 95% interval. Between the groups shown, as fairlearn defines them: the largest
 difference of true positive rates, of false positive rates, their maximum (the
 *equalised-odds difference*) and the largest difference of precisions (the
-*predictive-parity difference*), each with Newcombe's 95% interval for the two groups
-that set it.
+*predictive-parity difference*), each with a simultaneous 95% interval: every pair's
+Newcombe interval at the Bonferroni level, so that it holds whichever pair truly sets the
+largest difference (the pair that looks largest is picked for looking so, and its own
+interval would cover too rarely).
 
 Small cells: a group hidden in the fairness view is hidden here too. A rate is shown only
 when its denominator (a group's people with, or without, the outcome; or those selected)
@@ -39,7 +41,7 @@ from sesame_audit.model.audit.classifier_views import (
 from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import strict
 from sesame_audit.model.figures.groups import SEPARATOR, Attribute, attribute_name, group_frame
-from sesame_audit.model.figures.intervals import difference_interval, wilson
+from sesame_audit.model.figures.intervals import largest_difference_interval, wilson
 from sesame_audit.model.figures.suppress import DEFAULT_K, suppression
 from sesame_audit.model.runs.run import Run
 
@@ -130,18 +132,21 @@ def error_rate_table(run: Run, attribute: Attribute, *, k: int = DEFAULT_K,
     return table
 
 
-def _difference(table: pd.DataFrame, rate: str) -> dict[str, Any]:
-    """Largest minus smallest rate among the groups showing it, with Newcombe's interval."""
+def _difference(table: pd.DataFrame, rate: str, family: int = 1) -> dict[str, Any]:
+    """Largest minus smallest rate among the groups showing it, with its simultaneous interval.
+
+    ``family`` is how many such figures are read together (2 for the equalised-odds
+    difference, the larger of two); the pairs of groups multiply it.
+    """
     shown = table.dropna(subset=[rate])
     if len(shown) < 2:
         return {"value": None, "low": None, "high": None, "groups": None}
-    high_row = shown.loc[shown[rate].astype(float).idxmax()]
-    low_row = shown.loc[shown[rate].astype(float).idxmin()]
-    value, low, high = difference_interval(
-        int(high_row[f"{rate}_count"]), int(high_row[f"{rate}_n"]),
-        int(low_row[f"{rate}_count"]), int(low_row[f"{rate}_n"]))
-    return {"value": float(value), "low": float(low), "high": float(high),
-            "groups": [str(high_row["group"]), str(low_row["group"])]}
+    pairs = len(shown) * (len(shown) - 1) // 2
+    value, low, high, top, bottom = largest_difference_interval(
+        shown[f"{rate}_count"].to_numpy(float), shown[f"{rate}_n"].to_numpy(float),
+        family=family * pairs)
+    groups = shown["group"].astype(str).to_numpy()
+    return {"value": value, "low": low, "high": high, "groups": [groups[top], groups[bottom]]}
 
 
 def error_rate_differences(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -158,17 +163,21 @@ def error_rate_differences(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
         ``tpr_difference``, ``fpr_difference``, ``equalized_odds_difference`` (the larger of
         the two, with ``set_by`` naming which: ``tpr`` or ``fpr``) and
         ``predictive_parity_difference``, each ``{value, low, high, groups}``: largest minus
-        smallest rate among the groups showing it, Newcombe's 95% interval for those two
-        groups, and the two groups (highest first); every field None when fewer than two
-        groups show the rate.
+        smallest rate among the groups showing it, its simultaneous 95% interval (see
+        :func:`figures.intervals.largest_difference_interval`; for the equalised-odds
+        difference, the two rates' intervals share the 5%), and the two groups (highest
+        first); every field None when fewer than two groups show the rate.
     """
     tpr, fpr = _difference(table, "tpr"), _difference(table, "fpr")
+    joint = {"tpr": _difference(table, "tpr", 2), "fpr": _difference(table, "fpr", 2)}
     both = [(d, name) for d, name in ((tpr, "tpr"), (fpr, "fpr")) if d["value"] is not None]
     odds: dict[str, Any] = {"value": None, "low": None, "high": None, "groups": None,
                             "set_by": None}
     if both:
         worst, name = max(both, key=lambda pair: pair[0]["value"])
-        odds = worst | {"set_by": name}
+        read = [joint[other] for _, other in both]
+        odds = worst | {"set_by": name, "low": max(d["low"] for d in read),
+                        "high": max(d["high"] for d in read)}
     return {"tpr_difference": tpr, "fpr_difference": fpr, "equalized_odds_difference": odds,
             "predictive_parity_difference": _difference(table, "precision")}
 

@@ -272,7 +272,8 @@ def proxy_sentence(gap: UnawarenessGap, roles: Roles,
     amount = units.format_change(gap.gap, roles, signed=False)
     interval = (f"{units.format_change(gap.gap_low, roles, signed=False)} to "
                 f"{units.format_change(gap.gap_high, roles, signed=False)}")
-    opening = (f"The model reads {attribute} itself" if gap.is_input else
+    reading = gap.reading(labels)
+    opening = (f"The model reads {attribute} {reading}" if reading else
                f"The model never reads {attribute}")
     text = (f"{opening}, yet {plain(gap.favoured)} people score {amount} above "
             f"{plain(gap.disfavoured)} people on average ({gap.n_favoured:,} and "

@@ -8,9 +8,10 @@ the people and measured on the other, both ways. 0.5 means no information, 1.0 a
 stand-in; multi-class attributes use the macro one-vs-rest AUC.
 
 An input that is the attribute itself, or carries the same information (see
-:func:`same_information`: the input determines the attribute or the attribute the input, as
-an age determines an age band), is no proxy: the model reads the attribute directly. Such
-inputs are reported apart as direct use (:func:`direct_use`), never ranked as proxies.
+:mod:`figures.same_information`: the input determines the attribute or the attribute the
+input, as an age determines an age band), is no proxy: the model reads the attribute
+directly. Such inputs are reported apart as direct use (:func:`direct_use`), never ranked
+as proxies.
 """
 
 from __future__ import annotations
@@ -19,228 +20,24 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import mutual_info_score, roc_auc_score
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
 from sesame_audit.model.core import units
 from sesame_audit.model.core.roles import Roles
-from sesame_audit.model.figures.drivers import sample_rows
-from sesame_audit.model.figures.groups import group_labels
+from sesame_audit.model.figures.association import (
+    feature_codes,
+    mutual_information,
+    one_feature_auc,
+)
+from sesame_audit.model.figures.same_information import attribute_codes, audit_rows, is_direct
 from sesame_audit.model.runs import stored
 from sesame_audit.model.runs.run import Run
 
-N_BINS = 20
 PROXY_THRESHOLD = 0.7
-SAME_INFORMATION = 0.99
 TOP_CONTRIBUTORS = 3
-
-
-# The audit's own random stream, apart from any population's seed: a generator seeded like
-# the population would draw the same numbers that decided who belongs to which group.
-_STREAM = 0x5E5A_A0D1
-
-
-def _rows(n: int, sample: int | None) -> np.ndarray:
-    if sample is None or n <= sample:
-        return np.arange(n)
-    if sample < 100:
-        raise ValueError(f"sample must be at least 100 people, got {sample}")
-    return sample_rows(n, sample, seed=_STREAM)
-
-
-def feature_codes(values: pd.Series, *, categorical: bool, bins: int = N_BINS) -> np.ndarray:
-    """Return integer codes of a feature: its categories, or quantile bins of a number.
-
-    Parameters
-    ----------
-    values : pandas.Series
-        The feature.
-    categorical : bool
-        Whether the feature holds categories.
-    bins : int
-        Most quantile bins of a number (fewer when values repeat).
-
-    Returns
-    -------
-    numpy.ndarray of int
-        One code per row; missing values get a code of their own.
-    """
-    if categorical or not pd.api.types.is_numeric_dtype(values):
-        return pd.factorize(values.astype(object).where(values.notna(), "\0missing"))[0]
-    numbers = values.to_numpy(dtype=float)
-    edges = np.unique(np.nanquantile(numbers, np.linspace(0, 1, bins + 1)[1:-1]))
-    codes = np.searchsorted(edges, numbers, side="right")
-    return np.where(np.isnan(numbers), len(edges) + 1, codes)
-
-
-def auc_from_counts(score: np.ndarray, positive: np.ndarray, negative: np.ndarray) -> float:
-    """Return the ROC AUC of a score given as values with counts of members and non-members.
-
-    Parameters
-    ----------
-    score : numpy.ndarray of float
-        Score values (repeats allowed).
-    positive, negative : numpy.ndarray of float
-        Members and non-members of the group at each value.
-
-    Returns
-    -------
-    float
-        Probability that a random member scores above a random non-member (ties: 1/2);
-        NaN when either side is empty.
-    """
-    values, index = np.unique(score, return_inverse=True)
-    pos = np.bincount(index, weights=positive, minlength=len(values))
-    neg = np.bincount(index, weights=negative, minlength=len(values))
-    n_pos, n_neg = pos.sum(), neg.sum()
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    below = np.cumsum(neg) - neg
-    return float((pos * (below + 0.5 * neg)).sum() / (n_pos * n_neg))
-
-
-def binary_auc(positive: np.ndarray, score: np.ndarray) -> float:
-    """Return the ROC AUC of ``score`` for ``positive``, counting ties as one half.
-
-    The one-feature scores take few distinct values, so the AUC is computed from counts per
-    value (the Mann-Whitney statistic, :func:`auc_from_counts`) rather than by sorting.
-
-    Parameters
-    ----------
-    positive : numpy.ndarray of bool
-        Whether each person belongs to the group.
-    score : numpy.ndarray of float
-        Score of each person.
-
-    Returns
-    -------
-    float
-        Probability that a random member scores above a random non-member (ties: 1/2);
-        NaN when either side is empty.
-    """
-    member = positive.astype(float)
-    return auc_from_counts(score, member, 1.0 - member)
-
-
-def mutual_information(codes: np.ndarray, target: np.ndarray) -> float:
-    """Return the mutual information, in bits, between two integer codings of people.
-
-    Parameters
-    ----------
-    codes : numpy.ndarray of int
-        Category or bin of each person.
-    target : numpy.ndarray of int
-        Group of each person.
-
-    Returns
-    -------
-    float
-        ``sum p(c, g) log2(p(c, g) / (p(c) p(g)))`` over the observed pairs: scikit-learn's
-        ``mutual_info_score`` (natural log) in bits.
-    """
-    return float(mutual_info_score(target, codes) / np.log(2))
-
-
-def one_feature_auc(codes: np.ndarray, target: np.ndarray) -> float:
-    """Return the cross-fitted AUC of predicting ``target`` from the codes' group rates.
-
-    Parameters
-    ----------
-    codes : numpy.ndarray of int
-        Category or bin of each person.
-    target : numpy.ndarray of int
-        Group (0..m-1) of each person; at least two groups.
-    Returns
-    -------
-    float
-        AUC (macro one-vs-rest for more than two groups) of rates fitted on one random half
-        and applied to the other, pooled over both halves.
-    """
-    n_groups = int(target.max()) + 1
-    n_codes = int(codes.max()) + 1
-    half = np.random.default_rng(_STREAM).random(len(codes)) < 0.5
-    proba = np.empty((len(codes), n_groups))
-    prior = np.bincount(target, minlength=n_groups) / len(target)
-    for fit in (half, ~half):
-        table = np.zeros((n_codes, n_groups))
-        np.add.at(table, (codes[fit], target[fit]), 1.0)
-        rates = (table + prior) / (table.sum(axis=1, keepdims=True) + 1.0)
-        proba[~fit] = rates[codes[~fit]]
-    if n_groups == 2:
-        return binary_auc(target == 1, proba[:, 1])
-    return float(np.mean([binary_auc(target == g, proba[:, g]) for g in range(n_groups)]))
-
-
-def _targets(run: Run, rows: np.ndarray) -> dict[str, np.ndarray]:
-    found = {}
-    for attribute in run.roles.sensitive:
-        if attribute not in run.people.columns:
-            continue
-        codes = pd.factorize(group_labels(run.people.iloc[rows], attribute))[0]
-        if codes.max() >= 1:
-            found[attribute] = codes
-    return found
-
-
-def _entropy(codes: np.ndarray) -> float:
-    p = np.bincount(codes) / len(codes)
-    p = p[p > 0]
-    return float(-(p * np.log2(p)).sum())
-
-
-def same_name(feature: str, attribute: str) -> bool:
-    """Whether two column names share a stem: equal, or one is the other plus ``_suffix``."""
-    return (feature == attribute or attribute.startswith(f"{feature}_")
-            or feature.startswith(f"{attribute}_"))
-
-
-def same_information(values: pd.Series, target: np.ndarray, *, categorical: bool) -> bool:
-    """Whether an input and a sensitive attribute determine one another, either way.
-
-    A category (or a distinct number) determines the attribute when the normalised mutual
-    information ``I(input; attribute) / H(attribute)`` is at least 0.99, and is determined by
-    it when ``I / H(input)`` is. A number is a band's source when each of its values belongs
-    to one group (all but 1% of people) and, in increasing order, its values change group no
-    more often than twice the number of groups (an age and its age band).
-
-    Parameters
-    ----------
-    values : pandas.Series
-        The input.
-    target : numpy.ndarray of int
-        Group (0..m-1) of each person, aligned with ``values``.
-    categorical : bool
-        Whether the input holds categories.
-
-    Returns
-    -------
-    bool
-        True when the input carries the attribute's information (or the attribute the
-        input's).
-    """
-    if categorical or not pd.api.types.is_numeric_dtype(values):
-        codes = feature_codes(values, categorical=True)
-        shared = mutual_information(codes, target)
-        entropies = [_entropy(target), _entropy(codes)]
-        return any(h > 0 and shared / h >= SAME_INFORMATION for h in entropies)
-    numbers = values.to_numpy(dtype=float)
-    seen = ~np.isnan(numbers)
-    distinct, index = np.unique(numbers[seen], return_inverse=True)  # sorted
-    groups = int(target.max()) + 1
-    by_value = np.bincount(index * groups + target[seen],
-                           minlength=len(distinct) * groups).reshape(-1, groups)
-    mixed = int((by_value.sum(axis=1) - by_value.max(axis=1)).sum())
-    changes = int(np.count_nonzero(np.diff(by_value.argmax(axis=1))))
-    return (mixed <= (1 - SAME_INFORMATION) * len(target)
-            and changes <= 2 * groups)
-
-
-def _direct(run: Run, feature: str, attribute: str, rows: np.ndarray,
-            target: np.ndarray) -> bool:
-    return same_name(feature, attribute) or same_information(
-        run.people[feature].iloc[rows], target, categorical=feature in run.roles.categorical)
 
 
 def proxy_strength(run: Run, *, sample: int | None = 20_000) -> pd.DataFrame:
@@ -264,14 +61,14 @@ def proxy_strength(run: Run, *, sample: int | None = 20_000) -> pd.DataFrame:
         (in bits, between the attribute and the feature's categories or quantile bins);
         strongest first. Empty when the run has no sensitive attribute.
     """
-    rows = _rows(len(run.people), sample)
-    targets = _targets(run, rows)
+    rows = audit_rows(len(run.people), sample)
+    targets = attribute_codes(run.people, run.roles, rows)
     records = []
     for feature in run.roles.inputs:
         codes = feature_codes(run.people[feature].iloc[rows],
                               categorical=feature in run.roles.categorical)
         for attribute, target in targets.items():
-            if _direct(run, feature, attribute, rows, target):
+            if is_direct(run.people, run.roles, feature, attribute, rows, target):
                 continue
             records.append({
                 "feature": feature,
@@ -303,13 +100,13 @@ def direct_use(run: Run, *, sample: int | None = 20_000) -> pd.DataFrame:
         an age band), ``mean_abs_points`` (the input's mean |SHAP|) and ``shap_share`` (its
         share of all inputs' mean |SHAP|); largest share first.
     """
-    rows = _rows(len(run.people), sample)
+    rows = audit_rows(len(run.people), sample)
     influence = stored.influence(run)[0].set_index("feature")["mean_abs_points"]
     total = float(influence.sum())
     records = []
-    for attribute, target in _targets(run, rows).items():
+    for attribute, target in attribute_codes(run.people, run.roles, rows).items():
         for feature in run.roles.inputs:
-            if not _direct(run, feature, attribute, rows, target):
+            if not is_direct(run.people, run.roles, feature, attribute, rows, target):
                 continue
             points = float(influence.get(feature, 0.0))
             records.append({
@@ -375,11 +172,11 @@ def joint_strength(run: Run, *, sample: int | None = 10_000, folds: int = 3) -> 
         boosted trees on every input; macro one-vs-rest for more than two groups),
         strongest first.
     """
-    rows = _rows(len(run.people), sample)
+    rows = audit_rows(len(run.people), sample)
     X = run.people[list(run.roles.inputs)].iloc[rows]
     categorical = [c for c in run.roles.inputs if c in run.roles.categorical]
     records = []
-    for attribute, target in _targets(run, rows).items():
+    for attribute, target in attribute_codes(run.people, run.roles, rows).items():
         encode = ColumnTransformer(
             [("categories", OrdinalEncoder(handle_unknown="use_encoded_value",
                                            unknown_value=-1), categorical)],

@@ -8,6 +8,7 @@ splits a gap between groups into what the proxies carry and the rest, with inter
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +25,7 @@ from sesame_audit.model.core import units
 from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.figures.groups import group_labels, group_means
 from sesame_audit.model.figures.intervals import mean_gap_interval
+from sesame_audit.model.figures.same_information import carriers
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
 
@@ -106,7 +108,8 @@ class UnawarenessGap:
     attribute : str
         The sensitive attribute.
     is_input : bool
-        Whether the attribute is itself a model input (then "unawareness" does not hold).
+        Whether the model reads the attribute: it is an input, or an input carries the same
+        information (then "unawareness" does not hold).
     favoured, disfavoured : str or None
         Groups shown with the highest and lowest mean score.
     gap : float
@@ -128,6 +131,9 @@ class UnawarenessGap:
         95% interval of ``gap`` (normal, Welch's standard error).
     n_favoured, n_disfavoured : int
         People in the two groups (0 when fewer than two groups are shown).
+    read_through : list of str
+        The inputs through which the model reads the attribute (the attribute itself, or
+        inputs carrying its information, see :mod:`figures.same_information`).
     """
 
     attribute: str
@@ -144,6 +150,29 @@ class UnawarenessGap:
     gap_high: float = np.nan
     n_favoured: int = 0
     n_disfavoured: int = 0
+    read_through: list[str] = field(default_factory=list)
+
+    def reading(self, labels: Mapping[str, str] | None = None) -> str:
+        """Return how the model reads the attribute, in words (empty when it does not).
+
+        Parameters
+        ----------
+        labels : mapping, optional
+            Column -> label.
+
+        Returns
+        -------
+        str
+            "itself" when the attribute is an input, else "through <inputs>, which carry
+            the same information", else "".
+        """
+        if self.attribute in self.read_through:
+            return "itself"
+        if not self.read_through:
+            return ""
+        names = " and ".join((labels or {}).get(f, f) for f in self.read_through)
+        carry = "carries" if len(self.read_through) == 1 else "carry"
+        return f"through {names}, which {carry} the same information"
 
     def contributors(self, top: int = TOP_CONTRIBUTORS) -> pd.DataFrame:
         """Return the inputs carrying most of the gap, whatever their strength as proxies.
@@ -195,7 +224,9 @@ def unawareness_sentence(gap: UnawarenessGap, label: dict[str, str] | None = Non
     attribute = name(gap.attribute, gap.attribute)
     interval = (f"{gap.gap_low:.0f} to {gap.gap_high:.0f}" if roles is None
                 else f"{amount(gap.gap_low)} to {amount(gap.gap_high)}")
-    text = (f"{attribute} is {'an input' if gap.is_input else 'not an input'}, yet "
+    reading = gap.reading(label)
+    status = (f"is read by the model {reading}" if reading else "is not an input")
+    text = (f"{attribute} {status}, yet "
             f"'{str(gap.favoured).replace('_', ' ')}' ({gap.n_favoured:,} people) score "
             f"{amount(gap.gap)} (95% interval {interval}) above "
             f"'{str(gap.disfavoured).replace('_', ' ')}' ({gap.n_disfavoured:,} people) on "
@@ -252,11 +283,12 @@ def unawareness_gap(run: Run, attribute: str, *, k: int = DEFAULT_K,
     score = pd.Series(run.explanation.prediction, index=shap.index, name="__score")
     table, _ = group_means(pd.concat([shap, score], axis=1), groups, k=k)
     shown = table[~table["suppressed"]].set_index("group")
-    is_input = attribute in run.roles.inputs
+    read_through = carriers(run.people, run.roles).get(attribute, [])
+    is_input = bool(read_through)
     if len(shown) < 2:
         empty = pd.DataFrame(columns=["feature", "gap_points", "strength", "is_proxy"])
         return UnawarenessGap(attribute, is_input, None, None, np.nan, np.nan, np.nan,
-                              proxies, empty, threshold)
+                              proxies, empty, threshold, read_through=read_through)
     favoured, disfavoured = shown["__score"].idxmax(), shown["__score"].idxmin()
     diff = shown.loc[favoured, list(shap.columns)] - shown.loc[disfavoured, list(shap.columns)]
     auc = strength[strength["attribute"] == attribute].set_index("feature")["strength"]
@@ -276,4 +308,5 @@ def unawareness_gap(run: Run, attribute: str, *, k: int = DEFAULT_K,
         disfavoured=str(disfavoured), gap=gap, proxy_gap=proxy_gap,
         share_through_proxies=proxy_gap / gap if gap else np.nan, proxies=proxies,
         by_feature=by_feature, threshold=threshold, gap_low=low, gap_high=high,
-        n_favoured=int(sizes[favoured]), n_disfavoured=int(sizes[disfavoured]))
+        n_favoured=int(sizes[favoured]), n_disfavoured=int(sizes[disfavoured]),
+        read_through=read_through)

@@ -11,6 +11,10 @@ it and one of these intervals:
   error for a gap), sound for the group sizes shown (at least ``k`` people);
 - a difference of two shares (two groups' true positive rates, say): Newcombe's hybrid
   score interval, built from each share's Wilson interval;
+- the largest difference among several groups' shares (largest minus smallest rate): the
+  Newcombe intervals of every pair at the Bonferroni level, combined so that the interval
+  holds whichever pair turns out largest (the pair that looks largest is chosen *because*
+  it looks largest, so its own 95% interval would cover too rarely);
 - an area under the ROC curve: DeLong's variance, a normal interval clipped to [0, 1].
 
 Functions take NumPy arrays or numbers and work element-wise; undefined cases (no people,
@@ -29,7 +33,7 @@ Z = NormalDist().inv_cdf(0.5 + LEVEL / 2)  # 1.959963984540054
 Bounds = tuple[np.ndarray, np.ndarray]
 
 
-def wilson(k: np.ndarray | float, n: np.ndarray | float) -> Bounds:
+def wilson(k: np.ndarray | float, n: np.ndarray | float, *, z: float = Z) -> Bounds:
     """Return the Wilson score interval of a share of ``k`` people out of ``n``.
 
     Parameters
@@ -38,12 +42,14 @@ def wilson(k: np.ndarray | float, n: np.ndarray | float) -> Bounds:
         People counted (0 <= k <= n).
     n : array-like
         People in the group.
+    z : float
+        Normal quantile of the level (1.96 for 95%, two-sided).
 
     Returns
     -------
     low, high : numpy.ndarray
-        Bounds of the 95% interval, within [0, 1] (exactly 0 when ``k`` is 0, 1 when ``k``
-        is ``n``); NaN where ``n`` is 0 or missing.
+        Bounds of the interval (95% by default), within [0, 1] (exactly 0 when ``k`` is 0,
+        1 when ``k`` is ``n``); NaN where ``n`` is 0 or missing.
 
     Examples
     --------
@@ -54,9 +60,9 @@ def wilson(k: np.ndarray | float, n: np.ndarray | float) -> Bounds:
     k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / n
-        denominator = 1 + Z**2 / n
-        centre = (p + Z**2 / (2 * n)) / denominator
-        half = Z * np.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / denominator
+        denominator = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denominator
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denominator
         empty = ~(n > 0)
         low = np.where(empty, np.nan, np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0)))
         high = np.where(empty, np.nan, np.where(k == n, 1.0, np.clip(centre + half, 0.0, 1.0)))
@@ -155,7 +161,7 @@ def mean_gap_interval(mean1: float, sd1: float, n1: float, mean2: float, sd2: fl
 
 
 def difference_interval(k1: np.ndarray | float, n1: np.ndarray | float,
-                        k2: np.ndarray | float, n2: np.ndarray | float
+                        k2: np.ndarray | float, n2: np.ndarray | float, *, z: float = Z
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the difference of two shares, k1/n1 - k2/n2, and its 95% interval (Newcombe).
 
@@ -165,6 +171,8 @@ def difference_interval(k1: np.ndarray | float, n1: np.ndarray | float,
         People counted, and people, in the first group.
     k2, n2 : array-like
         The same for the second group.
+    z : float
+        Normal quantile of the level (1.96 for 95%, two-sided).
 
     Returns
     -------
@@ -181,11 +189,58 @@ def difference_interval(k1: np.ndarray | float, n1: np.ndarray | float,
     k1, n1, k2, n2 = (np.asarray(v, dtype=float) for v in (k1, n1, k2, n2))
     with np.errstate(invalid="ignore", divide="ignore"):
         p1, p2 = k1 / n1, k2 / n2
-        (l1, u1), (l2, u2) = wilson(k1, n1), wilson(k2, n2)
+        (l1, u1), (l2, u2) = wilson(k1, n1, z=z), wilson(k2, n2, z=z)
         difference = p1 - p2
         low = difference - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
         high = difference + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
     return difference, np.clip(low, -1.0, 1.0), np.clip(high, -1.0, 1.0)
+
+
+def largest_difference_interval(k: np.ndarray, n: np.ndarray, *, family: int | None = None
+                                ) -> tuple[float, float, float, int, int]:
+    """Return the largest difference among groups' shares and its simultaneous 95% interval.
+
+    Every pair's Newcombe interval is taken at the Bonferroni level (``family`` intervals
+    sharing 5%), so that with 95% confidence all hold at once. The largest difference ``D``
+    is then at least every pair's lower bound (and 0) and at most the largest upper bound,
+    whichever pair truly sets it.
+
+    Parameters
+    ----------
+    k, n : numpy.ndarray
+        People counted, and people, in each group (at least two groups, all ``n > 0``).
+    family : int, optional
+        Intervals sharing the 5% (default: the pairs of groups, ``m (m - 1) / 2``); give more
+        when this figure is one of several read together (e.g. the larger of two such).
+
+    Returns
+    -------
+    value, low, high : float
+        ``max(k/n) - min(k/n)`` and its interval, within [0, 1].
+    highest, lowest : int
+        Positions of the groups with the largest and the smallest share.
+
+    Examples
+    --------
+    >>> value, low, high, _, _ = largest_difference_interval(np.array([56, 48]),
+    ...                                                      np.array([70, 80]))
+    >>> round(value, 4), round(low, 4), round(high, 4)
+    (0.2, 0.0524, 0.3339)
+    """
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    m = len(k)
+    if m < 2:
+        raise ValueError(f"a largest difference needs two groups or more, got {m}")
+    first, second = np.triu_indices(m, 1)
+    family = family or len(first)
+    z = NormalDist().inv_cdf(1 - (1 - LEVEL) / (2 * family))
+    _, low, high = difference_interval(k[first], n[first], k[second], n[second], z=z)
+    # p_i - p_j lies in [low, high], so p_j - p_i lies in [-high, -low].
+    lows, highs = np.concatenate([low, -high]), np.concatenate([high, -low])
+    share = k / n
+    highest, lowest = int(np.argmax(share)), int(np.argmin(share))
+    value = float(share[highest] - share[lowest])
+    return value, max(float(lows.max()), 0.0), min(float(highs.max()), 1.0), highest, lowest
 
 
 def _midranks(values: np.ndarray) -> np.ndarray:

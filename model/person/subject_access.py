@@ -1,13 +1,15 @@
 """A subject-access summary: my data, my score, my reasons, as a person would request it.
 
 Data are grouped by privacy category; sensitive attributes (kept for the audit) are marked
-as such, and as read by the model when they are also an input. The summary is plain data
+as such, and as read by the model when they are also an input or an input carries the same
+information (an age for an age band, see :mod:`figures.same_information`). The summary is plain data
 (JSON-ready) and renders as Markdown.
 """
 
 from __future__ import annotations
 
 import json
+import weakref
 from typing import Any
 
 import pandas as pd
@@ -16,6 +18,7 @@ from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import plain
 from sesame_audit.model.core.roles import POINTS, Roles
 from sesame_audit.model.core.safe_text import escape_markdown
+from sesame_audit.model.figures.same_information import carriers
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.person.explained import PersonExplanation, explain_person, format_value
 from sesame_audit.model.person.shown_score import person_sentences
@@ -25,14 +28,32 @@ from sesame_audit.model.runs.run import Run
 UNCATEGORISED = "uncategorised"
 SENSITIVE_USE = "⚠ sensitive, not read by the model"
 SENSITIVE_INPUT_USE = "⚠ sensitive, read by the model"
+SENSITIVE_CARRIED_USE = "⚠ sensitive, read by the model through {inputs}"
 SPECIAL_INPUT_USE = "⚠ model input, special category"
 INPUT_USE = "model input"
 
 
-def _use(sensitive: bool, privacy: str, read: bool) -> str:
-    if sensitive:
-        return SENSITIVE_INPUT_USE if read else SENSITIVE_USE
-    return SPECIAL_INPUT_USE if privacy == "special category" else INPUT_USE
+# The inputs carrying each sensitive attribute's information, once per run.
+_CARRIERS: weakref.WeakKeyDictionary[Run, dict[str, list[str]]] = weakref.WeakKeyDictionary()
+
+
+def _carriers(run: Run) -> dict[str, list[str]]:
+    if run not in _CARRIERS:
+        _CARRIERS[run] = carriers(run.people, run.roles)
+    return _CARRIERS[run]
+
+
+def _use(run: Run, column: str, sensitive: bool) -> str:
+    roles = run.roles
+    if not sensitive:
+        return (SPECIAL_INPUT_USE if roles.privacy.get(column, "") == "special category"
+                else INPUT_USE)
+    if column in roles.inputs:
+        return SENSITIVE_INPUT_USE
+    through = _carriers(run).get(column, [])
+    if through:
+        return SENSITIVE_CARRIED_USE.format(inputs=" and ".join(map(roles.label, through)))
+    return SENSITIVE_USE
 
 
 def person_data(run: Run, person_id: Any) -> pd.DataFrame:
@@ -51,7 +72,8 @@ def person_data(run: Run, person_id: Any) -> pd.DataFrame:
         One row per input and sensitive attribute, sorted by ``privacy`` then model inputs
         first: ``column``, ``label``, ``privacy``, ``value`` (as text), ``use`` (model
         input, model input of special-category data, sensitive attribute kept for the
-        audit, or sensitive attribute read by the model, the last three marked with ⚠) and
+        audit, or sensitive attribute read by the model, itself or through an input
+        carrying its information, the last three marked with ⚠) and
         ``sensitive`` (bool). A sensitive attribute that is also an input appears once.
 
     Raises
@@ -69,7 +91,7 @@ def person_data(run: Run, person_id: Any) -> pd.DataFrame:
             "label": roles.label(column),
             "privacy": roles.privacy.get(column, UNCATEGORISED),
             "value": format_value(plain(row[column].iloc[0]), roles.kinds.get(column, "")),
-            "use": _use(sensitive, roles.privacy.get(column, ""), column in roles.inputs),
+            "use": _use(run, column, sensitive),
             "sensitive": sensitive,
         })
     frame = pd.DataFrame(records)
