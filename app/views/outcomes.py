@@ -58,8 +58,8 @@ st.caption("The orange dot is the chosen cutoff; the dashed diagonal is a coin t
 show_chart(run, charts.confusion_chart(matrix["cells"]))
 st.dataframe(pd.DataFrame({
     "measure": [readable(r) for r in rates],
-    "at this cutoff": [f"{c['rate']:.1%}" if c["rate"] is not None else "hidden"
-                       for c in rates.values()],
+    "rate": [f"{c['rate']:.1%}" if c["rate"] is not None else "hidden"
+             for c in rates.values()],
     "95% interval": [f"{c['low']:.1%}-{c['high']:.1%}" if c["rate"] is not None else ""
                      for c in rates.values()],
     "people": [f"{c['count']:,}/{c['n']:,}" if c["rate"] is not None
