@@ -41,9 +41,10 @@ def tier_labels(tiers: Sequence[tuple[str, float]]) -> dict[str, str]:
 
     Parameters
     ----------
-    tiers : sequence of (name, threshold) or (name, threshold, threshold as text)
-        Tiers, lowest first; the threshold is written without decimals unless its text
-        is given (see :func:`core.units.format_threshold`).
+    tiers : sequence of (name, threshold) or (name, threshold, where it is reached)
+        Tiers, least favourable first; the threshold is written without decimals and a
+        ``+`` unless the text of where it is reached is given (see
+        :func:`core.units.reach_label`: ``0.5+``, ``≤ 25``).
 
     Returns
     -------
@@ -51,7 +52,7 @@ def tier_labels(tiers: Sequence[tuple[str, float]]) -> dict[str, str]:
         Name -> label, in tier order.
     """
     return {tier[0]: f"{readable(tier[0])} ("
-                     f"{tier[2] if len(tier) > 2 else format(tier[1], '.0f')}+)"
+                     f"{tier[2] if len(tier) > 2 else format(tier[1], '.0f') + '+'})"
             for tier in tiers}
 
 

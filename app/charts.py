@@ -26,7 +26,7 @@ from sesame_audit.app.chart_style import (
     wrapped_axis,
 )
 from sesame_audit.model.core import units
-from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.core.roles import LOW, Roles
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
              "#000000")
@@ -54,6 +54,7 @@ def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame, *,
         Bars and threshold rules.
     """
     unit = level_unit(roles)
+    low = roles is not None and roles.favourable == LOW
     bars = alt.Chart(histogram).mark_bar(color=UP).encode(
         x=alt.X("start:Q", title=f"Score ({unit})", bin="binned", axis=level_axis(roles)),
         x2="end:Q",
@@ -68,7 +69,7 @@ def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame, *,
     rules = alt.Chart(names).mark_rule(strokeDash=[4, 3], color="#000000").encode(
         x="min_score:Q",
         tooltip=[alt.Tooltip("name:N", title="Tier"),
-                 alt.Tooltip("min_score:Q", title=f"From ({unit})",
+                 alt.Tooltip("min_score:Q", title=f"{'Up to' if low else 'From'} ({unit})",
                              format=level_format(roles))])
     text = alt.Chart(names).mark_text(align="left", baseline="top", dx=3,
                                       fontSize=11).encode(
@@ -80,7 +81,7 @@ def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame, *,
                    f"{level_text(histogram.loc[top, 'start'], roles)} to "
                    f"{level_text(histogram.loc[top, 'end'], roles)}. Dashed lines mark the "
                    "tiers: " + ", ".join(
-                       f"{n} from {threshold_text(m, roles)}"
+                       f"{n} {'up to' if low else 'from'} {threshold_text(m, roles)}"
                        for n, m in zip(names["name"], names["min_score"], strict=True)) + ".")
     return finished(alt.layer(bars, rules, text).properties(
         title=title_lines("How are scores spread?"), height=320), description)
@@ -99,11 +100,12 @@ def tier_chart(tiers: pd.DataFrame, *, roles: Roles | None = None) -> alt.Chart:
     Returns
     -------
     altair.Chart
-        One bar per tier, lowest threshold at the top; coloured by the press reports' claim
+        One bar per tier, least favourable at the top; coloured by the press reports' claim
         when the tiers have one.
     """
     data = tiers.assign(name=tiers["tier"].str.replace("_", " ") + " ("
-                        + tiers["min_score"].map(lambda v: threshold_text(v, roles)) + "+)",
+                        + tiers["min_score"].map(lambda v: f"{v:.0f}+" if roles is None
+                                                 else units.reach_label(v, roles)) + ")",
                         percent=tiers["share"] * 100)
     claimed = bool(tiers["status"].fillna("").astype(str).str.len().gt(0).any())
     colour = (alt.Color("status:N", title="Press reports",
@@ -167,7 +169,8 @@ def waterfall_chart(steps: pd.DataFrame, *, title: str = "What moved this score?
     domain : tuple of float, optional
         Score axis range, to compare two waterfalls on the same scale.
     roles : Roles, optional
-        The run's roles, for the score's unit (score points when not given).
+        The run's roles, for the score's unit (score points when not given) and its
+        favourable end: a push that way is blue, one against it orange.
 
     Returns
     -------
@@ -186,7 +189,10 @@ def waterfall_chart(steps: pd.DataFrame, *, title: str = "What moved this score?
         lo=steps[["start", "end"]].min(axis=1).clip(lower=bottom),
         hi=steps[["start", "end"]].max(axis=1))
     scale = alt.Scale(domain=[bottom, top], nice=False)
-    kinds = {"up": UP, "down": DOWN, "base": NEUTRAL, "total": "#000000"}
+    favourable, adverse = UP, DOWN  # blue for a push the favourable way, orange against
+    low = roles is not None and roles.favourable == LOW
+    kinds = {"up": adverse if low else favourable, "down": favourable if low else adverse,
+             "base": NEUTRAL, "total": "#000000"}
     names = {"up": "raises the score", "down": "lowers the score", "base": "average score",
              "total": "final score"}
     data["effect"] = data["kind"].map(names)

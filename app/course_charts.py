@@ -19,7 +19,7 @@ from sesame_audit.app.chart_style import (
     title_lines,
     wrapped_axis,
 )
-from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.core.roles import LOW, Roles
 from sesame_audit.model.course.fidelity import AGREE, DISAGREES, TRACKS, UNDERSTATES
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -234,10 +234,12 @@ def recourse_burden(table: pd.DataFrame, attribute_label: str, *,
         group=lambda d: d["group"].astype(str).str.replace("_", " "),
         tier_label=lambda d: d["tier"].astype(str).str.replace("_", " ") + " ("
         + d["min_score"].map(lambda v: threshold_text(v, roles)).astype(str) + ")")
-    order = list(dict.fromkeys(data.sort_values("min_score")["tier_label"]))
+    low = roles is not None and roles.favourable == LOW
+    order = list(dict.fromkeys(data.sort_values("min_score", ascending=not low)["tier_label"]))
     groups = sorted(data["group"].unique())
     chart = alt.Chart(data).mark_line(point=True, strokeWidth=2).encode(
-        x=alt.X("tier_label:N", title=f"Tier to reach (minimum score, {level_unit(roles)})",
+        x=alt.X("tier_label:N", title=f"Tier to reach ({'maximum' if low else 'minimum'} score, "
+                f"{level_unit(roles)})",
                 sort=order, axis=alt.Axis(labelAngle=-45, labelLimit=150, labelOverlap=False)),
         y=alt.Y("share_with_recourse:Q", title="Share who can reach it by acting",
                 axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),

@@ -21,7 +21,7 @@ from sesame_audit.app.chart_style import (
     wrapped_axis,
 )
 from sesame_audit.app.charts import NEUTRAL
-from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.core.roles import LOW, Roles
 
 
 def proxy_heatmap(strength: pd.DataFrame, labels: Mapping[str, str]) -> alt.LayerChart:
@@ -155,7 +155,9 @@ def gap_chart(by_feature: pd.DataFrame, labels: Mapping[str, str], *, top: int =
                       ).mark_bar().encode(
         y=alt.Y("feature_label:N", sort=data["feature_label"].tolist(), title="Model input",
                 axis=wrapped_axis()),
-        x=alt.X("gap:Q", title=["Gap: favoured minus", f"disfavoured group ({unit})"]),
+        x=alt.X("gap:Q", title=(["Gap: disfavoured minus", f"favoured group ({unit})"]
+                                if roles is not None and roles.favourable == LOW else
+                                ["Gap: favoured minus", f"disfavoured group ({unit})"])),
         color=alt.Color("colour:N", title="Input", scale=_input_colours(proxies)),
         tooltip=[alt.Tooltip("feature_label:N", title="Input"),
                  alt.Tooltip("kind:N", title="Kind"),

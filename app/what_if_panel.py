@@ -9,6 +9,7 @@ import streamlit as st
 from sesame_audit.app import charts, state
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.model.core import units
+from sesame_audit.model.core.roles import LOW
 from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.person.explained import PersonExplanation, WhatIfError
 from sesame_audit.model.person.waterfall import compare_explanations, waterfall_data
@@ -67,7 +68,8 @@ def what_if_panel(run: Run, person: PersonExplanation) -> None:
     domain = charts.waterfall_domain(before_steps, after_steps,
                                      pad=0.8 * units.band_width(roles))
     st.metric("Score after the edit", units.format_value(after.score, roles),
-              delta=units.format_change(after.score - person.score, roles))
+              delta=units.format_change(after.score - person.score, roles),
+              delta_color="inverse" if roles.favourable == LOW else "normal")
     left, right = st.columns(2)
     show_chart(run, charts.waterfall_chart(before_steps, title="As recorded", domain=domain,
                                            roles=roles), left)

@@ -102,6 +102,21 @@ def test_roles_form_suggests_and_bad_thresholds_are_named(files) -> None:
     assert [t["min_score"] for t in roles["tiers"]] == [500.0, 600.0]
 
 
+def test_roles_form_takes_a_low_favourable_score(files) -> None:
+    at = _paths(AppTest.from_file(PAGE, default_timeout=60).run(), files, roles=None)
+    at.radio(key="own_favourable").set_value("low").run()
+    at.text_input(key="own_thresholds").set_value("500, 600").run()
+    assert escape_markdown("strictly descending") in at.error[0].value
+    at.text_input(key="own_thresholds").set_value("600, 500").run()
+    at.text_input(key="own_name").set_value("low-form").run()
+    at.button(key="own_import").click().run()
+    assert not at.exception and not at.error, at.error
+    roles = json.loads((files / "runs" / "low-form" / "manifest.json").read_text())["roles"]
+    assert roles["favourable"] == "low"
+    assert [(t["name"], t["min_score"]) for t in roles["tiers"]] == [
+        ("at_most_600", 600.0), ("at_most_500", 500.0)]
+
+
 def test_report_of_the_imported_run_can_be_downloaded(files) -> None:
     at = _paths(AppTest.from_file(PAGE, default_timeout=120).run(), files)
     at.text_input(key="own_name").set_value("for-report").run()

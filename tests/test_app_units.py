@@ -28,6 +28,7 @@ TEXTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning
 SCORE_POINTS = re.compile(r"(?<!percentage )\bpoints?\b", re.IGNORECASE)
 SYNTHETIC_WORDS = re.compile(r"hukou|press report|social graph|sesame credit", re.IGNORECASE)
 PERCENT = re.compile(r"\d\.\d%")
+RAW_FLOAT = re.compile(r"\d\.\d{6,}")  # a number printed as Python stores it
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +56,7 @@ def _spec_titles(value: object) -> list[str]:
         for key, item in value.items():
             if key in ("title", "subtitle", "text") and isinstance(item, str):
                 found.append(item)
-            elif key in ("title", "subtitle") and isinstance(item, list):
+            elif key in ("title", "subtitle", "text") and isinstance(item, list):
                 found += [str(i) for i in item]
             else:
                 found += _spec_titles(item)
@@ -103,6 +104,7 @@ def test_every_page_speaks_the_run_unit_and_names_it(imported, name, monkeypatch
         assert not SYNTHETIC_WORDS.search(words), (page, SYNTHETIC_WORDS.search(words))
         assert f"Run {name}" in words, page
         assert "synthetic data" not in words, page
+        assert not RAW_FLOAT.search(words), (page, RAW_FLOAT.search(words))
     everything = "\n".join(seen.values())
     if name == "approvals-p":
         assert PERCENT.search(seen["overview"]) and PERCENT.search(seen["person"])
@@ -120,6 +122,27 @@ def test_every_page_speaks_the_run_unit_and_names_it(imported, name, monkeypatch
     else:
         assert "Model accuracy (in-sample R²)" in overview
     assert "(0+)" not in everything and "(1+)" not in everything
+
+
+def test_the_flip_test_gives_a_number_as_a_person_reads_it(imported, monkeypatch) -> None:
+    monkeypatch.setenv("SESAME_RUNS", str(imported))
+    at = AppTest.from_file(MAIN, default_timeout=180)
+    at.session_state["run_name"] = "prices-eur"
+    at.run()
+    at.switch_page("views/proxies.py").run()
+    at.selectbox(key="proxy_attribute").set_value("sex").run()
+    at.selectbox(key="flip_feature").set_value("income").run()
+    assert not at.exception, [e.value for e in at.exception]
+    people = load_run(imported / "prices-eur").people
+    largest = people["sex"].value_counts().idxmax()
+    median = float(people.loc[people["sex"] == largest, "income"].median())  # by hand
+    assert median != round(median, 2) or f"{median:,.4g}" != f"{median}"
+    titles = [t for spec in _charts(at) for t in _spec_titles(spec)]
+    assert f"Mean score if everyone had income = {median:,.4g}" in " ".join(titles)
+    assert not any(RAW_FLOAT.search(t) for t in titles)
+    shown = [c.value.replace("\\", "") for c in at.caption]  # Markdown escapes removed
+    assert any(f"median income of the largest group, {largest}: {median:,.4g}" in c
+               for c in shown)
 
 
 def test_histogram_bands_follow_the_range(imported, monkeypatch) -> None:

@@ -11,8 +11,9 @@ from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.state import audit_k, fairness_tables, select_run
 from sesame_audit.app.story import show_fairness_lead
 from sesame_audit.model.audit.fairness import four_fifths_headline
+from sesame_audit.model.core.roles import LOW
 from sesame_audit.model.core.safe_text import escape_markdown
-from sesame_audit.model.core.units import format_threshold
+from sesame_audit.model.core.units import reach_label
 
 st.title("Whom does the score treat unfairly?")
 run = select_run()
@@ -31,7 +32,7 @@ if run is not None:
                           key="fair_second", help=explain("four-fifths rule"))
     attribute = (first, second) if second else first
     result = fairness_tables(run, run.key, attribute, k)
-    tiers = [(t.name, t.min_score, format_threshold(t.min_score, run.roles))
+    tiers = [(t.name, t.min_score, reach_label(t.min_score, run.roles))
              for t in run.roles.tiers]
     show_fairness_lead(run, result["ratios"])
     glossary_link()
@@ -42,7 +43,8 @@ if run is not None:
                    "there is nothing to show. Lower the smallest group shown.")
         st.stop()
     show_chart(run, tier_access_chart(result["ratios"], tiers))
-    st.caption("Compare bar lengths within a tier; black whiskers are 95% intervals. A bar "
+    st.caption(f"A person reaches a tier with a score {run.roles.reach_words} its threshold. "
+               "Compare bar lengths within a tier; black whiskers are 95% intervals. A bar "
                "outlined in black reaches the tier clearly less than four fifths as often as "
                "the reference group; a dashed outline, under four fifths but with too few "
                "people to be sure.")
@@ -51,7 +53,8 @@ if run is not None:
                "a ratio whose whole 95% interval lies under 0.8, '?' one under 0.8 whose "
                "interval reaches 0.8.")
     show_chart(run, distribution_chart(result["distribution"], tiers, roles=run.roles))
-    st.caption("Each row is a group; where its dark cells sit left of the dashed tier lines, "
-               "fewer of its people get the perks.")
+    side = "right" if run.roles.favourable == LOW else "left"
+    st.caption(f"Each row is a group; where its dark cells sit {side} of the dashed tier "
+               "lines, fewer of its people get the perks.")
     table_expander(run.roles.labels, result["ratios"], result["table"], result["parity"],
                    tiers=tiers)

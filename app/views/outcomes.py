@@ -12,6 +12,7 @@ from sesame_audit.app.run_banner import show_chart
 from sesame_audit.model.audit.classifier_views import TooFewOutcomes, cutoff_grid
 from sesame_audit.model.audit.error_rates import error_rate_differences
 from sesame_audit.model.core import units
+from sesame_audit.model.core.roles import LOW
 from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.core.wording import readable
 
@@ -54,7 +55,8 @@ curve = pd.DataFrame(views["roc"])
 at = (rates["false_positive_rate"]["rate"], rates["true_positive_rate"]["rate"])
 show_chart(run, charts.roc_chart(curve, auc, at))
 st.caption("The orange dot is the chosen cutoff; the dashed diagonal is a coin toss. A "
-           "higher cutoff selects fewer people: fewer false positives, more false negatives.")
+           f"{'lower' if run.roles.favourable == LOW else 'higher'} cutoff selects fewer "
+           "people: fewer false positives, more false negatives.")
 show_chart(run, charts.confusion_chart(matrix["cells"]))
 st.dataframe(pd.DataFrame({
     "measure": [readable(r) for r in rates],

@@ -75,7 +75,7 @@ else:
 if below["threshold"] is not None:
     people = count_text(below["people"], k=k)
     share = f" ({below['share']:.0%})" if people == f"{below['people']:,}" else ""
-    st.warning(f"{people[:1].upper()}{people[1:]} people{share} score below "
+    st.warning(f"{people[:1].upper()}{people[1:]} people{share} score {roles.worse_side} "
                f"{units.format_threshold(below['threshold'], roles)}. "
                f"{escape_markdown(below['note'])}")
 

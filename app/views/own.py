@@ -95,13 +95,20 @@ else:
             classes = [str(c) for c in getattr(model_file.model, "classes_", [])]
             positive = (st.selectbox("Scored class", classes, index=len(classes) - 1,
                                      key="own_positive") if classes else None)
+            favourable = st.radio("Good for the person", ["high", "low"], horizontal=True,
+                                  key="own_favourable", format_func=lambda v: f"a {v} score",
+                                  help="Low for a risk, a predicted default or days late: "
+                                  "a tier is then reached at or below its threshold.")
             thresholds = st.text_input(
                 "Decision threshold(s)" + (" (probabilities)" if classes else " (score)"),
-                "0.5" if classes else "", key="own_thresholds")
+                "0.5" if classes else "", key="own_thresholds",
+                help="Least favourable first: ascending for a high favourable score, "
+                "descending for a low one.")
             spec = with_thresholds(replace(
                 guess, id=None if ident == ROW_NUMBER else ident,
                 target=None if target == NONE else target, sensitive=tuple(sensitive),
-                inputs=None, positive_class=positive), parse_thresholds(thresholds))
+                inputs=None, positive_class=positive, favourable=favourable),
+                parse_thresholds(thresholds))
         name = st.text_input("Run name", f"imported-{Path(files['table'][0]).stem}"[:60],
                              key="own_name")
         overwrite = st.checkbox("Replace a run of that name", key="own_replace",

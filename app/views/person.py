@@ -10,7 +10,7 @@ from sesame_audit.app.person_picker import pick_person
 from sesame_audit.app.run_banner import identity_of, show_chart
 from sesame_audit.app.what_if_panel import what_if_panel
 from sesame_audit.model.core import units
-from sesame_audit.model.core.roles import LOG_ODDS
+from sesame_audit.model.core.roles import LOG_ODDS, LOW
 from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.person.explained import explain_person
 from sesame_audit.model.person.subject_access import (
@@ -51,14 +51,15 @@ if person.next_tier is not None:
 steps = waterfall_data(person, roles)
 domain = charts.waterfall_domain(steps, pad=0.8 * units.band_width(roles))
 show_chart(run, charts.waterfall_chart(steps, roles=roles, domain=domain))
-st.caption("Read from the top: the average score, then each feature's push up (blue) or "
-           "down (red-orange), ending at this person's score.")
+up, down = ("red-orange", "blue") if roles.favourable == LOW else ("blue", "red-orange")
+st.caption(f"Read from the top: the average score, then each feature's push up ({up}) or "
+           f"down ({down}), ending at this person's score.")
 
 st.header("Principal reasons")
 for reason in person.reasons:
     st.markdown(f"- {escape_markdown(reason.text)}")
 if not person.reasons:
-    st.markdown("No feature lowered this score by more than "
+    st.markdown(f"No feature {roles.adverse_verb} this score by more than "
                 f"{units.format_change(units.smallest_reason(roles), roles, signed=False)}.")
 
 st.header("What could this person change to reach the next tier?")

@@ -16,6 +16,7 @@ from sesame_audit.model.audit.proxies import direct_use_lines
 from sesame_audit.model.audit.unawareness import unawareness_sentence
 from sesame_audit.model.core import units
 from sesame_audit.model.core.safe_text import escape_markdown
+from sesame_audit.model.person.explained import format_value
 
 st.title("Which inputs stand in for sensitive attributes?")
 run = state.select_run()
@@ -59,14 +60,21 @@ elif run is not None:
         st.caption("Long coloured bars mean the gap comes through stand-ins for the attribute "
                    "(each proxy keeps its colour from the chart above; grey: other inputs).")
         table_expander(labels, points.by_group, gap.by_feature)
-    feature = st.selectbox("Flip test: give everyone the majority's value of", run.roles.inputs,
+    feature = st.selectbox("Flip test: give everyone the largest group's typical value of",
+                           run.roles.inputs,
                            index=run.roles.inputs.index((points.proxies or run.roles.inputs)[0]),
                            format_func=name, key="flip_feature", help=explain("flip test"))
     flipped = state.flip_result(run, run.key, feature, attribute, k)
+    given = format_value(flipped.value, roles.kinds.get(feature, ""))
     show_chart(run, charts.before_after_chart(
         flipped.by_group, value_title=f"Mean score ({units.unit_label(roles)})",
-        title=f"Mean score if everyone had {name(feature)} = {flipped.value}"))
-    st.caption(f"If the groups' dots close in, {shown(feature)} carries the gap (from "
+        title=f"Mean score if everyone had {name(feature)} = {given}"))
+    typical = ("most common category" if feature in roles.categorical
+               or isinstance(flipped.value, str) else "median")
+    st.caption(f"Everyone is given the {typical} {shown(feature)} of the largest group, "
+               f"{escape_markdown(flipped.majority.replace('_', ' '))}: "
+               f"{escape_markdown(given)}. If the groups' dots close in, {shown(feature)} "
+               "carries the gap (from "
                f"{units.format_change(flipped.gap_before, roles, signed=False)} to "
                f"{units.format_change(flipped.gap_after, roles, signed=False)}).")
     table_expander(labels, flipped.by_group, flipped.tiers)

@@ -56,7 +56,7 @@ if st.session_state.get("recourse_searched"):
                 "stays hidden: sample more.")
         st.stop()
     show_chart(run, charts.recourse_burden(table, run.roles.label(attribute), roles=run.roles))
-    st.caption(f"Of the people below each tier in a random sample of "
+    st.caption(f"Of the people not reaching each tier in a random sample of "
                f"{min(int(sample), run.n):,}, the share who could reach it by "
                f"changing only what they control; groups under {k} people are hidden.")
     with st.expander("The numbers"):

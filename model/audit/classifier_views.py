@@ -3,9 +3,11 @@
 An imported run *records outcomes* when its roles file names a ``target`` (see
 :mod:`importing.roles_file`). A person's outcome is *positive* when a classifier's target
 is its positive class (stored as 1), or when a regressor's recorded target reaches the
-run's decision cutoff. The *decision* is the model's score at or above a cutoff: the run's
-own (its lowest tier, as typed in the roles file) unless another is asked for. A higher
-score is the favourable side, as for the tiers.
+run's decision cutoff. The *decision* is the model's score reaching a cutoff: the run's
+own (its first tier, as typed in the roles file) unless another is asked for. Reaching
+follows the run's favourable direction, as for the tiers (at or above; at or below when
+low scores are favourable, and then a classifier's positive outcome is its class 0, the
+favourable one).
 
 Every rate carries the people behind it and a Wilson 95% interval, and the AUC its
 DeLong interval (see :mod:`figures.intervals`). Nothing is shown when fewer than ``k``
@@ -23,7 +25,7 @@ from sklearn.metrics import roc_curve
 
 from sesame_audit.model.audit.fairness import MIN_REFERENCE, reference_groups, reference_size
 from sesame_audit.model.core import units
-from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.core.roles import HIGH, LOW, Roles, favourable_sign, reaches
 from sesame_audit.model.figures.groups import SEPARATOR, Attribute, group_frame
 from sesame_audit.model.figures.intervals import auc_interval, ratio_interval, wilson
 from sesame_audit.model.figures.suppress import DEFAULT_K, suppression
@@ -54,6 +56,8 @@ class Outcomes:
         The target column.
     definition : str
         What a positive outcome is, in words.
+    favourable : {"high", "low"}
+        Which end of the score is favourable (see :meth:`core.roles.Roles.reaches`).
     """
 
     score: np.ndarray
@@ -61,6 +65,7 @@ class Outcomes:
     cutoff: float
     column: str
     definition: str
+    favourable: str = HIGH
 
     @property
     def n(self) -> int:
@@ -74,7 +79,12 @@ class Outcomes:
 
     def decision(self, cutoff: float | None = None) -> np.ndarray:
         """Whether the model's score reaches ``cutoff`` (the run's own when None)."""
-        return self.score >= (self.cutoff if cutoff is None else cutoff)
+        return reaches(self.score, self.cutoff if cutoff is None else cutoff, self.favourable)
+
+    @property
+    def oriented(self) -> np.ndarray:
+        """The score turned so that higher is more favourable (for ROC and AUC)."""
+        return favourable_sign(self.favourable) * self.score
 
 
 def recorded_outcomes(run: Run) -> Outcomes | None:
@@ -101,15 +111,17 @@ def recorded_outcomes(run: Run) -> Outcomes | None:
     cutoff = float(roles.tiers[0].min_score)
     label = roles.label(roles.target)
     if roles.task == "classification":
-        positive, definition = values == 1.0, label
+        positive = values == (0.0 if roles.favourable == LOW else 1.0)
+        definition = f"{label}: 0" if roles.favourable == LOW else label
     else:
-        positive = values >= cutoff
-        definition = (f"recorded {label} at least {units.format_threshold(cutoff, roles)} "
+        positive = roles.reaches(values, cutoff)
+        words = "at most" if roles.favourable == LOW else "at least"
+        definition = (f"recorded {label} {words} {units.format_threshold(cutoff, roles)} "
                       "(the decision cutoff)")
     if positive.all() or not positive.any():
         return None
     score = np.asarray(run.explanation.prediction, dtype=float)
-    return Outcomes(score, positive, cutoff, roles.target, definition)
+    return Outcomes(score, positive, cutoff, roles.target, definition, roles.favourable)
 
 
 def require_outcomes(run: Run, *, k: int = DEFAULT_K) -> Outcomes:
@@ -227,11 +239,11 @@ def roc(outcomes: Outcomes, *, points: int = ROC_POINTS) -> tuple[pd.DataFrame, 
     auc : dict
         ``{auc, low, high, n, positives}`` (DeLong's interval).
     """
-    fpr, tpr, _ = roc_curve(outcomes.positive, outcomes.score)
+    fpr, tpr, _ = roc_curve(outcomes.positive, outcomes.oriented)
     grid = np.linspace(0.0, 1.0, points)
     reached = np.array([tpr[fpr <= x].max() for x in grid])
     curve = pd.DataFrame({"false_positive_rate": grid, "true_positive_rate": reached})
-    auc, low, high = auc_interval(outcomes.score, outcomes.positive)
+    auc, low, high = auc_interval(outcomes.oriented, outcomes.positive)
     return curve, {"auc": auc, "low": low, "high": high, "n": outcomes.n,
                    "positives": outcomes.positives}
 

@@ -22,7 +22,7 @@ from sesame_audit.model.build.train import (
     fit_outcome_classifier,
     fit_score_model,
 )
-from sesame_audit.model.core.roles import LOG_ODDS, Roles
+from sesame_audit.model.core.roles import HIGH, LOG_ODDS, Roles, reaches
 from sesame_audit.model.figures.groups import group_labels, group_means
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
@@ -103,7 +103,8 @@ def flip_test(run: Run, feature: str, attribute: str, *, k: int = DEFAULT_K) -> 
     shown = set(table.loc[~table["suppressed"], "group"])
     rows = []
     for spec in run.roles.tiers:
-        reached = pd.DataFrame({"b": before >= spec.min_score, "a": after >= spec.min_score})
+        reached = pd.DataFrame({"b": run.roles.reaches(before, spec.min_score),
+                                "a": run.roles.reaches(after, spec.min_score)})
         rates = reached.groupby(groups.to_numpy()).mean()
         rows += [{"group": g, "tier": spec.name, "share_before": float(rates.loc[g, "b"]),
                   "share_after": float(rates.loc[g, "a"])} for g in sorted(shown)]
@@ -209,10 +210,12 @@ def _retrain_classifier(run: Run, kept: Roles, seed: int) -> tuple[np.ndarray, p
     cutoff = roles.tiers[0].min_score
     if roles.unit == LOG_ODDS:
         cutoff = 1.0 / (1.0 + math.exp(-cutoff))
-    if found is not None:
-        label, against = found.positive, "the recorded outcomes"
+    if found is not None:  # the positive class (stored as 1), whichever is favourable
+        label = run.people[roles.target].to_numpy(dtype=float) == 1.0
+        against = "the recorded outcomes"
     else:
-        label = np.asarray(run.explanation.prediction, float) >= roles.tiers[0].min_score
+        # the model's own positive class, whichever end of the score is favourable
+        label = reaches(run.explanation.prediction, roles.tiers[0].min_score, HIGH)
         against = "the model's own decisions"
         if label.all() or not label.any():
             raise ValueError("the model makes the same decision for everyone: there is "

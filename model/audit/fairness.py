@@ -1,7 +1,8 @@
 """Whom the score treats unfairly: outcomes and reward-tier access by group.
 
 The score audited is the score under audit, the model's prediction. A person "reaches" a
-tier at or above its threshold; a group's share reaching a tier is fairlearn's selection
+tier at or above its threshold (at or below when low scores are favourable, see
+:meth:`core.roles.Roles.reaches`); a group's share reaching a tier is fairlearn's selection
 rate (fairlearn's ``MetricFrame`` gives the same numbers, see :func:`score_frame`). The
 impact ratio of a group is its share divided by the share of the reference group: the most
 favoured group (highest share) among the groups shown with at least ``max(k, 30)`` people,
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 from fairlearn.metrics import MetricFrame, count, selection_rate
 
+from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.figures import group_tables
 from sesame_audit.model.figures.groups import Attribute, attribute_name, group_frame
 from sesame_audit.model.figures.intervals import mean_interval, ratio_interval, wilson
@@ -33,9 +35,9 @@ CLEAR, UNCERTAIN, NO_FINDING = "clear", "uncertain", "none"
 Metric = Callable[[np.ndarray, np.ndarray], float]
 
 
-def _reaches(threshold: float) -> Metric:
+def _reaches(roles: Roles, threshold: float) -> Metric:
     def share(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-        return float(selection_rate(y_true, np.asarray(y_pred) >= threshold, pos_label=True))
+        return float(selection_rate(y_true, roles.reaches(y_pred, threshold), pos_label=True))
     return share
 
 
@@ -73,7 +75,7 @@ def score_frame(run: Run, attribute: Attribute, *, score: np.ndarray | None = No
     """
     score = np.asarray(run.explanation.prediction if score is None else score, dtype=float)
     metrics: dict[str, Metric] = {"count": count, "mean_score": _mean, "median_score": _median}
-    metrics |= {f"share_{t.name}": _reaches(t.min_score) for t in run.roles.tiers}
+    metrics |= {f"share_{t.name}": _reaches(run.roles, t.min_score) for t in run.roles.tiers}
     return MetricFrame(metrics=metrics, y_true=score, y_pred=score,
                        sensitive_features=group_frame(run.people, attribute))
 

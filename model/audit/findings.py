@@ -166,6 +166,7 @@ def audit_findings(run: Run, *, k: int = DEFAULT_K, min_reference: int = MIN_REF
         "k": k,
         "headline": headline,
         "tiers": {t.name: t.min_score for t in run.roles.tiers},
+        "favourable": run.roles.favourable,
         "reference_min": reference_size(k, min_reference),
         "references": references,
         "impact_ratios": ratios,

@@ -21,7 +21,7 @@ import pandas as pd
 from sesame_audit.model.audit.fairness import CLEAR, UNCERTAIN, impact_ratios
 from sesame_audit.model.audit.unawareness import UnawarenessGap
 from sesame_audit.model.core import units
-from sesame_audit.model.core.roles import LOG_ODDS, Roles
+from sesame_audit.model.core.roles import LOG_ODDS, LOW, Roles
 from sesame_audit.model.figures.groups import SEPARATOR, Attribute
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
@@ -178,12 +178,14 @@ def attribute_words(attribute: str, labels: Mapping[str, str] | None = None) -> 
 
 
 def threshold_words(threshold: float, roles: Roles) -> str:
-    """A tier's threshold as a phrase: ``a score of 650 or more``, ``a probability of 0.5 ...``."""
+    """A tier's threshold as a phrase: ``a score of 650 or more`` (``or less`` when low scores
+    are favourable), ``a probability of 0.5 ...``."""
     text = units.format_threshold(threshold, roles)
+    more = "or less" if roles.favourable == LOW else "or more"
     if roles.unit == LOG_ODDS:
-        return f"a {text.replace('probability ', 'probability of ')} or more"
+        return f"a {text.replace('probability ', 'probability of ')} {more}"
     unit = f" {roles.unit}" if roles.unit and roles.unit not in ("points", "probability") else ""
-    return f"a score of {text}{unit} or more"
+    return f"a score of {text}{unit} {more}"
 
 
 def _article(word: str) -> str:
@@ -275,7 +277,8 @@ def proxy_sentence(gap: UnawarenessGap, roles: Roles,
     reading = gap.reading(labels)
     opening = (f"The model reads {attribute} {reading}" if reading else
                f"The model never reads {attribute}")
-    text = (f"{opening}, yet {plain(gap.favoured)} people score {amount} above "
+    text = (f"{opening}, yet {plain(gap.favoured)} people score {amount} "
+            f"{roles.better_side} "
             f"{plain(gap.disfavoured)} people on average ({gap.n_favoured:,} and "
             f"{gap.n_disfavoured:,} people; 95% interval {interval}).")
     if not gap.proxies:

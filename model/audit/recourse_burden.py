@@ -1,8 +1,9 @@
 """The burden of recourse: which groups can reach the tiers by their own changes, at what cost.
 
-A sample of people below each tier is searched for recourse (:func:`person.recourse.search`);
-by sensitive group, the share who have any and their median cost is a fairness measure:
-a group that can do nothing is treated worse than one that pays a little.
+A sample of people not reaching each tier is searched for recourse
+(:func:`person.recourse.search`); by sensitive group, the share who have any and their
+median cost is a fairness measure: a group that can do nothing is treated worse than one
+that pays a little.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sesame_audit.model.core.roles import LOW
 from sesame_audit.model.figures.drivers import sample_rows
 from sesame_audit.model.figures.suppress import DEFAULT_K, suppression
 from sesame_audit.model.person.recourse import (
@@ -28,7 +30,7 @@ BURDEN_COLUMNS = ("attribute", "group", "tier", "min_score", "below", "share_wit
 
 
 def recourse_sample(run: Run, *, sample: int = SAMPLE, seed: int = 0) -> pd.DataFrame:
-    """Search recourse to every tier for a random sample of people below it.
+    """Search recourse to every tier for a random sample of people who do not reach it.
 
     Parameters
     ----------
@@ -54,7 +56,7 @@ def recourse_sample(run: Run, *, sample: int = SAMPLE, seed: int = 0) -> pd.Data
     space = action_space(run)
     frames = []
     for tier in run.roles.tiers:
-        below = rows[now < tier.min_score]
+        below = rows[~run.roles.reaches(now, tier.min_score)]
         if len(below) == 0:
             continue
         changed, scores, reached = search(run, run.X.iloc[below],
@@ -146,4 +148,5 @@ def recourse_burden(run: Run, attribute: str, *, found: pd.DataFrame | None = No
                 "suppressed": not shown,
             })
     out = pd.DataFrame(rows, columns=list(BURDEN_COLUMNS))
-    return out.sort_values(["min_score", "group"], ignore_index=True)
+    return out.sort_values(["min_score", "group"], ignore_index=True,
+                           ascending=[run.roles.favourable != LOW, True])

@@ -22,7 +22,7 @@ from sesame_audit.model.audit.proxies import (
     proxy_strength,
 )
 from sesame_audit.model.core import units
-from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.core.roles import LOW, Roles
 from sesame_audit.model.figures.groups import group_labels, group_means
 from sesame_audit.model.figures.intervals import mean_gap_interval
 from sesame_audit.model.figures.same_information import carriers
@@ -111,9 +111,10 @@ class UnawarenessGap:
         Whether the model reads the attribute: it is an input, or an input carries the same
         information (then "unawareness" does not hold).
     favoured, disfavoured : str or None
-        Groups shown with the highest and lowest mean score.
+        Groups shown with the most and the least favourable mean score (highest and
+        lowest, or lowest and highest when low scores are favourable).
     gap : float
-        Difference of their mean scores, in points.
+        Difference of their mean scores, in points: the higher mean minus the lower.
     proxy_gap : float
         Part of ``gap`` carried by the proxies' SHAP values, in points.
     share_through_proxies : float
@@ -226,9 +227,10 @@ def unawareness_sentence(gap: UnawarenessGap, label: dict[str, str] | None = Non
                 else f"{amount(gap.gap_low)} to {amount(gap.gap_high)}")
     reading = gap.reading(label)
     status = (f"is read by the model {reading}" if reading else "is not an input")
+    side = "above" if roles is None else roles.better_side
     text = (f"{attribute} {status}, yet "
             f"'{str(gap.favoured).replace('_', ' ')}' ({gap.n_favoured:,} people) score "
-            f"{amount(gap.gap)} (95% interval {interval}) above "
+            f"{amount(gap.gap)} (95% interval {interval}) {side} "
             f"'{str(gap.disfavoured).replace('_', ' ')}' ({gap.n_disfavoured:,} people) on "
             "average.")
     parts = []
@@ -290,7 +292,10 @@ def unawareness_gap(run: Run, attribute: str, *, k: int = DEFAULT_K,
         return UnawarenessGap(attribute, is_input, None, None, np.nan, np.nan, np.nan,
                               proxies, empty, threshold, read_through=read_through)
     favoured, disfavoured = shown["__score"].idxmax(), shown["__score"].idxmin()
-    diff = shown.loc[favoured, list(shap.columns)] - shown.loc[disfavoured, list(shap.columns)]
+    upper, lower = favoured, disfavoured
+    if run.roles.favourable == LOW:
+        favoured, disfavoured = disfavoured, favoured
+    diff = shown.loc[upper, list(shap.columns)] - shown.loc[lower, list(shap.columns)]
     auc = strength[strength["attribute"] == attribute].set_index("feature")["strength"]
     by_feature = pd.DataFrame({"feature": diff.index, "gap_points": diff.to_numpy(float),
                                "strength": auc.reindex(diff.index).to_numpy(float),
@@ -300,8 +305,8 @@ def unawareness_gap(run: Run, attribute: str, *, k: int = DEFAULT_K,
     spread = score.groupby(groups.to_numpy()).std(ddof=1)
     sizes = shown["count"].astype(int)
     gap, low, high = mean_gap_interval(
-        shown.loc[favoured, "__score"], spread[favoured], sizes[favoured],
-        shown.loc[disfavoured, "__score"], spread[disfavoured], sizes[disfavoured])
+        shown.loc[upper, "__score"], spread[upper], sizes[upper],
+        shown.loc[lower, "__score"], spread[lower], sizes[lower])
     proxy_gap = float(diff[proxies].sum())
     return UnawarenessGap(
         attribute=attribute, is_input=is_input, favoured=str(favoured),

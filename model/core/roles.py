@@ -19,6 +19,9 @@ RISE, FALL, EITHER = "rise", "fall", "either"
 DIRECTIONS = (RISE, FALL, EITHER)
 PROBABILITY = "probability"
 LOG_ODDS = "log_odds"
+Favourable = Literal["high", "low"]
+HIGH, LOW = "high", "low"
+FAVOURABLE = (HIGH, LOW)
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,9 @@ class Roles:
     score_min, score_max : float
         Range of the score.
     tiers : tuple of TierSpec
-        Thresholds, ascending; a person "reaches" a tier at or above its ``min_score``.
+        Thresholds, from the least to the most favourable tier: ascending when high scores
+        are favourable (a person "reaches" a tier at or above its ``min_score``), descending
+        when low scores are (a person reaches it at or below). See :meth:`reaches`.
     task : {"regression", "classification"}
         Kind of model.
     categorical : tuple of str
@@ -74,6 +79,10 @@ class Roles:
         What the score is in: ``points`` (the synthetic worlds), ``probability`` or
         ``log_odds`` (a classifier), or a regressor's own unit (e.g. ``EUR``; empty when
         not declared). See :mod:`core.units`.
+    favourable : {"high", "low"}
+        Which end of the score is good for the person: ``"high"`` (a credit score, the
+        probability of approval) or ``"low"`` (a risk decile, a predicted default
+        probability, predicted days late).
     """
 
     id: str
@@ -93,6 +102,65 @@ class Roles:
     kinds: dict[str, str] = field(default_factory=dict)
     below_note: str = ""
     unit: str = POINTS
+    favourable: Favourable = HIGH
+
+    def reaches(self, scores: np.ndarray | float, threshold: np.ndarray | float
+                ) -> np.ndarray:
+        """Return whether each score reaches a tier's threshold, in this score's direction.
+
+        Parameters
+        ----------
+        scores : array-like of float
+            Scores.
+        threshold : float or array-like of float
+            A tier's ``min_score`` (or one threshold per score).
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            At or above ``threshold`` when high scores are favourable, at or below when
+            low scores are.
+
+        See Also
+        --------
+        reaches : the same, given the direction.
+        """
+        return reaches(scores, threshold, self.favourable)
+
+    def oriented(self, scores: np.ndarray | float) -> np.ndarray:
+        """Return scores turned so that higher is always more favourable.
+
+        Parameters
+        ----------
+        scores : array-like of float
+            Scores (or differences of scores).
+
+        Returns
+        -------
+        numpy.ndarray of float
+            ``scores`` when high is favourable, ``-scores`` when low is.
+        """
+        return favourable_sign(self.favourable) * np.asarray(scores, dtype=float)
+
+    @property
+    def reach_words(self) -> str:
+        """``"at or above"`` or ``"at or below"``: how a score reaches a tier, in words."""
+        return "at or below" if self.favourable == LOW else "at or above"
+
+    @property
+    def adverse_verb(self) -> str:
+        """``"lowered"`` or ``"raised"``: what an unfavourable input did to the score."""
+        return "raised" if self.favourable == LOW else "lowered"
+
+    @property
+    def better_side(self) -> str:
+        """``"above"`` or ``"below"``: where a more favourable score lies, in words."""
+        return "below" if self.favourable == LOW else "above"
+
+    @property
+    def worse_side(self) -> str:
+        """``"below"`` or ``"above"``: where a less favourable score lies, in words."""
+        return "above" if self.favourable == LOW else "below"
 
     def label(self, column: str) -> str:
         """Return the human label of ``column`` (the name itself when unlabelled)."""
@@ -123,51 +191,100 @@ class Roles:
         if "unit" not in data and data.get("task") == "classification":  # older manifests
             probability = (data.get("score_min"), data.get("score_max")) == (0.0, 1.0)
             data["unit"] = PROBABILITY if probability else LOG_ODDS
+        data.setdefault("favourable", HIGH)  # manifests written before it was declared
         return cls(**data)
 
     @property
     def tier_names(self) -> tuple[str, ...]:
-        """Names of the tiers, lowest first."""
+        """Names of the tiers, least favourable first."""
         return tuple(t.name for t in self.tiers)
 
 
 BELOW_ALL_TIERS = "below_tiers"
 
 
-def tier_of(scores: np.ndarray | float, tiers: tuple[TierSpec, ...]) -> np.ndarray:
-    """Return the name of the highest tier each score reaches.
+def favourable_sign(favourable: str) -> float:
+    """Return +1 when high scores are favourable, -1 when low scores are.
+
+    Parameters
+    ----------
+    favourable : {"high", "low"}
+        The favourable direction.
+
+    Returns
+    -------
+    float
+        The sign turning scores so that higher is more favourable.
+    """
+    if favourable not in FAVOURABLE:
+        raise ValueError(f"favourable must be 'high' or 'low', got {favourable!r}")
+    return -1.0 if favourable == LOW else 1.0
+
+
+def reaches(scores: np.ndarray | float, threshold: np.ndarray | float,
+            favourable: str = HIGH) -> np.ndarray:
+    """Return whether each score reaches ``threshold``: the one definition of reaching a tier.
+
+    Parameters
+    ----------
+    scores : array-like of float
+        Scores.
+    threshold : float or array-like of float
+        A tier's ``min_score`` (or one threshold per score).
+    favourable : {"high", "low"}, default="high"
+        Which end of the score is good for the person.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        ``scores >= threshold`` when high is favourable, ``scores <= threshold`` when low is.
+    """
+    sign = favourable_sign(favourable)
+    return sign * np.asarray(scores, dtype=float) >= sign * np.asarray(threshold, dtype=float)
+
+
+def tier_of(scores: np.ndarray | float, tiers: tuple[TierSpec, ...],
+            favourable: str = HIGH) -> np.ndarray:
+    """Return the name of the most favourable tier each score reaches.
 
     Parameters
     ----------
     scores : array-like of float
         Scores.
     tiers : tuple of TierSpec
-        Tiers, ascending.
+        Tiers, least favourable first.
+    favourable : {"high", "low"}, default="high"
+        Which end of the score is good for the person.
 
     Returns
     -------
     numpy.ndarray of object
-        One tier name per score; ``"below_tiers"`` under the lowest tier.
+        One tier name per score; ``"below_tiers"`` when no tier is reached.
     """
     values = np.atleast_1d(np.asarray(scores, dtype=float))
-    thresholds = np.array([t.min_score for t in tiers])
     names = np.array([BELOW_ALL_TIERS, *(t.name for t in tiers)], dtype=object)
-    return names[np.searchsorted(thresholds, values, side="right")]
+    reached = np.zeros(len(values), dtype=int)
+    for position, tier in enumerate(tiers, start=1):
+        reached[reaches(values, tier.min_score, favourable)] = position
+    return names[reached]
 
 
-def next_tier(score: float, tiers: tuple[TierSpec, ...]) -> TierSpec | None:
-    """Return the lowest tier above ``score``, or None when every tier is reached.
+def next_tier(score: float, tiers: tuple[TierSpec, ...],
+              favourable: str = HIGH) -> TierSpec | None:
+    """Return the least favourable tier ``score`` does not reach, or None when all are.
 
     Parameters
     ----------
     score : float
         A score.
     tiers : tuple of TierSpec
-        Tiers, ascending.
+        Tiers, least favourable first.
+    favourable : {"high", "low"}, default="high"
+        Which end of the score is good for the person.
 
     Returns
     -------
     TierSpec or None
         The next tier.
     """
-    return next((t for t in tiers if t.min_score > score), None)
+    return next((t for t in tiers if not reaches(score, t.min_score, favourable)), None)

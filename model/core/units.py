@@ -172,6 +172,25 @@ def format_threshold(value: float, roles: Roles) -> str:
     return f"{value:g}"
 
 
+def reach_label(value: float, roles: Roles) -> str:
+    """Write where a tier is reached, briefly: ``650+``, or ``≤ 25`` when low is favourable.
+
+    Parameters
+    ----------
+    value : float
+        The threshold on the score's scale.
+    roles : Roles
+        The run's roles.
+
+    Returns
+    -------
+    str
+        The threshold as typed (see :func:`format_threshold`) with its side.
+    """
+    text = format_threshold(value, roles)
+    return f"≤ {text}" if roles.favourable == "low" else f"{text}+"
+
+
 def band_width(roles: Roles) -> float:
     """Return the width of a histogram band: 10 points, else 1/50 of the score's range.
 

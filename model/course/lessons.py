@@ -201,7 +201,8 @@ def unawareness(run: Run, attribute: str, *, k: int = DEFAULT_K,
                       "Fewer than two groups are large enough to be compared.",
                       available=False)
     proxies = ", ".join(run.roles.label(f) for f in result.proxies) or "none found"
-    answer = (f"No. '{result.favoured}' scores {result.gap:.0f} points above "
+    answer = (f"No. '{result.favoured}' scores {result.gap:.0f} points "
+              f"{run.roles.better_side} "
               f"'{result.disfavoured}' on average; {result.proxy_gap:.0f} of those points "
               f"({result.share_through_proxies:.0%}) come through the proxies ({proxies}).")
     return Lesson("unawareness", "Fairness through unawareness", question, hint, answer,

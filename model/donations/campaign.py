@@ -342,6 +342,7 @@ def donation_roles(run: Run, sensitive: list[str]) -> dict[str, Any]:
         "unit": _UNITS.get(roles.unit, roles.unit) or "score units",
         "tiers": [{"name": t.name, "min_score": float(t.min_score), "perk": t.perk}
                   for t in roles.tiers],
+        "favourable": roles.favourable,
         "labels": {c: roles.label(c) for c in columns if c in roles.labels}
         | {SCORE: "Score as the record shows it"},
         "privacy": {c: roles.privacy[c] for c in columns if c in roles.privacy

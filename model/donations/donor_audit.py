@@ -27,6 +27,7 @@ from sesame_audit.model.audit.fairness import (
 )
 from sesame_audit.model.core.bad_input import BadInputError
 from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.core.roles import HIGH, reaches
 from sesame_audit.model.donations.raking import rake
 from sesame_audit.model.donations.standin import StandIn, refit
 from sesame_audit.model.explain.any_model import explain_any
@@ -59,7 +60,7 @@ def _around(point: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def group_shares(codes: np.ndarray, groups: int, score: np.ndarray, thresholds: np.ndarray,
-                 weights: np.ndarray) -> np.ndarray:
+                 weights: np.ndarray, *, favourable: str = HIGH) -> np.ndarray:
     """Weighted share of each group reaching each threshold.
 
     Parameters
@@ -74,6 +75,8 @@ def group_shares(codes: np.ndarray, groups: int, score: np.ndarray, thresholds: 
         Tier thresholds.
     weights : numpy.ndarray
         Donor weights.
+    favourable : {"high", "low"}, default="high"
+        Which end of the score is favourable (see :func:`core.roles.reaches`).
 
     Returns
     -------
@@ -81,7 +84,8 @@ def group_shares(codes: np.ndarray, groups: int, score: np.ndarray, thresholds: 
         ``(groups, tiers)`` shares; NaN for a group with no weight.
     """
     total = np.bincount(codes, weights=weights, minlength=groups)
-    reached = np.stack([np.bincount(codes, weights=weights * (score >= t), minlength=groups)
+    reached = np.stack([np.bincount(codes, weights=weights * reaches(score, t, favourable),
+                                    minlength=groups)
                         for t in thresholds], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return reached / total[:, None]
@@ -125,7 +129,7 @@ def _resampled(run: Run, attribute: str, long: pd.DataFrame, score: np.ndarray,
     out = np.full((len(draws), len(long)), np.nan)
     for i, (rows, weights) in enumerate(draws):
         ratios = _ratios(group_shares(codes[rows], len(names), score[rows], thresholds,
-                                      weights), reference)
+                                      weights, favourable=run.roles.favourable), reference)
         out[i] = [ratios[g, t] for g, t in cells]
     return out
 

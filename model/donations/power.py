@@ -31,6 +31,7 @@ from scipy.special import chdtrc
 from sesame_audit.datasets.dictionary import TRUE_PREFIX
 from sesame_audit.model.audit.fairness import CLEAR, FOUR_FIFTHS, impact_ratios
 from sesame_audit.model.core.bad_input import BadInputError
+from sesame_audit.model.core.roles import reaches
 from sesame_audit.model.donations.campaign import parse_bias, round_score, weighted_order
 from sesame_audit.model.figures.intervals import ratio_interval, wilson
 from sesame_audit.model.figures.suppress import DEFAULT_K
@@ -290,7 +291,7 @@ def power_curve(run: Run, findings: list[Finding] | None = None, *,
                 rows = order[:size]
                 for i, finding in enumerate(ratios):
                     found, estimate = _ratio_detect(finding, labels, stated, score, rows,
-                                                    thresholds, k)
+                                                    thresholds, k, roles.favourable)
                     hits[b, s, i] += found
                     estimates[b, s, i, rep] = estimate
                 if rules:
@@ -328,12 +329,13 @@ def power_curve(run: Run, findings: list[Finding] | None = None, *,
 
 def _ratio_detect(finding: Finding, labels: dict[str, tuple[np.ndarray, pd.Index]],
                   stated: dict[str, np.ndarray], score: np.ndarray, rows: np.ndarray,
-                  thresholds: dict[str, float], k: int) -> tuple[bool, float]:
+                  thresholds: dict[str, float], k: int, favourable: str
+                  ) -> tuple[bool, float]:
     """Whether the donors in ``rows`` show the finding clearly, and their ratio."""
     codes, names = labels[finding.attribute]
     label = codes[rows]
     says = stated[finding.attribute][rows]
-    reach = score[rows] >= thresholds[finding.tier]
+    reach = reaches(score[rows], thresholds[finding.tier], favourable)
     group = says & (label == names.get_loc(finding.group))
     reference = says & (label == names.get_loc(finding.reference))
     n1, n2 = int(group.sum()), int(reference.sum())

@@ -100,7 +100,7 @@ def _table(coded: list[Coded], columns: list[str], score: np.ndarray,
     with np.errstate(invalid="ignore", divide="ignore"):  # one person: no spread measured
         table["sd_score"] = np.sqrt(squares / (found - 1))
     for t in roles.tiers:  # sums of 0/1 are exact, so the shares are too
-        reached = np.bincount(key, weights=score >= t.min_score, minlength=space)
+        reached = np.bincount(key, weights=roles.reaches(score, t.min_score), minlength=space)
         table[f"share_{t.name}"] = reached[present] / found
     parts = _split_key(present, coded, sizes)
     table.index = (pd.Index(parts[0], name=columns[0]) if len(parts) == 1

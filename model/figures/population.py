@@ -85,19 +85,20 @@ def tier_reach_table(scores: np.ndarray | pd.Series, roles: Roles) -> pd.DataFra
     scores : array-like of float
         Scores.
     roles : Roles
-        Tiers (ascending thresholds).
+        Tiers, least favourable first, and the favourable direction.
 
     Returns
     -------
     pandas.DataFrame
-        One row per tier, lowest first: ``tier``, ``min_score``, ``perk``, ``status``
-        (reported or speculated, when known), ``note`` (source of the claim, for the tiers
-        of the synthetic world), ``people`` reaching it (at or above ``min_score``) and
+        One row per tier, least favourable first: ``tier``, ``min_score``, ``perk``,
+        ``status`` (reported or speculated, when known), ``note`` (source of the claim, for
+        the tiers of the synthetic world), ``people`` reaching it (at or above
+        ``min_score``, at or below when low scores are favourable) and
         ``share`` of the population (0 to 1).
     """
     values = np.asarray(scores, dtype=float)
     rows = [{"tier": t.name, "min_score": t.min_score, "perk": t.perk, "status": t.status,
-             "note": t.note, "people": int((values >= t.min_score).sum())}
+             "note": t.note, "people": int(roles.reaches(values, t.min_score).sum())}
             for t in roles.tiers]
     frame = pd.DataFrame(rows, columns=["tier", "min_score", "perk", "status", "note",
                                         "people"])
@@ -106,7 +107,7 @@ def tier_reach_table(scores: np.ndarray | pd.Series, roles: Roles) -> pd.DataFra
 
 
 def below_tiers(scores: np.ndarray | pd.Series, roles: Roles) -> dict[str, Any]:
-    """Return how many people score under the lowest tier, with the speculated restrictions.
+    """Return how many people reach no tier, with the speculated restrictions.
 
     Parameters
     ----------
@@ -123,7 +124,7 @@ def below_tiers(scores: np.ndarray | pd.Series, roles: Roles) -> dict[str, Any]:
     """
     values = np.asarray(scores, dtype=float)
     threshold = roles.tiers[0].min_score if roles.tiers else None
-    people = int((values < threshold).sum()) if threshold is not None else 0
+    people = int((~roles.reaches(values, threshold)).sum()) if threshold is not None else 0
     return {"tier": BELOW_ALL_TIERS, "threshold": threshold, "people": people,
             "share": people / len(values) if len(values) else 0.0,
             "note": roles.below_note if threshold is not None else ""}

@@ -21,7 +21,7 @@ from sklearn.base import is_classifier
 
 from sesame_audit.model.core.bad_input import ModelFitError, RolesError, TableError
 from sesame_audit.model.core.columns import RESERVED_PREFIX
-from sesame_audit.model.core.roles import Roles, TierSpec
+from sesame_audit.model.core.roles import LOW, Roles, TierSpec
 from sesame_audit.model.explain.any_model import model_output, natural_output
 from sesame_audit.model.figures.groups import MAX_GROUPS
 from sesame_audit.model.importing.cells import check_cells
@@ -155,15 +155,18 @@ def _tiers(spec: RolesSpec, task: str, output: str, scores: np.ndarray
         if task == "regression":
             raise RolesError("roles: give the decision threshold(s) as 'thresholds' or "
                              "[[tiers]]: audits compare who reaches them")
-        tiers = (TierSpec("positive", 0.5, "probability at least 0.5"),)
+        tiers = ((TierSpec("negative", 0.5, "probability at most 0.5"),)
+                 if spec.favourable == LOW else
+                 (TierSpec("positive", 0.5, "probability at least 0.5"),))
     if task == "classification":
         bad = [t.min_score for t in tiers if not 0 < t.min_score < 1]
         if bad:
             raise RolesError(f"roles: a classifier's thresholds are probabilities strictly "
                              f"between 0 and 1, got {bad}")
         if output == "log_odds":
+            words = "most" if spec.favourable == LOW else "least"
             tiers = tuple(TierSpec(t.name, math.log(t.min_score / (1 - t.min_score)),
-                                   t.perk or f"probability at least {t.min_score:g}")
+                                   t.perk or f"probability at {words} {t.min_score:g}")
                           for t in tiers)
     else:
         outside = [t.min_score for t in tiers if not lo <= t.min_score <= hi]
@@ -298,5 +301,6 @@ def prepare(table: pd.DataFrame, model: Any, spec: RolesSpec) -> Prepared:
                   categorical=categorical, labels=labels, privacy=privacy,
                   actionable=tuple(c for c in spec.actionable if c in inputs), kinds=kinds,
                   directions={c: d for c, d in spec.directions.items() if c in inputs},
-                  unit=output if task == "classification" else spec.unit or "")
+                  unit=output if task == "classification" else spec.unit or "",
+                  favourable=spec.favourable)
     return Prepared(people.reset_index(drop=True), roles, output, positive, outcome)

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sesame_audit.model.build.write import write_run
 from sesame_audit.model.core.bad_input import MAX_BYTES, BadInputError, ModelFitError, check_size
+from sesame_audit.model.core.roles import HIGH, reaches
 from sesame_audit.model.explain.any_model import Method, Progress, explain_any
 from sesame_audit.model.importing.checks import Prepared, prepare
 from sesame_audit.model.importing.roles_file import RolesSpec, parse_roles_bytes
@@ -106,7 +107,8 @@ def _metrics(prepared: Prepared, scores: np.ndarray) -> dict[str, Any]:
         metrics["r2"] = float(r2_score(y, scores))
         metrics["mae_points"] = float(mean_absolute_error(y, scores))
         return metrics
-    decision = scores >= prepared.roles.tiers[0].min_score
+    # the positive class is predicted at or above the cutoff, whichever end is favourable
+    decision = reaches(scores, prepared.roles.tiers[0].min_score, HIGH)
     metrics["accuracy"] = float(accuracy_score(y, decision))
     metrics["positive_rate"] = float(y.mean())
     if 0 < y.mean() < 1:

@@ -13,7 +13,9 @@ score's range and tiers (or decision thresholds)::
     score_min = 0.0                    # optional: the score's range
     score_max = 1.0
     unit = "EUR"                       # regressors: the score's unit (optional)
-    thresholds = [0.5]                 # or [[tiers]] tables with name, min_score, perk
+    favourable = "high"                # or "low": a low score is good for the person
+    thresholds = [0.5]                 # or [[tiers]] tables with name, min_score, perk;
+                                       # least favourable first (descending when "low")
     [bands]                            # numeric sensitive attributes cut into groups
     age = [25, 40, 60]
     [labels]
@@ -38,14 +40,14 @@ import pandas as pd
 
 from sesame_audit.datasets.dictionary import PRIVACY_CATEGORIES
 from sesame_audit.model.core.bad_input import RolesError
-from sesame_audit.model.core.roles import DIRECTIONS, EITHER, TierSpec
+from sesame_audit.model.core.roles import DIRECTIONS, EITHER, FAVOURABLE, HIGH, LOW, TierSpec
 from sesame_audit.model.importing.cells import check_text
 
 Output = Literal["probability", "log_odds"]
 UNSPECIFIED = "unspecified"
 _KEYS = {"id", "target", "inputs", "sensitive", "task", "positive_class", "output",
          "score_min", "score_max", "thresholds", "tiers", "bands", "labels", "privacy",
-         "actionable", "unit"}
+         "actionable", "unit", "favourable"}
 _UNIT = re.compile(r"(?:[^\W_]|[ €£¥%/°]){1,20}")
 _SENSITIVE_NAMES = re.compile(
     r"(sex|gender|age|race|ethnic|religio|nationality|foreign|marital|personal_status|"
@@ -81,6 +83,7 @@ class RolesSpec:
     actionable: tuple[str, ...] = ()
     directions: dict[str, str] = field(default_factory=dict)
     unit: str | None = None
+    favourable: Literal["high", "low"] = "high"
 
 
 def _names(raw: dict[str, Any], key: str) -> tuple[str, ...] | None:
@@ -135,7 +138,15 @@ def _actionable(raw: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, str]]:
             {str(c): d for c, d in value.items() if d != EITHER})
 
 
-def _tiers(raw: dict[str, Any]) -> tuple[TierSpec, ...]:
+def _favourable(raw: dict[str, Any]) -> str:
+    value = raw.get("favourable", HIGH)
+    if value not in FAVOURABLE:
+        raise RolesError(f"roles: favourable must be 'high' or 'low' (which end of the score "
+                         f"is good for the person), got {str(value)[:40]!r}")
+    return str(value)
+
+
+def _tiers(raw: dict[str, Any], favourable: str = HIGH) -> tuple[TierSpec, ...]:
     if "thresholds" in raw and "tiers" in raw:
         raise RolesError("roles: give either 'thresholds' or 'tiers', not both")
     if "thresholds" in raw:
@@ -145,7 +156,9 @@ def _tiers(raw: dict[str, Any]) -> tuple[TierSpec, ...]:
         tiers = []
         for value in values:
             number = _number({"thresholds": value}, "thresholds")
-            tiers.append(TierSpec(f"at_least_{number:g}", number, f"score at least {number:g}"))
+            words = "most" if favourable == LOW else "least"
+            tiers.append(TierSpec(f"at_{words}_{number:g}", number,
+                                  f"score at {words} {number:g}"))
     else:
         entries = raw.get("tiers", [])
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
@@ -164,8 +177,11 @@ def _tiers(raw: dict[str, Any]) -> tuple[TierSpec, ...]:
             check_text(perk, f"roles: the perk of tier {name!r}", error=RolesError)
             tiers.append(TierSpec(name, _number(entry, "min_score") or 0.0, perk))
     mins = [t.min_score for t in tiers]
-    if mins != sorted(mins) or len(set(mins)) != len(mins):
-        raise RolesError(f"roles: thresholds must be strictly ascending, got {mins}")
+    if mins != sorted(mins, reverse=favourable == LOW) or len(set(mins)) != len(mins):
+        order = ("strictly descending (favourable = \"low\": tiers run from the least to "
+                 "the most favourable, a person reaches one at or below it)"
+                 if favourable == LOW else "strictly ascending")
+        raise RolesError(f"roles: thresholds must be {order}, got {mins}")
     if len({t.name for t in tiers}) != len(tiers):
         raise RolesError("roles: tier names must be unique")
     return tuple(tiers)
@@ -225,6 +241,7 @@ def parse_roles(text: str) -> RolesSpec:
         check_text(str(positive), "roles: positive_class", error=RolesError)
     unit = check_unit(_text(raw, "unit"))
     actionable, directions = _actionable(raw)
+    favourable = _favourable(raw)
     if unit is not None and (task == "classification" or output is not None):
         raise RolesError("roles: 'unit' is for regressors; a classifier's score is its "
                          "probability or log-odds")
@@ -238,13 +255,14 @@ def parse_roles(text: str) -> RolesSpec:
         output=output,  # type: ignore[arg-type]
         score_min=_number(raw, "score_min"),
         score_max=_number(raw, "score_max"),
-        tiers=_tiers(raw),
+        tiers=_tiers(raw, favourable),
         bands=bands,
         labels=labels,
         privacy=privacy,
         actionable=actionable,
         directions=directions,
         unit=unit,
+        favourable=favourable,  # type: ignore[arg-type]
     )
 
 
@@ -415,11 +433,12 @@ def with_thresholds(spec: RolesSpec, thresholds: Iterable[float]) -> RolesSpec:
     spec : RolesSpec
         Roles.
     thresholds : iterable of float
-        Ascending thresholds.
+        Thresholds, least favourable first (ascending, or descending when
+        ``spec.favourable`` is ``"low"``).
 
     Returns
     -------
     RolesSpec
         The same roles with one tier per threshold.
     """
-    return replace(spec, tiers=_tiers({"thresholds": list(thresholds)}))
+    return replace(spec, tiers=_tiers({"thresholds": list(thresholds)}, spec.favourable))

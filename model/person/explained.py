@@ -21,7 +21,7 @@ MAX_REASONS = 4
 
 @dataclass(frozen=True)
 class Reason:
-    """A feature that pulled the score down, in the form of an adverse-action notice."""
+    """A feature that moved the score the unfavourable way, as in an adverse-action notice."""
 
     feature: str
     label: str
@@ -49,13 +49,15 @@ class PersonExplanation:
     values : dict
         Feature -> the person's value.
     reasons : list of Reason
-        Up to four features that lowered the score most.
+        Up to four features that moved the score most the unfavourable way (lowered it,
+        or raised it when low scores are favourable).
     tier : str
-        Highest tier reached by ``score``.
+        Most favourable tier reached by ``score``.
     next_tier : TierSpec or None
-        The next tier up, if any.
+        The next tier not yet reached, if any.
     points_to_next : float or None
-        Points missing to reach ``next_tier``.
+        How far the score must still move to reach ``next_tier`` (up, or down when low
+        scores are favourable), as a positive amount.
     """
 
     person: Any
@@ -109,7 +111,10 @@ def format_value(value: Any, kind: str = "") -> str:
 
 def principal_reasons(contributions: pd.Series, values: pd.Series, roles: Roles,
                       *, k: int = MAX_REASONS) -> list[Reason]:
-    """Return up to ``k`` features that pulled the score down the most.
+    """Return up to ``k`` features that moved the score most the unfavourable way.
+
+    That is the most negative contributions, or the most positive ones when low scores are
+    favourable (``roles.favourable``): a risk raised by an input is the adverse reason.
 
     Parameters
     ----------
@@ -118,30 +123,33 @@ def principal_reasons(contributions: pd.Series, values: pd.Series, roles: Roles,
     values : pandas.Series
         Feature -> that person's value.
     roles : Roles
-        Labels of the features.
+        Labels of the features and the favourable direction.
     k : int
         Most reasons to return.
 
     Returns
     -------
     list of Reason
-        Negative contributions, most negative first; none smaller than
+        Unfavourable contributions, largest first; none smaller than
         :func:`core.units.smallest_reason` (half a point on the 350-950 scale).
     """
-    negative = contributions[contributions < -units.smallest_reason(roles)].sort_values()
+    oriented = pd.Series(roles.oriented(contributions.to_numpy(dtype=float)),
+                         index=contributions.index)
+    adverse = oriented[oriented < -units.smallest_reason(roles)].sort_values(kind="stable")
     reasons = []
-    for feature, points in negative.head(k).items():
+    for feature in adverse.head(k).index:
+        points = contributions[feature]
         shown = format_value(values[feature], roles.kinds.get(feature, ""))
         label = roles.label(feature)
         reasons.append(Reason(feature=feature, label=label, value=shown, points=float(points),
-                              text=f"{label} ({shown}) lowered the score by "
+                              text=f"{label} ({shown}) {roles.adverse_verb} the score by "
                                    f"{units.format_change(abs(points), roles, signed=False)}"))
     return reasons
 
 
 def _explanation(person: Any, score: float, recorded: float | None, base: float,
                  contributions: pd.Series, values: pd.Series, roles: Roles) -> PersonExplanation:
-    upcoming = next_tier(score, roles.tiers)
+    upcoming = next_tier(score, roles.tiers, roles.favourable)
     return PersonExplanation(
         person=person,
         score=float(score),
@@ -150,9 +158,10 @@ def _explanation(person: Any, score: float, recorded: float | None, base: float,
         contributions={k: float(v) for k, v in contributions.items()},
         values={k: plain(v) for k, v in values.items()},
         reasons=principal_reasons(contributions, values, roles),
-        tier=str(tier_of(score, roles.tiers)[0]),
+        tier=str(tier_of(score, roles.tiers, roles.favourable)[0]),
         next_tier=upcoming,
-        points_to_next=None if upcoming is None else float(upcoming.min_score - score),
+        points_to_next=(None if upcoming is None
+                        else float(roles.oriented(upcoming.min_score - score))),
     )
 
 

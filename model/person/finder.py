@@ -82,7 +82,7 @@ def find_people(run: Run, *, where: dict[str, Any] | None = None,
         hit = (scores >= lo) & (scores <= hi)
         keys["score"] = np.where(hit, "match", "other")
         mask &= hit
-    tiers = tier_of(scores, run.roles.tiers)
+    tiers = tier_of(scores, run.roles.tiers, run.roles.favourable)
     if tier is not None:
         keys["tier"] = tiers.astype(str)
         mask &= tiers == tier

@@ -30,7 +30,15 @@ import pandas as pd
 
 from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import plain
-from sesame_audit.model.core.roles import FALL, POINTS, RISE, TierSpec, next_tier
+from sesame_audit.model.core.roles import (
+    FALL,
+    LOW,
+    POINTS,
+    RISE,
+    TierSpec,
+    favourable_sign,
+    next_tier,
+)
 from sesame_audit.model.figures.profile import ColumnProfile
 from sesame_audit.model.person.explained import format_value
 from sesame_audit.model.runs.run import Run
@@ -215,7 +223,10 @@ def largest_move(space: _Space, current: pd.DataFrame, original: pd.DataFrame) -
 
 def search(run: Run, stored: pd.DataFrame, targets: np.ndarray
            ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Search the cheapest actionable change that lifts each row's score to its target.
+    """Search the cheapest actionable change that moves each row's score to its target.
+
+    The score moves towards the favourable side: up to the target, or down to it when low
+    scores are favourable (see :meth:`core.roles.Roles.reaches`).
 
     Parameters
     ----------
@@ -224,7 +235,7 @@ def search(run: Run, stored: pd.DataFrame, targets: np.ndarray
     stored : pandas.DataFrame
         The model inputs of the people to search for, one row each.
     targets : numpy.ndarray of float
-        Score each row must reach.
+        Threshold each row must reach.
 
     Returns
     -------
@@ -242,9 +253,11 @@ def search(run: Run, stored: pd.DataFrame, targets: np.ndarray
     current = original.copy()
     scores = score_rows(run, current)
     targets = np.asarray(targets, dtype=np.float64)
+    roles = run.roles
     if not space.features or len(stored) == 0:
-        return stored, scores, scores >= targets
+        return stored, scores, roles.reaches(scores, targets)
     n_cand = len(space.value_of)
+    worst = -np.inf * favourable_sign(roles.favourable)
 
     def step(active: np.ndarray, refine: bool) -> bool:
         if not active.any():
@@ -268,8 +281,8 @@ def search(run: Run, stored: pd.DataFrame, targets: np.ndarray
                 wrong = moved < 0 if way == RISE else moved > 0
                 new_cost[:, ks] = np.where(wrong, np.inf, new_cost[:, ks])
         allowed = np.isfinite(new_cost)
-        pred = np.where(allowed, pred, -np.inf)
-        reach = pred >= targets[idx, None]
+        pred = np.where(allowed, pred, worst)
+        reach = roles.reaches(pred, targets[idx, None])
         reach_cost = np.where(reach, new_cost, np.inf)
         best_reach = reach_cost.argmin(axis=1)
         can_reach = np.isfinite(reach_cost.min(axis=1))
@@ -277,7 +290,7 @@ def search(run: Run, stored: pd.DataFrame, targets: np.ndarray
             better = can_reach & (reach_cost.min(axis=1) < now_cost - 1e-9)
             pick = best_reach
         else:
-            gain = pred - scores[idx, None]
+            gain = roles.oriented(pred - scores[idx, None])
             with np.errstate(invalid="ignore"):  # inf / inf where a direction forbids
                 ratio = np.where(gain > MIN_GAIN,
                                  gain / np.maximum(new_cost - now_cost[:, None], 1e-6), -np.inf)
@@ -293,14 +306,14 @@ def search(run: Run, stored: pd.DataFrame, targets: np.ndarray
         return len(chosen) > 0
 
     for _ in range(MAX_STEPS):
-        if not step(scores < targets, refine=False):
+        if not step(~roles.reaches(scores, targets), refine=False):
             break
     for _ in range(MAX_REFINE):
-        if not step(scores >= targets, refine=True):
+        if not step(roles.reaches(scores, targets), refine=True):
             break
     current = current.astype(stored.dtypes.to_dict())
     scores = score_rows(run, current)
-    return current, scores, scores >= targets
+    return current, scores, roles.reaches(scores, targets)
 
 
 def _describe(kind: str, label: str, before: Any, after: Any) -> str:
@@ -372,7 +385,7 @@ def find_recourse(run: Run, person_id: Any, *, target: str | None = None) -> Rec
     inputs = record.row[list(run.roles.inputs)]
     score = float(score_rows(run, inputs)[0])
     if target is None:
-        tier = next_tier(score, run.roles.tiers)
+        tier = next_tier(score, run.roles.tiers, run.roles.favourable)
     else:
         tier = next((t for t in run.roles.tiers if t.name == target), None)
         if tier is None:
@@ -382,13 +395,14 @@ def find_recourse(run: Run, person_id: Any, *, target: str | None = None) -> Rec
                         "This score already reaches every tier.")
     roles = run.roles
     threshold = units.format_threshold(tier.min_score, roles)
-    if score >= tier.min_score:
+    if roles.reaches(score, tier.min_score):
         return Recourse(person, score, tier, True, (), score, 0.0,
                         f"This score ({units.format_value(score, roles)}) already reaches "
                         f"{tier.name} ({threshold}).")
     changed, scores, reached = search(run, inputs, np.array([tier.min_score]))
     space = action_space(run)
-    aim = f"{tier.name.replace('_', ' ')} ({threshold}" + (
+    at_most = "at most " if roles.favourable == LOW else ""
+    aim = f"{tier.name.replace('_', ' ')} ({at_most}{threshold}" + (
         " points)" if roles.unit == POINTS else ")")
     gives = (f"{units.format_value(scores[0], roles)}, from "
              f"{units.format_value(score, roles)}")

@@ -214,7 +214,7 @@ def to_markdown(summary: dict[str, Any]) -> str:
                      f"({esc(upcoming['perk'])}), {upcoming['missing_text']} away")
     lines += ["", "## Why (principal reasons)", ""]
     lines += [f"- {esc(text)}" for text in summary["reasons"]] or [
-        "- No feature lowered the score."]
+        "- No feature counted against the score."]
     lines += ["", f"## What moved my score ({summary['unit']})", ""]
     lines += [f"- {esc(label)}: {points:+g}" for label, points in
               summary["contributions"].items()]

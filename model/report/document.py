@@ -36,6 +36,7 @@ from sesame_audit.model.audit.proxies import direct_use_lines
 from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import strict
 from sesame_audit.model.core.pdf import html_to_pdf
+from sesame_audit.model.core.roles import LOW
 from sesame_audit.model.core.wording import METRICS, metric_label, metric_meaning, readable
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.importing.cells import printable
@@ -250,7 +251,8 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
             ("manifest sha256", identity["manifest_sha256"]),
             ("population", "synthetic" if identity["synthetic"] else "imported"),
             ("score explained", explains), ("unit", units.unit_label(run.roles)),
-            ("tiers", ", ".join(f"{t.name} ≥ {units.format_threshold(t.min_score, run.roles)}"
+            ("tiers", ", ".join(f"{t.name} {'≤' if run.roles.favourable == LOW else '≥'} "
+                                f"{units.format_threshold(t.min_score, run.roles)}"
                                 for t in run.roles.tiers)),
             ("sensitive attributes", ", ".join(run.roles.sensitive)),
             ("SHAP method", manifest.get("shap", {}).get("note", "exact TreeSHAP"))]
