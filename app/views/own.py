@@ -33,7 +33,9 @@ config = require_settings()
 limit = min(MAX_BYTES, st.get_option("server.maxUploadSize") * 2**20)
 st.title("Audit your own model")
 st.caption(f"A table (CSV in UTF-8, or Parquet) and a scikit-learn model saved with skops "
-           "(or a LightGBM model saved as text by `Booster.save_model`, a .txt file), "
+           "(or a LightGBM model saved as text by `Booster.save_model`, a .txt file, or an "
+           "XGBoost model saved as JSON by `Booster.save_model(\"model.json\")`, a .json "
+           "file), "
            f"each at most {limit // 2**20} MiB. Pickle and joblib files are refused: "
            "loading them can run any code. Nothing is stored until every check passes.")
 
@@ -45,9 +47,9 @@ else:
     where = st.radio("Files", ["Upload", "Paths on this server"], key="own_where",
                      horizontal=True)
 files: dict[str, tuple[str, bytes] | None] = {}
-for kind, types in (("table", ["csv", "parquet", "pq", "txt"]), ("model", ["skops", "txt"]),
+for kind, types in (("table", ["csv", "parquet", "pq", "txt"]), ("model", ["skops", "txt", "json"]),
                     ("roles", ["toml"])):
-    label = {"table": "Table", "model": "Model (.skops, or LightGBM .txt)",
+    label = {"table": "Table", "model": "Model (.skops, LightGBM .txt or XGBoost .json)",
              "roles": "Roles file (.toml, optional: or fill in the form below)"}[kind]
     if where == "Upload":
         upload = st.file_uploader(label, type=types, key=f"own_{kind}")
@@ -111,6 +113,16 @@ else:
                 parse_thresholds(thresholds))
         name = st.text_input("Run name", f"imported-{Path(files['table'][0]).stem}"[:60],
                              key="own_name")
+        left, right = st.columns(2)
+        sample = left.number_input(
+            "People to explain if only approximate SHAP fits the model (0: everyone)",
+            min_value=0, max_value=10_000_000, value=0, step=500, key="own_sample",
+            help="Models with no exact explainer (not trees, not linear) are explained by "
+                 "permutation, which is slow; a random sample of this many people is then "
+                 "explained and audited instead, and every page says so. Tree and linear "
+                 "models are always explained for everyone.")
+        seed = right.number_input("Seed of the sample", min_value=0, max_value=2**32 - 1,
+                                  value=0, key="own_seed")
         overwrite = st.checkbox("Replace a run of that name", key="own_replace",
                                 help="Only a run imported in this session, in deployment mode."
                                 if config.on else None)
@@ -124,10 +136,11 @@ else:
                 bar.progress(done / rows, text=f"Explained {done:,} of {rows:,} rows, about "
                              f"{seconds_left:,.0f} s left")
 
-            with st.spinner("Checking, explaining every row with SHAP, writing the run…"):
+            with st.spinner("Checking, explaining with SHAP, writing the run…"):
                 import_run(table, model_file, spec, out, table_name=files["table"][0],
                            table_sha256=hashlib.sha256(files["table"][1]).hexdigest(),
-                           replace=overwrite, progress=progress)
+                           replace=overwrite, progress=progress,
+                           explain_sample=int(sample) or None, seed=int(seed))
             bar.empty()
             choose_run(out.name)
             st.success(f"Imported as run '{escape_markdown(out.name)}': every page now audits "
