@@ -24,6 +24,7 @@ from sesame_audit.model.cli_donations import (
     import_donations_command,
 )
 from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.core.wording import metric_label
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import RunError
 from sesame_audit.model.runs.store import load_run
@@ -87,8 +88,9 @@ def cmd_build(args: argparse.Namespace) -> int:
                "shap": manifest["shap"], "fidelity": manifest["fidelity"]}
     emit(summary, as_json=args.json, text=lambda: (
         f"Built {path}\n"
-        f"  held-out R2 {manifest['metrics']['r2']:.3f}, "
-        f"MAE {manifest['metrics']['mae_points']:.1f} points\n"
+        f"  {metric_label('r2', manifest['metrics'])} {manifest['metrics']['r2']:.3f}, "
+        f"{metric_label('mae_points').lower()} {manifest['metrics']['mae_points']:.1f} "
+        "points\n"
         f"  SHAP additivity error {manifest['shap']['max_additivity_error_points']:.2e} points,"
         f" {manifest['shap']['rows_per_second']:,.0f} rows/s"))
     return 0

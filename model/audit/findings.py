@@ -23,11 +23,11 @@ from sesame_audit.model.audit.headline import most_penalised, penalty_sentence, 
 from sesame_audit.model.audit.network import FRIENDS_FEATURE, friends_by_group
 from sesame_audit.model.audit.proxies import direct_use, direct_use_lines, proxy_strength
 from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.core.wording import metric_label
 from sesame_audit.model.figures.drivers import mean_abs_shap
 from sesame_audit.model.figures.groups import Attribute, attribute_name
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
-from sesame_audit.model.runs.stored import r2_label
 
 HIDDEN_FINDING = ("A finding may be hidden: a group too small to show (under {k} people, or "
                   "one that would give such a group away) fails the four-fifths rule.")
@@ -219,8 +219,9 @@ def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None
         lines.append(f"Headline: {findings['headline']['sentence']}")
     accuracy = findings["accuracy"]
     if "r2" in accuracy:
-        lines.append(f"  model: {r2_label(accuracy)} {accuracy['r2']:.3f}, "
-                     f"MAE {accuracy.get('mae_points', float('nan')):.1f} points")
+        lines.append(f"  {metric_label('r2', accuracy)} {accuracy['r2']:.3f}, "
+                     f"{metric_label('mae_points').lower()} "
+                     f"{accuracy.get('mae_points', float('nan')):.1f} points")
     flags, uncertain = findings["flags"], findings.get("uncertain") or []
     lines.append(f"Four-fifths rule: {len(flags)} clear finding(s), group/tier pairs whose "
                  "whole 95% interval lies under 0.8 (reference: the most favoured group of "
