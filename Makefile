@@ -12,9 +12,10 @@ export OMP_NUM_THREADS ?= 2
 export SESAME_RUNS ?= $(abspath $(RUNS))
 
 # Debian packages the tests need: Chromium for the browser tests, Pango and fonts for the
-# PDF report (WeasyPrint), poppler-utils to render a report page to PNG.
+# PDF report (WeasyPrint), an emoji font for the page icons in screenshots, poppler-utils to
+# render a report page to PNG.
 DEBIAN_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
-	libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core poppler-utils
+	libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core fonts-noto-color-emoji poppler-utils
 
 .PHONY: run test setup system lint bench default-run clean
 

@@ -26,6 +26,7 @@ from sesame_audit.app.chart_style import (  # noqa: F401  (WIDTH: charts sized b
 )
 from sesame_audit.app.charts import NEUTRAL
 from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.core.wording import readable
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000"]
@@ -33,11 +34,6 @@ FLAG_COLOUR = "#D55E00"
 OUTLINE = "#000000"
 LEGEND_SWATCH = "#DDDDDD"
 OTHER_INPUT = "other input"
-
-
-def readable(value: object) -> str:
-    """Return a category or tier name as words (``minority_a`` -> ``minority a``)."""
-    return str(value).replace("_", " ")
 
 
 def tier_labels(tiers: Sequence[tuple[str, float]]) -> dict[str, str]:

@@ -20,7 +20,7 @@ POINTS = "score points"
 WIDTH = "container"
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 LABEL_LIMIT = 180
-LEGEND_LABEL_LIMIT = 160  # px: a legend under a phone-wide chart
+LEGEND_LABEL_LIMIT = 280  # px: within a phone-wide chart (about 330 px), legends under it
 WRAP_AT = 24
 TITLE_WRAP = 36
 # Legends under the plot, one under the other from its left edge: side by side, a second

@@ -128,7 +128,7 @@ def score_distributions(scores: pd.DataFrame) -> alt.Chart:
         x=alt.X("bin_start:Q", title="Score (points)"),
         y=alt.Y("share:Q", title="Share of people per 25-point bin", axis=alt.Axis(format="%")),
         color=alt.Color("run:N", title="Rules", scale=_palette(runs)),
-        strokeDash=alt.StrokeDash("run:N", legend=None),
+        strokeDash=alt.StrokeDash("run:N", title="Rules"),  # merged with the colour legend
         tooltip=[alt.Tooltip("run:N", title="Rules"),
                  alt.Tooltip("bin_start:Q", title="From (points)"),
                  alt.Tooltip("share:Q", title="Share of people", format=".1%")],
@@ -206,7 +206,7 @@ def drivers(frame: pd.DataFrame, *, top: int = 10) -> alt.Chart:
                  alt.Tooltip("mean_abs_shap_points:Q", title="Mean |SHAP| (points)",
                              format=".1f")],
     ).properties(title=title_lines("Which features drive the score under each set of rules?"),
-                 height=band_height(len(strongest), 12, per_band=len(runs), gap=8))
+                 height=band_height(len(strongest), 12, per_band=len(runs), gap=14))
     return finished(chart, f"Bars of the mean absolute SHAP value of the {len(strongest)} "
                     f"strongest features under {len(runs)} sets of rules: "
                     + ", ".join(strongest) + ".")

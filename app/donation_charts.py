@@ -8,8 +8,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from sesame_audit.app.audit_charts import OKABE_ITO, WIDTH
+from sesame_audit.app.audit_charts import OKABE_ITO
+from sesame_audit.app.chart_style import band_height, finished, title_lines, wrapped_axis
 from sesame_audit.model.audit.fairness import FOUR_FIFTHS
+from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.core.wording import readable
 from sesame_audit.model.donations.campaign import Campaign, simulate_campaign
 from sesame_audit.model.donations.donated import audit_campaign
 from sesame_audit.model.donations.power import default_findings, power_curve
@@ -109,28 +112,34 @@ def ratio_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     Returns
     -------
     altair.LayerChart
-        One row per group, one colour per estimate.
+        One row per group (its name in words), one colour per estimate.
     """
     shown = [e for e in ESTIMATES if e in set(frame["estimate"])]
-    base = alt.Chart(frame, width=WIDTH)
-    y = alt.Y("group:N", title=None, axis=alt.Axis(labelLimit=240))
+    data = frame.assign(group=frame["group"].map(readable))
+    base = alt.Chart(data)
+    y = alt.Y("group:N", title=None, axis=wrapped_axis())
     colour = alt.Color("estimate:N", sort=shown, title="Estimate",
-                       scale=alt.Scale(domain=shown, range=OKABE_ITO[:len(shown)]),
-                       legend=alt.Legend(orient="bottom"))
+                       scale=alt.Scale(domain=shown, range=OKABE_ITO[:len(shown)]))
     offset = alt.YOffset("estimate:N", sort=shown)
-    tooltip = [alt.Tooltip("group:N", title="Group"), alt.Tooltip("estimate:N"),
-               alt.Tooltip("ratio:Q", format=".2f"),
-               alt.Tooltip("low:Q", title="95% low", format=".2f"),
-               alt.Tooltip("high:Q", title="95% high", format=".2f"),
+    tooltip = [alt.Tooltip("group:N", title="Group"), alt.Tooltip("estimate:N", title="Estimate"),
+               alt.Tooltip("ratio:Q", format=".2f", title="Impact ratio"),
+               alt.Tooltip("low:Q", title="95% interval from", format=".2f"),
+               alt.Tooltip("high:Q", title="95% interval to", format=".2f"),
                alt.Tooltip("n:Q", title="People", format=",")]
     bars = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("low:Q", title="Impact ratio (1 = as often as the reference group)"),
         x2="high:Q", y=y, yOffset=offset, color=colour, tooltip=tooltip)
-    dots = base.mark_point(filled=True, size=70).encode(
+    dots = base.mark_point(filled=True, size=70, opacity=1).encode(
         x="ratio:Q", y=y, yOffset=offset, color=colour, tooltip=tooltip)
     line = alt.Chart(pd.DataFrame({"x": [FOUR_FIFTHS]})).mark_rule(
         strokeDash=[4, 4], color="#555").encode(x="x:Q")
-    return alt.layer(bars, dots, line).properties(title=title)
+    groups = data["group"].nunique()
+    under = data[data["ratio"] < FOUR_FIFTHS]
+    return finished(alt.layer(bars, dots, line).properties(
+        title=title_lines(title), height=band_height(groups, 14, per_band=len(shown), gap=12)),
+        f"Impact ratios of {groups} groups as {', '.join(shown)} estimates, each with its "
+        f"95% interval, against the four-fifths line at 0.8; {len(under)} of "
+        f"{len(data)} estimates fall under it.")
 
 
 def power_frame(plan: dict[str, Any], finding: str) -> pd.DataFrame:
@@ -169,13 +178,17 @@ def power_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
         Lines with 95% bands, a log scale of donations and the 80% line.
     """
     biases = list(dict.fromkeys(frame["bias"]))
-    base = alt.Chart(frame, width=WIDTH)
-    x = alt.X("donations:Q", title="Donations", scale=alt.Scale(type="log"))
-    colour = alt.Color("bias:N", sort=biases, title="Who donates",
+    base = alt.Chart(frame)
+    x = alt.X("donations:Q", title="Donations (log scale)",
+              scale=alt.Scale(type="log", domain=[float(frame["donations"].min()) / 1.15,
+                                                  float(frame["donations"].max()) * 1.15]),
+              axis=alt.Axis(format=",", labelOverlap=True))
+    colour = alt.Color("bias:N", sort=biases, title="Who donates more often",
                        scale=alt.Scale(range=OKABE_ITO[:len(biases)]),
-                       legend=alt.Legend(orient="bottom"))
-    tooltip = [alt.Tooltip("bias:N"), alt.Tooltip("donations:Q", format=","),
-               alt.Tooltip("power:Q", format=".0%"),
+                       legend=alt.Legend(symbolOpacity=1))
+    tooltip = [alt.Tooltip("bias:N", title="Who donates more often"),
+               alt.Tooltip("donations:Q", format=",", title="Donations"),
+               alt.Tooltip("power:Q", format=".0%", title="Chance of detecting it"),
                alt.Tooltip("power_low:Q", title="95% low", format=".0%"),
                alt.Tooltip("power_high:Q", title="95% high", format=".0%"),
                alt.Tooltip("error:Q", title="Error (RMS)", format=".3f")]
@@ -187,7 +200,38 @@ def power_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
         color=colour, tooltip=tooltip)
     target = alt.Chart(pd.DataFrame({"y": [0.8]})).mark_rule(
         strokeDash=[4, 4], color="#555").encode(y="y:Q")
-    return alt.layer(band, lines, target).properties(title=title)
+    reach = frame[frame["power"] >= 0.8].groupby("bias", sort=False)["donations"].min()
+    said = "; ".join(f"{readable(b)}: {int(reach[b]):,} donations" if b in reach.index
+                     else f"{readable(b)}: not within {int(frame['donations'].max()):,}"
+                     for b in biases)
+    return finished(alt.layer(band, lines, target).properties(title=title_lines(title),
+                                                              height=240),
+                    "Chance of detecting the finding against the number of donations, one "
+                    f"line per donor bias, with the 80% line. Reaching 80%: {said}.")
+
+
+def finding_words(name: str, roles: Roles) -> str:
+    """A finding of the power curves in words, e.g. ``Ethnicity 'minority a' at dating``.
+
+    Parameters
+    ----------
+    name : str
+        The finding as written on the command line (``impact_ratio:ATTRIBUTE=GROUP@TIER``
+        or ``rule:FEATURE``, see :class:`donations.power.Finding`).
+    roles : Roles
+        The run's roles, for the labels of attributes and inputs.
+
+    Returns
+    -------
+    str
+        The impact ratio of a group at a tier, or the hidden rule on an input, in words.
+    """
+    kind, _, rest = name.partition(":")
+    if kind == "rule":
+        return f"The hidden rule on {roles.label(rest).lower()}"
+    attribute, _, group_tier = rest.partition("=")
+    group, _, tier = group_tier.rpartition("@")
+    return f"{roles.label(attribute)} '{readable(group)}' at {readable(tier)}"
 
 
 def rules_frame(truth: dict[str, Any]) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from sesame_audit.model.cli_donations import (
     import_donations_command,
 )
 from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.core.wording import metric_label
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import RunError
 from sesame_audit.model.runs.store import load_run
@@ -87,8 +88,9 @@ def cmd_build(args: argparse.Namespace) -> int:
                "shap": manifest["shap"], "fidelity": manifest["fidelity"]}
     emit(summary, as_json=args.json, text=lambda: (
         f"Built {path}\n"
-        f"  held-out R2 {manifest['metrics']['r2']:.3f}, "
-        f"MAE {manifest['metrics']['mae_points']:.1f} points\n"
+        f"  {metric_label('r2', manifest['metrics'])} {manifest['metrics']['r2']:.3f}, "
+        f"{metric_label('mae_points').lower()} {manifest['metrics']['mae_points']:.1f} "
+        "points\n"
         f"  SHAP additivity error {manifest['shap']['max_additivity_error_points']:.2e} points,"
         f" {manifest['shap']['rows_per_second']:,.0f} rows/s"))
     return 0
@@ -240,7 +242,9 @@ def cmd_disclosure(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import a table and a model (skops or LightGBM text), or donations, as a run folder."""
+    """Import a table and a model (skops, LightGBM text, XGBoost JSON), or donations."""
+    from sesame_audit.model.explain.permutation_shap import sample_text
+    from sesame_audit.model.importing.cells import missing_text
     from sesame_audit.model.importing.importer import import_files
 
     if args.donations is not None:
@@ -253,17 +257,21 @@ def cmd_import(args: argparse.Namespace) -> int:
               file=sys.stderr, flush=True)
 
     path = import_files(args.data, args.model, args.roles, args.out,
-                        delimiter=args.delimiter, replace=args.replace, progress=progress)
+                        delimiter=args.delimiter, replace=args.replace, progress=progress,
+                        explain_sample=args.explain_sample, seed=args.seed)
     manifest = json.loads((path / "manifest.json").read_text())
     summary = {"run": str(path), "n": manifest["n"], "model": manifest["model"],
                "shap": manifest["shap"], "metrics": manifest["metrics"]}
     emit(summary, as_json=args.json, text=lambda: "\n".join([
-        f"Imported {path} ({manifest['n']:,} rows)",
+        f"Imported {path} ({manifest['n']:,} rows"
+        + (f"; {sample_text(manifest['shap'])})" if sample_text(manifest["shap"]) else ")"),
         f"  model: {manifest['model']['estimator']} ({manifest['model']['task']}); the file "
         f"asked for {len(manifest['model']['types'])} types, all allow-listed:",
         *(f"    {t}" for t in manifest["model"]["types"]),
         f"  SHAP: {manifest['shap']['note']}",
-        f"  additivity error {manifest['shap']['max_additivity_error_points']:.2e}"]))
+        f"  additivity error {manifest['shap']['max_additivity_error_points']:.2e}",
+        *[f"  {line}" for line in [missing_text(manifest["data"].get("missing", {}),
+                                                manifest["n"])] if line]]))
     return 0
 
 
@@ -397,16 +405,22 @@ def _parser() -> argparse.ArgumentParser:
     disclosure.add_argument("--json", action="store_true", help="print the findings as JSON")
     disclosure.set_defaults(func=cmd_disclosure)
 
-    own = sub.add_parser("import", help="import your own table, model (skops or LightGBM "
-                         ".txt) and roles file, or donations (a stand-in model is fitted)")
+    own = sub.add_parser("import", help="import your own table, model (skops, LightGBM "
+                         ".txt or XGBoost .json) and roles file, or donations (a stand-in "
+                         "model is fitted)")
     own.add_argument("--data", type=Path, help="table: CSV (UTF-8) or Parquet")
     own.add_argument("--model", type=Path,
-                     help="model saved with skops, or a LightGBM text model (.txt)")
+                     help="model saved with skops, a LightGBM text model (.txt) or "
+                          "an XGBoost JSON model (.json)")
     own.add_argument("--donations", type=Path,
                      help="donations or a decision log: inputs and recorded scores, no model")
     own.add_argument("--roles", required=True, type=Path, help="column roles (TOML)")
     own.add_argument("--out", required=True, type=Path, help="run folder to create")
     add_donation_arguments(own)
+    own.add_argument("--explain-sample", type=_positive_int("--explain-sample", 1, 10**9),
+                     default=None, metavar="N",
+                     help="for a model with no exact explainer, explain (and audit) a random "
+                          "sample of N people drawn with --seed instead of everyone")
     own.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
     own.add_argument("--replace", action="store_true",
                      help="replace an existing run folder at --out (atomically); nothing but "

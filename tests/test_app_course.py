@@ -151,6 +151,57 @@ def test_lessons_page(social_path, social_run, marketed_run, runs_dir) -> None:
         w.value for w in at.warning]
 
 
+def _heatmap_text(at: AppTest) -> dict[tuple[str, str], str]:
+    """(group, tier label) -> the text of each impact-ratio heatmap cell on the page."""
+    import pyarrow as pa
+
+    element = next(e for e in at.get("vega_lite_chart")
+                   if "Impact ratio:" in json.dumps(json.loads(e.proto.spec).get("title")))
+    rows = [row for ds in element.proto.datasets
+            for row in pa.ipc.open_stream(ds.data.data).read_pandas().to_dict("records")]
+    return {(r["group"], r["tier_label"]): r["text"] for r in rows if "text" in r}
+
+
+def test_lesson_5_figures_are_on_the_page_its_hint_names(social_path, social_run,
+                                                         marketed_run, runs_dir) -> None:
+    from sesame_audit.model.course.lessons import compare_presets
+
+    lesson = compare_presets(social_run, marketed_run)
+    big = lesson.figures["biggest"]
+    assert lesson.hint.startswith("Fairness page") and marketed_run.path.name in lesson.hint
+    for run, ratio in ((social_run, big["ratio"]), (marketed_run, big["other_ratio"])):
+        at = _page("fairness", runs_dir, run.path.name)
+        assert not at.exception
+        # the page opens on the attribute the lesson asks about...
+        assert at.selectbox(key="fair_attribute").value == lesson.figures["attribute"]
+        # ...and says the count in the lesson's words
+        count = lesson.figures["flags"][run.manifest["policy"]]
+        said = f"{count} group/tier pair(s) clearly fail the four-fifths rule"
+        assert f"'{run.manifest['policy']}': {said}" in lesson.answer
+        assert any(escape_markdown(said) in m.value for m in at.markdown)
+        # the biggest difference is a heatmap cell, with the group as the answer writes it
+        group = big["group"].replace("_", " ")
+        assert f"'{group}'" in lesson.answer
+        cell = next(text for (g, tier), text in _heatmap_text(at).items()
+                    if g == group and tier.startswith(big["tier"].replace("_", " ")))
+        assert cell.startswith(f"{ratio:.2f}") and f"{ratio:.2f}" in lesson.answer
+
+
+def test_lesson_1_figure_is_on_the_fairness_page(social_path, social_run, runs_dir) -> None:
+    from sesame_audit.model.course.lessons import penalised_group
+
+    lesson = penalised_group(social_run)
+    f = lesson.figures
+    at = _page("fairness", runs_dir, social_path.name)
+    at.selectbox(key="fair_attribute").set_value(f["attribute"]).run()
+    assert not at.exception
+    group, tier = f["group"].replace("_", " "), f["tier"].replace("_", " ")
+    cell = next(text for (g, label), text in _heatmap_text(at).items()
+                if g == group and label.startswith(tier))
+    assert cell.startswith(f"{f['impact_ratio']:.2f}")
+    assert f"'{group}'" in lesson.answer and f"{f['impact_ratio']:.2f}" in lesson.answer
+
+
 def test_lessons_offer_to_build_the_paired_run(tmp_path, monkeypatch) -> None:
     from sesame_audit.model.build.builder import build_run
 

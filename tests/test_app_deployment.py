@@ -157,3 +157,41 @@ def test_editor_builds_are_capped(deployed) -> None:
     at.toggle(key="teacher_toggle").set_value(True).run()
     assert at.number_input(key="edit_n").max == 5_000
 
+
+
+def _page_text(at: AppTest) -> str:
+    """Every text element of the page and its sidebar, expanders included, as one string."""
+    kinds = ("markdown", "caption", "info", "warning", "error", "success", "text")
+    return "\n".join(str(e.value) for kind in kinds for e in at.get(kind))
+
+
+def test_lesson_answers_are_absent_until_the_teacher_reveals_them(deployed) -> None:
+    from sesame_audit.model.audit.recourse_burden import recourse_sample
+    from sesame_audit.model.core.safe_text import escape_markdown
+    from sesame_audit.model.course.lessons import RECOURSE_SAMPLE, lessons, recourse_gap
+    from sesame_audit.model.runs.store import load_run
+
+    run = load_run(deployed / "marketed-n300-s0")
+    expected = [escape_markdown(lesson.answer) for lesson in lessons(run) if lesson.available]
+    attribute = lessons(run)[0].figures["attribute"]
+    sixth = escape_markdown(recourse_gap(
+        run, attribute, found=recourse_sample(run, sample=RECOURSE_SAMPLE)).answer)
+    assert len(expected) >= 3
+    at = _page("lessons", {"teacher_passphrase": PASSPHRASE})
+    before = _page_text(at)
+    assert "1. The most penalised group" in [h.value for h in at.header]
+    assert not [answer for answer in expected if answer in before]
+    assert not [b for b in at.button if b.key == "lessons_recourse"]
+    # a wrong passphrase reveals nothing either
+    at.text_input(key="teacher_passphrase_typed").input("open sesame").run()
+    assert not [answer for answer in expected if answer in _page_text(at)]
+    at.text_input(key="teacher_passphrase_typed").input(PASSPHRASE).run()
+    assert not [answer for answer in expected if answer in _page_text(at)]  # toggle still off
+    at.toggle(key="teacher_toggle").set_value(True).run()
+    assert not at.exception
+    after = _page_text(at)
+    assert [answer for answer in expected if answer not in after] == []
+    assert sixth not in after
+    at.button(key="lessons_recourse").click().run()
+    assert not at.exception
+    assert sixth in _page_text(at)

@@ -6,6 +6,8 @@ import json
 import pickle
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from own_inputs import ROLES, regressor, skops_bytes, table
 from streamlit.testing.v1 import AppTest
@@ -79,6 +81,18 @@ def test_import_from_paths_writes_a_run_and_selects_it(files) -> None:
     assert manifest["source"] == "imported" and manifest["n"] == 150
     at.button(key="own_import").click().run()
     assert "already exists" in at.error[0].value
+
+
+def test_an_import_with_missing_values_says_so(files) -> None:
+    frame = pd.read_csv(files / "people.csv")
+    frame.loc[[3, 40, 77], "sex"] = np.nan  # a sensitive attribute, not a model input
+    (files / "people.csv").write_bytes(frame.to_csv(index=False).encode())
+    at = _paths(AppTest.from_file(PAGE, default_timeout=60).run(), files)
+    at.text_input(key="own_name").set_value("gaps").run()
+    at.button(key="own_import").click().run()
+    assert not at.exception and not at.error
+    said = [i.value.replace("\\", "") for i in at.info]
+    assert any("Missing values: sex 3 (2.0%)" in line for line in said), said
 
 
 def test_roles_form_suggests_and_bad_thresholds_are_named(files) -> None:

@@ -405,8 +405,8 @@ def test_the_burden_of_recourse_samples_people_above_the_threshold(made) -> None
 def test_the_audit_text_speaks_days(made) -> None:
     run, frame = made["late"], made["frame"]
     text = findings_text(audit_findings(run), run.roles.labels, roles=run.roles)
-    model_line = next(line for line in text.splitlines() if "MAE" in line)
-    found = re.search(r"MAE ([\d.,]+) days$", model_line)
+    model_line = next(line for line in text.splitlines() if "typical error" in line)
+    found = re.search(r"typical error ([\d.,]+) days$", model_line)
     assert found, model_line
     mae = np.abs(made["score"] - frame["days_late"].to_numpy()).mean()  # by hand
     assert float(found.group(1)) == pytest.approx(mae, abs=0.051)

@@ -90,8 +90,11 @@ def test_german_credit_forest_explains_the_probability(german_forest) -> None:
     assert (run.roles.score_min, run.roles.score_max) == (0, 1)
     assert set(run.people["creditability"]) == {0.0, 1.0}
     assert run.people["creditability"].mean() == pytest.approx(0.7)
-    assert set(run.people["age_in_years_band"]) == {"< 25", "25-35", "35-50", ">= 50"}
-    assert (run.people["age_in_years_band"] == "< 25").sum() == (frame.age_in_years < 25).sum()
+    assert set(run.people["age_in_years_band"]) == {"under 25", "25 to under 35",
+                                                     "35 to under 50", "50 and over"}
+    age, band = run.people["age_in_years"], run.people["age_in_years_band"]
+    assert (band[age == 35] == "35 to under 50").all() and (band[age == 50] == "50 and over").all()
+    assert (run.people["age_in_years_band"] == "under 25").sum() == (frame.age_in_years < 25).sum()
     assert "sklearn.tree._tree.Tree" in run.manifest["model"]["types"]
     metrics = run.manifest["metrics"]
     assert metrics["accuracy"] == pytest.approx(((probability >= 0.5) == (

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import lightgbm  # a dev dependency: `make setup` installs it
 import numpy as np
 import pytest
 from own_inputs import table
@@ -18,8 +19,6 @@ from sesame_audit.model.runs.model_files import (
     model_file_types,
 )
 from sesame_audit.model.runs.store import load_run
-
-lightgbm = pytest.importorskip("lightgbm")
 
 NUMBERS = ["income", "debts", "age"]
 ROLES = """

@@ -46,7 +46,8 @@ def test_penalised_group_by_hand(social_run) -> None:
     lowest = min(r[(r["tier"] == "deposit_free") & ~r["suppressed"]]["impact_ratio"].min()
                  for r in every)
     assert f["impact_ratio"] == pytest.approx(lowest)
-    assert f"{f['impact_ratio']:.2f}" in lesson.answer and f["group"] in lesson.answer
+    assert f"{f['impact_ratio']:.2f}" in lesson.answer
+    assert f"'{f['group'].replace('_', ' ')}'" in lesson.answer
 
 
 def test_proxy_and_unawareness_match_the_audit(proxy_run) -> None:
@@ -83,10 +84,15 @@ def test_presets_compared(social_run, marketed_run, runs_dir) -> None:
     alone = compare_presets(social_run, None)
     assert not alone.available and "Build the 'marketed' run" in alone.answer
     lesson = compare_presets(social_run, marketed_run)
+    attribute = lesson.figures["attribute"]
+    assert attribute == social_run.roles.sensitive[0]  # the Fairness page's first choice
     flags = lesson.figures["flags"]
-    assert flags == {"social-credit": len(audit_findings(social_run)["flags"]),
-                     "marketed": len(audit_findings(marketed_run)["flags"])}
-    assert f"'marketed': {flags['marketed']} group-tier pairs" in lesson.answer
+    # the audit's list of clear findings, restricted to the attribute the lesson asks about
+    assert flags == {name: sum(f["attribute"] == attribute for f in audit_findings(r)["flags"])
+                     for name, r in (("social-credit", social_run), ("marketed", marketed_run))}
+    assert (f"'marketed': {flags['marketed']} group/tier pair(s) clearly fail the four-fifths "
+            "rule") in lesson.answer
+    assert "_" not in lesson.answer.split("difference:")[1]
     big = lesson.figures["biggest"]
     threshold = {t.name: t.min_score for t in social_run.roles.tiers}[big["tier"]]
 
@@ -95,6 +101,7 @@ def test_presets_compared(social_run, marketed_run, runs_dir) -> None:
                   for g in run.people[big["attribute"]].astype(str).unique()}
         return shares[big["group"]] / max(shares.values())
 
+    assert big["attribute"] == attribute
     assert big["ratio"] == pytest.approx(ratio(social_run))
     assert big["other_ratio"] == pytest.approx(ratio(marketed_run))
     assert len(lessons(social_run, other=marketed_run)) == 5
@@ -107,6 +114,10 @@ def test_recourse_lesson_matches_burden(social_run) -> None:
     rows = table[(table["tier"] == "car_rental") & ~table["suppressed"]]
     assert lesson.figures["share_with_recourse"] == pytest.approx(
         dict(zip(rows["group"], rows["share_with_recourse"], strict=True)))
+    # cost and "the rest" are said in plain words where the answer first uses them
+    assert lesson.answer.index("median cost") < lesson.answer.index("Cost counts how far")
+    assert "The rest of each group, the people no change within their control lifts" \
+        in lesson.answer
 
 
 def test_own_model_says_what_is_missing(own_run_path) -> None:

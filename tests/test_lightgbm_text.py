@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import lightgbm  # a dev dependency: `make setup` installs it
 import numpy as np
 import pytest
 
@@ -16,8 +17,6 @@ from sesame_audit.model.explain.lightgbm_text import (
     raw_score,
 )
 from sesame_audit.model.explain.treeshap import trees_shap_values
-
-lightgbm = pytest.importorskip("lightgbm")
 
 TOLERANCE = 1e-9  # LightGBM's C++ TreeSHAP and ours both work in float64
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import KNeighborsRegressor
 
-from sesame_audit.model.explain import any_model
+from sesame_audit.model.explain import permutation_shap
 from sesame_audit.model.explain.any_model import explain_any
 
 
@@ -49,7 +49,7 @@ def test_progress_and_an_error_estimate_that_tracks_the_real_error() -> None:
     assert error is not None and error.shape == (len(X),)
     assert method.error_median == np.median(error) and method.error_max == error.max()
     # The same background the explainer drew (same seed), then exact values per person.
-    take = np.random.default_rng(0).choice(len(X), size=any_model.BACKGROUND_ROWS,
+    take = np.random.default_rng(0).choice(len(X), size=permutation_shap.BACKGROUND_ROWS,
                                            replace=False)
     background = X.to_numpy()[np.sort(take)]
     exact = _exact_shapley(lambda rows: model.predict(pd.DataFrame(rows, columns=X.columns)),

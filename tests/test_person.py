@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from sesame_audit.model.core.roles import next_tier, tier_of
-from sesame_audit.model.person.explained import WhatIfError, explain_person, what_if
+from sesame_audit.model.person.explained import (
+    WhatIfError,
+    explain_person,
+    format_value,
+    what_if,
+)
 
 
 def test_contributions_add_up_and_reasons_are_the_worst(social_run) -> None:
@@ -71,3 +76,12 @@ def test_what_if_moves_the_score_the_right_way(social_run) -> None:
 def test_what_if_rejects_bad_edits(social_run, edits, message) -> None:
     with pytest.raises(WhatIfError, match=message):
         what_if(social_run, 1, edits)
+
+
+@pytest.mark.parametrize(("value", "kind", "text"), [
+    (10_220.4, "", "10,220"), (-1_500_000.0, "", "-1,500,000"), (0.000123456, "", "0.0001235"),
+    (5.5, "", "5.5"), (999.96, "", "1000"), (0.25, "share", "25%"), (12_345.6, "money", "¥12,346"),
+    (3.0, "count", "3"), (float("nan"), "", "missing"), ("north_east", "", "north east")])
+def test_values_read_as_a_person_would_write_them(value, kind, text) -> None:
+    assert format_value(value, kind) == text
+    assert "e+" not in format_value(value, kind)

@@ -13,6 +13,7 @@ from sesame_audit.app.deployment import build_cap, one_build
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.app.teacher import teacher_mode
 from sesame_audit.model.core.safe_text import escape_markdown, to_csv_bytes
+from sesame_audit.model.core.wording import readable
 from sesame_audit.model.donations.campaign import PRESETS, campaign_counts
 from sesame_audit.model.donations.donated import report_markdown
 
@@ -66,19 +67,21 @@ if found.get("not_weighted_because"):
     st.warning("Donors could not be weighted to the population: "
                f"{escape_markdown(found['not_weighted_because'])}")
 chosen = next(c for c in audit["standin"]["candidates"] if c["chosen"])
-st.text(f"Stand-in: {chosen['model']}, cross-validated R2 {chosen['cv_r2']:.3f} over "
+st.text(f"Stand-in: {chosen['model']}, cross-validated R² {chosen['cv_r2']:.3f} over "
         f"{found['donations']:,} donations.")
 
 attributes = list(dict.fromkeys(r["attribute"] for r in found["impact_ratios"]))
 left, right = st.columns(2)
 attribute = left.selectbox("Group by", attributes, format_func=name, key="donation_attribute")
-tier = right.selectbox("Tier", list(run.roles.tier_names), key="donation_tier")
+tier = right.selectbox("Tier", list(run.roles.tier_names), key="donation_tier",
+                       format_func=readable)
 ratios = charts.ratio_frame(audit, attribute, tier)
 if ratios.empty:
     st.info(f"No group of {name(attribute).lower()} has at least {k} donors at this tier.")
 else:
-    show_chart(run, charts.ratio_chart(ratios, f"Reaching {tier}: {name(attribute)}, "
-                                              "impact ratio with 95% interval"))
+    show_chart(run, charts.ratio_chart(ratios, f"Reaching {readable(tier)}: "
+                                              f"{name(attribute)}, impact ratio with 95% "
+                                              "interval"))
     st.caption(f"Donated: the donors' recorded scores. Weighted: donors raked to the "
                f"population's shares of each group. White-box: everyone, with the operator's "
                f"model. Groups with fewer than {k} donors are hidden.")
@@ -86,7 +89,7 @@ else:
 
 truth = audit["truth"]
 if truth is not None:
-    st.subheader("Against the truth")
+    st.header("Against the truth")
     counts = truth["counts"]
     st.text(f"White-box four-fifths findings confirmed by the donations: "
             f"{counts['confirmed']}, missed: {counts['missed']}; invented: "
@@ -103,7 +106,7 @@ if truth is not None:
     else:
         st.caption("Teacher mode shows which hidden rules the stand-in recovers.")
 
-st.subheader("How many donations does a campaign need?")
+st.header("How many donations does a campaign need?")
 sizes = tuple(m for m in (250, 500, 1_000, 2_000, 4_000, 8_000, 16_000) if m <= run.n)
 if run.policy_text is None or not sizes:
     st.info("Power curves need a synthetic run of at least 250 people.")
@@ -111,14 +114,16 @@ elif st.button("Simulate campaigns of every size", key="donation_plan"):
     st.session_state["donation_planned"] = True
 if st.session_state.get("donation_planned") and run.policy_text is not None and sizes:
     plan = charts.campaign_plan(run, run.key, sizes, 30, k, revealed)
-    finding = st.selectbox("Finding", list(plan["needed"]), key="donation_finding")
+    finding = st.selectbox("Finding", list(plan["needed"]), key="donation_finding",
+                           format_func=lambda f: charts.finding_words(f, run.roles))
     curve = charts.power_frame(plan, finding)
-    show_chart(run, charts.power_chart(curve, f"Chance of detecting {finding}"))
+    show_chart(run, charts.power_chart(
+        curve, f"Chance of detecting: {charts.finding_words(finding, run.roles)}"))
     st.caption(f"{plan['reps']} simulated campaigns per size and bias; the band is the 95% "
                "interval of the chance.")
     table_expander(run.roles.labels, curve)
 
-st.subheader("Downloads")
+st.header("Downloads")
 left, right = st.columns(2)
 left.download_button("Download the donations (CSV)", to_csv_bytes(campaign.table),
                      file_name="donations.csv", mime="text/csv", key="donation_csv",

@@ -14,6 +14,7 @@ from sesame_audit.model.audit.error_rates import error_rate_differences
 from sesame_audit.model.core import units
 from sesame_audit.model.core.roles import LOW
 from sesame_audit.model.core.safe_text import escape_markdown
+from sesame_audit.model.core.wording import readable
 
 st.title("How do the model's decisions compare with what happened?")
 run = state.select_run()
@@ -57,15 +58,20 @@ st.caption("The orange dot is the chosen cutoff; the dashed diagonal is a coin t
            f"{'lower' if run.roles.favourable == LOW else 'higher'} cutoff selects fewer "
            "people: fewer false positives, more false negatives.")
 show_chart(run, charts.confusion_chart(matrix["cells"]))
-st.dataframe(pd.DataFrame({"measure": [r.replace("_", " ") for r in rates],
-                           "at this cutoff": [rate_text(c) for c in rates.values()]}),
-             hide_index=True)
+st.dataframe(pd.DataFrame({
+    "measure": [readable(r) for r in rates],
+    "rate": [f"{c['rate']:.1%}" if c["rate"] is not None else "hidden"
+             for c in rates.values()],
+    "95% interval": [f"{c['low']:.1%}-{c['high']:.1%}" if c["rate"] is not None else ""
+                     for c in rates.values()],
+    "people": [f"{c['count']:,}/{c['n']:,}" if c["rate"] is not None
+               else f"under {k}" for c in rates.values()]}), hide_index=True)
 
 sensitive = [a for a in roles.sensitive if a in run.columns]
 if not sensitive:
     st.info("This run has no sensitive attribute to compare groups by.")
     st.stop()
-st.subheader("Whom do the mistakes fall on?")
+st.header("Whom do the mistakes fall on?")
 first = st.selectbox("Compare groups by", sensitive, format_func=name,
                      key="outcomes_attribute")
 second = st.selectbox("…crossed with (intersection)", ["", *[a for a in sensitive
@@ -84,8 +90,8 @@ else:
         found = differences[key]
         if found["value"] is not None:
             st.text(f"{words}: {found['value']:.3f} (95% interval {found['low']:.3f} to "
-                    f"{found['high']:.3f}), between {found['groups'][0]} and "
-                    f"{found['groups'][1]}.")
+                    f"{found['high']:.3f}), between {readable(found['groups'][0])} and "
+                    f"{readable(found['groups'][1])}.")
     st.caption("True positive rate: of the people whose outcome is positive, the share "
                "selected. False positive rate: of those whose outcome is negative, the share "
                f"selected. Precision: of those selected, the share positive. Rates resting on "
@@ -94,10 +100,11 @@ else:
                "differ most, so it is wider than one pair's own interval.")
 table_expander(run.roles.labels, table)
 
-st.subheader("Moving the cutoff")
+st.header("Moving the cutoff")
 overall, by_group = outcome_state.sweep(run, run.key, attribute, k)
-show_chart(run, charts.sweep_chart(overall, by_group, cutoff,
-                                   cutoff_title=f"Cutoff ({units.unit_label(roles)})"))
+axis = f"Cutoff ({units.unit_label(roles)})"
+show_chart(run, charts.accuracy_sweep_chart(overall, cutoff, cutoff_title=axis))
+show_chart(run, charts.ratio_sweep_chart(by_group, cutoff, cutoff_title=axis))
 st.caption("Each line is a group's share selected divided by the reference group's (the "
            "most favoured with enough people). The dashed line is the chosen cutoff.")
 table_expander(run.roles.labels, overall, by_group)

@@ -11,6 +11,7 @@ from sesame_audit.app.story import show_penalty
 from sesame_audit.datasets.dictionary import PILLARS
 from sesame_audit.model.core import units
 from sesame_audit.model.core.safe_text import escape_markdown
+from sesame_audit.model.core.wording import metric_label, metric_meaning
 from sesame_audit.model.figures.suppress import count_text
 from sesame_audit.model.runs.stored import accuracy, r2_label
 
@@ -32,24 +33,24 @@ cols[0].metric("People", f"{run.n:,}")
 cols[1].metric("Average score", units.format_value(run.base, roles))
 if "r2" in fit:
     measured = r2_label(run.manifest.get("metrics", {}))
-    cols[2].metric(f"Model accuracy ({measured})", f"{fit['r2']:.3f}",
+    cols[2].metric(metric_label("r2", run.manifest.get("metrics", {})), f"{fit['r2']:.3f}",
                    help="How much of the recorded score's variation the model reproduces "
                         + ("on people it was not trained on" if measured.startswith("held")
                            else "on the audited table, which may include the people it was "
                                 "trained on") + ". " + explain("R²"))
-    cols[3].metric("Typical error", units.format_change(fit["mae_points"], roles, signed=False),
-                   help="Mean absolute gap between the model's score and the recorded one.")
+    cols[3].metric(metric_label("mae_points"),
+                   units.format_change(fit["mae_points"], roles, signed=False),
+                   help=metric_meaning("mae_points"))
 if "accuracy" in fit:
-    cols[2].metric("Decisions matching the recorded outcome", f"{fit['accuracy']:.1%}",
-                   help="Share of people whose decision at the first threshold matches the "
-                        "recorded outcome, on the imported table.")
+    cols[2].metric(metric_label("accuracy"), f"{fit['accuracy']:.1%}",
+                   help=metric_meaning("accuracy"))
     if "auc" in fit:
-        cols[3].metric("Ranking quality (AUC)", f"{fit['auc']:.3f}",
+        cols[3].metric(metric_label("auc"), f"{fit['auc']:.3f}",
                        help="Chance that a person with the scored outcome ranks above one "
                             "without it. " + explain("AUC"))
-    extra = [f"recorded outcome rate {fit['positive_rate']:.1%}"] if "positive_rate" in fit \
-        else []
-    extra += [f"Brier score {fit['brier']:.3f}"] if "brier" in fit else []
+    extra = [f"{metric_label('positive_rate').lower()} {fit['positive_rate']:.1%}"] \
+        if "positive_rate" in fit else []
+    extra += [f"{metric_label('brier')} {fit['brier']:.3f}"] if "brier" in fit else []
     if extra:
         st.caption("Also: " + ", ".join(extra) + ".")
 if "r2_hidden" in fit:

@@ -13,6 +13,7 @@ from sesame_audit.app.state import audit_k, available_runs, choose_run, select_r
 from sesame_audit.model.audit.findings import audit_findings
 from sesame_audit.model.core.bad_input import MAX_BYTES, BadInputError
 from sesame_audit.model.core.safe_text import escape_markdown
+from sesame_audit.model.importing.cells import missing_text
 from sesame_audit.model.importing.importer import import_run, read_model
 from sesame_audit.model.importing.roles_file import (
     parse_roles_bytes,
@@ -24,6 +25,7 @@ from sesame_audit.model.importing.table_file import read_table
 from sesame_audit.model.report.document import build_report
 from sesame_audit.model.runs.destination import run_path
 from sesame_audit.model.runs.model_files import model_file_types
+from sesame_audit.model.runs.store import load_run
 
 MIME = {"html": "text/html", "pdf": "application/pdf", "json": "application/json"}
 NONE = "(none)"
@@ -33,7 +35,9 @@ config = require_settings()
 limit = min(MAX_BYTES, st.get_option("server.maxUploadSize") * 2**20)
 st.title("Audit your own model")
 st.caption(f"A table (CSV in UTF-8, or Parquet) and a scikit-learn model saved with skops "
-           "(or a LightGBM model saved as text by `Booster.save_model`, a .txt file), "
+           "(or a LightGBM model saved as text by `Booster.save_model`, a .txt file, or an "
+           "XGBoost model saved as JSON by `Booster.save_model(\"model.json\")`, a .json "
+           "file), "
            f"each at most {limit // 2**20} MiB. Pickle and joblib files are refused: "
            "loading them can run any code. Nothing is stored until every check passes.")
 
@@ -45,9 +49,9 @@ else:
     where = st.radio("Files", ["Upload", "Paths on this server"], key="own_where",
                      horizontal=True)
 files: dict[str, tuple[str, bytes] | None] = {}
-for kind, types in (("table", ["csv", "parquet", "pq", "txt"]), ("model", ["skops", "txt"]),
+for kind, types in (("table", ["csv", "parquet", "pq", "txt"]), ("model", ["skops", "txt", "json"]),
                     ("roles", ["toml"])):
-    label = {"table": "Table", "model": "Model (.skops, or LightGBM .txt)",
+    label = {"table": "Table", "model": "Model (.skops, LightGBM .txt or XGBoost .json)",
              "roles": "Roles file (.toml, optional: or fill in the form below)"}[kind]
     if where == "Upload":
         upload = st.file_uploader(label, type=types, key=f"own_{kind}")
@@ -111,6 +115,16 @@ else:
                 parse_thresholds(thresholds))
         name = st.text_input("Run name", f"imported-{Path(files['table'][0]).stem}"[:60],
                              key="own_name")
+        left, right = st.columns(2)
+        sample = left.number_input(
+            "People to explain if only approximate SHAP fits the model (0: everyone)",
+            min_value=0, max_value=10_000_000, value=0, step=500, key="own_sample",
+            help="Models with no exact explainer (not trees, not linear) are explained by "
+                 "permutation, which is slow; a random sample of this many people is then "
+                 "explained and audited instead, and every page says so. Tree and linear "
+                 "models are always explained for everyone.")
+        seed = right.number_input("Seed of the sample", min_value=0, max_value=2**32 - 1,
+                                  value=0, key="own_seed")
         overwrite = st.checkbox("Replace a run of that name", key="own_replace",
                                 help="Only a run imported in this session, in deployment mode."
                                 if config.on else None)
@@ -124,14 +138,19 @@ else:
                 bar.progress(done / rows, text=f"Explained {done:,} of {rows:,} rows, about "
                              f"{seconds_left:,.0f} s left")
 
-            with st.spinner("Checking, explaining every row with SHAP, writing the run…"):
+            with st.spinner("Checking, explaining with SHAP, writing the run…"):
                 import_run(table, model_file, spec, out, table_name=files["table"][0],
                            table_sha256=hashlib.sha256(files["table"][1]).hexdigest(),
-                           replace=overwrite, progress=progress)
+                           replace=overwrite, progress=progress,
+                           explain_sample=int(sample) or None, seed=int(seed))
             bar.empty()
             choose_run(out.name)
             st.success(f"Imported as run '{escape_markdown(out.name)}': every page now audits "
                        "it.")
+            imported = load_run(out)
+            missing = missing_text(imported.manifest["data"].get("missing", {}), imported.n)
+            if missing:
+                st.info(escape_markdown(missing[0].upper() + missing[1:] + "."))
     except BadInputError as exc:
         st.error(escape_markdown(str(exc)))
     except OSError as exc:

@@ -55,6 +55,10 @@ show_chart(run, charts.waterfall_chart(steps, roles=roles, domain=domain))
 up, down = ("red-orange", "blue") if roles.favourable == LOW else ("blue", "red-orange")
 st.caption(f"Read from the top: the average score, then each feature's push up ({up}) or "
            f"down ({down}), ending at this person's score.")
+if person.error is not None:
+    st.caption("These pushes are approximate (permutation SHAP): "
+               f"± {units.format_change(person.error, roles, signed=False)}, approximate, "
+               "for this person (the error estimated from two independent runs).")
 
 st.header("Principal reasons")
 for reason in person.reasons:

@@ -36,8 +36,10 @@ try:
         on, weights = {}, {}
         for t in policy.terms:
             left, right = st.columns([3, 1], vertical_alignment="center")
-            on[t.feature] = left.toggle(escape_markdown(describe_term(t)), t.enabled,
+            # the label stays short (a long one is cut at a phone's width); the rule below it
+            on[t.feature] = left.toggle(escape_markdown(run.roles.label(t.feature)), t.enabled,
                                         key=f"on_{t.feature}")
+            left.caption(escape_markdown(describe_term(t)))
             weights[t.feature] = right.number_input(
                 f"New weight of {escape_markdown(run.roles.label(t.feature))} (points)",
                 -1000.0, 1000.0,
@@ -75,7 +77,10 @@ if st.button("Rebuild with these rules", key="edit_build", type="primary"):
 base, built = st.session_state.get("edited_run", ("", ""))
 new = load_folder(built) if base == run.path.name else None
 if new is not None:
-    runs = {f"Loaded ({run.path.name})": run, f"Edited ({new.path.name})": new}
+    # short names: a legend cuts what passes a phone's width; the runs are named below
+    runs = {"Loaded rules": run, "Edited rules": new}
+    st.caption(escape_markdown(f"Loaded rules: run {run.path.name}. Edited rules: run "
+                               f"{new.path.name}."))
     scores, drivers = compare.compare_scores(runs), compare.compare_drivers(runs)
     show_chart(run, charts.score_distributions(scores))
     st.caption("Each line is the share of people in each 25-point band of the model's score.")

@@ -25,11 +25,11 @@ from sesame_audit.model.audit.proxies import direct_use, direct_use_lines, proxy
 from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import strict
 from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.core.wording import metric_label
 from sesame_audit.model.figures.drivers import mean_abs_shap
 from sesame_audit.model.figures.groups import Attribute, attribute_name
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import Run
-from sesame_audit.model.runs.stored import r2_label
 
 HIDDEN_FINDING = ("A finding may be hidden: a group too small to show (under {k} people, or "
                   "one that would give such a group away) fails the four-fifths rule.")
@@ -225,7 +225,8 @@ def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None
     if "r2" in accuracy:
         mae = units.format_change(accuracy.get("mae_points", float("nan")), roles,
                                   signed=False)
-        lines.append(f"  model: {r2_label(accuracy)} {accuracy['r2']:.3f}, MAE {mae}")
+        lines.append(f"  {metric_label('r2', accuracy)} {accuracy['r2']:.3f}, "
+                     f"{metric_label('mae_points').lower()} {mae}")
     flags, uncertain = findings["flags"], findings.get("uncertain") or []
     lines.append(f"Four-fifths rule: {len(flags)} clear finding(s), group/tier pairs whose "
                  "whole 95% interval lies under 0.8 (reference: the most favoured group of "

@@ -14,14 +14,15 @@ from typing import Any
 
 import pandas as pd
 
-from sesame_audit.model.audit.fairness import FOUR_FIFTHS, impact_ratios
-from sesame_audit.model.audit.findings import audit_findings
+from sesame_audit.model.audit.fairness import CLEAR, FOUR_FIFTHS, impact_ratios
 from sesame_audit.model.audit.network import NotAvailableError, friends_points, unfriend_gain
 from sesame_audit.model.audit.proxies import proxy_strength
 from sesame_audit.model.audit.recourse_burden import recourse_burden, recourse_sample
 from sesame_audit.model.audit.unawareness import unawareness_gap
 from sesame_audit.model.core.jsonable import plain
+from sesame_audit.model.core.wording import readable
 from sesame_audit.model.figures.suppress import DEFAULT_K
+from sesame_audit.model.person.recourse import COST_IN_WORDS
 from sesame_audit.model.runs.destination import run_path
 from sesame_audit.model.runs.run import Run
 from sesame_audit.model.runs.store import runs_root
@@ -30,6 +31,8 @@ PAIRED_PRESET = {"social-credit": "marketed", "marketed": "social-credit",
                  "proxy": "marketed"}
 LESSON_TIER = "deposit_free"
 RECOURSE_SAMPLE = 200
+FAIL_WORDS = "group/tier pair(s) clearly fail the four-fifths rule"
+"""Lesson 5's count, in the words of the Fairness page's sentence (``four_fifths_headline``)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,22 @@ class Lesson:
     available: bool = True
 
 
+def fairness_attribute(run: Run) -> str | None:
+    """The sensitive attribute the Fairness page compares groups by as it opens.
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+
+    Returns
+    -------
+    str or None
+        The run's first sensitive attribute present in its table; None when there is none.
+    """
+    return next((a for a in run.roles.sensitive if a in run.columns), None)
+
+
 def _tier(run: Run, tier: str | None) -> str:
     names = run.roles.tier_names
     if tier is not None and tier in names:
@@ -92,7 +111,8 @@ def penalised_group(run: Run, *, tier: str | None = None, k: int = DEFAULT_K) ->
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     question = (f"Which group reaches the '{tier.replace('_', ' ')}' tier least often, "
                 "compared with the group that reaches it most often?")
-    hint = "Fairness page: tier access by group and the four-fifths rule."
+    hint = ("Fairness page, each choice of 'Compare groups by' in turn: the impact-ratio "
+            "heatmap at that tier.")
     shown = table[(table["tier"] == tier) & ~table["suppressed"]] if len(table) else table
     shown = shown.dropna(subset=["impact_ratio"]) if len(shown) else shown
     if shown.empty:
@@ -104,8 +124,8 @@ def penalised_group(run: Run, *, tier: str | None = None, k: int = DEFAULT_K) ->
     verdict = ("below 0.8: it fails the four-fifths rule" if worst["impact_ratio"] < FOUR_FIFTHS
                else "not below 0.8: it passes the four-fifths rule")
     label = run.roles.label(str(worst["attribute"]))
-    answer = (f"{label} '{worst['group']}': {worst['share']:.0%} reach "
-              f"{tier.replace('_', ' ')}, against {best['share']:.0%} of '{best['group']}'. "
+    answer = (f"{label} '{readable(worst['group'])}': {worst['share']:.0%} reach "
+              f"{readable(tier)}, against {best['share']:.0%} of '{readable(best['group'])}'. "
               f"Impact ratio {worst['impact_ratio']:.2f}, {verdict}.")
     figures = {"attribute": worst["attribute"], "group": worst["group"], "tier": tier,
                "share": float(worst["share"]), "favoured": best["group"],
@@ -279,6 +299,9 @@ def compare_presets(run: Run, other: Run | None, *, tier: str | None = None,
                     k: int = DEFAULT_K) -> Lesson:
     """Lesson 5: how much unfairness do the speculated rules add to the marketed ones?
 
+    The figures are those the Fairness page shows as it opens (groups compared by the run's
+    first sensitive attribute), in its words, so that a class finds them there.
+
     Parameters
     ----------
     run : Run
@@ -293,42 +316,47 @@ def compare_presets(run: Run, other: Run | None, *, tier: str | None = None,
     Returns
     -------
     Lesson
-        Four-fifths flags in both runs (intersections included), and the group of one
-        sensitive attribute whose impact ratio at ``tier`` differs most between them.
+        In both runs, the group/tier pairs of that attribute that clearly fail the
+        four-fifths rule, and its group whose impact ratio at ``tier`` differs most
+        between them.
     """
     this = str(run.manifest.get("policy", run.path.name))
+    attribute = fairness_attribute(run)
+    label = run.roles.label(attribute) if attribute is not None else "a sensitive attribute"
     question = ("Compare the rules the operator markets with the speculated social-credit "
-                "rules: how many groups fail the four-fifths rule under each?")
-    hint = "Switch runs in the sidebar and compare the Fairness page."
-    if other is None:
-        target = PAIRED_PRESET.get(this)
+                f"rules: comparing groups by {label.lower()}, how many group/tier pairs "
+                "clearly fail the four-fifths rule under each?")
+    target = PAIRED_PRESET.get(this)
+    switch = other.path.name if other is not None else f"{target or 'other preset'}"
+    hint = (f"Fairness page, groups compared by {label} (as it opens): the sentence on "
+            "group/tier pairs that clearly fail the four-fifths rule, and the impact-ratio "
+            f"heatmap. Then choose the run {switch} in the sidebar and read them again.")
+    if other is None or attribute is None:
         need = (f"Build the '{target}' run of the same size to answer."
                 if target else "This lesson needs a run built from a preset.")
-        return Lesson("presets", "Marketed against social credit", question, hint, need,
+        return Lesson("presets", "Marketed against social credit", question, hint,
+                      need if attribute is not None else "This run has no sensitive attribute.",
                       available=False)
     that = str(other.manifest.get("policy", other.path.name))
     at = _tier(run, tier)
-    mine, theirs = audit_findings(run, k=k), audit_findings(other, k=k)
-    counts = {this: len(mine["flags"]), that: len(theirs["flags"])}
-    answer = "; ".join(f"'{name}': {n} group-tier pairs clearly under 0.8"
-                       for name, n in counts.items())
-    figures: dict[str, Any] = {"flags": counts}
-    changes = [(theirs_ratio - ratio, attribute, group, tier, ratio, theirs_ratio)
-               for attribute, groups in mine["impact_ratios"].items()
-               if attribute in run.roles.sensitive  # one attribute, as the Fairness page opens
-               for group, tiers in groups.items()
-               for tier, cell in tiers.items()
-               if tier == at and (ratio := cell["ratio"]) is not None
-               and (theirs_ratio := (theirs["impact_ratios"].get(attribute, {}).get(group, {})
-                                     .get(tier) or {}).get("ratio")) is not None]
-    if changes:
-        drop, attribute, group, tier, ratio, theirs_ratio = max(changes, key=lambda c: abs(c[0]))
-        answer += (f". The biggest difference: {run.roles.label(attribute)} '{group}' at "
-                   f"{tier.replace('_', ' ')} has an impact ratio of {ratio:.2f} under '{this}' "
+    mine, theirs = (impact_ratios(r, attribute, k=k) for r in (run, other))
+    counts = {this: int((mine["finding"] == CLEAR).sum()),
+              that: int((theirs["finding"] == CLEAR).sum())}
+    answer = "; ".join(f"'{name}': {n} {FAIL_WORDS}" for name, n in counts.items())
+    figures: dict[str, Any] = {"attribute": attribute, "flags": counts}
+    both = (mine[(mine["tier"] == at) & ~mine["suppressed"]]
+            .merge(theirs[(theirs["tier"] == at) & ~theirs["suppressed"]],
+                   on="group", suffixes=("", "_other"))
+            .dropna(subset=["impact_ratio", "impact_ratio_other"]))
+    if len(both):
+        row = both.loc[(both["impact_ratio_other"] - both["impact_ratio"]).abs().idxmax()]
+        ratio, theirs_ratio = float(row["impact_ratio"]), float(row["impact_ratio_other"])
+        answer += (f". The biggest difference: {label} '{readable(row['group'])}' at "
+                   f"{readable(at)} has an impact ratio of {ratio:.2f} under '{this}' "
                    f"against {theirs_ratio:.2f} under '{that}'")
-        figures["biggest"] = {"attribute": attribute, "group": group, "tier": tier,
+        figures["biggest"] = {"attribute": attribute, "group": row["group"], "tier": at,
                               "ratio": ratio, "other_ratio": theirs_ratio,
-                              "difference": drop}
+                              "difference": theirs_ratio - ratio}
     return Lesson("presets", "Marketed against social credit", question, hint, answer + ".",
                   figures)
 
@@ -370,11 +398,14 @@ def recourse_gap(run: Run, attribute: str, *, tier: str | None = None,
         return Lesson("recourse", "Who can do nothing?", question, hint,
                       f"Too few people below this tier in a sample of {sample:,}.",
                       available=False)
-    parts = [f"'{r.group}' {r.share_with_recourse:.0%} (median cost {r.median_cost:.2f})"
-             for r in rows.itertuples()]
-    answer = (f"In a sample of {min(sample, len(run.people)):,} people, the share below the "
-              f"tier with any recourse: {'; '.join(parts)}. The rest can do nothing the model "
-              "rewards enough.")
+    parts = [f"'{readable(r.group)}' {r.share_with_recourse:.0%} (median cost "
+             f"{r.median_cost:.2f})" for r in rows.itertuples()]
+    answer = (f"In a sample of {min(sample, len(run.people)):,} people, the share of each "
+              f"group below {readable(tier)} who can reach it by changing only what they "
+              f"control: {'; '.join(parts)}. {COST_IN_WORDS} A group's median cost is over "
+              "those of its people who can reach the tier. The rest of each group, the "
+              "people no change within their control lifts to the tier, can do nothing the "
+              "model rewards enough.")
     return Lesson("recourse", "Who can do nothing?", question, hint, answer,
                   {"tier": tier, "attribute": attribute,
                    "share_with_recourse": dict(zip(rows["group"], rows["share_with_recourse"],

@@ -8,7 +8,8 @@ explainer is exact where shap has an exact one:
   boosting, histogram gradient boosting): exact path-dependent TreeSHAP by the fast kernels
   of :mod:`explain.treeshap` (the trees flattened by :mod:`explain.sklearn_trees`), checked
   against the model's own output;
-- LightGBM text models (:mod:`explain.lightgbm_text`): the same kernels on their parsed trees;
+- LightGBM text and XGBoost JSON models (:mod:`explain.lightgbm_text`,
+  :mod:`explain.xgboost_json`): the same kernels on their parsed trees;
 - linear models: LinearExplainer (interventional, exact for a linear model), against the
   mean of the whole table;
 - anything else: a permutation explainer over the original inputs, an approximation whose
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -38,23 +38,26 @@ from sklearn.pipeline import Pipeline
 from sesame_audit.model.core.bad_input import ModelFitError
 from sesame_audit.model.explain.explanation import Explanation
 from sesame_audit.model.explain.hgb_trees import native_categorical, trees_of
-from sesame_audit.model.explain.lightgbm_text import LightGBMTextClassifier, LightGBMTextRegressor
+from sesame_audit.model.explain.permutation_shap import (
+    REPEATS,
+    Progress,
+    permutation_shap,
+    sample_positions,
+    sample_text,
+)
+from sesame_audit.model.explain.saved_trees import SavedTrees
 from sesame_audit.model.explain.sklearn_trees import as_tree_input, sklearn_trees
 from sesame_audit.model.explain.treeshap import trees_shap_values
 
 ADDITIVITY_TOLERANCE = 1e-4
-BACKGROUND_ROWS = 50
-REPEATS = 2  # independent permutation runs per row, for the error estimate
-PROGRESS_ROWS = 25  # rows between two progress reports of the permutation explainer
-Progress = Callable[[int, int, float], None]
-"""Called with rows explained, rows in all and estimated seconds left."""
 _PROBABILITY_TREES = ("DecisionTreeClassifier", "RandomForestClassifier",
                       "ExtraTreesClassifier", "ExtraTreeClassifier")
 _LOG_ODDS_TREES = ("GradientBoostingClassifier", "HistGradientBoostingClassifier",
-                   "LightGBMTextClassifier")
+                   "LightGBMTextClassifier", "XGBoostJSONClassifier")
 _REGRESSION_TREES = ("DecisionTreeRegressor", "RandomForestRegressor", "ExtraTreesRegressor",
                      "ExtraTreeRegressor", "GradientBoostingRegressor",
-                     "HistGradientBoostingRegressor", "LightGBMTextRegressor")
+                     "HistGradientBoostingRegressor", "LightGBMTextRegressor",
+                     "XGBoostJSONRegressor")
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,12 @@ class Method:
         values ``a`` and ``b``, in the output's units (permutation explainer only).
     max_additivity_error : float
         Largest gap between base + sum of SHAP values and the model's own output.
+    explained_rows, table_rows : int or None
+        People explained and people in the table; fewer are explained only when an
+        approximate explainer was asked for a sample.
+    sample_seed : int or None
+        Seed of the random sample of people explained (see
+        :func:`explain.permutation_shap.sample_positions`); None when everyone was.
     """
 
     explainer: str
@@ -97,6 +106,9 @@ class Method:
     error_median: float | None = None
     error_max: float | None = None
     max_additivity_error: float = float("nan")
+    explained_rows: int | None = None
+    table_rows: int | None = None
+    sample_seed: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dictionary."""
@@ -215,8 +227,8 @@ def _fast_tree_shap(last: Any, raw: Any, positive: int) -> tuple[np.ndarray, flo
     codes and the values returned per column of ``raw``.
     """
     left_sets, owner = None, None
-    if isinstance(last, LightGBMTextClassifier | LightGBMTextRegressor):
-        trees, baseline, encoded = last.trees_, 0.0, _dense(raw)  # compared in float64
+    if isinstance(last, SavedTrees):  # LightGBM text, XGBoost JSON: rows as they compare them
+        trees, baseline, encoded = last.trees_, last.baseline_, last.tree_input(_dense(raw))
     elif isinstance(last, HistGradientBoostingClassifier | HistGradientBoostingRegressor):
         if getattr(last, "_preprocessor", None) is not None:  # native categorical features
             trees, baseline, left_sets, encoded, owner = native_categorical(last, raw)
@@ -294,60 +306,6 @@ def _fold(values: np.ndarray, owners: list[str], inputs: list[str]) -> pd.DataFr
     return folded
 
 
-def _permutation(model: Any, X: pd.DataFrame, output: str, positive: int, seed: int,
-                 progress: Progress | None) -> tuple[np.ndarray, float, int, int, np.ndarray]:
-    """Permutation SHAP over the original inputs, coded as numbers for shap's masker.
-
-    Returns the values (mean of :data:`REPEATS` runs), the base value, the background
-    rows, the evaluations per row and each row's estimated error.
-    """
-    inputs = list(X.columns)
-    codes, levels = {}, {}
-    for column in inputs:
-        if pd.api.types.is_numeric_dtype(X[column]) and not pd.api.types.is_bool_dtype(X[column]):
-            codes[column] = X[column].to_numpy(dtype=np.float64)
-        else:
-            codes[column], levels[column] = pd.factorize(X[column], use_na_sentinel=False)
-    coded = np.column_stack([codes[c] for c in inputs]).astype(np.float64)
-    dtypes = X.dtypes.to_dict()
-
-    def decode(rows: np.ndarray) -> pd.DataFrame:
-        frame = pd.DataFrame(rows, columns=inputs)
-        for column, values in levels.items():
-            frame[column] = np.asarray(values, dtype=object)[rows[:, inputs.index(column)]
-                                                             .astype(int)]
-        return frame.astype(dtypes)
-
-    def predict(rows: np.ndarray) -> np.ndarray:
-        return model_output(model, decode(rows), output, positive)
-
-    import shap  # imported when first needed: importing shap takes seconds
-
-    rng = np.random.default_rng(seed)
-    take = rng.choice(len(coded), size=min(BACKGROUND_ROWS, len(coded)), replace=False)
-    background = coded[np.sort(take)]
-    # Two runs of half the evaluations each: their mean costs one run, their gap estimates
-    # the error of that mean.
-    half = max(2 * len(inputs) + 1, 5 * len(inputs))
-    masker = shap.maskers.Independent(background, max_samples=len(take))
-    runs = [shap.PermutationExplainer(predict, masker, seed=seed + r) for r in range(REPEATS)]
-    values = np.zeros((REPEATS, len(coded), len(inputs)))
-    base = 0.0
-    start = time.perf_counter()
-    for lo in range(0, len(coded), PROGRESS_ROWS):
-        rows = coded[lo : lo + PROGRESS_ROWS]
-        for r, explainer in enumerate(runs):
-            result = explainer(rows, max_evals=half, silent=True)
-            values[r, lo : lo + len(rows)] = result.values
-            base = float(np.ravel(result.base_values)[0])
-        if progress is not None:
-            done = lo + len(rows)
-            elapsed = time.perf_counter() - start
-            progress(done, len(coded), elapsed / done * (len(coded) - done))
-    error = np.abs(values[0] - values[1]).max(axis=1, initial=0.0) / 2
-    return values.mean(axis=0), base, len(take), REPEATS * half, error
-
-
 def _gap(base: float, frame: pd.DataFrame, target: np.ndarray) -> float:
     """Largest gap between base + sum of SHAP values and the model's output (inf for NaN)."""
     if len(frame) == 0:
@@ -357,9 +315,9 @@ def _gap(base: float, frame: pd.DataFrame, target: np.ndarray) -> float:
 
 
 def explain_any(model: Any, X: pd.DataFrame, *, output: str, positive: int = 1,
-                seed: int = 0, progress: Progress | None = None
+                seed: int = 0, progress: Progress | None = None, sample: int | None = None
                 ) -> tuple[Explanation, Method]:
-    """Explain every row of ``X`` in the model's ``output``, one SHAP column per input.
+    """Explain the rows of ``X`` in the model's ``output``, one SHAP column per input.
 
     Parameters
     ----------
@@ -372,16 +330,22 @@ def explain_any(model: Any, X: pd.DataFrame, *, output: str, positive: int = 1,
     positive : int
         Index of the positive class in ``model.classes_`` (classifiers).
     seed : int
-        Seed of the permutation explainer's background sample and permutations.
+        Seed of the permutation explainer's background sample and permutations, and of
+        the sample of rows it explains.
     progress : callable, optional
         Called as ``progress(rows_done, rows, seconds_left)`` while the permutation
         explainer works (exact explainers take seconds and do not report).
+    sample : int, optional
+        When the explainer is approximate, explain only this many rows, drawn at random
+        (:func:`explain.permutation_shap.sample_positions` with ``seed``); an exact
+        explainer always explains every row.
 
     Returns
     -------
     explanation : Explanation
         Base value, float32 SHAP values per original input, the model's own output and,
-        when approximate, each row's estimated error (``error``, see :class:`Method`).
+        when approximate, each row's estimated error (``error``, see :class:`Method`); its
+        index is the explained rows' labels in ``X`` (a sample's, in table order).
     method : Method
         Which explainer, whether exact, the largest additivity gap and, when approximate,
         the estimated error.
@@ -418,26 +382,37 @@ def explain_any(model: Any, X: pd.DataFrame, *, output: str, positive: int = 1,
             why = (f"exact {kind} SHAP missed the model's own {output} by up to {gap:.3g} "
                    "(e.g. native categorical splits)")
             exact = None
+    explained = np.arange(len(X))
     if exact is None:
-        values, base, rows, evals, error = _permutation(model, X, output, positive, seed,
-                                                        progress)
+        sampled = sample is not None and sample < len(X)
+        if sampled:
+            explained = sample_positions(len(X), sample, seed)
+            target = target[explained]
+        values, base, rows, evals, error = permutation_shap(
+            lambda frame: model_output(model, frame, output, positive), X.iloc[explained],
+            seed=seed, progress=progress)
         frame = pd.DataFrame(values, columns=inputs)
         median = float(np.median(error)) if len(error) else 0.0
         top = float(error.max(initial=0.0))
+        chosen = {"explained_rows": len(explained), "table_rows": len(X),
+                  "sample_seed": seed if sampled else None}
         method = Method("permutation", False, output, (
             f"approximate permutation SHAP of the {output.replace('_', '-')}: {why}; "
             f"background of {rows} rows, {evals} model evaluations per row in {REPEATS} "
             f"independent runs, averaged; estimated error of a person's values: median "
-            f"{median:.3g}, largest {top:.3g}"),
+            f"{median:.3g}, largest {top:.3g}"
+            + (f"; {sample_text(chosen)}" if sampled else "")),
             background_rows=rows, max_evals=evals, repeats=REPEATS, error_median=median,
-            error_max=top)
+            error_max=top, **chosen)
         gap = _gap(base, frame, target)
         if gap > ADDITIVITY_TOLERANCE * spread:
             raise ModelFitError(f"the SHAP values miss the model's own {output} by up to "
                                 f"{gap:.3g}; this model cannot be explained reliably")
     elapsed = time.perf_counter() - start
-    frame.index = X.index
+    frame.index = X.index[explained]
     explanation = Explanation(base=base, values=frame.astype(np.float32), prediction=target,
-                              rows_per_second=len(X) / elapsed if elapsed > 0 else float("nan"),
+                              rows_per_second=len(frame) / elapsed if elapsed > 0
+                              else float("nan"),
                               error=None if exact is not None else error)
-    return explanation, Method(**{**method.to_dict(), "max_additivity_error": gap})
+    counts = {"explained_rows": len(frame), "table_rows": len(X)}
+    return explanation, Method(**{**method.to_dict(), **counts, "max_additivity_error": gap})

@@ -27,16 +27,21 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin
 
+from sesame_audit.model.explain.saved_trees import (
+    BinaryOutput,
+    ParsedTrees,
+    SavedTrees,
+    ScoreOutput,
+    raw_score,
+)
 from sesame_audit.model.explain.sklearn_trees import NODE_DTYPE
 
 __all__ = ["LightGBMModelError", "LightGBMTextClassifier", "LightGBMTextRegressor",
-           "LightGBMTrees", "estimator_from_text", "parse_lightgbm_text"]
+           "estimator_from_text", "parse_lightgbm_text", "raw_score"]
 
 _SCORE_OBJECTIVES = ("regression", "regression_l1", "huber", "fair", "quantile", "mape")
 _ZERO = 1e-35  # LightGBM's kZeroThreshold: |x| <= this counts as zero
@@ -46,26 +51,6 @@ _MAX_LEAVES = 1_000_000
 
 class LightGBMModelError(ValueError):
     """A LightGBM text model that is malformed or uses what cannot be explained exactly."""
-
-
-@dataclass(frozen=True)
-class LightGBMTrees:
-    """A parsed LightGBM model.
-
-    Attributes
-    ----------
-    trees : list of numpy.ndarray
-        Node records (``NODE_DTYPE``) of each tree in pre-order; leaf values add up to the
-        raw score (log-odds for ``binary``).
-    feature_names : list of str
-        The model's columns, in order.
-    objective : str
-        ``score`` (the raw score is the prediction) or ``binary``.
-    """
-
-    trees: list[np.ndarray]
-    feature_names: list[str]
-    objective: str
 
 
 _NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
@@ -196,7 +181,7 @@ def _blocks(text: str) -> tuple[dict[str, str], list[tuple[str, dict[str, str]]]
     return header, trees
 
 
-def parse_lightgbm_text(text: str) -> LightGBMTrees:
+def parse_lightgbm_text(text: str) -> ParsedTrees:
     """Parse and check a LightGBM text model (``Booster.save_model``'s output).
 
     Parameters
@@ -206,8 +191,9 @@ def parse_lightgbm_text(text: str) -> LightGBMTrees:
 
     Returns
     -------
-    LightGBMTrees
-        The checked trees, the feature names and the kind of objective.
+    ParsedTrees
+        The checked trees, the feature names and the kind of objective (baseline 0: the
+        trees hold it).
 
     Raises
     ------
@@ -256,124 +242,26 @@ def parse_lightgbm_text(text: str) -> LightGBMTrees:
             raise LightGBMModelError(f"tree {i} is labelled {title!r}")
     trees = [_tree(fields, n_features, scale, title.replace("=", " ").lower())
              for title, fields in blocks]
-    return LightGBMTrees(trees, names, "binary" if name == "binary" else "score")
+    return ParsedTrees(trees, names, "binary" if name == "binary" else "score", 0.0,
+                       n_features)
 
 
-def raw_score(trees: list[np.ndarray], X: np.ndarray) -> np.ndarray:
-    """Sum of the leaf values each row reaches, walking the node records in numpy.
-
-    Parameters
-    ----------
-    trees : list of numpy.ndarray
-        Node records (``NODE_DTYPE``), as :func:`parse_lightgbm_text` returns them.
-    X : numpy.ndarray of shape (n_rows, n_features)
-        Rows (NaN is missing).
-
-    Returns
-    -------
-    numpy.ndarray
-        One float64 per row, the trees' total in tree order.
-    """
-    X = np.asarray(X, dtype=np.float64)
-    rows = np.arange(len(X))
-    total = np.zeros(len(X))
-    for nodes in trees:
-        at = np.zeros(len(X), dtype=np.int64)
-        while True:
-            inner = ~nodes["is_leaf"][at].astype(bool)
-            if not inner.any():
-                break
-            here = at[inner]
-            x = X[rows[inner], nodes["feature_idx"][here]]
-            go_left = (x <= nodes["num_threshold"][here]) | (
-                np.isnan(x) & nodes["missing_go_to_left"][here].astype(bool))
-            at[inner] = np.where(go_left, nodes["left"][here], nodes["right"][here])
-        total += nodes["value"][at]
-    return total
-
-
-class _LightGBMText(BaseEstimator):
+class _LightGBMText(SavedTrees):
     """A LightGBM text model as a scikit-learn estimator; it keeps only the text."""
 
-    def __init__(self, text: str = "") -> None:
-        self.text = text
+    _format = "LightGBM text"
 
-    def _parsed(self) -> LightGBMTrees:
-        parsed = self.__dict__.get("_trees")
-        if parsed is None:
-            parsed = self.__dict__["_trees"] = parse_lightgbm_text(self.text)
-        return parsed
-
-    @property
-    def n_features_in_(self) -> int:
-        """Number of columns the model reads."""
-        return len(self._parsed().feature_names)
-
-    @property
-    def feature_names_in_(self) -> np.ndarray:
-        """The model's column names."""
-        return np.asarray(self._parsed().feature_names, dtype=object)
-
-    @property
-    def trees_(self) -> list[np.ndarray]:
-        """Node records of the trees, leaf values adding up to the raw score."""
-        return self._parsed().trees
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return bool(self.text)
-
-    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
-        return f"{type(self).__name__}(<LightGBM text model of {len(self.text):,} characters>)"
-
-    def fit(self, X: Any, y: Any) -> _LightGBMText:
-        """Refuse: the model is read from LightGBM's text and trained by LightGBM only.
-
-        Raises
-        ------
-        TypeError
-            Always.
-        """
-        raise TypeError("a LightGBM text model is read, not fitted: train it with LightGBM")
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"text": self.text}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.text = str(state.get("text", ""))
-        self._parsed()  # parsed and checked on loading
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        """Return the raw score (log-odds for a binary model) of each row."""
-        return raw_score(self.trees_, self._matrix(X))
-
-    def _matrix(self, X: Any) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X must have {self.n_features_in_} columns, got shape {X.shape}")
-        return X
+    @classmethod
+    def _parse(cls, text: str) -> ParsedTrees:
+        return parse_lightgbm_text(text)
 
 
-class LightGBMTextRegressor(RegressorMixin, _LightGBMText):
+class LightGBMTextRegressor(RegressorMixin, ScoreOutput, _LightGBMText):
     """A LightGBM regression model read from its text file; ``predict`` is the raw score."""
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Return the model's prediction of each row."""
-        return self.decision_function(X)
 
-
-class LightGBMTextClassifier(ClassifierMixin, _LightGBMText):
+class LightGBMTextClassifier(ClassifierMixin, BinaryOutput, _LightGBMText):
     """A LightGBM binary model read from its text file; classes are 0 and 1."""
-
-    classes_ = np.array([0, 1])
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Return the probabilities of class 0 and class 1 of each row."""
-        one = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
-        return np.column_stack([1.0 - one, one])
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Return class 1 where its probability exceeds one half, else 0."""
-        return (self.decision_function(X) > 0).astype(int)
 
 
 def estimator_from_text(text: str) -> LightGBMTextRegressor | LightGBMTextClassifier:

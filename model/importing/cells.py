@@ -132,3 +132,45 @@ def check_cells(frame: pd.DataFrame, columns: Iterable[str]) -> None:
                       or value is pd.NA or value is pd.NaT):
                 raise TableError(f"column {column!r} holds {type(value).__name__} values "
                                  f"(row {row}), not numbers or text; flatten it first")
+
+
+def missing_counts(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, int]:
+    """Return the number of missing values of each column that has any.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table as imported.
+    columns : iterable of str
+        Columns to count (the model's inputs and the sensitive attributes).
+
+    Returns
+    -------
+    dict
+        Column -> missing values, in the order given; columns with none are left out.
+    """
+    counts = {c: int(frame[c].isna().sum()) for c in dict.fromkeys(columns) if c in frame}
+    return {c: n for c, n in counts.items() if n}
+
+
+def missing_text(missing: dict[str, int], rows: int) -> str | None:
+    """Return what the import did with missing values, in a sentence (None when none).
+
+    Parameters
+    ----------
+    missing : dict
+        Output of :func:`missing_counts`.
+    rows : int
+        Rows of the table.
+
+    Returns
+    -------
+    str or None
+        "missing values: income 12 (2.4%), sex 3 (0.6%); the model was given them as
+        missing, and a sensitive attribute's form a group 'missing'".
+    """
+    if not missing:
+        return None
+    listed = ", ".join(f"{printable(c)} {n:,} ({n / rows:.1%})" for c, n in missing.items())
+    return (f"missing values: {listed}; the model was given them as missing, and a "
+            "sensitive attribute's form a group 'missing'")

@@ -136,9 +136,10 @@ def _positive(model: Any, spec: RolesSpec) -> int:
 
 
 def _band_labels(edges: tuple[float, ...]) -> list[str]:
-    labels = [f"< {edges[0]:g}"]
-    labels += [f"{lo:g}-{hi:g}" for lo, hi in pairwise(edges)]
-    return [*labels, f">= {edges[-1]:g}"]
+    """Names of the bands cut at ``edges`` (each band holds its lower edge), in words."""
+    labels = [f"under {edges[0]:g}"]
+    labels += [f"{lo:g} to under {hi:g}" for lo, hi in pairwise(edges)]
+    return [*labels, f"{edges[-1]:g} and over"]
 
 
 def _tiers(spec: RolesSpec, task: str, output: str, scores: np.ndarray

@@ -10,6 +10,7 @@ hidden rules and no social graph; audits that need them simply drop out.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +20,15 @@ import numpy as np
 import pandas as pd
 from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
-from sklearn.metrics import accuracy_score, mean_absolute_error, r2_score, roc_auc_score
+from sklearn.metrics import accuracy_score, mean_absolute_error, r2_score
 from sklearn.utils.validation import check_is_fitted
 
 from sesame_audit.model.build.write import write_run
 from sesame_audit.model.core.bad_input import MAX_BYTES, BadInputError, ModelFitError, check_size
 from sesame_audit.model.core.roles import HIGH, reaches
 from sesame_audit.model.explain.any_model import Method, Progress, explain_any
+from sesame_audit.model.figures.intervals import auc_interval
+from sesame_audit.model.importing.cells import missing_counts
 from sesame_audit.model.importing.checks import Prepared, prepare
 from sesame_audit.model.importing.roles_file import RolesSpec, parse_roles_bytes
 from sesame_audit.model.importing.table_file import read_table
@@ -111,8 +114,10 @@ def _metrics(prepared: Prepared, scores: np.ndarray) -> dict[str, Any]:
     decision = reaches(scores, prepared.roles.tiers[0].min_score, HIGH)
     metrics["accuracy"] = float(accuracy_score(y, decision))
     metrics["positive_rate"] = float(y.mean())
-    if 0 < y.mean() < 1:
-        metrics["auc"] = float(roc_auc_score(y, scores))
+    # The same function as the Outcomes page's ROC (audit.classifier_views.roc): one figure.
+    auc, _, _ = auc_interval(scores, np.asarray(y) == 1)
+    if np.isfinite(auc):
+        metrics["auc"] = auc
     if prepared.output == "probability":
         metrics["brier"] = float(np.mean((scores - y) ** 2))
     return metrics
@@ -121,7 +126,7 @@ def _metrics(prepared: Prepared, scores: np.ndarray) -> dict[str, Any]:
 def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out: Path, *,
                table_name: str, table_sha256: str, replace: bool = False,
                seed: int = 0, notes: dict[str, Any] | None = None,
-               progress: Progress | None = None) -> Path:
+               progress: Progress | None = None, explain_sample: int | None = None) -> Path:
     """Check, explain and write an imported run folder; nothing is written on any error.
 
     Parameters
@@ -139,12 +144,16 @@ def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out:
     replace : bool
         Whether an existing run folder at ``out`` may be replaced (atomically).
     seed : int
-        Seed of an approximate explainer's background sample.
+        Seed of an approximate explainer's background sample and of ``explain_sample``.
     notes : dict, optional
         More to record in the manifest (e.g. how a stand-in model was chosen).
     progress : callable, optional
         ``progress(rows_done, rows, seconds_left)``, called while an approximate explainer
         works (see :func:`explain.any_model.explain_any`).
+    explain_sample : int, optional
+        For a model with no exact explainer, explain only this many people, drawn at
+        random with ``seed``; the run then holds that sample (every figure describes it)
+        and its manifest says how it was drawn. Ignored when the explainer is exact.
 
     Returns
     -------
@@ -156,6 +165,9 @@ def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out:
     BadInputError
         Naming the problem; nothing has been written.
     """
+    if explain_sample is not None and explain_sample < 1:
+        raise BadInputError(f"the sample to explain needs at least one person, not "
+                            f"{explain_sample}")
     check_destination(out, replace=replace)
     prepared = prepare(table, model_file.model, spec)
     roles = prepared.roles
@@ -163,12 +175,17 @@ def import_run(table: pd.DataFrame, model_file: ModelFile, spec: RolesSpec, out:
         explanation, method = explain_any(model_file.model,
                                           prepared.people[list(roles.inputs)],
                                           output=prepared.output, positive=prepared.positive,
-                                          seed=seed, progress=progress)
+                                          seed=seed, progress=progress, sample=explain_sample)
     except BadInputError:
         raise
     except Exception as exc:  # shap can fail in many ways on a model it does not support
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise ModelFitError(f"SHAP could not explain this model: {first}") from None
+    if len(explanation.values) < len(prepared.people):  # a sample was explained: keep it
+        kept = prepared.people.index.get_indexer(explanation.values.index)
+        outcome = None if prepared.outcome is None else prepared.outcome[kept]
+        prepared = dataclasses.replace(prepared, people=prepared.people.iloc[kept],
+                                       outcome=outcome)
     manifest = _manifest(prepared, model_file, method, explanation.rows_per_second,
                          table_name=table_name, table_sha256=table_sha256, rows=len(table),
                          columns=len(table.columns))
@@ -188,7 +205,9 @@ def _manifest(prepared: Prepared, model_file: ModelFile, method: Method, rows_pe
     return {
         "source": "imported",
         "n": len(prepared.people),
-        "data": {"name": table_name, "sha256": table_sha256, "rows": rows, "columns": columns},
+        "data": {"name": table_name, "sha256": table_sha256, "rows": rows, "columns": columns,
+                 "missing": missing_counts(prepared.people,
+                                           [*prepared.roles.inputs, *prepared.roles.sensitive])},
         "model": {"name": model_file.name, "sha256": model_file.sha256,
                   "estimator": type(model).__name__, "types": model_file.types,
                   "task": prepared.roles.task, "classes": classes,
@@ -201,7 +220,8 @@ def _manifest(prepared: Prepared, model_file: ModelFile, method: Method, rows_pe
 
 def import_files(data: str | Path, model: str | Path, roles: str | Path, out: str | Path, *,
                  delimiter: str = ",", replace: bool = False,
-                 progress: Progress | None = None) -> Path:
+                 progress: Progress | None = None, explain_sample: int | None = None,
+                 seed: int = 0) -> Path:
     """Import a table file, a skops model file and a roles file into a run folder.
 
     Parameters
@@ -220,6 +240,11 @@ def import_files(data: str | Path, model: str | Path, roles: str | Path, out: st
         Whether an existing run folder at ``out`` may be replaced.
     progress : callable, optional
         Progress of an approximate explainer (see :func:`import_run`).
+    explain_sample : int, optional
+        People to explain, at random, when the explainer is approximate (see
+        :func:`import_run`).
+    seed : int, default=0
+        Seed of that sample and of the approximate explainer.
 
     Returns
     -------
@@ -242,4 +267,4 @@ def import_files(data: str | Path, model: str | Path, roles: str | Path, out: st
     table = read_table(raw, paths["table"].name, delimiter=delimiter)
     return import_run(table, model_file, spec, Path(out), table_name=paths["table"].name,
                       table_sha256=hashlib.sha256(raw).hexdigest(), replace=replace,
-                      progress=progress)
+                      progress=progress, explain_sample=explain_sample, seed=seed)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -58,6 +58,10 @@ class PersonExplanation:
     points_to_next : float or None
         How far the score must still move to reach ``next_tier`` (up, or down when low
         scores are favourable), as a positive amount.
+    error : float or None, default=None
+        Estimated error of the contributions when the explainer is approximate (the
+        largest standard error of one of them, see :class:`explain.explanation.Explanation`),
+        in the run's unit; None when exact.
     """
 
     person: Any
@@ -70,6 +74,7 @@ class PersonExplanation:
     tier: str
     next_tier: TierSpec | None
     points_to_next: float | None
+    error: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dictionary (values made plain Python)."""
@@ -106,7 +111,10 @@ def format_value(value: Any, kind: str = "") -> str:
         return "yes" if float(value) >= 0.5 else "no"
     if kind == "count":
         return f"{int(value)}"
-    return f"{float(value):,.4g}"
+    number = float(value)
+    if abs(number) >= 1000:  # whole thousands, never 1.022e+04
+        return f"{number:,.0f}"
+    return f"{number:.4g}"
 
 
 def principal_reasons(contributions: pd.Series, values: pd.Series, roles: Roles,
@@ -190,8 +198,9 @@ def explain_person(run: Run, person_id: Any) -> PersonExplanation:
     recorded = float(row[run.roles.target]) if run.roles.target in row else None
     person = record.row[run.roles.id].iloc[0]  # not row[...]: a row of numbers turns ids
     person = person.item() if hasattr(person, "item") else person  # into floats
-    return _explanation(person, record.prediction, recorded, run.base,
-                        record.values, row[list(run.roles.inputs)], run.roles)
+    explained = _explanation(person, record.prediction, recorded, run.base,
+                             record.values, row[list(run.roles.inputs)], run.roles)
+    return explained if record.error is None else replace(explained, error=record.error)
 
 
 class WhatIfError(ValueError):

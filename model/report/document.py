@@ -37,10 +37,11 @@ from sesame_audit.model.core import units
 from sesame_audit.model.core.jsonable import strict
 from sesame_audit.model.core.pdf import html_to_pdf
 from sesame_audit.model.core.roles import LOW
+from sesame_audit.model.core.wording import METRICS, metric_label, metric_meaning, readable
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.importing.cells import printable
 from sesame_audit.model.report.outcomes_section import outcomes_context
-from sesame_audit.model.report.report_charts import TOP_DRIVERS, readable, report_charts
+from sesame_audit.model.report.report_charts import TOP_DRIVERS, report_charts
 from sesame_audit.model.runs.identity import identity_line, run_identity
 from sesame_audit.model.runs.run import Run
 from sesame_audit.model.runs.stored import influence, r2_label
@@ -48,6 +49,27 @@ from sesame_audit.model.runs.stored import influence, r2_label
 TEMPLATE = "report.html.j2"  # Jinja2, autoescaped: data never becomes markup
 Format = Literal["html", "pdf", "json"]
 TOP_PROXIES = 12
+
+
+def accuracy_rows(metrics: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The report's accuracy table: each metric's label, value and meaning, in words.
+
+    Parameters
+    ----------
+    metrics : dict
+        The manifest's metrics.
+
+    Returns
+    -------
+    list of (str, str, str)
+        Label (see :func:`core.wording.metric_label`), the value as shown, what it measures;
+        in the order of :data:`core.wording.METRICS` (the model's accuracy first), then the
+        metrics it does not name.
+    """
+    known = list(METRICS)
+    order = sorted(metrics, key=lambda k: (known.index(k) if k in known else len(known), k))
+    return [(metric_label(key, metrics), _shown_number(metrics[key]), metric_meaning(key))
+            for key in order if not isinstance(metrics[key], dict | list)]
 
 
 def _shown_number(value: Any, digits: int = 3) -> str:
@@ -254,9 +276,7 @@ def report_context(run: Run, findings: dict[str, Any], *, k: int = DEFAULT_K,
                  "versions": sorted(manifest.get("versions", {}).items())},
         "headline": (findings.get("headline") or {}).get("sentence", ""),
         "summary": _summary(run, findings, drivers, privacy, explains, k),
-        "accuracy": [(key, _shown_number(value))
-                     for key, value in manifest.get("metrics", {}).items()
-                     if not isinstance(value, dict | list)],
+        "accuracy": accuracy_rows(manifest.get("metrics", {})),
         "drivers": [{"label": r.label, "privacy": r.privacy, "mean_abs": _shown_number(r.mean_abs)}
                     for r in drivers.head(TOP_DRIVERS).itertuples()],
         "privacy": [{"privacy": r.privacy, "share": f"{r.share:.1%}"}

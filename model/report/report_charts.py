@@ -24,11 +24,6 @@ _LABELS = alt.Axis(labelLimit=220)
 _SIZE = re.compile(r'<svg([^>]*?) width="([\d.]+)" height="([\d.]+)"')
 
 
-def readable(value: object) -> str:
-    """A category, group or tier name in words (``minority_b`` -> ``minority b``)."""
-    return str(value).replace("_", " ")
-
-
 def printable_spec(node: Any) -> Any:
     """A chart spec with control characters removed from every text (vl-convert aborts)."""
     if isinstance(node, str):

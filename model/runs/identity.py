@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
+from sesame_audit.model.explain.permutation_shap import sample_text
 from sesame_audit.model.runs.run import MANIFEST, Run
 
 TOOL = "sesame-audit"
@@ -69,7 +70,9 @@ def run_identity(run: Run) -> dict[str, Any]:
         ``n`` (people), ``manifest_sha256`` and ``manifest_hash`` (its first 12 hex
         digits), ``tool_version`` (of the tool that wrote the run when recorded, else the
         installed one), ``date`` (UTC day the manifest was written, empty for a run held
-        in memory) and ``synthetic`` (True unless the run was imported).
+        in memory), ``synthetic`` (True unless the run was imported) and ``explained``
+        ("explained for N of M people (random sample, seed S)" when only a sample was
+        explained, else None; see :func:`explain.permutation_shap.sample_text`).
     """
     manifest = run.manifest
     digest = manifest_hash(run)
@@ -80,7 +83,8 @@ def run_identity(run: Run) -> dict[str, Any]:
             "n": int(manifest.get("n") or run.n), "manifest_sha256": digest,
             "manifest_hash": digest[:SHORT_HASH],
             "tool_version": (manifest.get("versions") or {}).get(TOOL) or tool_version(),
-            "date": date, "synthetic": manifest.get("source") != "imported"}
+            "date": date, "synthetic": manifest.get("source") != "imported",
+            "explained": sample_text(manifest.get("shap") or {})}
 
 
 def identity_line(identity: dict[str, Any]) -> str:
@@ -97,7 +101,8 @@ def identity_line(identity: dict[str, Any]) -> str:
         E.g. ``Run social-credit-n2000-s0 · scenario Social credit · 2,000 people ·
         manifest 1a2b3c4d5e6f · Sesame Audit 0.1.0 · 2026-12-03 · synthetic data``.
     """
-    parts = [f"Run {identity['name']}", identity["source"], f"{identity['n']:,} people",
+    parts = [f"Run {identity['name']}", identity["source"],
+             identity.get("explained") or f"{identity['n']:,} people",
              f"manifest {identity['manifest_hash']}",
              f"Sesame Audit {identity['tool_version']}"]
     if identity["date"]:

@@ -6,7 +6,8 @@ anything else in a file is refused with its type named.
 
 A LightGBM model saved in LightGBM's own text format (``Booster.save_model``, a ``.txt``
 file) holds no code either: it is parsed and checked by :mod:`explain.lightgbm_text`,
-without LightGBM (:func:`load_model_file`).
+without LightGBM; so is an XGBoost model saved as JSON (``Booster.save_model("m.json")``, a
+``.json`` file), by :mod:`explain.xgboost_json`, without XGBoost (:func:`load_model_file`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from types import ModuleType
 
 from sesame_audit.model.core.bad_input import BadInputError
 from sesame_audit.model.explain.lightgbm_text import LightGBMModelError, estimator_from_text
+from sesame_audit.model.explain.xgboost_json import XGBoostModelError, estimator_from_json
 from sesame_audit.model.runs.allowed_parts import ALLOWED_PARTS, check_parts
 from sesame_audit.model.runs.tree_checks import check_trees
 
@@ -33,12 +35,17 @@ TRUSTED_TYPES: tuple[str, ...] = (
     # LightGBM text models: they keep only the model's text, parsed and checked on loading.
     "sesame_audit.model.explain.lightgbm_text.LightGBMTextClassifier",
     "sesame_audit.model.explain.lightgbm_text.LightGBMTextRegressor",
+    # XGBoost JSON models: likewise, they keep only the JSON text.
+    "sesame_audit.model.explain.xgboost_json.XGBoostJSONClassifier",
+    "sesame_audit.model.explain.xgboost_json.XGBoostJSONRegressor",
     # Parts of native-categorical HGB, MLP and calibrated models, checked after loading to
     # hold plain data only (runs.allowed_parts); the one function allowed is check_array.
     *ALLOWED_PARTS,
 )
 LIGHTGBM_SUFFIX = ".txt"
-"""Model files with this suffix are read as LightGBM text models, all others as skops."""
+"""Model files with this suffix are read as LightGBM text models."""
+XGBOOST_SUFFIX = ".json"
+"""Model files with this suffix are read as XGBoost JSON models; all others as skops."""
 
 
 MAX_MEMBERS = 2_000
@@ -324,6 +331,28 @@ def _lightgbm(data: bytes) -> object:
         raise UnsafeModelError(f"LightGBM text model refused: {exc}") from None
 
 
+def _xgboost(data: bytes) -> object:
+    """An XGBoost JSON model's estimator, or UnsafeModelError naming what is wrong."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnsafeModelError("not an XGBoost JSON model: the file is not UTF-8 text (save "
+                               "it with Booster.save_model('model.json'))") from None
+    try:
+        return estimator_from_json(text)
+    except XGBoostModelError as exc:
+        raise UnsafeModelError(f"XGBoost JSON model refused: {exc}") from None
+
+
+def _own_format(data: bytes, name: str) -> object | None:
+    """The model of a LightGBM text or XGBoost JSON file by its suffix; None for skops."""
+    if name.lower().endswith(LIGHTGBM_SUFFIX):
+        return _lightgbm(data)
+    if name.lower().endswith(XGBOOST_SUFFIX):
+        return _xgboost(data)
+    return None
+
+
 def model_file_types(data: bytes, name: str) -> tuple[list[str], list[str]]:
     """Return the types a model file asks for and those of them that would be refused.
 
@@ -332,30 +361,31 @@ def model_file_types(data: bytes, name: str) -> tuple[list[str], list[str]]:
     data : bytes
         Contents of the file.
     name : str
-        File name: a ``.txt`` file is a LightGBM text model, anything else a skops file.
+        File name: a ``.txt`` file is a LightGBM text model, a ``.json`` file an XGBoost
+        JSON model, anything else a skops file.
 
     Returns
     -------
     asked : list of str
-        Every type the file asks to build (for a LightGBM text model, the estimator that
-        holds it).
+        Every type the file asks to build (for a LightGBM or XGBoost model, the estimator
+        that holds it).
     refused : list of str
         The asked types outside :data:`TRUSTED_TYPES` and skops' defaults.
 
     Raises
     ------
     UnsafeModelError
-        When the file is neither a readable skops file nor a LightGBM text model.
+        When the file is not a readable skops file, LightGBM text or XGBoost JSON model.
     """
-    if name.lower().endswith(LIGHTGBM_SUFFIX):
-        model = _lightgbm(data)
+    model = _own_format(data, name)
+    if model is not None:
         return [f"{type(model).__module__}.{type(model).__qualname__}"], []
     asked = requested_types(data)
     return asked, [t for t in untrusted_types(data) if t not in TRUSTED_TYPES]
 
 
 def load_model_file(data: bytes, name: str) -> object:
-    """Load a model file a user brings: skops, or a LightGBM text model by its suffix.
+    """Load a model file a user brings: skops, LightGBM text or XGBoost JSON by its suffix.
 
     Parameters
     ----------
@@ -363,7 +393,8 @@ def load_model_file(data: bytes, name: str) -> object:
         Contents of the file.
     name : str
         File name: a ``.txt`` file is read as a LightGBM text model (see
-        :mod:`explain.lightgbm_text`), anything else as a skops file
+        :mod:`explain.lightgbm_text`), a ``.json`` file as an XGBoost JSON model (see
+        :mod:`explain.xgboost_json`), anything else as a skops file
         (:func:`load_model_bytes`). Nothing is ever unpickled.
 
     Returns
@@ -374,8 +405,8 @@ def load_model_file(data: bytes, name: str) -> object:
     Raises
     ------
     UnsafeModelError
-        As :func:`load_model_bytes`, or for a malformed or unsupported LightGBM model.
+        As :func:`load_model_bytes`, or for a malformed or unsupported LightGBM or XGBoost
+        model.
     """
-    if name.lower().endswith(LIGHTGBM_SUFFIX):
-        return _lightgbm(data)
-    return load_model_bytes(data)
+    model = _own_format(data, name)
+    return model if model is not None else load_model_bytes(data)

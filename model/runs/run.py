@@ -38,6 +38,8 @@ AGGREGATES = "aggregates"
 MODEL = "model.skops"
 POLICY = "policy.toml"
 PREDICTION = f"{RESERVED_PREFIX}prediction"
+SHAP_ERROR = f"{RESERVED_PREFIX}shap_error"
+"""Column of the SHAP table holding each person's estimated error, when approximate."""
 PERSON_CACHE = 64
 
 
@@ -95,12 +97,16 @@ class PersonRecord:
         The model's score.
     position : int
         Row position in the population.
+    error : float or None, default=None
+        Estimated error of their SHAP values when approximate (see
+        :class:`explain.explanation.Explanation`); None when exact.
     """
 
     row: pd.DataFrame
     values: pd.Series
     prediction: float
     position: int
+    error: float | None = None
 
 
 class Run:
@@ -208,7 +214,8 @@ class Run:
                 base=self.base, values=frame[list(self.roles.inputs)],
                 prediction=frame[PREDICTION].to_numpy(),
                 rows_per_second=float(self.manifest["shap"].get("rows_per_second",
-                                                                float("nan"))))
+                                                                float("nan"))),
+                error=frame[SHAP_ERROR].to_numpy() if SHAP_ERROR in frame else None)
         return self._explanation
 
     @property
@@ -324,14 +331,18 @@ class Run:
         i = self.row(person_id)
         if self._people is not None:
             explanation = self.explanation
+            error = explanation.error
             record = PersonRecord(self._people.iloc[[i]].reset_index(drop=True),
                                   explanation.values.iloc[i].astype(np.float64),
-                                  float(explanation.prediction[i]), i)
+                                  float(explanation.prediction[i]), i,
+                                  None if error is None else float(error[i]))
         else:
             row = read_position(self.files(PEOPLE), i)
             shap_row = read_position(self.files(SHAP), i).iloc[0]
             record = PersonRecord(row, shap_row[list(self.roles.inputs)].astype(np.float64),
-                                  float(shap_row[PREDICTION]), i)
+                                  float(shap_row[PREDICTION]), i,
+                                  float(shap_row[SHAP_ERROR]) if SHAP_ERROR in shap_row
+                                  else None)
         self._people_read[key] = record
         if len(self._people_read) > PERSON_CACHE:
             self._people_read.popitem(last=False)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sesame_audit.model.core.wording import r2_label as r2_label  # its home; kept importable
 from sesame_audit.model.figures import drivers, population
 from sesame_audit.model.figures.group_tables import (
     GROUP_KEYS,
@@ -217,21 +218,3 @@ def accuracy(run: Run) -> dict[str, float]:
     wanted = ("r2", "mae_points", "r2_hidden", "mae_hidden_points", "accuracy", "auc", "brier",
               "positive_rate")
     return {k: float(metrics[k]) for k in wanted if k in metrics}
-
-
-def r2_label(metrics: dict[str, object]) -> str:
-    """Return what a run's R2 was measured on, as a label: held-out or in-sample.
-
-    Parameters
-    ----------
-    metrics : dict
-        The manifest's metrics (or ``audit --json``'s ``accuracy``). A built run measures
-        its model on a held-out split; an imported one records ``measured_on`` instead.
-
-    Returns
-    -------
-    str
-        ``"held-out R²"``, or ``"in-sample R²"`` when the metrics were measured on a table
-        that may include the rows the model was trained on.
-    """
-    return "in-sample R²" if "measured_on" in metrics else "held-out R²"

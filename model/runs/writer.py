@@ -37,6 +37,7 @@ from sesame_audit.model.runs.run import (
     POLICY,
     PREDICTION,
     SHAP,
+    SHAP_ERROR,
     part_name,
     table_parts,
 )
@@ -80,10 +81,13 @@ def shap_table(explanation: Explanation) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One column per input and :data:`runs.run.PREDICTION`, a reserved name no input
-        can have.
+        can have; when the values are approximate, each person's estimated error too
+        (:data:`runs.run.SHAP_ERROR`).
     """
     frame = explanation.values.reset_index(drop=True).astype(np.float32)
     frame[PREDICTION] = np.asarray(explanation.prediction, dtype=np.float64)
+    if explanation.error is not None:
+        frame[SHAP_ERROR] = np.asarray(explanation.error, dtype=np.float64)
     return frame
 
 
