@@ -114,7 +114,7 @@ def test_every_page_speaks_the_run_unit_and_names_it(imported, name, monkeypatch
     penalty = penalty_of(run)
     if penalty is not None and penalty.finding != CLEAR:  # no accusation without a finding
         assert "penalised" not in seen["overview"] and "penalises" not in seen["overview"]
-        assert "No group clearly reaches" in seen["overview"]
+        assert "No group clearly falls behind" in seen["overview"]
     if name == "approvals-p":
         assert PERCENT.search(seen["overview"]) and PERCENT.search(seen["person"])
         assert "percentage points" in seen["drivers"]

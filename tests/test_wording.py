@@ -54,8 +54,8 @@ def test_no_accusation_without_a_clear_finding(red_reached, red_n, finding) -> N
     assert found.ratio == pytest.approx(ratio)
     assert found.finding == finding and found.high >= 0.8
     text = penalty_sentence(found, _roles(), {"colour": "Colour"})
-    assert text.startswith("No group clearly reaches the low tier (a score of 500 or more) "
-                           "less often"), text
+    assert text.startswith("No group clearly falls behind its reference group in reaching "
+                           "the low tier (a score of 500 or more)."), text
     assert not ACCUSING.search(text) and "less often than a blue" not in text
     # the figures are still given, for whoever checks them
     assert f"{red_reached / red_n:.1%} of {red_n:,} people against 50.0% of 1,000" in text
@@ -150,7 +150,7 @@ def test_the_headline_of_the_classifier_is_not_an_accusation(approvals) -> None:
     text = penalty_sentence(found, run.roles, run.roles.labels)
     assert "a probability of 0.5 or more" in text and "at least 0.5" not in text
     if found.finding != CLEAR:
-        assert text.startswith("No group clearly reaches") and not ACCUSING.search(text)
+        assert text.startswith("No group clearly falls behind") and not ACCUSING.search(text)
 
 
 def test_the_flip_test_axis_is_in_percent() -> None:

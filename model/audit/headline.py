@@ -232,7 +232,7 @@ def penalty_sentence(penalty: Penalty | None, roles: Roles,
     counts = (f"{p.share:.1%} of {p.n:,} people against {p.reference_share:.1%} of "
               f"{p.reference_n:,}")
     if p.finding != CLEAR:
-        text = (f"No group clearly reaches {tier} less often than its reference group. "
+        text = (f"No group clearly falls behind its reference group in reaching {tier}. "
                 f"Nearest to a finding: {who} people ({about}) against {reference} people, "
                 f"{counts}.")
     elif p.reached == 0:
