@@ -25,7 +25,7 @@ from sesame_audit.app.chart_style import (  # noqa: F401  (WIDTH: charts sized b
     wrapped_axis,
 )
 from sesame_audit.app.charts import NEUTRAL
-from sesame_audit.model.core.roles import Roles
+from sesame_audit.model.core.roles import Roles, named_after_threshold
 from sesame_audit.model.core.wording import readable
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -49,11 +49,13 @@ def tier_labels(tiers: Sequence[tuple[str, float]]) -> dict[str, str]:
     Returns
     -------
     dict
-        Name -> label, in tier order.
+        Name -> label, in tier order; a tier named after its threshold (``at_least_0.5``)
+        is labelled by the threshold alone (``0.5+``).
     """
-    return {tier[0]: f"{readable(tier[0])} ("
-                     f"{tier[2] if len(tier) > 2 else format(tier[1], '.0f') + '+'})"
-            for tier in tiers}
+    reach = {tier[0]: tier[2] if len(tier) > 2 else format(tier[1], ".0f") + "+"
+             for tier in tiers}
+    return {name: where if named_after_threshold(name) else f"{readable(name)} ({where})"
+            for name, where in reach.items()}
 
 
 def palette(n: int) -> list[str]:

@@ -194,3 +194,11 @@ def test_reference_groups_and_tier_bars_name_a_generated_tier_by_its_threshold()
     assert " ".join(spec["title"]["text"]) == "Who reaches each threshold?"
     assert "reward" not in spec["description"]
     assert list(pd.DataFrame(spec["datasets"][spec["data"]["name"]])["name"]) == ["0.5+"]
+
+
+def test_fairness_tier_labels_drop_a_name_made_from_the_threshold() -> None:
+    from sesame_audit.app.audit_charts import tier_labels
+
+    assert tier_labels([("at_least_0.5", 0.5, "0.5+"), ("car_rental", 650.0, "650+")]) == {
+        "at_least_0.5": "0.5+", "car_rental": "car rental (650+)"}
+    assert tier_labels([("at_most_25", 25.0, "≤ 25")]) == {"at_most_25": "≤ 25"}

@@ -43,8 +43,24 @@ class TierSpec:
     def generated(self) -> bool:
         """Whether the name was made from a bare threshold (``at_least_0.5``, or a
         classifier's default ``positive`` tier) rather than given by a person."""
-        return bool(_GENERATED.fullmatch(self.name)) or (
+        return named_after_threshold(self.name) or (
             self.name in _DEFAULT_TIERS and self.perk.startswith("probability at "))
+
+
+def named_after_threshold(name: str) -> bool:
+    """Return whether a tier's name was made from its threshold (``at_least_0.5``).
+
+    Parameters
+    ----------
+    name : str
+        A tier's name.
+
+    Returns
+    -------
+    bool
+        True for the names :func:`threshold_tier` gives.
+    """
+    return bool(_GENERATED.fullmatch(name))
 
 
 def threshold_tier(value: float, favourable: str = "high") -> TierSpec:
