@@ -125,7 +125,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         roles = run.roles
         lines = [identity_line(run_identity(run)),
                  f"Person {person.person}: score {units.format_value(person.score, roles)} "
-                 f"(tier {person.tier})",
+                 f"(tier {units.tier_label(person.tier, roles)})",
                  f"  average score {units.format_value(person.base, roles)}",
                  f"Contributions ({units.change_label(roles)}, the most unfavourable "
                  "first):"]

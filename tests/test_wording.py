@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from own_inputs import CLASSIFIER_ROLES, classifier, skops_bytes, table
 from test_headline import _ratios
@@ -202,3 +203,16 @@ def test_fairness_tier_labels_drop_a_name_made_from_the_threshold() -> None:
     assert tier_labels([("at_least_0.5", 0.5, "0.5+"), ("car_rental", 650.0, "650+")]) == {
         "at_least_0.5": "0.5+", "car_rental": "car rental (650+)"}
     assert tier_labels([("at_most_25", 25.0, "≤ 25")]) == {"at_most_25": "≤ 25"}
+
+
+def test_explain_names_a_generated_tier_by_its_threshold(approvals, capsys) -> None:
+    from sesame_audit.model.cli import main
+
+    run = load_run(approvals)
+    scores = run.explanation.prediction
+    row = int(np.argmax(scores))  # reaches the 0.5 threshold
+    assert scores[row] >= 0.5
+    person = str(run.people[run.roles.id].iloc[row])
+    assert main(["explain", str(approvals), "--person", person]) == 0
+    out = capsys.readouterr().out
+    assert "(tier 0.5+)" in out and "at_least" not in out
