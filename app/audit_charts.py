@@ -159,7 +159,7 @@ def impact_heatmap(ratios: pd.DataFrame, tiers: Sequence[tuple[str, float]]) -> 
                 axis=alt.Axis(labelAngle=-45, labelLimit=150, labelOverlap=False)),
         y=alt.Y("group:N", title="Group", axis=wrapped_axis()))
     cells = base.mark_rect().encode(
-        color=alt.Color("impact_ratio:Q", title="Impact ratio (1 = equal access)",
+        color=alt.Color("impact_ratio:Q", title="Impact ratio (1 = equal)",
                         scale=alt.Scale(scheme="viridis", domain=[0, 1])),
         tooltip=[alt.Tooltip("group:N", title="Group"),
                  alt.Tooltip("tier_label:N", title="Tier"),

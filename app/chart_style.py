@@ -20,7 +20,7 @@ POINTS = "score points"
 WIDTH = "container"
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 LABEL_LIMIT = 180
-LEGEND_LABEL_LIMIT = 280  # px: within a phone-wide chart (about 330 px), legends under it
+LEGEND_LABEL_LIMIT = 200  # px: a legend starts after the y labels, about 185 px into a phone
 WRAP_AT = 24
 TITLE_WRAP = 36
 # Legends under the plot, one under the other from its left edge: side by side, a second

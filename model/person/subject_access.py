@@ -22,6 +22,7 @@ from sesame_audit.model.figures.same_information import carriers
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.person.explained import PersonExplanation, explain_person, format_value
 from sesame_audit.model.person.shown_score import person_sentences
+from sesame_audit.model.runs import stored
 from sesame_audit.model.runs.identity import identity_line, run_identity
 from sesame_audit.model.runs.run import Run
 
@@ -33,13 +34,14 @@ SPECIAL_INPUT_USE = "⚠ model input, special category"
 INPUT_USE = "model input"
 
 
-# The inputs carrying each sensitive attribute's information, once per run.
+# The inputs carrying each sensitive attribute's information, once per run, found on the
+# run's stored sample of people: a person's page never reads the whole population.
 _CARRIERS: weakref.WeakKeyDictionary[Run, dict[str, list[str]]] = weakref.WeakKeyDictionary()
 
 
 def _carriers(run: Run) -> dict[str, list[str]]:
     if run not in _CARRIERS:
-        _CARRIERS[run] = carriers(run.people, run.roles)
+        _CARRIERS[run] = carriers(stored.sample(run)[0], run.roles, sample=None)
     return _CARRIERS[run]
 
 
