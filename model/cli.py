@@ -9,11 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import numpy as np
 
 from sesame_audit.datasets.generate import MAX_PEOPLE, MIN_PEOPLE
 from sesame_audit.datasets.policy import PRESETS, PolicyError
@@ -23,54 +20,11 @@ from sesame_audit.model.cli_donations import (
     add_donation_commands,
     import_donations_command,
 )
-from sesame_audit.model.core.jsonable import strict
+from sesame_audit.model.cli_output import CliError, emit, positive_int
 from sesame_audit.model.core.wording import metric_label
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.run import RunError
 from sesame_audit.model.runs.store import load_run
-
-
-class CliError(Exception):
-    """An error to report on one line with a non-zero exit status."""
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def emit(data: Any, *, as_json: bool, text: Callable[[], str]) -> None:
-    """Print ``data`` as strict JSON, or the human text made by ``text()``.
-
-    Parameters
-    ----------
-    data : object
-        JSON-ready data.
-    as_json : bool
-        Whether to print JSON.
-    text : callable
-        Returns the human-readable form.
-    """
-    if as_json:
-        print(json.dumps(strict(data), indent=2, default=_json_default, allow_nan=False))
-    else:
-        print(text())
-
-
-def _positive_int(name: str, lo: int, hi: int) -> Callable[[str], int]:
-    def parse(raw: str) -> int:
-        try:
-            value = int(raw.replace("_", "").replace(",", ""))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {raw!r}") from None
-        if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"{name} must be between {lo:,} and {hi:,}, "
-                                             f"got {value:,}")
-        return value
-    return parse
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -329,9 +283,9 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="generate a population, fit and explain the score")
     build.add_argument("--policy", default="social-credit",
                        help=f"a preset ({', '.join(PRESETS)}) or a policy .toml file")
-    build.add_argument("--n", type=_positive_int("--n", MIN_PEOPLE, MAX_PEOPLE), default=20_000,
+    build.add_argument("--n", type=positive_int("--n", MIN_PEOPLE, MAX_PEOPLE), default=20_000,
                        help="number of people (default 20000)")
-    build.add_argument("--seed", type=_positive_int("--seed", 0, 2**32 - 1), default=0)
+    build.add_argument("--seed", type=positive_int("--seed", 0, 2**32 - 1), default=0)
     build.add_argument("--out", type=Path, default=None,
                        help="run folder (default runs/<policy>-n<N>-s<seed>); a new folder, "
                             "or a run folder with --replace")
@@ -378,7 +332,7 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="fairness by group and tier, proxies, friends")
     audit.add_argument("run", type=Path, help="run folder")
-    audit.add_argument("--k", type=_positive_int("--k", 1, 1_000_000), default=DEFAULT_K,
+    audit.add_argument("--k", type=positive_int("--k", 1, 1_000_000), default=DEFAULT_K,
                        help="smallest group shown; smaller groups are hidden "
                             f"(default {DEFAULT_K})")
     audit.add_argument("--json", action="store_true", help="print the findings as JSON")
@@ -392,7 +346,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("run", type=Path, help="run folder")
     report.add_argument("--format", choices=("html", "pdf", "json"), default="html")
     report.add_argument("--out", required=True, type=Path, help="file to write")
-    report.add_argument("--k", type=_positive_int("--k", 1, 1_000_000), default=DEFAULT_K,
+    report.add_argument("--k", type=positive_int("--k", 1, 1_000_000), default=DEFAULT_K,
                         help="smallest group shown; smaller groups are hidden "
                             f"(default {DEFAULT_K})")
     report.set_defaults(func=cmd_report)
@@ -400,7 +354,7 @@ def _parser() -> argparse.ArgumentParser:
     disclosure = sub.add_parser(
         "disclosure", help="what a score shown in public reveals about the person")
     disclosure.add_argument("run", type=Path, help="run folder")
-    disclosure.add_argument("--k", type=_positive_int("--k", 1, 1_000_000), default=11,
+    disclosure.add_argument("--k", type=positive_int("--k", 1, 1_000_000), default=11,
                             help="smallest group shown; smaller groups are hidden (default 11)")
     disclosure.add_argument("--json", action="store_true", help="print the findings as JSON")
     disclosure.set_defaults(func=cmd_disclosure)
@@ -417,7 +371,7 @@ def _parser() -> argparse.ArgumentParser:
     own.add_argument("--roles", required=True, type=Path, help="column roles (TOML)")
     own.add_argument("--out", required=True, type=Path, help="run folder to create")
     add_donation_arguments(own)
-    own.add_argument("--explain-sample", type=_positive_int("--explain-sample", 1, 10**9),
+    own.add_argument("--explain-sample", type=positive_int("--explain-sample", 1, 10**9),
                      default=None, metavar="N",
                      help="for a model with no exact explainer, explain (and audit) a random "
                           "sample of N people drawn with --seed instead of everyone")

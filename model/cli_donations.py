@@ -8,17 +8,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 from sesame_audit.datasets.generate import MAX_PEOPLE
+from sesame_audit.model.cli_output import CliError, emit, positive_int
 from sesame_audit.model.figures.suppress import DEFAULT_K
 from sesame_audit.model.runs.store import load_run
-
-
-def _cli() -> ModuleType:
-    from sesame_audit.model import cli  # the command line's shared helpers, loaded by now
-
-    return cli
 
 
 def _share(name: str) -> Callable[[str], float]:
@@ -41,7 +35,7 @@ def add_donation_arguments(parser: argparse.ArgumentParser) -> None:
     parser : argparse.ArgumentParser
         The ``import`` subcommand's parser.
     """
-    positive = _cli()._positive_int
+    positive = positive_int
     parser.add_argument("--margins", type=Path, default=None,
                      help="with --donations: population shares (CSV attribute,group,share) "
                           "to weight donors to")
@@ -62,7 +56,7 @@ def add_donation_commands(sub: argparse._SubParsersAction) -> None:
     sub : argparse._SubParsersAction
         The command line's subparsers.
     """
-    positive = _cli()._positive_int
+    positive = positive_int
     donate = sub.add_parser("donate", help="simulate a data-donation campaign on a run")
     donate.add_argument("run", type=Path, help="run folder")
     donate.add_argument("--requests", required=True,
@@ -104,12 +98,12 @@ def import_donations_command(args: argparse.Namespace) -> int:
     from sesame_audit.model.donations.donated import import_donation_files, report_markdown
 
     if args.data is not None or args.model is not None:
-        raise _cli().CliError("give either --donations or --data with --model, not both")
+        raise CliError("give either --donations or --data with --model, not both")
     found = import_donation_files(args.donations, args.roles, args.out, margins=args.margins,
                                   truth=args.truth, replace=args.replace, k=args.k,
                                   refits=args.refits, seed=args.seed,
                                   delimiter=args.delimiter)
-    _cli().emit(found, as_json=args.json, text=lambda: f"Imported {found['path']}\n"
+    emit(found, as_json=args.json, text=lambda: f"Imported {found['path']}\n"
          + report_markdown(found))
     return 0
 
@@ -128,7 +122,7 @@ def cmd_donate(args: argparse.Namespace) -> int:
                                  bias=args.bias, seed=args.seed, round_to=args.round,
                                  blank=args.blank)
     written = write_campaign(campaign, args.out, margins=margins_of(run))
-    _cli().emit({**campaign.summary, "files": {k: str(v) for k, v in written.items()}},
+    emit({**campaign.summary, "files": {k: str(v) for k, v in written.items()}},
          as_json=args.json, text=lambda: "\n".join(
              [campaign_counts(campaign.summary)]
              + [f"  wrote {what}: {path}" for what, path in written.items()]))
@@ -154,7 +148,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             lines.append(f"  {finding}: {cells}")
         return "\n".join(lines)
 
-    _cli().emit(plan, as_json=args.json, text=text)
+    emit(plan, as_json=args.json, text=text)
     return 0
 
 

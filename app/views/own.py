@@ -15,12 +15,8 @@ from sesame_audit.model.core.bad_input import MAX_BYTES, BadInputError
 from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.importing.cells import missing_text
 from sesame_audit.model.importing.importer import import_run, read_model
-from sesame_audit.model.importing.roles_file import (
-    parse_roles_bytes,
-    parse_thresholds,
-    suggest_roles,
-    with_thresholds,
-)
+from sesame_audit.model.importing.roles_file import parse_roles_bytes, with_thresholds
+from sesame_audit.model.importing.roles_form import parse_thresholds, suggest_roles
 from sesame_audit.model.importing.table_file import read_table
 from sesame_audit.model.report.document import build_report
 from sesame_audit.model.runs.destination import run_path

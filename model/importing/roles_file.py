@@ -36,8 +36,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-import pandas as pd
-
 from sesame_audit.datasets.dictionary import PRIVACY_CATEGORIES
 from sesame_audit.model.core.bad_input import RolesError
 from sesame_audit.model.core.roles import (
@@ -59,15 +57,6 @@ _KEYS = {"id", "target", "inputs", "sensitive", "task", "positive_class", "outpu
          "score_min", "score_max", "thresholds", "tiers", "bands", "labels", "privacy",
          "actionable", "unit", "favourable"}
 _UNIT = re.compile(r"(?:[^\W_]|[ €£¥%/°]){1,20}")
-_SENSITIVE_NAMES = re.compile(
-    r"(sex|gender|age|race|ethnic|religio|nationality|foreign|marital|personal_status|"
-    r"disab|politic|hukou|pregnan|orientation)", re.IGNORECASE)
-_TARGET_NAMES = re.compile(
-    r"^(score|target|label|outcome|y|default|credit_?risk|creditability|approved|decision)$",
-    re.IGNORECASE)
-_ID_NAMES = re.compile(r"(^id$|_id$|^id_|^(person|customer|client|applicant|account)$)",
-                       re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class RolesSpec:
@@ -373,63 +362,6 @@ def check_columns(spec: RolesSpec, columns: Iterable[str]) -> None:
         raise RolesError(f"roles: the target column {spec.target!r} cannot also be an input")
     if not spec.sensitive:
         raise RolesError("roles: name at least one sensitive attribute to audit")
-
-
-def suggest_roles(frame: pd.DataFrame) -> RolesSpec:
-    """Suggest roles from column names and dtypes, for a user to correct.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        The table.
-
-    Returns
-    -------
-    RolesSpec
-        An id (a unique column named like an id), a target (a column named like an
-        outcome), sensitive attributes (names such as sex, age, nationality), and every
-        other column as an input.
-    """
-    columns = [str(c) for c in frame.columns]
-    ident = next((c for c in columns if _ID_NAMES.search(c) and frame[c].is_unique), None)
-    target = next((c for c in columns if _TARGET_NAMES.match(c) and c != ident), None)
-    sensitive = tuple(c for c in columns if _SENSITIVE_NAMES.search(c) and c not in
-                      (ident, target))
-    inputs = tuple(c for c in columns if c not in (ident, target))
-    return RolesSpec(sensitive=sensitive, id=ident, target=target, inputs=inputs)
-
-
-def parse_thresholds(text: str) -> list[float]:
-    """Read thresholds typed as text, e.g. ``"550, 600.5"``.
-
-    Parameters
-    ----------
-    text : str
-        Numbers separated by commas or spaces.
-
-    Returns
-    -------
-    list of float
-        The thresholds, as typed.
-
-    Raises
-    ------
-    RolesError
-        Naming the first part that is not a finite number, or when there is none.
-    """
-    parts = [p for p in re.split(r"[,\s;]+", text.strip()) if p]
-    if not parts:
-        raise RolesError("give at least one threshold, e.g. 0.5 or 550, 600")
-    values = []
-    for part in parts:
-        try:
-            value = float(part)
-        except ValueError:
-            raise RolesError(f"threshold {part!r} is not a number") from None
-        if not math.isfinite(value):
-            raise RolesError(f"threshold {part!r} is not a finite number")
-        values.append(value)
-    return values
 
 
 def with_thresholds(spec: RolesSpec, thresholds: Iterable[float]) -> RolesSpec:
