@@ -24,7 +24,9 @@ def _options(run: Run, column: str) -> list[str]:
 
 def _by_id(run: Run) -> str:
     first = str(run.first_id())
-    return st.text_input(f"{escape_markdown(run.roles.label(run.roles.id))} id", value=first,
+    label = run.roles.label(run.roles.id)
+    label = label if label.lower().endswith("id") else f"{label} id"  # not "applicant_id id"
+    return st.text_input(escape_markdown(label), value=first,
                          key="person_id",
                          help="The identifier in the run's table.").strip()
 

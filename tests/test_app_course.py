@@ -113,7 +113,7 @@ def test_recourse_page(social_path, social_run, runs_dir) -> None:
     assert at.title[0].value == "Who can act their way to a better score?"
     assert at.success or at.warning
     assert not _charts(at)
-    at.number_input(key="recourse_person").set_value(4).run()
+    at.text_input(key="person_id").input("4").run()
     found = find_recourse(social_run, 4)
     shown = at.success if found.reachable else at.warning
     assert shown[0].value == escape_markdown(found.text)
@@ -295,6 +295,31 @@ def test_recourse_page_on_own_model(own_run_path) -> None:
     assert not at.exception
     assert (at.success or at.warning)[0].value.startswith(("To reach", "No change",
                                                            "This score"))
+
+
+def test_recourse_page_takes_ids_that_are_text(tmp_path, monkeypatch) -> None:
+    from own_inputs import ROLES, regressor, skops_bytes, table
+
+    from sesame_audit.model.importing.importer import import_files
+    from sesame_audit.model.runs.store import load_run
+
+    frame = table()
+    model = regressor(frame)  # fitted on the inputs, whatever the ids
+    frame["person"] = [f"p{i:05d}" for i in range(len(frame))]
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    (tmp_path / "m.skops").write_bytes(skops_bytes(model))
+    (tmp_path / "r.toml").write_text('actionable = ["income", "debts"]\n' + ROLES)
+    import_files(tmp_path / "t.csv", tmp_path / "m.skops", tmp_path / "r.toml",
+                 tmp_path / "runs" / "text-ids")
+    monkeypatch.setenv("SESAME_RUNS", str(tmp_path / "runs"))
+    at = _page("recourse", tmp_path / "runs", "text-ids")
+    assert "Run text-ids" in " ".join(c.value for c in at.caption)
+    assert not at.exception, [e.value for e in at.exception]
+    at.text_input(key="person_id").input("p00007").run()
+    assert not at.exception, [e.value for e in at.exception]
+    found = find_recourse(load_run(tmp_path / "runs" / "text-ids"), "p00007")
+    shown = at.success if found.plausible else at.warning
+    assert escape_markdown(found.text) in [s.value for s in shown]
 
 
 def test_person_page_shows_recourse(social_path, social_run, runs_dir) -> None:

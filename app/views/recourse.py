@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from sesame_audit.app import course_charts as charts
+from sesame_audit.app.person_picker import pick_person
 from sesame_audit.app.run_banner import identity_of, show_chart
-from sesame_audit.app.state import audit_k, recourse_of, select_run
+from sesame_audit.app.state import audit_k, person_recourse, recourse_of, select_run
 from sesame_audit.model.audit.recourse_burden import SAMPLE, recourse_burden
 from sesame_audit.model.core.safe_text import escape_markdown
-from sesame_audit.model.person.recourse import COST_IN_WORDS, LARGE_MOVE, find_recourse
+from sesame_audit.model.person.recourse import COST_IN_WORDS, LARGE_MOVE
 
 st.title("Who can act their way to a better score?")
 run = select_run()
@@ -20,16 +21,16 @@ if not run.roles.actionable:
     st.stop()
 
 st.header("One person")
-ids = run.people[run.roles.id]
-person = st.number_input("Person", min_value=int(ids.min()), max_value=int(ids.max()),
-                         value=int(ids.iloc[0]), step=1, key="recourse_person")
-try:
-    found = find_recourse(run, person)
-except KeyError as exc:
-    st.error(escape_markdown(str(exc).strip("'\"")))
-    st.stop()
-(st.success if found.plausible else st.warning)(escape_markdown(found.text))
-if found.changes:
+person = pick_person(run)  # the Person page's picker: ids as text, any type of id
+found = None
+if person is not None:
+    try:
+        found = person_recourse(run, run.key, person)
+    except KeyError as exc:
+        st.error(escape_markdown(str(exc).strip("'\"")))
+if found is not None:
+    (st.success if found.plausible else st.warning)(escape_markdown(found.text))
+if found is not None and found.changes:
     st.dataframe([{"change": c.text, "cost": round(c.cost, 2), "privacy": c.privacy,
                    "plausible": "yes" if c.plausible else "no: too large a move"}
                   for c in found.changes], hide_index=True)
