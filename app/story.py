@@ -14,6 +14,7 @@ from sesame_audit.app.run_banner import show_chart
 from sesame_audit.model.audit.fairness import CLEAR
 from sesame_audit.model.audit.headline import (
     Penalty,
+    attribute_words,
     most_penalised,
     penalty_of,
     penalty_sentence,
@@ -72,8 +73,13 @@ def show_penalty(run: Run, k: int) -> None:
                    "at every tier.")
 
 
-def show_fairness_lead(run: Run, ratios: pd.DataFrame) -> None:
+def show_fairness_lead(run: Run, ratios: pd.DataFrame, attribute: str | tuple[str, str],
+                       k: int) -> None:
     """Open the Fairness page with the most penalised group of the groups compared.
+
+    When the groups compared show no clear finding, the sentence says which attribute it
+    is about, and points to the run's clearest finding when another attribute has one (the
+    Overview's), so that the page never reads as "no group is disadvantaged" on its own.
 
     Parameters
     ----------
@@ -81,9 +87,24 @@ def show_fairness_lead(run: Run, ratios: pd.DataFrame) -> None:
         The run shown.
     ratios : pandas.DataFrame
         Output of :func:`audit.fairness.impact_ratios` for the groups compared.
+    attribute : str or tuple of str
+        The attribute compared, or the two of an intersection.
+    k : int
+        Smallest group size shown.
     """
     penalty = most_penalised(ratios, {t.name: t.min_score for t in run.roles.tiers})
-    _lead(penalty_sentence(penalty, run.roles, run.roles.labels))
+    sentence = penalty_sentence(penalty, run.roles, run.roles.labels)
+    if penalty is not None and penalty.finding == CLEAR:
+        _lead(sentence)
+        return
+    columns = attribute if isinstance(attribute, tuple) else (attribute,)
+    compared = " and ".join(run.roles.label(c).lower() for c in columns)
+    _lead(f"By {compared}: {sentence[0].lower()}{sentence[1:]}")
+    overall = _penalty(run, run.key, k)
+    if overall is not None and overall.finding == CLEAR and overall.attribute not in columns:
+        st.info(f"By {escape_markdown(attribute_words(overall.attribute, run.roles.labels))}, "
+                "the score does show a clear four-fifths finding (the one the Overview "
+                "opens with): choose it under \"Compare groups by\".")
 
 
 def show_proxy_lead(run: Run, k: int) -> None:

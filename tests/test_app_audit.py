@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from sesame_audit.app.audit_charts import display_table, tier_access_chart
 from sesame_audit.app.proxy_charts import proxy_heatmap
 from sesame_audit.model.audit.fairness import impact_ratios
+from sesame_audit.model.audit.headline import penalty_of
 from sesame_audit.model.audit.proxies import proxy_strength
 from sesame_audit.model.build.write import write_run
 from sesame_audit.model.core.safe_text import escape_markdown
@@ -83,6 +84,24 @@ def test_fairness_page(runs, proxy_run) -> None:
     assert not at.exception
     assert "hidden" in " ".join(c.value for c in at.caption)
     assert "nothing to show" in at.warning[0].value and len(at.get("vega_lite_chart")) == 0
+
+
+def test_fairness_lead_names_its_attribute_and_the_clearest_finding(runs, proxy_run) -> None:
+    quiet = [a for a in proxy_run.roles.sensitive
+             if not (impact_ratios(proxy_run, a)["finding"] == "clear").any()]
+    overall = penalty_of(proxy_run)
+    assert quiet and overall.finding == "clear"  # by hand: gender shows no clear finding
+    at = _open("fairness", proxy_run.path.name)
+    at.selectbox(key="fair_attribute").set_value(quiet[0]).run()
+    assert not at.exception
+    label = proxy_run.roles.label(quiet[0]).lower()
+    assert at.markdown[0].value.startswith("**" + escape_markdown(
+        f"By {label}: no group clearly falls behind"))
+    pointer = " ".join(i.value for i in at.info)
+    assert "the score does show a clear four-fifths finding" in pointer
+    assert proxy_run.roles.label(overall.attribute).lower() in pointer.replace("\\", "")
+    at.selectbox(key="fair_attribute").set_value(overall.attribute).run()
+    assert "less often than" in at.markdown[0].value and not at.info
 
 
 def test_proxies_page(runs, proxy_run) -> None:

@@ -34,7 +34,7 @@ if run is not None:
     result = fairness_tables(run, run.key, attribute, k)
     tiers = [(t.name, t.min_score, reach_label(t.min_score, run.roles))
              for t in run.roles.tiers]
-    show_fairness_lead(run, result["ratios"])
+    show_fairness_lead(run, result["ratios"], attribute, k)
     glossary_link()
     st.markdown(escape_markdown(four_fifths_headline(result["ratios"], run.roles)))
     st.caption(escape_markdown(result["note"]))
