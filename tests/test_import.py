@@ -236,6 +236,12 @@ def test_an_attribute_read_through_its_information_is_never_called_unread(german
     assert unread and all(data.loc[a, "use"] == "⚠ sensitive, not read by the model"
                           for a in unread if a in data.index)
     assert not unawareness_gap(run, unread[0]).is_input
+    from sesame_audit.model.audit.findings import audit_findings, findings_text
+
+    text = findings_text(audit_findings(run), dict(run.roles.labels), roles=run.roles)
+    line = next(x for x in text.splitlines() if "moves scores by" in x)
+    share = audit_findings(run)["direct_use"][0]["mean_abs_points"] * 100  # a probability
+    assert f"moves scores by {share:.1f} percentage points" in line, line
 
 
 def test_score_rows_matches_what_the_shap_values_add_up_to(german_forest, social_run) -> None:

@@ -238,7 +238,7 @@ def findings_text(findings: dict[str, Any], labels: dict[str, str] | None = None
     lines.append(f"Uncertain: {len(uncertain)} pair(s) under 0.8 whose interval reaches 0.8")
     for flag in uncertain[:top]:
         lines.append(_flag_line(flag, name))
-    for line in direct_use_lines(findings.get("direct_use") or [], labels):
+    for line in direct_use_lines(findings.get("direct_use") or [], labels, roles=roles):
         lines.append(line)
     lines.append("Strongest proxies (AUC of one input predicting a sensitive attribute):")
     for proxy in findings["proxies"][:top]:
