@@ -154,6 +154,30 @@ def test_the_flip_test_gives_a_number_as_a_person_reads_it(imported, monkeypatch
                for c in shown)
 
 
+def test_an_attribute_read_through_an_input_is_never_called_unread(tmp_path, monkeypatch
+                                                                   ) -> None:
+    frame = table()
+    frame["age_band"] = np.where(frame["age"] < 40, "under 40", "40 and over")  # from age
+    (tmp_path / "t.csv").write_bytes(frame.to_csv(index=False).encode())
+    (tmp_path / "r.skops").write_bytes(skops_bytes(regressor(frame)))
+    (tmp_path / "r.toml").write_text(ROLES.replace('sensitive = ["sex", "age"]',
+                                                   'sensitive = ["sex", "age_band"]'))
+    import_files(tmp_path / "t.csv", tmp_path / "r.skops", tmp_path / "r.toml",
+                 tmp_path / "runs" / "bands")
+    monkeypatch.setenv("SESAME_RUNS", str(tmp_path / "runs"))
+    at = AppTest.from_file(MAIN, default_timeout=180)
+    at.session_state["run_name"] = "bands"
+    at.run()
+    at.switch_page("views/person.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = " ".join(c.value.replace("\\", "") for c in at.caption)
+    assert "the model does not read them" not in said
+    assert "the model reads some of them" in said
+    uses = dict(zip(at.dataframe[-1].value["Data"], at.dataframe[-1].value["Use"], strict=True))
+    assert uses["age_band"] == "⚠ sensitive, read by the model through age"
+    assert uses["sex"] == "⚠ sensitive, not read by the model"
+
+
 def test_histogram_bands_follow_the_range(imported, monkeypatch) -> None:
     monkeypatch.setenv("SESAME_RUNS", str(imported))
     at = AppTest.from_file(MAIN, default_timeout=180)

@@ -14,6 +14,7 @@ from sesame_audit.model.core.roles import LOG_ODDS, LOW
 from sesame_audit.model.core.safe_text import escape_markdown
 from sesame_audit.model.person.explained import explain_person
 from sesame_audit.model.person.subject_access import (
+    SENSITIVE_INPUT_USE,
     person_data,
     subject_access,
     to_json,
@@ -78,15 +79,16 @@ st.caption(("Only what a person can change is searched, never ethnicity, age, hu
 
 st.header("What the run holds about this person")
 data = person_data(run, chosen)
-read = [run.roles.label(c) for c in run.roles.sensitive if c in run.roles.inputs]
+read = data["use"].str.startswith(SENSITIVE_INPUT_USE).any()  # itself or through an input
 st.caption("Grouped by privacy category. Sensitive attributes are kept for the audit; "
            + ("the model does not read them, but it may read their proxies." if not read
-              else "the model reads some of them directly (marked 'read by the model'); "
+              else "the model reads some of them, itself or through an input carrying the "
+                   "same information (marked 'read by the model'); "
                    "the others it may read through their proxies."))
 shown = data[["label", "use", "value", "privacy"]].rename(columns={
     "label": "Data", "use": "Use", "value": "Value", "privacy": "Privacy category"})
 st.dataframe(shown, hide_index=True, width="stretch", height=36 * (len(data) + 1),
-             column_config={"Use": st.column_config.TextColumn(width="small")})
+             column_config={"Use": st.column_config.TextColumn(width="medium")})
 
 st.header("What if some of this were different?")
 what_if_panel(run, person)
