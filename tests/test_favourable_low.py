@@ -303,6 +303,8 @@ def test_every_page_renders_and_the_overview_names_group_b(made, risky, name, he
             assert escape_markdown("A B person (group)") in "\n".join(
                 str(e.value) for e in at.markdown)
             assert any("with a score at or below its threshold" in c.value for c in at.caption)
+        if page == "outcomes" and name == "late":  # selected: 40 days or fewer, not "reaches"
+            assert "selects a person with a score at or below 40" in at.text[0].value
 
 
 def test_the_report_prints_tiers_at_or_below(made) -> None:

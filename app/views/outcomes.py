@@ -36,8 +36,8 @@ def rate_text(cell: dict) -> str:
             f"{cell['count']:,} of {cell['n']:,})")
 
 
-st.text(f"Recorded outcome: {views['outcome']}. The model selects a person when the "
-        f"score reaches {views['cutoff_shown']}.")
+st.text(f"Recorded outcome: {views['outcome']}. The model selects a person with "
+        f"{views['selects']}.")
 auc = views["auc"]
 left, right = st.columns(2)
 left.metric("AUC (0.5 = chance)", f"{auc['auc']:.3f}",

@@ -223,7 +223,9 @@ def outcome_views(run: Run, *, k: int = DEFAULT_K) -> tuple[Outcomes, dict[str, 
         See :func:`audit.classifier_views.require_outcomes`.
     views : dict
         ``outcome`` (what a positive outcome is), ``cutoff`` (score scale),
-        ``cutoff_shown`` (as typed), ``people``, ``positives``, ``auc`` (``{auc, low,
+        ``cutoff_shown`` (as typed), ``selects`` (the decision rule in words: "a score at
+        or above probability 0.5", "at or below 40" when low is favourable), ``people``,
+        ``positives``, ``auc`` (``{auc, low,
         high, n, positives}``), ``roc`` (``false_positive_rate`` and
         ``true_positive_rate`` lists) and the :func:`~audit.classifier_views.confusion`
         ``cells`` and ``rates`` at the run's cutoff.
@@ -238,6 +240,8 @@ def outcome_views(run: Run, *, k: int = DEFAULT_K) -> tuple[Outcomes, dict[str, 
     return outcomes, {
         "outcome": outcomes.definition, "cutoff": outcomes.cutoff,
         "cutoff_shown": units.format_threshold(outcomes.cutoff, run.roles),
+        "selects": (f"a score {run.roles.reach_words} "
+                    f"{units.format_threshold(outcomes.cutoff, run.roles)}"),
         "people": outcomes.n, "positives": outcomes.positives, "auc": auc,
         "roc": {column: [float(v) for v in curve[column]] for column in curve.columns},
         **confusion(outcomes, k=k)}

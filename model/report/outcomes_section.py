@@ -60,7 +60,7 @@ def outcomes_context(findings: dict[str, Any]) -> dict[str, Any] | None:
     return {
         "withheld": "",
         "outcome": found["outcome"],
-        "cutoff": found["cutoff_shown"],
+        "cutoff": found["cutoff_shown"], "selects": found["selects"],
         "auc": (f"{auc['auc']:.3f} [{auc['low']:.3f}, {auc['high']:.3f}], "
                 f"{auc['positives']:,} positive of {auc['n']:,}"),
         "cells": [("positive", "selected", cells["true_positive"]),
