@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from own_inputs import CLASSIFIER_ROLES, classifier, skops_bytes, table
 from test_headline import _ratios
@@ -216,3 +217,25 @@ def test_explain_names_a_generated_tier_by_its_threshold(approvals, capsys) -> N
     assert main(["explain", str(approvals), "--person", person]) == 0
     out = capsys.readouterr().out
     assert "(tier 0.5+)" in out and "at_least" not in out
+
+
+@pytest.mark.parametrize(("read_through", "low", "opening", "absent"), [
+    ([], 2.0, "The model never reads colour, yet red people score 5.0 points above", "tell"),
+    (["hue"], 2.0, "The model reads colour through hue, which carries the same information, "
+                   "and red people score", "yet"),
+    ([], -1.0, "The model never reads colour; red people score 5.0 points above", "yet")])
+def test_the_proxy_sentence_says_yet_only_for_a_gap_without_reading(read_through, low,
+                                                                    opening, absent) -> None:
+    from sesame_audit.model.audit.headline import proxy_sentence
+    from sesame_audit.model.audit.unawareness import UnawarenessGap
+
+    by_feature = pd.DataFrame({"feature": ["a"], "gap_points": [5.0], "strength": [0.6],
+                               "is_proxy": [False]})
+    gap = UnawarenessGap("colour", bool(read_through), "red", "blue", 5.0, 0.0, 0.0, [],
+                         by_feature, gap_low=low, gap_high=8.0, n_favoured=400,
+                         n_disfavoured=300, read_through=read_through)
+    text = proxy_sentence(gap, _roles(), {"colour": "Colour", "hue": "hue"})
+    assert text.startswith(opening), text
+    assert absent not in text.split(" No single input")[0]
+    if low <= 0:
+        assert "includes no gap at all" in text

@@ -279,12 +279,19 @@ def proxy_sentence(gap: UnawarenessGap, roles: Roles,
     interval = (f"{units.format_change(gap.gap_low, roles, signed=False)} to "
                 f"{units.format_change(gap.gap_high, roles, signed=False)}")
     reading = gap.reading(labels)
-    opening = (f"The model reads {attribute} {reading}" if reading else
-               f"The model never reads {attribute}")
-    text = (f"{opening}, yet {plain(gap.favoured)} people score {amount} "
+    opening = (f"The model reads {attribute} {reading}, and" if reading else
+               f"The model never reads {attribute}, yet")
+    text = (f"{opening} {plain(gap.favoured)} people score {amount} "
             f"{roles.better_side} "
             f"{plain(gap.disfavoured)} people on average ({gap.n_favoured:,} and "
             f"{gap.n_disfavoured:,} people; 95% interval {interval}).")
+    if gap.gap_low <= 0:  # the interval holds no gap: not a finding
+        text = (f"The model {'reads' if reading else 'never reads'} {attribute}"
+                f"{' ' + reading if reading else ''}; {plain(gap.favoured)} people score "
+                f"{amount} {roles.better_side} {plain(gap.disfavoured)} people on average "
+                f"({gap.n_favoured:,} and {gap.n_disfavoured:,} people), but the 95% "
+                f"interval ({interval}) includes no gap at all: too few people, or too "
+                "small a difference, to tell.")
     if not gap.proxies:
         return text + (f" No single input stands in for {attribute} (none reaches an AUC of "
                        f"{gap.threshold:.2f}).")
