@@ -64,8 +64,11 @@ def score_histogram_chart(histogram: pd.DataFrame, tiers: pd.DataFrame, *,
                  alt.Tooltip("end:Q", title=f"To ({unit})", format=level_format(roles)),
                  alt.Tooltip("people:Q", title="People", format=",")],
     )
-    names = tiers.assign(name=tiers["tier"].str.replace("_", " "),
-                         row=[4 + 13 * i for i in range(len(tiers))])
+    generated = {t.name for t in roles.tiers if t.generated} if roles is not None else set()
+    names = tiers.assign(  # a tier made from a threshold is named by it, as typed
+        name=[threshold_text(m, roles) if t in generated else t.replace("_", " ")
+              for t, m in zip(tiers["tier"], tiers["min_score"], strict=True)],
+        row=[4 + 13 * i for i in range(len(tiers))])
     rules = alt.Chart(names).mark_rule(strokeDash=[4, 3], color="#000000").encode(
         x="min_score:Q",
         tooltip=[alt.Tooltip("name:N", title="Tier"),

@@ -20,7 +20,8 @@ GLOSSARY: dict[str, str] = {
     "AUC": "How well one thing ranks another: 0.5 is a coin toss, 1 a sure guess (the chance "
            "a member of a group is ranked above a non-member).",
     "SHAP": "How much each input pushed one person's score up or down from the average score; "
-            "the pushes add up to the score exactly.",
+            "the pushes add up to the score exactly (approximately when the run says it was "
+            "explained by permutation).",
     "R²": "The share of the score's variation the model reproduces: 1 = all of it, 0 = no "
           "better than the average.",
     "log-odds": "A probability p written as log(p / (1 - p)): 0 is 50%, +1 about 73%, -1 "

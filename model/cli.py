@@ -195,6 +195,15 @@ def cmd_disclosure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _types_text(types: list[str]) -> str:
+    """What a model file asked to load: types checked against the allow-list (skops), or
+    the trees the project's own reader parsed (LightGBM text, XGBoost JSON)."""
+    if any(t.startswith("sesame_audit.") for t in types):
+        return "read by the project's own parser (no code loaded):"
+    plural = "s" if len(types) != 1 else ""
+    return f"the file asked for {len(types)} type{plural}, all allow-listed:"
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a table and a model (skops, LightGBM text, XGBoost JSON), or donations."""
     from sesame_audit.model.explain.permutation_shap import sample_text
@@ -219,8 +228,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     emit(summary, as_json=args.json, text=lambda: "\n".join([
         f"Imported {path} ({manifest['n']:,} rows"
         + (f"; {sample_text(manifest['shap'])})" if sample_text(manifest["shap"]) else ")"),
-        f"  model: {manifest['model']['estimator']} ({manifest['model']['task']}); the file "
-        f"asked for {len(manifest['model']['types'])} types, all allow-listed:",
+        f"  model: {manifest['model']['estimator']} ({manifest['model']['task']}); "
+        + _types_text(manifest["model"]["types"]),
         *(f"    {t}" for t in manifest["model"]["types"]),
         f"  SHAP: {manifest['shap']['note']}",
         f"  additivity error {manifest['shap']['max_additivity_error_points']:.2e}",

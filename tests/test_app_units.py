@@ -178,6 +178,19 @@ def test_an_attribute_read_through_an_input_is_never_called_unread(tmp_path, mon
     assert uses["sex"] == "⚠ sensitive, not read by the model"
 
 
+def test_a_tier_made_from_a_probability_is_named_by_it_on_a_log_odds_axis(imported) -> None:
+    from sesame_audit.app.charts import score_histogram_chart
+    from sesame_audit.model.figures.population import score_histogram, tier_reach_table
+
+    run = load_run(imported / "approvals-lo")
+    scores = np.asarray(run.explanation.prediction, float)
+    assert run.roles.tiers[0].min_score == 0.0  # probability 0.5 is 0 on the log-odds
+    spec = score_histogram_chart(score_histogram(scores, run.roles),
+                                 tier_reach_table(scores, run.roles), roles=run.roles).to_dict()
+    names = {row["name"] for data in spec["datasets"].values() for row in data if "name" in row}
+    assert names == {"probability 0.5"}, names
+
+
 def test_histogram_bands_follow_the_range(imported, monkeypatch) -> None:
     monkeypatch.setenv("SESAME_RUNS", str(imported))
     at = AppTest.from_file(MAIN, default_timeout=180)

@@ -75,7 +75,7 @@ def test_binary_json_model_imports_and_equals_pred_contribs(tmp_path) -> None:
     assert auc == pytest.approx(roc_auc_score(run.people["approved"], margin), abs=1e-12)
 
 
-def test_regression_json_model_through_the_cli(tmp_path) -> None:
+def test_regression_json_model_through_the_cli(tmp_path, capsys) -> None:
     booster, _ = _files(tmp_path, "reg:squarederror")
     done = subprocess.run([sys.executable, "-m", "sesame_audit.model.cli", "import", "--data",
                            str(tmp_path / "t.csv"), "--model", str(tmp_path / "model.json"),
@@ -87,6 +87,14 @@ def test_regression_json_model_through_the_cli(tmp_path) -> None:
     matrix = xgboost.DMatrix(run.people[NUMBERS].astype(np.float64))
     assert np.array_equal(run.explanation.prediction, booster.predict(matrix).astype(float))
     assert json.loads(done.stdout)["model"]["estimator"] == "XGBoostJSONRegressor"
+    from sesame_audit.model.cli import main
+
+    assert main(["import", "--data", str(tmp_path / "t.csv"), "--model",
+                 str(tmp_path / "model.json"), "--roles", str(tmp_path / "r.toml"),
+                 "--out", str(tmp_path / "again")]) == 0
+    said = capsys.readouterr().out
+    assert "read by the project's own parser (no code loaded)" in said
+    assert "allow-listed" not in said
 
 
 def test_json_model_types_and_refusals(tmp_path) -> None:
