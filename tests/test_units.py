@@ -125,3 +125,13 @@ def test_exports_of_an_imported_run_name_it_and_its_unit(in_euros) -> None:
     assert "Synthetic data" not in html and "EUR" in html
     text = to_markdown(subject_access(run, 1000))
     assert "EUR" in text and "points" not in text and digest[:12] in text
+
+
+@pytest.mark.parametrize(("unit", "lo", "hi", "value", "text"), [
+    ("probability", 0.0, 1.0, 0.0004, "under 0.1 percentage points"),
+    ("probability", 0.0, 1.0, 0.0213, "2.1 percentage points"),
+    ("log_odds", -5.0, 5.0, 0.003, "under 0.01 log-odds"),
+    ("log_odds", -5.0, 5.0, 0.0, "0.00 log-odds"),
+    ("points", 350.0, 950.0, 0.02, "under 0.1 points")])
+def test_an_error_never_reads_as_zero_unless_it_is(unit, lo, hi, value, text) -> None:
+    assert units.format_error(value, _roles(unit, lo, hi)) == text

@@ -57,8 +57,9 @@ up, down = ("red-orange", "blue") if roles.favourable == LOW else ("blue", "red-
 st.caption(f"Read from the top: the average score, then each feature's push up ({up}) or "
            f"down ({down}), ending at this person's score.")
 if person.error is not None:
+    error = units.format_error(person.error, roles)
     st.caption("These pushes are approximate (permutation SHAP): "
-               f"± {units.format_change(person.error, roles, signed=False)}, approximate, "
+               f"± {error}, approximate, "
                "for this person (the error estimated from two independent runs).")
 
 st.header("Principal reasons")

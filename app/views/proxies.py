@@ -51,8 +51,10 @@ elif run is not None:
     else:
         show_chart(run, charts.points_by_group_chart(
             points.by_feature, labels, title="What each proxy gives each group", roles=roles))
-        st.caption(f"Bars left of zero are what the proxies of {shown(attribute)} take away "
-                   "from a group's average score.")
+        st.caption(f"Bars left of zero are what the proxies of {shown(attribute)} take off "
+                   "a group's average score, bars right of it what they add"
+                   + (" (a lower score is the better one here)." if roles.favourable == "low"
+                      else "."))
     if gap.favoured is not None:  # the unawareness test
         st.markdown("**Unawareness test.** "
                     + escape_markdown(unawareness_sentence(gap, dict(labels), roles=roles)))

@@ -148,6 +148,30 @@ def format_change(value: float, roles: Roles, *, signed: bool = True) -> str:
     return f"{text} {change_label(roles)}" if roles.unit else text
 
 
+def format_error(value: float, roles: Roles) -> str:
+    """Write the size of an error in the run's unit, never as a bare zero.
+
+    Parameters
+    ----------
+    value : float
+        A non-negative error (e.g. a person's estimated permutation error).
+    roles : Roles
+        The run's roles.
+
+    Returns
+    -------
+    str
+        :func:`format_change` without sign, or "under" the smallest step the unit shows
+        when the error rounds to zero (``under 0.1 percentage points``, not ``0.0``).
+    """
+    text = format_change(value, roles, signed=False)
+    zero = format_change(0.0, roles, signed=False)
+    if text != zero or value <= 0:
+        return text
+    steps = (format_change(step, roles, signed=False) for step in (1e-4, 1e-3, 1e-2, 0.1, 1.0))
+    return "under " + next((step for step in steps if step != zero), text)
+
+
 def format_threshold(value: float, roles: Roles) -> str:
     """Write a tier's threshold as the user typed it.
 
