@@ -15,7 +15,7 @@ from sesame_audit.model.core.roles import Roles
 
 
 def disclosure_frame(attributes: Mapping[str, Mapping[str, Mapping[str, float]]],
-                     labels: Mapping[str, str]) -> pd.DataFrame:
+                     labels: Mapping[str, str], roles: Roles | None = None) -> pd.DataFrame:
     """Flatten ``disclosure_findings(...)["attributes"]`` into one row per attribute and view.
 
     Parameters
@@ -24,13 +24,15 @@ def disclosure_frame(attributes: Mapping[str, Mapping[str, Mapping[str, float]]]
         Attribute -> view -> figures (``auc``, ``low``, ``high``, ``n``, ...).
     labels : mapping
         Column -> label.
+    roles : Roles, optional
+        The run's roles, to write the badge's threshold as typed.
 
     Returns
     -------
     pandas.DataFrame
         ``attribute``, ``view`` (in words) and the figures.
     """
-    rows = [{"attribute": labels.get(a, a), "view": view_label(v), **figures}
+    rows = [{"attribute": labels.get(a, a), "view": view_label(v, roles), **figures}
             for a, views in attributes.items() for v, figures in views.items()]
     return pd.DataFrame(rows)
 

@@ -19,6 +19,7 @@ from sesame_audit.model.audit.disclosure import (
     narrowing,
     view_counts,
     view_finding,
+    view_label,
 )
 from sesame_audit.model.cli import main
 from sesame_audit.model.figures.association import auc_from_counts
@@ -174,3 +175,14 @@ def test_the_narrowing_estimate_lies_in_its_interval(proxy_run) -> None:
     assert ((found["low"] <= found["explained"]) & (found["explained"] <= found["high"])).all()
     # the score is built from friends' scores and payments: they are what it gives away most
     assert {"friends_mean_score", "payment_history"} & set(found["feature"].head(3))
+
+
+def test_the_badge_threshold_is_written_as_typed() -> None:
+    from sesame_audit.model.core.roles import Roles, TierSpec
+
+    log_odds = Roles(id="id", inputs=("a",), sensitive=("s",), target="y", score_min=-5.0,
+                     score_max=5.0, tiers=(TierSpec("at_least_0.5", 0.0),),
+                     task="classification", unit="log_odds")
+    assert view_label("badge_0", log_odds) == "above or below probability 0.5"
+    assert view_label("badge_588") == "above or below 588"
+    assert view_label("score", log_odds) == "the score"

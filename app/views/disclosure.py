@@ -17,7 +17,7 @@ if run is None:
     st.stop()
 k, name = state.audit_k(), run.roles.label
 found = disclosure_state.disclosure_of(run, run.key, k)
-frame = charts.disclosure_frame(found, run.roles.labels)
+frame = charts.disclosure_frame(found, run.roles.labels, run.roles)
 if frame.empty:
     st.info(f"This run has no sensitive attribute with two groups of at least {k} people: "
             "there is nothing to measure.")

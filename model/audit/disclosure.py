@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sesame_audit.model.core import units
+from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.figures.association import auc_from_counts
 from sesame_audit.model.figures.intervals import Z as Z95
 from sesame_audit.model.figures.suppress import DEFAULT_K
@@ -82,10 +84,27 @@ def badge_threshold(run: Run) -> float | None:
     return starts[0] if starts else None
 
 
-def view_label(view: str) -> str:
-    """Return a view of the score in words (``badge_588`` -> ``"above or below 588"``)."""
+def view_label(view: str, roles: Roles | None = None) -> str:
+    """Return a view of the score in words (``badge_588`` -> ``"above or below 588"``).
+
+    Parameters
+    ----------
+    view : str
+        ``score``, ``tier`` or ``badge_<threshold>``.
+    roles : Roles, optional
+        The run's roles: the badge's threshold is then written as typed (``probability
+        0.5`` on a log-odds run, where the threshold is stored as 0).
+
+    Returns
+    -------
+    str
+        The view in words.
+    """
     if view.startswith("badge_"):
-        return f"above or below {view.removeprefix('badge_')}"
+        threshold = view.removeprefix("badge_")
+        if roles is not None:
+            threshold = units.format_threshold(float(threshold), roles)
+        return f"above or below {threshold}"
     return {"score": "the score", "tier": "the tier badge"}.get(view, view)
 
 

@@ -209,7 +209,7 @@ def _disclosure(run: Run, findings: dict[str, Any]) -> list[dict[str, str]]:
     """Rows of the Disclosure section: attribute, what is shown, AUC and its interval."""
     shown = (findings.get("disclosure") or {}).get("attributes") or {}
     return [{"attribute": run.roles.label(attribute),
-             "view": view_label(view),
+             "view": view_label(view, run.roles),
              "auc": _shown_number(f["auc"], 2), "interval": f"{f['low']:.2f}-{f['high']:.2f}",
              "people": f"{f['n']:,}"}
             for attribute, views in shown.items() for view, f in views.items()]
