@@ -151,6 +151,30 @@ def level_axis(roles: Roles | None, **options: object) -> alt.Axis:
     return alt.Axis(**options)
 
 
+def cutoff_axis(roles: Roles) -> tuple[str, alt.Axis]:
+    """The title and axis of a decision cutoff, read as the thresholds are typed.
+
+    A log-odds run's thresholds are typed as probabilities, so its cutoff axis keeps the
+    log-odds spacing and labels each tick with its probability.
+
+    Parameters
+    ----------
+    roles : Roles
+        The run's roles.
+
+    Returns
+    -------
+    title : str
+        The axis title.
+    axis : altair.Axis
+        The axis.
+    """
+    if roles.unit == units.LOG_ODDS:
+        return ("Cutoff (probability, on the log-odds scale)",
+                alt.Axis(labelExpr="format(1 / (1 + exp(-datum.value)), '.0%')"))
+    return f"Cutoff ({units.unit_label(roles)})", level_axis(roles)
+
+
 def threshold_text(value: float, roles: Roles | None) -> str:
     """A tier's threshold as typed (no decimals for points)."""
     return f"{value:.0f}" if roles is None else units.format_threshold(value, roles)

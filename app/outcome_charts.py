@@ -145,8 +145,8 @@ def error_rate_chart(table: pd.DataFrame) -> alt.LayerChart:
         "with its 95% interval.")
 
 
-def accuracy_sweep_chart(overall: pd.DataFrame, cutoff: float, *,
-                         cutoff_title: str) -> alt.LayerChart:
+def accuracy_sweep_chart(overall: pd.DataFrame, cutoff: float, *, cutoff_title: str,
+                         cutoff_axis: alt.Axis | None = None) -> alt.LayerChart:
     """Accuracy as the cutoff moves, with its 95% band and the chosen cutoff marked.
 
     Parameters
@@ -157,13 +157,15 @@ def accuracy_sweep_chart(overall: pd.DataFrame, cutoff: float, *,
         The chosen cutoff, on the score's scale.
     cutoff_title : str
         Axis title of the cutoff (its unit).
+    cutoff_axis : altair.Axis, optional
+        Axis of the cutoff (see ``chart_style.cutoff_axis``).
 
     Returns
     -------
     altair.LayerChart
         The chart.
     """
-    x = alt.X("cutoff:Q", title=cutoff_title)
+    x = alt.X("cutoff:Q", title=cutoff_title, axis=cutoff_axis or alt.Axis())
     band = alt.Chart(overall).mark_area(opacity=0.25, color=OKABE_ITO[0]).encode(
         x, y=alt.Y("accuracy_lower:Q", title="Accuracy", axis=_PERCENT), y2="accuracy_upper:Q")
     line = alt.Chart(overall).mark_line(point=True, color=OKABE_ITO[0]).encode(
@@ -177,8 +179,8 @@ def accuracy_sweep_chart(overall: pd.DataFrame, cutoff: float, *,
            if best is not None else "") + "; a dashed line marks the chosen cutoff.")
 
 
-def ratio_sweep_chart(groups: pd.DataFrame, cutoff: float, *,
-                      cutoff_title: str) -> alt.LayerChart:
+def ratio_sweep_chart(groups: pd.DataFrame, cutoff: float, *, cutoff_title: str,
+                      cutoff_axis: alt.Axis | None = None) -> alt.LayerChart:
     """Every group's impact ratio as the cutoff moves, with 0.8 and the chosen cutoff marked.
 
     Parameters
@@ -189,6 +191,8 @@ def ratio_sweep_chart(groups: pd.DataFrame, cutoff: float, *,
         The chosen cutoff, on the score's scale.
     cutoff_title : str
         Axis title of the cutoff (its unit).
+    cutoff_axis : altair.Axis, optional
+        Axis of the cutoff (see ``chart_style.cutoff_axis``).
 
     Returns
     -------
@@ -198,7 +202,7 @@ def ratio_sweep_chart(groups: pd.DataFrame, cutoff: float, *,
     shown = groups.dropna(subset=["impact_ratio"]).assign(
         group=lambda d: d["group"].map(readable))
     ratios = alt.Chart(shown).mark_line(point=True).encode(
-        alt.X("cutoff:Q", title=cutoff_title),
+        alt.X("cutoff:Q", title=cutoff_title, axis=cutoff_axis or alt.Axis()),
         y=alt.Y("impact_ratio:Q", title="Impact ratio"),
         color=alt.Color("group:N", title="Group", scale=alt.Scale(range=OKABE_ITO)),
         tooltip=[alt.Tooltip("group:N", title="Group"),

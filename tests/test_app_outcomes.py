@@ -83,6 +83,16 @@ def test_the_page_tours_an_imported_classifier(runs, monkeypatch) -> None:
     groups = {row["group"] for row in _chart(at, "Error rates") if "group" in row}
     assert groups == {"female", "male"}
     assert any(t.value.startswith("Equalised-odds difference") for t in at.text)
+    # the cutoff axes read in probabilities, as the slider and the thresholds do
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    swept = [s for s in specs if any(w in json.dumps(s.get("title")) for w in
+                                     ("Accuracy as the", "impact ratio as the"))]
+    assert len(swept) == 2
+    for spec in swept:
+        axis = next(layer["encoding"]["x"] for layer in spec["layer"]
+                    if "cutoff" in json.dumps(layer.get("encoding", {}).get("x", {})))
+        assert axis["title"] == "Cutoff (probability, on the log-odds scale)"
+        assert "exp(-datum.value)" in axis["axis"]["labelExpr"]
 
 
 def test_an_intersection_hides_small_groups(runs, monkeypatch) -> None:
