@@ -135,3 +135,11 @@ def test_exports_of_an_imported_run_name_it_and_its_unit(in_euros) -> None:
     ("points", 350.0, 950.0, 0.02, "under 0.1 points")])
 def test_an_error_never_reads_as_zero_unless_it_is(unit, lo, hi, value, text) -> None:
     assert units.format_error(value, _roles(unit, lo, hi)) == text
+
+
+def test_a_score_under_every_tier_reads_none_yet() -> None:
+    from sesame_audit.model.core.roles import BELOW_ALL_TIERS
+
+    roles = _roles("points", 350.0, 950.0)
+    assert units.tier_label(BELOW_ALL_TIERS, roles) == "none yet"
+    assert "below" not in units.tier_label(BELOW_ALL_TIERS, roles)

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import math
 
-from sesame_audit.model.core.roles import LOG_ODDS, LOW, POINTS, PROBABILITY, Roles
+from sesame_audit.model.core.roles import (
+    BELOW_ALL_TIERS,
+    LOG_ODDS,
+    LOW,
+    POINTS,
+    PROBABILITY,
+    Roles,
+)
 
 BANDS = 50
 REASON_SHARE = 1 / 1200  # of the score's range: half a point on a 600-point scale
@@ -303,8 +310,11 @@ def tier_label(tier: str, roles: Roles) -> str:
     Returns
     -------
     str
-        The name in words, or where the tier is reached (see :func:`reach_label`).
+        The name in words, or where the tier is reached (see :func:`reach_label`);
+        ``none yet`` for a score under every tier.
     """
+    if tier == BELOW_ALL_TIERS:
+        return "none yet"
     spec = next((t for t in roles.tiers if t.name == tier), None)
     if spec is not None and spec.generated:
         return reach_label(spec.min_score, roles)
