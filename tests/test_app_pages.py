@@ -88,6 +88,11 @@ def test_person_by_id_and_unknown_id(social: AppTest, social_run) -> None:
     at.text_input(key="person_id").input("42").run()
     expected = explain_person(social_run, 42)
     assert at.metric[0].value == f"{expected.score:.0f} points"
+    assert expected.next_tier is not None  # person 42 has a tier above theirs
+    assert at.metric[2].label == "Next tier"  # the distance as a caption: a metric's value
+    assert len(at.metric[2].value) <= 18      # is cut past about 18 characters
+    away = f"{expected.points_to_next:.1f} points away"
+    assert any(c.value in (away, escape_markdown(away)) for c in at.caption)
     assert [m.value for m in at.markdown if m.value.startswith("- ")][:len(expected.reasons)] \
         == [f"- {escape_markdown(r.text)}" for r in expected.reasons]
     at.text_input(key="person_id").input("no-such-person").run()

@@ -44,9 +44,9 @@ cols[0].metric("Score", units.format_value(person.score, roles),
 cols[1].metric("Tier reached", escape_markdown(units.tier_label(person.tier, roles)))
 if person.next_tier is not None:
     perk = escape_markdown(person.next_tier.perk)
-    cols[2].metric(f"Next tier: {escape_markdown(units.tier_label(person.next_tier.name, roles))}",
-                   f"{units.format_change(person.points_to_next, roles, signed=False)} away",
-                   help=perk)
+    cols[2].metric("Next tier", escape_markdown(units.tier_label(person.next_tier.name, roles)),
+                   help=perk)  # the distance below: a metric's value is cut past ~18 characters
+    cols[2].caption(f"{units.format_change(person.points_to_next, roles, signed=False)} away")
     if not person.next_tier.generated:  # a tier named after its threshold gives nothing more
         st.caption(f"The next tier would give: {perk}.")
 
