@@ -11,7 +11,14 @@ import altair as alt
 import pandas as pd
 
 from sesame_audit.app.audit_charts import OKABE_ITO
-from sesame_audit.app.chart_style import band_height, finished, title_lines, wrapped_axis
+from sesame_audit.app.chart_style import (
+    band_height,
+    cutoff_axis,
+    finished,
+    title_lines,
+    wrapped_axis,
+)
+from sesame_audit.model.core.roles import Roles
 from sesame_audit.model.core.wording import readable
 
 RATE_TITLES = {"tpr": "True positive rate", "fpr": "False positive rate",
@@ -145,8 +152,7 @@ def error_rate_chart(table: pd.DataFrame) -> alt.LayerChart:
         "with its 95% interval.")
 
 
-def accuracy_sweep_chart(overall: pd.DataFrame, cutoff: float, *, cutoff_title: str,
-                         cutoff_axis: alt.Axis | None = None) -> alt.LayerChart:
+def accuracy_sweep_chart(overall: pd.DataFrame, cutoff: float, roles: Roles) -> alt.LayerChart:
     """Accuracy as the cutoff moves, with its 95% band and the chosen cutoff marked.
 
     Parameters
@@ -155,17 +161,17 @@ def accuracy_sweep_chart(overall: pd.DataFrame, cutoff: float, *, cutoff_title: 
         ``cutoff``, ``accuracy`` and its interval (see ``audit.classifier_views.cutoff_sweep``).
     cutoff : float
         The chosen cutoff, on the score's scale.
-    cutoff_title : str
-        Axis title of the cutoff (its unit).
-    cutoff_axis : altair.Axis, optional
-        Axis of the cutoff (see ``chart_style.cutoff_axis``).
+    roles : Roles
+        The run's roles: the cutoff axis reads as the thresholds are typed (see
+        ``chart_style.cutoff_axis``).
 
     Returns
     -------
     altair.LayerChart
         The chart.
     """
-    x = alt.X("cutoff:Q", title=cutoff_title, axis=cutoff_axis or alt.Axis())
+    title, axis = cutoff_axis(roles)
+    x = alt.X("cutoff:Q", title=title, axis=axis)
     band = alt.Chart(overall).mark_area(opacity=0.25, color=OKABE_ITO[0]).encode(
         x, y=alt.Y("accuracy_lower:Q", title="Accuracy", axis=_PERCENT), y2="accuracy_upper:Q")
     line = alt.Chart(overall).mark_line(point=True, color=OKABE_ITO[0]).encode(
@@ -179,8 +185,7 @@ def accuracy_sweep_chart(overall: pd.DataFrame, cutoff: float, *, cutoff_title: 
            if best is not None else "") + "; a dashed line marks the chosen cutoff.")
 
 
-def ratio_sweep_chart(groups: pd.DataFrame, cutoff: float, *, cutoff_title: str,
-                      cutoff_axis: alt.Axis | None = None) -> alt.LayerChart:
+def ratio_sweep_chart(groups: pd.DataFrame, cutoff: float, roles: Roles) -> alt.LayerChart:
     """Every group's impact ratio as the cutoff moves, with 0.8 and the chosen cutoff marked.
 
     Parameters
@@ -189,10 +194,9 @@ def ratio_sweep_chart(groups: pd.DataFrame, cutoff: float, *, cutoff_title: str,
         ``cutoff``, ``group``, ``impact_ratio`` and its interval, ``count``, ``selected``.
     cutoff : float
         The chosen cutoff, on the score's scale.
-    cutoff_title : str
-        Axis title of the cutoff (its unit).
-    cutoff_axis : altair.Axis, optional
-        Axis of the cutoff (see ``chart_style.cutoff_axis``).
+    roles : Roles
+        The run's roles: the cutoff axis reads as the thresholds are typed (see
+        ``chart_style.cutoff_axis``).
 
     Returns
     -------
@@ -201,8 +205,9 @@ def ratio_sweep_chart(groups: pd.DataFrame, cutoff: float, *, cutoff_title: str,
     """
     shown = groups.dropna(subset=["impact_ratio"]).assign(
         group=lambda d: d["group"].map(readable))
+    title, axis = cutoff_axis(roles)
     ratios = alt.Chart(shown).mark_line(point=True).encode(
-        alt.X("cutoff:Q", title=cutoff_title, axis=cutoff_axis or alt.Axis()),
+        alt.X("cutoff:Q", title=title, axis=axis),
         y=alt.Y("impact_ratio:Q", title="Impact ratio"),
         color=alt.Color("group:N", title="Group", scale=alt.Scale(range=OKABE_ITO)),
         tooltip=[alt.Tooltip("group:N", title="Group"),

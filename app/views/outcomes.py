@@ -8,7 +8,6 @@ import streamlit as st
 from sesame_audit.app import outcome_charts as charts
 from sesame_audit.app import outcome_state, state
 from sesame_audit.app.audit_widgets import table_expander
-from sesame_audit.app.chart_style import cutoff_axis
 from sesame_audit.app.run_banner import show_chart
 from sesame_audit.model.audit.classifier_views import TooFewOutcomes, cutoff_grid
 from sesame_audit.model.audit.error_rates import error_rate_differences
@@ -103,11 +102,8 @@ table_expander(run.roles.labels, table)
 
 st.header("Moving the cutoff")
 overall, by_group = outcome_state.sweep(run, run.key, attribute, k)
-title, axis = cutoff_axis(roles)
-show_chart(run, charts.accuracy_sweep_chart(overall, cutoff, cutoff_title=title,
-                                            cutoff_axis=axis))
-show_chart(run, charts.ratio_sweep_chart(by_group, cutoff, cutoff_title=title,
-                                         cutoff_axis=axis))
+show_chart(run, charts.accuracy_sweep_chart(overall, cutoff, roles))
+show_chart(run, charts.ratio_sweep_chart(by_group, cutoff, roles))
 st.caption("Each line is a group's share selected divided by the reference group's (the "
            "most favoured with enough people). The dashed line is the chosen cutoff.")
 table_expander(run.roles.labels, overall, by_group)
