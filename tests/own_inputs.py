@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import tomli_w
@@ -125,3 +127,32 @@ def hostile_inputs() -> tuple[bytes, bytes, bytes]:
              "privacy": {"income": "financial", TAG: "financial"}}
     table_bytes = frame[["person", *inputs, "sex", "score"]].to_csv(index=False).encode()
     return table_bytes, model_bytes(model), tomli_w.dumps(roles).encode()
+
+
+SAVED_INPUTS = ["income", "debts", "age"]
+SAVED_ROLES = """
+id = "person"
+target = "approved"
+sensitive = ["sex"]
+positive_class = "1"
+thresholds = [0.5]
+"""
+
+
+def saved_model_inputs(folder: Path, *, binary: bool) -> pd.DataFrame:
+    """Write a table and roles for a boosted model saved in its own format (no categories).
+
+    The approval is coded 0/1 (the classes such a model knows), every ninth ``debts`` is
+    missing (both LightGBM and XGBoost take missing values); a regression targets the score.
+    Writes ``t.csv`` and ``r.toml`` into ``folder`` and returns the table.
+    """
+    frame = table(400, seed=3)
+    frame["approved"] = (frame["approved"] == "yes").astype(int)
+    frame.loc[frame.index[::9], "debts"] = np.nan
+    frame[["person", *SAVED_INPUTS, "sex", "approved", "score"]].to_csv(folder / "t.csv",
+                                                                        index=False)
+    roles = SAVED_ROLES if binary else SAVED_ROLES.replace(
+        'target = "approved"', 'target = "score"').replace('positive_class = "1"\n', "").replace(
+        "[0.5]", "[500.0]")
+    (folder / "r.toml").write_text(roles)
+    return frame

@@ -9,7 +9,8 @@ import sys
 import lightgbm  # a dev dependency: `make setup` installs it
 import numpy as np
 import pytest
-from own_inputs import table
+from own_inputs import SAVED_INPUTS as NUMBERS
+from own_inputs import saved_model_inputs
 
 from sesame_audit.model.importing.importer import import_files, read_model
 from sesame_audit.model.runs.model_files import (
@@ -20,31 +21,14 @@ from sesame_audit.model.runs.model_files import (
 )
 from sesame_audit.model.runs.store import load_run
 
-NUMBERS = ["income", "debts", "age"]
-ROLES = """
-id = "person"
-target = "approved"
-sensitive = ["sex"]
-positive_class = "1"
-thresholds = [0.5]
-"""
-
 
 def _files(tmp_path, objective: str = "binary"):
-    frame = table(400, seed=3)
-    frame["approved"] = (frame["approved"] == "yes").astype(int)
-    frame.loc[frame.index[::9], "debts"] = np.nan  # LightGBM takes missing values
+    frame = saved_model_inputs(tmp_path, binary=objective == "binary")
     target = frame["approved"] if objective == "binary" else frame["score"]
     booster = lightgbm.train({"objective": objective, "verbose": -1, "num_leaves": 15,
                               "min_data_in_leaf": 5, "num_threads": 1},
                              lightgbm.Dataset(frame[NUMBERS], target), num_boost_round=30)
     booster.save_model(tmp_path / "model.txt")
-    frame[["person", *NUMBERS, "sex", "approved", "score"]].to_csv(tmp_path / "t.csv",
-                                                                   index=False)
-    roles = ROLES if objective == "binary" else ROLES.replace(
-        'target = "approved"', 'target = "score"').replace('positive_class = "1"\n', "").replace(
-        "[0.5]", "[500.0]")
-    (tmp_path / "r.toml").write_text(roles)
     return booster, frame
 
 

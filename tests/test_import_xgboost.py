@@ -9,7 +9,8 @@ import sys
 import numpy as np
 import pytest
 import xgboost  # a dev dependency: `make setup` installs it
-from own_inputs import table
+from own_inputs import SAVED_INPUTS as NUMBERS
+from own_inputs import saved_model_inputs
 from sklearn.metrics import roc_auc_score
 
 from sesame_audit.model.audit.classifier_views import recorded_outcomes, roc
@@ -22,31 +23,14 @@ from sesame_audit.model.runs.model_files import (
 )
 from sesame_audit.model.runs.store import load_run
 
-NUMBERS = ["income", "debts", "age"]
-ROLES = """
-id = "person"
-target = "approved"
-sensitive = ["sex"]
-positive_class = "1"
-thresholds = [0.5]
-"""
-
 
 def _files(tmp_path, objective: str = "binary:logistic"):
-    frame = table(400, seed=3)
-    frame["approved"] = (frame["approved"] == "yes").astype(int)
-    frame.loc[frame.index[::9], "debts"] = np.nan  # XGBoost takes missing values
     binary = objective.startswith("binary")
+    frame = saved_model_inputs(tmp_path, binary=binary)
     target = frame["approved"] if binary else frame["score"]
     booster = xgboost.train({"objective": objective, "max_depth": 4, "nthread": 1},
                             xgboost.DMatrix(frame[NUMBERS], target), num_boost_round=30)
     booster.save_model(tmp_path / "model.json")
-    frame[["person", *NUMBERS, "sex", "approved", "score"]].to_csv(tmp_path / "t.csv",
-                                                                   index=False)
-    roles = ROLES if binary else ROLES.replace(
-        'target = "approved"', 'target = "score"').replace('positive_class = "1"\n', "").replace(
-        "[0.5]", "[500.0]")
-    (tmp_path / "r.toml").write_text(roles)
     return booster, frame
 
 
