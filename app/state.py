@@ -300,7 +300,16 @@ def proxy_audit(_run: Run, key: str, attribute: str, threshold: float, k: int
     return {"points": score_through_proxies(_run, attribute, threshold=threshold, k=k,
                                             strength=strength),
             "gap": unawareness_gap(_run, attribute, threshold=threshold, k=k,
-                                   strength=strength)}
+                                   strength=strength, through=carriers_table(_run, key))}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def carriers_table(_run: Run, key: str) -> dict[str, list[str]]:
+    """The inputs through which the model reads each sensitive attribute (once per run)."""
+    from sesame_audit.model.figures.same_information import carriers
+
+    del key
+    return carriers(_run.people, _run.roles)
 
 
 @st.cache_data(max_entries=32, show_spinner="Re-scoring everyone…")

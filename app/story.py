@@ -32,11 +32,12 @@ def _penalty(_run: Run, key: str, k: int) -> Penalty | None:
 
 @st.cache_data(max_entries=16, show_spinner="Following the gaps through the proxies…")
 def _proxy_story(_run: Run, key: str, k: int) -> str | None:
-    from sesame_audit.app.state import proxy_strength_table
+    from sesame_audit.app.state import carriers_table, proxy_strength_table
     from sesame_audit.model.audit.unawareness import unawareness_gap
 
-    strength = proxy_strength_table(_run, key)  # the page's cached table: computed once
-    gaps = [unawareness_gap(_run, a, k=k, strength=strength)
+    strength = proxy_strength_table(_run, key)  # the page's cached tables: computed once
+    through = carriers_table(_run, key)
+    gaps = [unawareness_gap(_run, a, k=k, strength=strength, through=through)
             for a in _run.roles.sensitive if a in _run.columns]
     gaps = [g for g in gaps if g.favoured is not None]
     if not gaps:

@@ -76,6 +76,9 @@ def score_through_proxies(run: Run, attribute: str, *, threshold: float = PROXY_
         Smallest group size shown.
     strength : pandas.DataFrame, optional
         Output of :func:`proxy_strength`, when already computed.
+    through : mapping, optional
+        Output of :func:`figures.same_information.carriers` for the run, when already
+        computed (every attribute at once).
 
     Returns
     -------
@@ -251,8 +254,8 @@ def unawareness_sentence(gap: UnawarenessGap, label: dict[str, str] | None = Non
 
 
 def unawareness_gap(run: Run, attribute: str, *, k: int = DEFAULT_K,
-                    threshold: float = PROXY_THRESHOLD, strength: pd.DataFrame | None = None
-                    ) -> UnawarenessGap:
+                    threshold: float = PROXY_THRESHOLD, strength: pd.DataFrame | None = None,
+                    through: Mapping[str, list[str]] | None = None) -> UnawarenessGap:
     """Test "fairness through unawareness": a gap remains though the attribute is no input.
 
     The gap between the mean scores of two groups splits exactly into the differences of
@@ -271,6 +274,9 @@ def unawareness_gap(run: Run, attribute: str, *, k: int = DEFAULT_K,
         Smallest strength that makes an input a proxy.
     strength : pandas.DataFrame, optional
         Output of :func:`proxy_strength`, when already computed.
+    through : mapping, optional
+        Output of :func:`figures.same_information.carriers` for the run, when already
+        computed (every attribute at once).
 
     Returns
     -------
@@ -285,7 +291,8 @@ def unawareness_gap(run: Run, attribute: str, *, k: int = DEFAULT_K,
     score = pd.Series(run.explanation.prediction, index=shap.index, name="__score")
     table, _ = group_means(pd.concat([shap, score], axis=1), groups, k=k)
     shown = table[~table["suppressed"]].set_index("group")
-    read_through = carriers(run.people, run.roles).get(attribute, [])
+    through = carriers(run.people, run.roles) if through is None else through
+    read_through = list(through.get(attribute, []))
     is_input = bool(read_through)
     if len(shown) < 2:
         empty = pd.DataFrame(columns=["feature", "gap_points", "strength", "is_proxy"])
